@@ -1,0 +1,2 @@
+// placeholder until the config parser lands
+#include "config/config.hpp"

@@ -1,0 +1,67 @@
+#pragma once
+// The typed configuration. load() is the only way in: every key is checked for
+// name, type and range, and every problem names file, line and key.
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pxed::config {
+
+struct Endpoint {
+  std::string address = "0.0.0.0";  // IPv4 dotted quad
+  std::uint16_t port = 0;
+};
+
+enum class LogFormat { text, json };
+
+struct Server {
+  std::filesystem::path state_dir = "/var/lib/pxed";
+  std::string user;                     // empty: keep the current user
+  std::vector<std::string> interfaces;  // DHCP only; empty: none
+  std::string log_level = "info";       // trace debug info warn error critical off
+  LogFormat log_format = LogFormat::text;
+};
+
+struct Files {
+  std::filesystem::path root;  // required when any file service is enabled
+};
+
+struct Tftp {
+  bool enabled = true;
+  Endpoint listen{"0.0.0.0", 69};
+  std::uint32_t blksize_max = 1468;   // RFC 2348 8..65464; also capped by the interface MTU
+  std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
+  std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
+  std::chrono::milliseconds retransmit_min{2};    // adaptive RTO floor
+  std::chrono::milliseconds retransmit_max{1000}; // RTO ceiling (a client's timeout option caps it too)
+  std::chrono::milliseconds idle_timeout{20000};  // give up after this long without progress
+};
+
+struct Config {
+  std::filesystem::path source;  // the file it was read from
+  Server server;
+  Files files;
+  Tftp tftp;
+};
+
+struct ConfigError {
+  std::string file;
+  std::uint32_t line = 0;  // 0 when the problem has no line (missing file, missing key)
+  std::string key;         // dotted, e.g. "tftp.blksize_max"
+  std::string message;
+
+  // "pxed.toml:14: tftp.blksize_max: must be 8..65464 (RFC 2348), got 70000"
+  std::string to_string() const;
+};
+
+// Reads and validates a TOML file. On failure returns every problem found,
+// sorted by line, not just the first one.
+std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& path);
+
+// Same, from text already in memory; `name` is what errors call the file.
+std::expected<Config, std::vector<ConfigError>> parse(std::string_view text, const std::string& name);
+
+}  // namespace pxed::config
