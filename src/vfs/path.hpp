@@ -17,7 +17,8 @@ std::string_view to_string(PathError e);
 // backslashes become '/' (Windows loaders send `pxelinux.cfg\default`),
 // leading separators, empty and "." segments go; ".." anywhere, NUL bytes and
 // names longer than kMaxPath are refused. The result never starts with '/'
-// and never contains "..". An empty result means the root itself.
+// and never has a ".." segment ("...." is an ordinary name). An empty result
+// means the root itself.
 std::expected<std::string, PathError> normalize(std::string_view raw);
 
 }  // namespace pxed::vfs

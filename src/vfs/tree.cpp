@@ -1,0 +1,213 @@
+#include "vfs/tree.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>  // glibc 2.36 has no openat2() wrapper
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+#include <system_error>
+#include <utility>
+
+#include "vfs/path.hpp"
+
+namespace pxed::vfs {
+namespace {
+
+// Not retried on EINTR: on Linux the descriptor is released either way, and a
+// retry could close one another thread has just been given.
+void close_fd(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+// Owns a descriptor until it is handed to a File, so every early return closes it.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  ~FdGuard() { close_fd(fd_); }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+// (and a device could wait for carrier) before we ever see what it is.
+// O_NOCTTY: a terminal in the tree must never become our controlling tty.
+constexpr std::uint64_t kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+// BENEATH: "..", absolute symlinks and symlinks that climb out all fail with
+// EXDEV. NO_MAGICLINKS: /proc/<pid>/fd/N links jump anywhere without a path.
+constexpr std::uint64_t kResolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+// openat2(2): with RESOLVE_BENEATH the kernel answers EAGAIN when a concurrent
+// rename keeps it from proving a ".." step stays inside, and says to retry.
+// Bounded, so a hostile renamer costs us a few syscalls, not a spin.
+constexpr int kRenameRaceRetries = 8;
+
+// Returns the descriptor or the errno of the last attempt.
+std::expected<int, int> open_beneath(int dirfd, const std::string& rel) {
+  open_how how{};
+  how.flags = kOpenFlags;
+  how.resolve = kResolve;
+  int races = 0;
+  for (;;) {
+    long fd = ::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how);
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN && ++races < kRenameRaceRetries) continue;
+    return std::unexpected(errno);
+  }
+}
+
+OpenError open_error_from_errno(int err) {
+  switch (err) {
+    // Missing; a component is a file ("a.txt/x"); or a component longer than
+    // NAME_MAX: in every case no file by that name exists.
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+      return OpenError::not_found;
+    // RESOLVE_BENEATH caught an absolute symlink or a ".." in a symlink target
+    // that would leave the root: an escape attempt, whoever placed the link.
+    case EXDEV:
+      return OpenError::outside_root;
+    // A symlink loop, too deep a chain, or a magic link refused by
+    // RESOLVE_NO_MAGICLINKS. We cannot show the name resolves inside the root,
+    // so it is refused like an escape rather than reported as missing.
+    case ELOOP:
+      return OpenError::outside_root;
+    // Mode bits, or an LSM / fanotify veto: the operator's files, not the name.
+    case EACCES:
+    case EPERM:
+      return OpenError::permission;
+    // A socket (open(2) says ENXIO), a device node without a driver, or a
+    // directory refused for the flags: it exists but is nothing we serve.
+    case ENXIO:
+    case ENODEV:
+    case EISDIR:
+      return OpenError::not_a_file;
+    // EMFILE/ENFILE/ENOMEM (load), EIO/ESTALE (storage), ENOSYS (kernel older
+    // than 5.6), EAGAIN (the rename race above persisted): our trouble, and
+    // saying "not found" would hide it.
+    default:
+      return OpenError::io;
+  }
+}
+
+// Checks what openat2 gave us and hands the descriptor to a File.
+std::expected<File, OpenError> adopt_regular_file(int fd) {
+  FdGuard guard{fd};
+  struct stat st{};
+  if (::fstat(guard.get(), &st) != 0) return std::unexpected(OpenError::io);
+  // Directories, FIFOs, devices and sockets have no fixed size to offer as
+  // tsize or Content-Length, and some never reach an end.
+  if (!S_ISREG(st.st_mode)) return std::unexpected(OpenError::not_a_file);
+  // O_NONBLOCK only guarded the open. Left set, it makes io_uring (and FUSE)
+  // reads of this regular file fail with EAGAIN instead of waiting.
+  int flags = ::fcntl(guard.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(guard.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return std::unexpected(OpenError::io);
+  }
+  return File{guard.release(), static_cast<std::uint64_t>(st.st_size)};
+}
+
+}  // namespace
+
+std::string_view to_string(OpenError e) {
+  switch (e) {
+    case OpenError::bad_path: return "bad-path";
+    case OpenError::not_found: return "not-found";
+    case OpenError::outside_root: return "outside-root";
+    case OpenError::not_a_file: return "not-a-file";
+    case OpenError::permission: return "permission";
+    case OpenError::io: return "io";
+  }
+  return "unknown";
+}
+
+File::File(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+
+File::File(File&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), size_(std::exchange(other.size_, 0)) {}
+
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    close_fd(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+File::~File() { close_fd(fd_); }
+
+std::expected<std::size_t, int> File::read_at(std::span<std::byte> out,
+                                              std::uint64_t offset) const {
+  // Nothing lives past the largest offset pread can take (it would say
+  // EINVAL); capping here also keeps offset + done from overflowing off_t.
+  constexpr auto kMaxOffset = static_cast<std::uint64_t>(std::numeric_limits<off_t>::max());
+  if (offset >= kMaxOffset) return 0;
+  auto room = std::min<std::uint64_t>(out.size(), kMaxOffset - offset);
+  out = out.first(static_cast<std::size_t>(room));
+
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                        static_cast<off_t>(offset + done));
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      break;  // end of file
+    } else if (errno != EINTR) {
+      // A partial result would read as "end of file" to the caller.
+      return std::unexpected(errno);
+    }
+  }
+  return done;
+}
+
+std::expected<Tree, std::string> Tree::open_root(const std::filesystem::path& root) {
+  if (root.empty()) {
+    return std::unexpected(std::string{"files.root is empty: set it to the directory to serve"});
+  }
+  int fd = -1;
+  do {
+    fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    return std::unexpected("files.root " + root.string() + ": " +
+                           std::generic_category().message(errno));
+  }
+  return Tree{fd, root};
+}
+
+Tree::Tree(Tree&& other) noexcept
+    : dirfd_(std::exchange(other.dirfd_, -1)), root_(std::move(other.root_)) {}
+
+Tree& Tree::operator=(Tree&& other) noexcept {
+  if (this != &other) {
+    close_fd(dirfd_);
+    dirfd_ = std::exchange(other.dirfd_, -1);
+    root_ = std::move(other.root_);
+  }
+  return *this;
+}
+
+Tree::~Tree() { close_fd(dirfd_); }
+
+std::expected<File, OpenError> Tree::open(std::string_view raw) const {
+  auto rel = normalize(raw);
+  if (!rel) return std::unexpected(OpenError::bad_path);
+  // The root is a directory: asking for it is asking for a listing.
+  if (rel->empty()) return std::unexpected(OpenError::not_a_file);
+  auto fd = open_beneath(dirfd_, *rel);
+  if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
+  return adopt_regular_file(*fd);
+}
+
+}  // namespace pxed::vfs
