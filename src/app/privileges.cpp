@@ -1,0 +1,38 @@
+#include "app/privileges.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace pxed::app {
+
+std::expected<void, std::string> drop_privileges(const std::string& user) {
+  if (user.empty()) return {};
+  errno = 0;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) {
+    return std::unexpected(fmt::format("server.user: no such user \"{}\"{}", user,
+                                       errno ? fmt::format(" ({})", std::strerror(errno)) : ""));
+  }
+  if (::geteuid() != 0) {
+    if (pw->pw_uid == ::geteuid()) return {};
+    return std::unexpected(fmt::format("server.user = \"{}\": switching user needs root; "
+                                       "leave server.user empty when running unprivileged", user));
+  }
+  // Order matters: groups and gid while still root, uid last.
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+    return std::unexpected(fmt::format("cannot switch to user \"{}\": {}", user, std::strerror(errno)));
+  }
+  if (pw->pw_uid != 0 && ::setuid(0) == 0) {
+    return std::unexpected("privilege drop failed: root could be regained");
+  }
+  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  return {};
+}
+
+}  // namespace pxed::app

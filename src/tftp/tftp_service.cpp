@@ -1,0 +1,422 @@
+#include "tftp/tftp_service.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <map>
+#include <vector>
+
+#include "core/time.hpp"
+#include "events/events.hpp"
+#include "tftp/block_reader.hpp"
+#include "tftp/negotiation.hpp"
+#include "tftp/packet.hpp"
+#include "tftp/session.hpp"
+
+namespace pxed::tftp {
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+
+constexpr std::size_t kMaxDatagram = 65536;
+constexpr int kIpUdpTftpOverhead = 32;  // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
+constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
+
+std::string endpoint_text(const sockaddr_in& a) {
+  char ip[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+  return fmt::format("{}:{}", ip, ntohs(a.sin_port));
+}
+
+bool same_peer(const sockaddr_in& a, const sockaddr_in& b) {
+  return a.sin_addr.s_addr == b.sin_addr.s_addr && a.sin_port == b.sin_port;
+}
+
+std::uint64_t peer_key(const sockaddr_in& a) {
+  return static_cast<std::uint64_t>(a.sin_addr.s_addr) << 16 | a.sin_port;
+}
+
+// The arrival interface's MTU bounds blksize: a bigger block would fragment
+// or, on paths that drop fragments, never arrive.
+std::uint32_t interface_blksize_cap(int ifindex) {
+  char name[IF_NAMESIZE] = {};
+  if (ifindex <= 0 || !if_indextoname(static_cast<unsigned>(ifindex), name)) return kMaxBlksize;
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return kMaxBlksize;
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name, IF_NAMESIZE);  // if_indextoname NUL-terminates within IF_NAMESIZE
+  int rc = ::ioctl(fd, SIOCGIFMTU, &ifr);
+  ::close(fd);
+  if (rc < 0 || ifr.ifr_mtu <= kIpUdpTftpOverhead) return kMaxBlksize;
+  return static_cast<std::uint32_t>(ifr.ifr_mtu - kIpUdpTftpOverhead);
+}
+
+void send_packet(int fd, const sockaddr_in& to, std::span<const std::byte> bytes) {
+  // UDP: a full send buffer drops the datagram; the retransmit timer covers it.
+  ::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+}
+
+void send_error(int fd, const sockaddr_in& to, ErrorCode code, std::string message) {
+  send_packet(fd, to, encode(Error{code, std::move(message)}));
+}
+
+struct Refusal {
+  ErrorCode code;
+  std::string_view reason;
+  std::string_view message;
+};
+
+Refusal refusal_for(vfs::OpenError e) {
+  switch (e) {
+    case vfs::OpenError::not_found: return {ErrorCode::file_not_found, "not-found", "file not found"};
+    case vfs::OpenError::not_a_file: return {ErrorCode::file_not_found, "not-a-file", "not a regular file"};
+    case vfs::OpenError::bad_path: return {ErrorCode::access_violation, "bad-path", "access violation"};
+    case vfs::OpenError::outside_root: return {ErrorCode::access_violation, "outside-root", "access violation"};
+    case vfs::OpenError::permission: return {ErrorCode::access_violation, "permission", "access violation"};
+    case vfs::OpenError::io: return {ErrorCode::not_defined, "io", "read error"};
+  }
+  return {ErrorCode::not_defined, "io", "read error"};
+}
+
+// A datagram with where it came from and which local address it reached.
+struct Received {
+  std::size_t length = 0;
+  sockaddr_in peer{};
+  in_addr local{};
+  int ifindex = 0;
+};
+
+}  // namespace
+
+struct Transfer {
+  Transfer(asio::io_context& io, vfs::File f, Request r, sockaddr_in p, Session s)
+      : socket(io), timer(io), file(std::move(f)), request(std::move(r)), peer(p), session(std::move(s)),
+        reader(file, request.mode, session.blksize()) {}
+
+  udp::socket socket;
+  asio::steady_timer timer;
+  vfs::File file;
+  Request request;
+  sockaddr_in peer;
+  Session session;
+  BlockReader reader;
+  core::TimePoint started = core::Clock::now();
+  std::uint64_t size = 0;
+  std::optional<Outcome> outcome;
+  std::string failure;  // set when the server itself failed (read error)
+  std::vector<std::byte> window;
+  std::vector<std::array<std::byte, 4>> headers;
+};
+
+struct Service::Impl {
+  Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_)
+      : io(io_), config(config_), tree(tree_), listener(io_) {}
+
+  asio::io_context& io;
+  config::Tftp config;
+  const vfs::Tree& tree;
+  udp::socket listener;
+  std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
+
+  std::expected<void, std::string> bind();
+  asio::awaitable<void> listen();
+  bool receive(int fd, std::vector<std::byte>& buffer, Received& out);
+  void on_request(std::span<const std::byte> bytes, const Received& from);
+  void refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
+              std::string_view message);
+  asio::awaitable<void> run(std::shared_ptr<Transfer> t);
+  asio::awaitable<void> watch_deadline(std::shared_ptr<Transfer> t);
+  void execute(Transfer& t, const std::vector<Action>& actions);
+  void send_blocks(Transfer& t, const SendBlocks& blocks);
+  void finish(Transfer& t);
+};
+
+std::expected<void, std::string> Service::Impl::bind() {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(config.listen.port);
+  if (inet_pton(AF_INET, config.listen.address.c_str(), &addr.sin_addr) != 1) {
+    return std::unexpected(fmt::format("tftp.listen: {} is not an IPv4 address", config.listen.address));
+  }
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::unexpected(fmt::format("tftp: socket: {}", std::strerror(errno)));
+  int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  // IP_PKTINFO tells which local address a request reached, so the transfer
+  // answers from that address on a multi-homed server (FIRMWARE.md 20).
+  ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(fmt::format("tftp: cannot listen on {}:{}: {}{}", config.listen.address,
+                                       config.listen.port, std::strerror(err),
+                                       err == EACCES ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
+  }
+  listener.assign(udp::v4(), fd);
+  return {};
+}
+
+bool Service::Impl::receive(int fd, std::vector<std::byte>& buffer, Received& out) {
+  iovec iov{buffer.data(), buffer.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+  msghdr msg{};
+  msg.msg_name = &out.peer;
+  msg.msg_namelen = sizeof out.peer;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  auto n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+  if (n < 0) return false;
+  out.length = static_cast<std::size_t>(n);
+  for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      out.local = info.ipi_spec_dst;
+      out.ifindex = info.ipi_ifindex;
+    }
+  }
+  return true;
+}
+
+asio::awaitable<void> Service::Impl::listen() {
+  std::vector<std::byte> buffer(kMaxDatagram);
+  for (;;) {
+    auto [ec] = co_await listener.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    for (int i = 0; i < kDrainBatch; ++i) {
+      Received from;
+      if (!receive(listener.native_handle(), buffer, from)) break;
+      on_request(std::span(buffer).first(from.length), from);
+    }
+  }
+}
+
+void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
+                           std::string_view message) {
+  send_error(listener.native_handle(), from.peer, code, std::string(message));
+  events::emit(events::Event{.name = "tftp.refused", .level = events::Level::warn, .fields = {}}
+                   .add("client", endpoint_text(from.peer))
+                   .add("file", std::string(file))
+                   .add("reason", std::string(reason))
+                   .add("code", std::to_string(static_cast<int>(code))));
+}
+
+void Service::Impl::on_request(std::span<const std::byte> bytes, const Received& from) {
+  auto packet = decode(bytes);
+  if (!packet) {
+    events::emit(events::Event{.name = "tftp.malformed", .level = events::Level::debug, .fields = {}}
+                     .add("client", endpoint_text(from.peer))
+                     .add("error", std::string(to_string(packet.error())))
+                     .add("bytes", std::to_string(bytes.size())));
+    return;
+  }
+  auto* request = std::get_if<Request>(&*packet);
+  if (!request) return;  // stray DATA/ACK/ERROR on port 69: nothing to answer
+  if (request->write) {
+    refuse(from, request->filename, ErrorCode::access_violation, "write-refused", "read-only server");
+    return;
+  }
+  auto key = peer_key(from.peer);
+  if (auto it = active.find(key); it != active.end() && !it->second.expired()) {
+    return;  // the client repeated its RRQ; the transfer already answering it retransmits
+  }
+  if (active.size() >= config.max_transfers) {
+    std::erase_if(active, [](const auto& entry) { return entry.second.expired(); });
+    if (active.size() >= config.max_transfers) {
+      refuse(from, request->filename, ErrorCode::not_defined, "busy",
+             fmt::format("server busy: {} transfers in progress, try again", active.size()));
+      return;
+    }
+  }
+  auto file = tree.open(request->filename);
+  if (!file) {
+    auto r = refusal_for(file.error());
+    refuse(from, request->filename, r.code, r.reason, r.message);
+    return;
+  }
+  auto size = BlockReader::transfer_size(*file, request->mode);
+  if (!size) {
+    refuse(from, request->filename, ErrorCode::not_defined, "io", "read error");
+    return;
+  }
+  NegotiationLimits limits{.blksize_max = std::min(config.blksize_max, interface_blksize_cap(from.ifindex)),
+                           .windowsize_max = config.windowsize_max};
+  auto negotiated = negotiate(request->options, *size, limits);
+  SessionLimits session_limits{.rto_min = config.retransmit_min,
+                               .rto_max = config.retransmit_max,
+                               .idle_timeout = config.idle_timeout};
+  auto now = core::Clock::now();
+  auto t = std::make_shared<Transfer>(io, std::move(*file), std::move(*request), from.peer,
+                                      Session(negotiated, *size, session_limits, now));
+  t->size = *size;
+
+  // A fresh ephemeral port per transfer (RFC 1350 §4), on the address the
+  // request reached.
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr = from.local;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) {
+    if (fd >= 0) ::close(fd);
+    refuse(from, t->request.filename, ErrorCode::not_defined, "io", "server out of sockets");
+    return;
+  }
+  // Large blocks may need fragmenting on the way; never let PMTU discovery
+  // drop them silently (FIRMWARE.md 12, as dnsmasq does).
+  int pmtu = IP_PMTUDISC_DONT;
+  ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+  t->socket.assign(udp::v4(), fd);
+  active[key] = t;
+  asio::co_spawn(io, run(t), asio::detached);
+}
+
+void Service::Impl::send_blocks(Transfer& t, const SendBlocks& blocks) {
+  auto blksize = t.session.blksize();
+  t.window.resize(static_cast<std::size_t>(blocks.count) * blksize);
+  t.headers.resize(blocks.count);
+  std::vector<iovec> iov(2 * static_cast<std::size_t>(blocks.count));
+  std::vector<mmsghdr> msgs(blocks.count);
+  for (std::uint32_t i = 0; i < blocks.count; ++i) {
+    auto block = blocks.first + i;
+    auto slot = std::span(t.window).subspan(static_cast<std::size_t>(i) * blksize, blksize);
+    auto got = t.reader.read(block, slot.first(t.session.block_length(block)));
+    if (!got || *got != t.session.block_length(block)) {
+      // The file shrank or the disk failed: say so rather than send garbage.
+      t.failure = got ? "file-changed" : fmt::format("read-error:{}", std::strerror(got.error()));
+      send_error(t.socket.native_handle(), t.peer, ErrorCode::not_defined, "read error");
+      t.outcome = Outcome::client_error;
+      return;
+    }
+    t.headers[i] = data_header(static_cast<std::uint16_t>(block));
+    iov[2 * i] = {t.headers[i].data(), t.headers[i].size()};
+    iov[2 * i + 1] = {slot.data(), *got};
+    auto& h = msgs[i].msg_hdr;
+    h.msg_name = &t.peer;
+    h.msg_namelen = sizeof t.peer;
+    h.msg_iov = &iov[2 * i];
+    h.msg_iovlen = 2;
+  }
+  // One syscall per window; a short count means a full socket buffer, and the
+  // unsent blocks are recovered by the retransmit timer like any loss.
+  ::sendmmsg(t.socket.native_handle(), msgs.data(), blocks.count, MSG_DONTWAIT);
+  t.reader.forget_before(t.session.acked() + 1);
+}
+
+void Service::Impl::execute(Transfer& t, const std::vector<Action>& actions) {
+  for (const auto& action : actions) {
+    if (t.outcome) return;
+    if (const auto* oack = std::get_if<SendOack>(&action)) {
+      send_packet(t.socket.native_handle(), t.peer, encode(oack->oack));
+    } else if (const auto* blocks = std::get_if<SendBlocks>(&action)) {
+      send_blocks(t, *blocks);
+    } else if (const auto* error = std::get_if<SendError>(&action)) {
+      send_error(t.socket.native_handle(), t.peer, error->code, error->message);
+    } else if (const auto* done = std::get_if<Finished>(&action)) {
+      t.outcome = done->outcome;
+    }
+  }
+}
+
+void Service::Impl::finish(Transfer& t) {
+  auto elapsed = std::chrono::duration<double, std::milli>(core::Clock::now() - t.started).count();
+  const auto& stats = t.session.stats();
+  auto result = t.failure.empty() ? std::string(to_string(*t.outcome)) : t.failure;
+  bool normal = t.failure.empty() && (*t.outcome == Outcome::ok || *t.outcome == Outcome::tsize_probe ||
+                                      *t.outcome == Outcome::options_refused);
+  events::Event event{.name = "tftp.done", .level = normal ? events::Level::info : events::Level::warn, .fields = {}};
+  event.add("client", endpoint_text(t.peer))
+      .add("file", t.request.filename)
+      .add("bytes", std::to_string(stats.bytes_acked))
+      .add("size", std::to_string(t.size))
+      .add("blksize", std::to_string(t.session.blksize()))
+      .add("window", std::to_string(t.session.windowsize()))
+      .add("mode", t.request.mode == Mode::netascii ? "netascii" : "octet")
+      .add("ms", fmt::format("{:.1f}", elapsed))
+      .add("retransmits", std::to_string(stats.retransmitted))
+      .add("result", result);
+  if (stats.client_error) {
+    event.add("client_error", std::to_string(static_cast<int>(*stats.client_error)))
+        .add("client_message", stats.client_message);
+  }
+  events::emit(event);
+  if (auto it = active.find(peer_key(t.peer)); it != active.end() && it->second.lock().get() == &t) {
+    active.erase(it);
+  }
+  boost::system::error_code ignored;
+  t.timer.cancel();
+  t.socket.close(ignored);
+}
+
+asio::awaitable<void> Service::Impl::watch_deadline(std::shared_ptr<Transfer> t) {
+  // Re-armed lazily: progress moves the deadline later without touching the
+  // timer, which then wakes once at the stale time and sleeps again.
+  while (!t->outcome) {
+    t->timer.expires_at(t->session.deadline());
+    co_await t->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (t->outcome) break;
+    auto now = core::Clock::now();
+    if (now < t->session.deadline()) continue;
+    execute(*t, t->session.on_timeout(now));
+    if (t->outcome) t->socket.cancel();  // wakes run() to finish
+  }
+}
+
+asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
+  asio::co_spawn(io, watch_deadline(t), asio::detached);
+  execute(*t, t->session.start());
+  std::vector<std::byte> buffer(kMaxDatagram);
+  while (!t->outcome) {
+    auto [ec] = co_await t->socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    if (t->outcome || ec) break;
+    for (int i = 0; i < kDrainBatch && !t->outcome; ++i) {
+      sockaddr_in from{};
+      socklen_t from_length = sizeof from;
+      auto n = ::recvfrom(t->socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT,
+                          reinterpret_cast<sockaddr*>(&from), &from_length);
+      if (n < 0) break;
+      if (!same_peer(from, t->peer)) {
+        // RFC 1350 §4: a stranger gets ERROR 5; the transfer goes on.
+        send_error(t->socket.native_handle(), from, ErrorCode::unknown_tid, "unknown transfer ID");
+        continue;
+      }
+      auto packet = decode(std::span(buffer).first(static_cast<std::size_t>(n)));
+      if (!packet) continue;  // a mangled ACK is as good as a lost one
+      execute(*t, t->session.on_packet(core::Clock::now(), *packet));
+    }
+    if (!t->outcome && t->session.deadline() < t->timer.expiry()) t->timer.cancel();
+  }
+  finish(*t);
+}
+
+Service::Service(asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree)
+    : impl_(std::make_unique<Impl>(io, config, tree)) {}
+
+Service::~Service() = default;
+
+std::expected<void, std::string> Service::bind() { return impl_->bind(); }
+
+void Service::start() { asio::co_spawn(impl_->io, impl_->listen(), asio::detached); }
+
+std::size_t Service::active_transfers() const {
+  return static_cast<std::size_t>(std::ranges::count_if(impl_->active, [](const auto& e) { return !e.second.expired(); }));
+}
+
+}  // namespace pxed::tftp
