@@ -1,1 +1,109 @@
-int main() { return 0; }
+// pxed: one process that answers what a bare machine asks on its way to an
+// installed OS. This file wires config, services and signals; it decides nothing.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <optional>
+
+#include "app/privileges.hpp"
+#include "config/config.hpp"
+#include "events/events.hpp"
+#include "tftp/tftp_service.hpp"
+#include "vfs/tree.hpp"
+
+namespace {
+
+using namespace pxed;
+
+constexpr int kExitConfig = 2;
+constexpr int kExitRuntime = 1;
+
+constexpr const char* kDescription = R"(pxed - a network boot server: TFTP today; HTTP, ISO images and DHCP/ProxyDHCP to come.
+
+Examples:
+  pxed check -c /etc/pxed/pxed.toml          validate a config, print every problem as file:line: key: what
+  pxed serve -c /etc/pxed/pxed.toml          serve the tree in [files] root over TFTP
+  pxed serve -c pxed.toml --log-format json  one JSON object per log line, for log shippers
+  curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
+
+Start from pxed.example.toml: every key is documented there.)";
+
+std::optional<config::Config> load_or_report(const std::string& path) {
+  auto loaded = config::load(path);
+  if (loaded) return std::move(*loaded);
+  for (const auto& e : loaded.error()) std::cerr << e.to_string() << '\n';
+  std::cerr << fmt::format("{}: {} problem{} found\n", path, loaded.error().size(),
+                           loaded.error().size() == 1 ? "" : "s");
+  return std::nullopt;
+}
+
+int serve(const config::Config& cfg) {
+  events::init_logging(cfg.server.log_format, cfg.server.log_level);
+  // The root is opened before privileges go, so it may stay unreadable to others.
+  auto tree = vfs::Tree::open_root(cfg.files.root);
+  if (!tree) {
+    events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", tree.error()));
+    return kExitRuntime;
+  }
+  boost::asio::io_context io(1);
+  std::optional<tftp::Service> tftp_service;
+  if (cfg.tftp.enabled) {
+    tftp_service.emplace(io, cfg.tftp, *tree);
+    if (auto bound = tftp_service->bind(); !bound) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
+      return kExitRuntime;
+    }
+  }
+  if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
+    events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
+    return kExitRuntime;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    events::emit(events::Event{.name = "pxed.stop", .level = events::Level::info, .fields = {}}.add("signal", std::to_string(signal)));
+    io.stop();
+  });
+  if (tftp_service) tftp_service->start();
+  events::Event ready{.name = "pxed.ready", .level = events::Level::info, .fields = {}};
+  ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
+  if (cfg.tftp.enabled) ready.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
+  events::emit(ready);
+  io.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{kDescription, "pxed"};
+  cli.set_version_flag("--version", std::string("pxed ") + PXED_VERSION);
+  cli.require_subcommand(1);
+  cli.footer("Run 'pxed SUBCOMMAND --help' for a subcommand's options. Exit codes: 0 ok, 1 runtime error, 2 config error.");
+
+  std::string config_path;
+  std::string log_format;
+  std::string log_level;
+  auto* serve_cmd = cli.add_subcommand("serve", "Serve the configured tree over TFTP until SIGINT/SIGTERM");
+  serve_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  serve_cmd->add_option("--log-format", log_format, "Override server.log_format")->check(CLI::IsMember({"text", "json"}));
+  serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  auto* check_cmd = cli.add_subcommand("check", "Validate a config file; print every problem, exit 2 if any");
+  check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+
+  CLI11_PARSE(cli, argc, argv);
+
+  auto cfg = load_or_report(config_path);
+  if (!cfg) return kExitConfig;
+  if (*check_cmd) {
+    std::cout << fmt::format("{}: ok\n", config_path);
+    return 0;
+  }
+  if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
+  if (!log_level.empty()) cfg->server.log_level = log_level;
+  return serve(*cfg);
+}

@@ -1,2 +1,295 @@
-// placeholder until the config parser lands
 #include "config/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <tuple>
+
+#include "config/checker.hpp"
+#include "config/duration.hpp"
+
+namespace pxed::config {
+namespace {
+
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+// Limits, each with the spec or reason that sets it.
+constexpr IntRange kBlksize{8, 65464, "RFC 2348"};
+constexpr IntRange kWindowsize{1, 65535, "RFC 7440"};
+constexpr IntRange kMaxTransfers{1, 100000, ""};  // each transfer holds a socket and a port
+
+constexpr DurationRange kRetransmitMin{milliseconds(1), std::chrono::seconds(60)};
+// RFC 2349 lets a client ask for a timeout of up to 255 s; a higher ceiling would never apply.
+constexpr DurationRange kRetransmitMax{milliseconds(1), std::chrono::seconds(255)};
+constexpr DurationRange kIdleTimeout{std::chrono::seconds(1), std::chrono::hours(1)};
+
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
+                                           "error", "critical", "off"};
+constexpr std::string_view kLogFormats[] = {"text", "json"};
+constexpr std::size_t kMaxInterfaceName = 15;  // Linux IFNAMSIZ - 1
+
+// ---- readers for pxed's own kinds of value ----
+
+void read_interfaces(Checker& c, const Field& f, std::vector<std::string>& out) {
+  if (!expect_type(c, f, toml::value_t::array, "an array of interface names")) return;
+  const auto& items = f.value.as_array();
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string problem;
+    if (!items[i].is_string()) {
+      problem = "must be a string, got " + std::string(type_name(items[i]));
+    } else if (auto& name = items[i].as_string().str;
+               name.empty() || name.size() > kMaxInterfaceName) {
+      problem = in_quotes(name) + " is not an interface name (1..15 characters)";
+    } else {
+      names.push_back(name);
+    }
+    if (!problem.empty()) {
+      c.fail(Field{f.key, items[i]}, "element " + std::to_string(i + 1) + " " + problem);
+    }
+  }
+  if (names.size() == items.size()) out = std::move(names);
+}
+
+void read_root(Checker& c, const Field& f, Config& cfg) {
+  fs::path root;
+  read_path(c, f, root);
+  if (root.empty()) return;
+  std::error_code ec;
+  auto type = fs::status(root, ec).type();
+  if (type == fs::file_type::not_found) {
+    c.fail(f, "directory " + root.string() + " does not exist");
+  } else if (ec) {
+    c.fail(f, "cannot access " + root.string() + ": " + ec.message());
+  } else if (type != fs::file_type::directory) {
+    c.fail(f, root.string() + " is not a directory");
+  } else {
+    cfg.files.root = root;
+  }
+}
+
+void read_log_format(Checker& c, const Field& f, Config& cfg) {
+  std::string format;
+  read_choice(c, f, format, kLogFormats);
+  if (!format.empty()) cfg.server.log_format = format == "json" ? LogFormat::json : LogFormat::text;
+}
+
+// ---- the schema: one table of known keys per section ----
+
+using Reader = void (*)(Checker&, const Field&, Config&);
+struct KeySpec {
+  std::string_view name;
+  Reader read;
+};
+struct SectionSpec {
+  std::string_view name;
+  std::span<const KeySpec> keys;
+};
+
+// Captureless generic lambdas convert to Reader; the order is the one error messages list.
+const KeySpec kServerKeys[] = {
+    {"state_dir", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.state_dir); }},
+    {"user", [](auto& c, auto& f, auto& cfg) { read_string(c, f, cfg.server.user); }},
+    {"interfaces",
+     [](auto& c, auto& f, auto& cfg) { read_interfaces(c, f, cfg.server.interfaces); }},
+    {"log_level",
+     [](auto& c, auto& f, auto& cfg) { read_choice(c, f, cfg.server.log_level, kLogLevels); }},
+    {"log_format", read_log_format},
+};
+
+const KeySpec kFilesKeys[] = {
+    {"root", read_root},
+};
+
+const KeySpec kTftpKeys[] = {
+    {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.tftp.enabled); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.tftp.listen); }},
+    {"blksize_max",
+     [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.tftp.blksize_max, kBlksize); }},
+    {"windowsize_max",
+     [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.tftp.windowsize_max, kWindowsize); }},
+    {"max_transfers",
+     [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.tftp.max_transfers, kMaxTransfers); }},
+    {"retransmit_min", [](auto& c, auto& f, auto& cfg) {
+       read_duration(c, f, cfg.tftp.retransmit_min, kRetransmitMin);
+     }},
+    {"retransmit_max", [](auto& c, auto& f, auto& cfg) {
+       read_duration(c, f, cfg.tftp.retransmit_max, kRetransmitMax);
+     }},
+    {"idle_timeout", [](auto& c, auto& f, auto& cfg) {
+       read_duration(c, f, cfg.tftp.idle_timeout, kIdleTimeout);
+     }},
+};
+
+const SectionSpec kSections[] = {
+    {"server", kServerKeys},
+    {"files", kFilesKeys},
+    {"tftp", kTftpKeys},
+};
+
+// Planned for later versions: named, so the user learns they are coming, not misspelled.
+constexpr std::string_view kNotYetSupported[] = {
+    "http", "dhcp", "boot", "profile", "machine", "files.iso_dir", "files.mount",
+};
+
+bool not_yet_supported(std::string_view key) {
+  return std::ranges::find(kNotYetSupported, key) != std::end(kNotYetSupported);
+}
+
+template <class Spec>
+std::string name_list(std::span<const Spec> specs, std::string_view open, std::string_view close) {
+  std::string out;
+  for (const Spec& s : specs) {
+    out += (out.empty() ? "" : ", ") + std::string(open) + std::string(s.name) + std::string(close);
+  }
+  return out;
+}
+
+void read_section(Checker& c, const SectionSpec& section, const Field& table, Config& cfg) {
+  if (!table.value.is_table()) {
+    return c.fail(table, "must be a table ([" + table.key + "]), got " +
+                             std::string(type_name(table.value)));
+  }
+  for (const auto& [name, value] : table.value.as_table()) {
+    Field f{table.key + "." + name, value};
+    auto spec = std::ranges::find(section.keys, std::string_view(name), &KeySpec::name);
+    if (spec != section.keys.end()) {
+      c.seen[f.key] = f.line();
+      spec->read(c, f, cfg);
+    } else if (not_yet_supported(f.key)) {
+      c.fail(f, "not supported yet in this version");
+    } else {
+      c.fail(f, "unknown key; known keys in [" + table.key + "]: " +
+                    name_list(section.keys, "", ""));
+    }
+  }
+}
+
+void read_document(Checker& c, const toml::value& document, Config& cfg) {
+  const std::span<const SectionSpec> sections = kSections;
+  for (const auto& [name, value] : document.as_table()) {
+    Field f{name, value};
+    auto section = std::ranges::find(sections, std::string_view(name), &SectionSpec::name);
+    if (section != sections.end()) {
+      read_section(c, *section, f, cfg);
+    } else if (not_yet_supported(name)) {
+      c.fail(f, "not supported yet in this version");
+    } else if (value.is_table()) {
+      c.fail(f, "unknown section; known sections: " + name_list(sections, "[", "]"));
+    } else {
+      c.fail(f, "unknown key; settings belong in a section: " + name_list(sections, "[", "]"));
+    }
+  }
+}
+
+// Rules that involve more than one key, checked once every key has been read.
+void check_together(Checker& c, const Config& cfg) {
+  const auto& tftp = cfg.tftp;
+  if (tftp.retransmit_max < tftp.retransmit_min && !c.failed("tftp.retransmit_min") &&
+      !c.failed("tftp.retransmit_max")) {
+    // Blame the ceiling when the user wrote it; otherwise the floor went above the default.
+    if (auto line = c.line_of("tftp.retransmit_max")) {
+      c.fail(*line, "tftp.retransmit_max",
+             "must not be less than tftp.retransmit_min (" + format_duration(tftp.retransmit_min) +
+                 "), got " + format_duration(tftp.retransmit_max));
+    } else {
+      c.fail(c.line_of("tftp.retransmit_min").value_or(0), "tftp.retransmit_min",
+             "must not be more than tftp.retransmit_max (" + format_duration(tftp.retransmit_max) +
+                 ", the default), got " + format_duration(tftp.retransmit_min));
+    }
+  }
+  if (tftp.enabled && !c.line_of("files.root")) {
+    c.fail(0, "files.root",
+           "required: the directory served over TFTP (add root = \"/srv/pxe\" under [files], "
+           "or set enabled = false under [tftp])");
+  }
+}
+
+// toml11 reports a syntax error as multi-line ASCII art. Keep its headline
+// ("[error] toml::parse_x: what went wrong"), or the note under the last caret
+// when the headline is only a function name, and the number of the last source
+// line quoted: that is the error (an earlier one may be a first definition).
+ConfigError syntax_error(const std::string& file, const toml::exception& e) {
+  std::istringstream what(e.what());
+  std::string text, headline, note;
+  std::getline(what, headline);
+  std::uint32_t line = e.location().line();
+  while (std::getline(what, text)) {
+    if (auto caret = text.find("^--- "); caret != std::string::npos) note = text.substr(caret + 5);
+    auto bar = text.find(" | ");
+    auto first = text.find_first_not_of(' ');
+    if (bar == std::string::npos || first >= bar) continue;
+    std::uint32_t quoted = 0;
+    auto [end, ec] = std::from_chars(text.data() + first, text.data() + bar, quoted);
+    if (ec == std::errc{} && end == text.data() + bar) line = quoted;
+  }
+  std::string_view message = headline;
+  if (message.starts_with("[error] ")) message.remove_prefix(8);
+  if (message.starts_with("toml::")) {  // drop the function name, "toml::parse_key_value_pair: "
+    auto space = message.find(' ');
+    message = space == std::string_view::npos ? "" : message.substr(space + 1);
+  }
+  if (message.empty()) message = note;
+  while (message.ends_with('.') || message.ends_with(' ')) message.remove_suffix(1);
+  if (message.empty()) message = "invalid TOML";
+  return {file, line, "", "syntax error: " + std::string(message)};
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::string out = file;
+  if (line != 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
+                                                      const std::string& name) {
+  toml::value document;
+  try {
+    std::istringstream in{std::string(text)};
+    document = toml::parse(in, name);
+  } catch (const toml::exception& e) {
+    return std::unexpected(std::vector{syntax_error(name, e)});
+  } catch (const std::exception& e) {  // toml11 can let a std:: error through on odd input
+    return std::unexpected(
+        std::vector<ConfigError>{{name, 0, "", "cannot parse: " + std::string(e.what())}});
+  }
+
+  fs::path dir = fs::path(name).parent_path();
+  std::error_code ec;
+  Checker c{name, fs::absolute(dir.empty() ? fs::path(".") : dir, ec).lexically_normal(), {}, {}};
+  Config cfg;
+  cfg.source = name;
+  read_document(c, document, cfg);
+  check_together(c, cfg);
+  if (c.errors.empty()) return cfg;
+  // By line; by key within a line, since toml11's tables do not keep the file's order.
+  std::ranges::sort(c.errors, {}, [](const ConfigError& e) { return std::tie(e.line, e.key); });
+  return std::unexpected(std::move(c.errors));
+}
+
+std::expected<Config, std::vector<ConfigError>> load(const fs::path& path) {
+  auto cannot_read = [&](const std::string& why) {
+    std::error_code ec;
+    fs::path where = fs::absolute(path, ec);
+    std::string message = "cannot read config file " + (ec ? path : where).string() + ": " + why;
+    return std::unexpected(std::vector<ConfigError>{{path.string(), 0, "", std::move(message)}});
+  };
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return cannot_read("is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return cannot_read(std::error_code(errno, std::generic_category()).message());
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return cannot_read("read failed");
+  return parse(text.str(), path.string());
+}
+
+}  // namespace pxed::config

@@ -212,7 +212,10 @@ asio::awaitable<void> Service::Impl::listen() {
 void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
                            std::string_view message) {
   send_error(listener.native_handle(), from.peer, code, std::string(message));
-  events::emit(events::Event{.name = "tftp.refused", .level = events::Level::warn, .fields = {}}
+  // pxelinux probes a dozen config names per boot before "default": a missing
+  // file is routine, an access violation is worth a warning.
+  auto level = code == ErrorCode::file_not_found ? events::Level::info : events::Level::warn;
+  events::emit(events::Event{.name = "tftp.refused", .level = level, .fields = {}}
                    .add("client", endpoint_text(from.peer))
                    .add("file", std::string(file))
                    .add("reason", std::string(reason))
