@@ -21,9 +21,15 @@ std::string lower(std::string s) {
 std::expected<Options, DecodeError> decode_options(ByteReader& r) {
   Options options;
   while (!r.empty()) {
+    // Some clients pad the request with extra NULs; an empty name ends the
+    // options, as dnsmasq reads them.
     auto name = r.cstring(kMaxOptionText);
+    if (name && name->empty()) break;
     auto value = r.cstring(kMaxOptionText);
-    if (!name || !value || name->empty()) return std::unexpected(DecodeError::bad_option);
+    if (!name || !value) return std::unexpected(DecodeError::bad_option);
+    // Real clients send a handful; a packet stuffed with thousands would make
+    // the duplicate check below quadratic.
+    if (options.size() >= kMaxOptions) return std::unexpected(DecodeError::bad_option);
     auto key = lower(std::move(*name));
     if (!find_option(options, key)) options.emplace_back(std::move(key), std::move(*value));
   }
@@ -65,7 +71,6 @@ std::string_view to_string(DecodeError e) {
     case DecodeError::bad_mode: return "bad-mode";
     case DecodeError::unknown_mode: return "unknown-mode";
     case DecodeError::bad_option: return "bad-option";
-    case DecodeError::bad_error: return "bad-error";
   }
   return "unknown";
 }

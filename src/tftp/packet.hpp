@@ -37,6 +37,7 @@ using Options = std::vector<std::pair<std::string, std::string>>;
 inline constexpr std::size_t kMaxFilename = 1024;      // longer names are refused, see vfs
 inline constexpr std::size_t kMaxOptionText = 64;      // no defined option name or value is longer
 inline constexpr std::size_t kMaxErrorMessage = 512;
+inline constexpr std::size_t kMaxOptions = 32;          // RFC 2347 sets none; clients send < 10
 
 struct Request {
   bool write = false;  // WRQ; a read-only server refuses it
@@ -61,7 +62,7 @@ struct OptionAck {
 
 using Packet = std::variant<Request, Data, Ack, Error, OptionAck>;
 
-enum class DecodeError { too_short, bad_opcode, bad_filename, bad_mode, unknown_mode, bad_option, bad_error };
+enum class DecodeError { too_short, bad_opcode, bad_filename, bad_mode, unknown_mode, bad_option };
 
 std::string_view to_string(DecodeError e);
 std::string_view to_string(ErrorCode e);
