@@ -36,7 +36,9 @@ struct Tftp {
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
   std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
   std::chrono::milliseconds retransmit_min{2};    // adaptive RTO floor
-  std::chrono::milliseconds retransmit_max{1000}; // RTO ceiling (a client's timeout option caps it too)
+  // RTO ceiling (a client's timeout option lowers it). Backoff must be able to
+  // outlast client timeouts: atftp re-ACKs only after seconds of silence.
+  std::chrono::milliseconds retransmit_max{5000};
   std::chrono::milliseconds idle_timeout{20000};  // give up after this long without progress
 };
 

@@ -36,6 +36,9 @@ Negotiated negotiate(const Options& requested, std::uint64_t transfer_size, cons
       n.timeout = std::chrono::seconds(*value);
       n.accepted.emplace_back(name, text);
     } else if (name == "tsize") {
+      // curl 7.88 rejects "tsize 0" in an OACK and aborts (exit 71), so an
+      // empty file's size goes unsaid; RFC 2349 lets a server omit it.
+      if (transfer_size == 0) continue;
       n.tsize = true;
       n.accepted.emplace_back(name, std::to_string(transfer_size));
     } else if (name == "windowsize") {

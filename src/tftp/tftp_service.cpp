@@ -229,6 +229,15 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
                      .add("client", endpoint_text(from.peer))
                      .add("error", std::string(to_string(packet.error())))
                      .add("bytes", std::to_string(bytes.size())));
+    // A request we cannot read still gets an answer, so the client stops
+    // retrying: an over-long name is refused like any path (access
+    // violation), a bad mode or option is an illegal operation.
+    auto opcode = bytes.size() >= 2 ? static_cast<unsigned>(bytes[0]) << 8 | static_cast<unsigned>(bytes[1]) : 0u;
+    if (opcode == static_cast<unsigned>(Opcode::rrq) || opcode == static_cast<unsigned>(Opcode::wrq)) {
+      bool name = packet.error() == DecodeError::bad_filename;
+      refuse(from, "", name ? ErrorCode::access_violation : ErrorCode::illegal_operation,
+             name ? "bad-path" : to_string(packet.error()), name ? "access violation" : "malformed request");
+    }
     return;
   }
   auto* request = std::get_if<Request>(&*packet);

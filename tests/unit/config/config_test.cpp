@@ -83,7 +83,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->tftp.windowsize_max, 16);
   EXPECT_EQ(cfg->tftp.max_transfers, 1000u);
   EXPECT_EQ(cfg->tftp.retransmit_min, 2ms);
-  EXPECT_EQ(cfg->tftp.retransmit_max, 1s);
+  EXPECT_EQ(cfg->tftp.retransmit_max, 5s);
   EXPECT_EQ(cfg->tftp.idle_timeout, 20s);
 }
 
@@ -227,10 +227,10 @@ TEST(Config, RetransmitMaxBelowMinIsAnErrorAtMaxLine) {
 
 TEST(Config, RetransmitMinAboveTheDefaultMaxIsAnErrorAtMinLine) {
   Scratch s;
-  auto e = only_error(s.parse_with_root("[tftp]\nretransmit_min = \"5s\"\n"));
+  auto e = only_error(s.parse_with_root("[tftp]\nretransmit_min = \"6s\"\n"));
   EXPECT_EQ(e.key, "tftp.retransmit_min");
   EXPECT_EQ(e.line, 4u);
-  EXPECT_THAT(e.message, HasSubstr("tftp.retransmit_max (1s"));
+  EXPECT_THAT(e.message, HasSubstr("tftp.retransmit_max (5s"));
 }
 
 TEST(Config, BadDurationSaysWhatIsWrong) {

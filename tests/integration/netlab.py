@@ -1,0 +1,318 @@
+"""Network namespaces, processes and server logs for the integration tests.
+
+Everything here runs inside namespaces these helpers create (names start with
+"pxtest") and never on the machine's real interfaces. Every wait has a
+deadline, every process is started in its own group and killed by its id.
+"""
+import ctypes
+import hashlib
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLIENT_TIMEOUT = 120  # seconds; no single client run in this suite should get near it
+
+_counter = itertools.count(1)
+
+
+def run(argv, timeout=20, check=True, **kwargs):
+    """subprocess.run with a deadline, text output and a readable failure."""
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} exited {result.returncode}: "
+                           f"{result.stdout}{result.stderr}")
+    return result
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# -- sockets inside a namespace ---------------------------------------------------------
+# A socket stays in the namespace it was created in, so the raw client enters the
+# client namespace only for the socket() call (this thread only) and comes back.
+# Python 3.11 has no os.setns, hence ctypes.
+_libc = ctypes.CDLL(None, use_errno=True)
+_CLONE_NEWNET = 0x40000000
+
+
+def _setns(fd):
+    if _libc.setns(fd, _CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"setns: {os.strerror(err)}")
+
+
+def udp_socket_in(netns):
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        finally:
+            _setns(own)
+    finally:
+        os.close(own)
+        os.close(target)
+
+
+# -- the lab: two namespaces joined by a veth pair --------------------------------------
+@dataclass
+class Lab:
+    tag: str
+    subnet: int
+    server_ns: str = ""
+    client_ns: str = ""
+    server_ip: str = ""
+    client_ip: str = ""
+    workdir: Path = None
+    server: "ServerProcess" = None
+    _made: list = field(default_factory=list)
+
+    def client(self, argv, timeout=CLIENT_TIMEOUT, check=False, **kwargs):
+        """Run a client program in the client namespace."""
+        return run(["ip", "netns", "exec", self.client_ns, *argv],
+                   timeout=timeout, check=check, **kwargs)
+
+    def client_popen(self, argv, **kwargs):
+        return subprocess.Popen(["ip", "netns", "exec", self.client_ns, *argv],
+                                start_new_session=True, **kwargs)
+
+    def socket(self):
+        """A UDP socket in the client namespace, bound to the client address."""
+        s = udp_socket_in(self.client_ns)
+        s.bind((self.client_ip, 0))
+        return s
+
+    def nft(self, netns, script):
+        """Load an nftables script in one of the lab's namespaces (loss emulation)."""
+        assert netns in (self.server_ns, self.client_ns)
+        run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input=script)
+
+
+def create_lab(workdir):
+    """Make server + client namespaces with a veth pair between them.
+
+    The veth pair is created directly inside the server namespace and its peer
+    moved to the client namespace in the same call, so the host's own network
+    namespace never sees it.
+    """
+    n = next(_counter)
+    tag = f"{os.getpid()}-{n}"
+    subnet = 10 + (os.getpid() * 7 + n) % 240  # 10.241.<subnet>.0/24, varies per run
+    lab = Lab(tag=tag, subnet=subnet,
+              server_ns=f"pxtest-{tag}-srv", client_ns=f"pxtest-{tag}-cli",
+              server_ip=f"10.241.{subnet}.1", client_ip=f"10.241.{subnet}.2",
+              workdir=Path(workdir))
+    try:
+        for ns in (lab.server_ns, lab.client_ns):
+            run(["ip", "netns", "add", ns])
+            lab._made.append(ns)
+            run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        run(["ip", "-n", lab.server_ns, "link", "add", "pxs0", "type", "veth",
+             "peer", "name", "pxc0", "netns", lab.client_ns])
+        for ns, dev, ip in ((lab.server_ns, "pxs0", lab.server_ip),
+                            (lab.client_ns, "pxc0", lab.client_ip)):
+            run(["ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", dev])
+            run(["ip", "-n", ns, "link", "set", dev, "up"])
+        wait_for(lambda: _link_ready(lab), 5, "veth pair up")
+    except BaseException:
+        destroy_lab(lab)
+        raise
+    return lab
+
+
+def _link_ready(lab):
+    # veth carrier comes up asynchronously (and there is no ping here): a UDP
+    # datagram from the client namespace to the server namespace proves the path.
+    rx, tx = udp_socket_in(lab.server_ns), udp_socket_in(lab.client_ns)
+    try:
+        rx.bind((lab.server_ip, 0))
+        rx.settimeout(0.2)
+        tx.sendto(b"probe", rx.getsockname())
+        try:
+            return rx.recv(16) == b"probe"
+        except (socket.timeout, OSError):
+            return False
+    except OSError:
+        return False  # address still tentative/not up yet
+    finally:
+        rx.close()
+        tx.close()
+
+
+def destroy_lab(lab):
+    if lab.server is not None:
+        lab.server.stop()
+    for ns in reversed(lab._made):
+        # Deleting a namespace also deletes the veth end and nft tables in it.
+        run(["ip", "netns", "del", ns], check=False)
+    lab._made.clear()
+
+
+def wait_for(predicate, timeout, what, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+# -- server logs ------------------------------------------------------------------------
+_LEVELS = "trace|debug|info|warn|warning|error|critical"
+# "<time> <level> <event> k=v ..."; tolerate spdlog-style [brackets] around the level.
+_LINE = re.compile(rf"(?:^|\s)\[?({_LEVELS})\]?\s+([a-z][\w.-]*)(?:\s+(.*))?$", re.I)
+_KV = re.compile(r'([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+@dataclass
+class LogEvent:
+    level: str
+    event: str
+    fields: dict
+    line: str
+
+
+def parse_log_line(line):
+    line = line.rstrip("\n")
+    if line.lstrip().startswith("{"):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return None
+        fields = {k: str(v) for k, v in obj.items() if k not in ("event", "level", "time", "ts")}
+        return LogEvent(str(obj.get("level", "")), str(obj.get("event", "")), fields, line)
+    m = _LINE.search(line)
+    if not m:
+        return None
+    fields = {}
+    for k, v in _KV.findall(m.group(3) or ""):
+        fields[k] = v[1:-1] if len(v) >= 2 and v[0] == '"' else v
+    return LogEvent(m.group(1).lower(), m.group(2), fields, line)
+
+
+# -- the server under test --------------------------------------------------------------
+class ServerProcess:
+    """pxed or the tftpd-hpa stand-in, running in the lab's server namespace."""
+
+    def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None):
+        self.kind = kind
+        self.lab = lab
+        self.root = Path(root)
+        self.log_path = lab.workdir / f"server-{lab.tag}.log"
+        self.proc = None
+        self._log_file = None
+        # Only what the tests need; retransmit and idle timers stay at pxed's
+        # defaults unless a module overrides them, so the suite tests what ships.
+        self.tftp = {
+            "listen": f"{lab.server_ip}:69",
+            "blksize_max": 65464,
+            "windowsize_max": 16,
+        }
+        self.tftp.update(tftp_overrides or {})
+        self.pxed_bin = pxed_bin
+
+    def config_text(self):
+        def toml_value(v):
+            return str(v) if isinstance(v, int) else f'"{v}"'
+        lines = ["[server]", 'log_level = "debug"', 'log_format = "text"', "",
+                 "[files]", f'root = "{self.root}"', "", "[tftp]"]
+        lines += [f"{k} = {toml_value(v)}" for k, v in self.tftp.items()]
+        return "\n".join(lines) + "\n"
+
+    def argv(self):
+        if self.kind == "pxed":
+            cfg = self.lab.workdir / f"pxed-{self.lab.tag}.toml"
+            cfg.write_text(self.config_text())
+            return [str(self.pxed_bin), "serve", "-c", str(cfg)]
+        # tftpd-hpa: --secure chroots into the root; retransmit at its 10 ms minimum
+        # and refuse the client's "timeout" option (curl asks for 5+ s), or every
+        # lost packet would stall the loss tests for seconds.
+        return ["/usr/sbin/in.tftpd", "--foreground", "--address", self.tftp["listen"],
+                "--secure", "--blocksize", str(self.tftp["blksize_max"]),
+                "--retransmit", "10000", "--refuse", "timeout", "--verbose", str(self.root)]
+
+    def start(self, ready_timeout=10):
+        self._log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.lab.server_ns, *self.argv()],
+                                     stdin=subprocess.DEVNULL, stdout=self._log_file,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(self._ready, ready_timeout, f"{self.kind} to listen")
+        except (TimeoutError, RuntimeError) as e:
+            self.stop()
+            raise RuntimeError(f"{e}\n--- server log ---\n{self.log_tail()}") from None
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.kind} exited with {self.proc.returncode} before ready")
+        if self.kind == "pxed":
+            return any(e.event == "pxed.ready" for e in self.events())
+        # tftpd-hpa logs to syslog, not stderr: wait for its socket instead.
+        out = run(["ip", "netns", "exec", self.lab.server_ns, "ss", "-Hlun",
+                   "sport = :69"], check=False, timeout=5).stdout
+        return self.tftp["listen"].split(":")[0] in out
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            # Own process group (start_new_session): signal only what we started.
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        self.proc = None
+        if self._log_file:
+            self._log_file.close()
+            self._log_file = None
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, lines=40):
+        text = self.log_text().splitlines()
+        return "\n".join(text[-lines:]) if text else "(server log empty)"
+
+    def mark(self):
+        """A position in the log; events(since=mark) sees only what came after."""
+        return len(self.log_text().splitlines())
+
+    def events(self, name=None, since=0):
+        out = []
+        for line in self.log_text().splitlines()[since:]:
+            e = parse_log_line(line)
+            if e and (name is None or e.event == name):
+                out.append(e)
+        return out
+
+    def wait_event(self, name, timeout=10, since=0, **match):
+        """The first `name` event after `since` whose fields contain `match`."""
+        def found():
+            for e in self.events(name, since):
+                if all(e.fields.get(k) == str(v) for k, v in match.items()):
+                    return e
+            return None
+        try:
+            return wait_for(found, timeout, f"log event {name} {match}", interval=0.05)
+        except TimeoutError as e:
+            raise AssertionError(f"{e}\n--- server log tail ---\n{self.log_tail()}") from None
