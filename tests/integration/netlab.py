@@ -209,7 +209,7 @@ def parse_log_line(line):
 class ServerProcess:
     """pxed or the tftpd-hpa stand-in, running in the lab's server namespace."""
 
-    def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None):
+    def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None, server_overrides=None):
         self.kind = kind
         self.lab = lab
         self.root = Path(root)
@@ -224,13 +224,15 @@ class ServerProcess:
             "windowsize_max": 16,
         }
         self.tftp.update(tftp_overrides or {})
+        self.server = {"log_level": "debug", "log_format": "text"}
+        self.server.update(server_overrides or {})
         self.pxed_bin = pxed_bin
 
     def config_text(self):
         def toml_value(v):
             return str(v) if isinstance(v, int) else f'"{v}"'
-        lines = ["[server]", 'log_level = "debug"', 'log_format = "text"', "",
-                 "[files]", f'root = "{self.root}"', "", "[tftp]"]
+        lines = ["[server]"] + [f"{k} = {toml_value(v)}" for k, v in self.server.items()]
+        lines += ["", "[files]", f'root = "{self.root}"', "", "[tftp]"]
         lines += [f"{k} = {toml_value(v)}" for k, v in self.tftp.items()]
         return "\n".join(lines) + "\n"
 

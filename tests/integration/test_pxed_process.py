@@ -1,0 +1,53 @@
+"""What a sysadmin relies on around the protocol: privileges and the transfer cap."""
+import subprocess
+import time
+
+import pytest
+
+import tftp_raw
+from netlab import run, sha256_file
+
+pytestmark = pytest.mark.pxed_only("pxed's own process behaviour")
+
+# Bind port 69 as root, then run as nobody; one transfer at a time so the
+# second request meets a full server.
+PXED_SERVER = {"user": "nobody"}
+PXED_TFTP = {"max_transfers": 1, "idle_timeout": "5s"}
+
+FILE = "sub/dir/random-1m.bin"
+
+
+def test_serves_as_the_configured_user_after_binding_port_69(lab, tree, out):
+    status = open(f"/proc/{lab.server.proc.pid}/status").read()
+    uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+    gid_line = next(line for line in status.splitlines() if line.startswith("Gid:"))
+    nobody = run(["id", "-u", "nobody"]).stdout.strip()
+    assert uid_line.split()[1:] == [nobody] * 4, uid_line
+    assert gid_line.split()[1:] != ["0"] * 4, gid_line
+    # Still listening on the privileged port it bound as root, and serving.
+    local = out / "got"
+    result = lab.client(["curl", "-s", "-o", str(local), f"tftp://{lab.server_ip}/{FILE}"], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert sha256_file(local) == sha256_file(tree / FILE)
+
+
+def test_a_full_server_refuses_with_a_clear_error_and_recovers(lab, raw):
+    holder = raw()
+    holder.rrq(FILE)
+    first = holder.expect()
+    assert first.op == tftp_raw.DATA and first.block == 1, first
+    # The holder never ACKs: its transfer occupies the only slot.
+    mark = lab.server.mark()
+    late = raw()
+    late.rrq(FILE)
+    reply = late.expect()
+    assert reply.op == tftp_raw.ERROR and reply.code == 0, reply
+    assert "busy" in reply.message, reply
+    lab.server.wait_event("tftp.refused", since=mark, reason="busy")
+    # The holder gives up; the slot frees and the next request is served.
+    holder.send(tftp_raw.error(0, "going away"))
+    lab.server.wait_event("tftp.done", since=mark, result="client-error")
+    again = raw()
+    data, first, _ = again.fetch(FILE, timeout=2.0, deadline=30.0)
+    assert first.op == tftp_raw.DATA, first
+    assert data is not None and len(data) == (1 << 20) + 77
