@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_support.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -56,25 +58,7 @@ DecodeError decode_error(const std::vector<std::byte>& in) {
   return p.error();
 }
 
-// Runs fn in a forked child and returns its exit code, or nullopt if it had
-// not finished by the deadline (it is then killed), so a decoder that takes
-// seconds fails the test quickly instead of stalling the suite.
-std::optional<int> run_in_child(const std::function<int()>& fn, std::chrono::milliseconds deadline) {
-  pid_t pid = ::fork();
-  if (pid < 0) return std::nullopt;
-  if (pid == 0) ::_exit(fn());
-  // syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  pollfd exited{pidfd, POLLIN, 0};
-  int ready = pidfd >= 0 ? ::poll(&exited, 1, static_cast<int>(deadline.count())) : -1;
-  if (ready <= 0) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (pidfd >= 0) ::close(pidfd);
-  if (ready <= 0 || !WIFEXITED(status)) return std::nullopt;
-  return WEXITSTATUS(status);
-}
+using test::run_in_child;
 
 // ---- RRQ / WRQ ----
 

@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_support.hpp"
+
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -34,25 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pxed-vfs-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 void write_file(const fs::path& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary);
@@ -60,27 +44,7 @@ void write_file(const fs::path& path, std::string_view content) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-// Runs fn in a forked child and returns its exit code, or nullopt if it had
-// not finished by the deadline (it is then killed). A regression that makes
-// open() block fails the test instead of hanging the suite. fn runs in the
-// child, so it reports through its return value, never through gtest.
-std::optional<int> run_in_child(const std::function<int()>& fn,
-                                std::chrono::milliseconds deadline) {
-  pid_t pid = ::fork();
-  if (pid < 0) return std::nullopt;
-  if (pid == 0) ::_exit(fn());
-  // syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  pollfd exited{pidfd, POLLIN, 0};
-  int ready = pidfd >= 0 ? ::poll(&exited, 1, static_cast<int>(deadline.count())) : -1;
-  if (ready <= 0) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (pidfd >= 0) ::close(pidfd);
-  if (ready <= 0 || !WIFEXITED(status)) return std::nullopt;
-  return WEXITSTATUS(status);
-}
+using test::run_in_child;
 
 // Exit codes for children: an OpenError's value, or one of these.
 constexpr int kOpened = 100;
