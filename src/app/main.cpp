@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "app/privileges.hpp"
 #include "config/config.hpp"
 #include "events/events.hpp"
+#include "http/http_service.hpp"
 #include "tftp/tftp_service.hpp"
 #include "vfs/tree.hpp"
 
@@ -21,13 +23,14 @@ using namespace pxed;
 constexpr int kExitConfig = 2;
 constexpr int kExitRuntime = 1;
 
-constexpr const char* kDescription = R"(pxed - a network boot server: TFTP today; HTTP, ISO images and DHCP/ProxyDHCP to come.
+constexpr const char* kDescription = R"(pxed - a network boot server: one tree served over TFTP and HTTP (DHCP/ProxyDHCP to come).
 
 Examples:
   pxed check -c /etc/pxed/pxed.toml          validate a config, print every problem as file:line: key: what
-  pxed serve -c /etc/pxed/pxed.toml          serve the tree in [files] root over TFTP
+  pxed serve -c /etc/pxed/pxed.toml          serve the tree in [files] root over TFTP (and HTTP if [http] enabled)
   pxed serve -c pxed.toml --log-format json  one JSON object per log line, for log shippers
   curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
+  curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
 
 Start from pxed.example.toml: every key is documented there.)";
 
@@ -42,6 +45,9 @@ std::optional<config::Config> load_or_report(const std::string& path) {
 
 int serve(const config::Config& cfg) {
   events::init_logging(cfg.server.log_format, cfg.server.log_level);
+  // sendfile(2) takes no MSG_NOSIGNAL: a client that resets mid-download must
+  // cost an EPIPE, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
   // The root is opened before privileges go, so it may stay unreadable to others.
   auto tree = vfs::Tree::open_root(cfg.files.root);
   if (!tree) {
@@ -57,6 +63,14 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
+  std::optional<http::Service> http_service;
+  if (cfg.http.enabled) {
+    http_service.emplace(io, cfg.http, *tree);
+    if (auto bound = http_service->bind(); !bound) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
+      return kExitRuntime;
+    }
+  }
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
     return kExitRuntime;
@@ -67,9 +81,11 @@ int serve(const config::Config& cfg) {
     io.stop();
   });
   if (tftp_service) tftp_service->start();
+  if (http_service) http_service->start();
   events::Event ready{.name = "pxed.ready", .level = events::Level::info, .fields = {}};
   ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
   if (cfg.tftp.enabled) ready.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
+  if (cfg.http.enabled) ready.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
   events::emit(ready);
   io.run();
   return 0;
@@ -86,7 +102,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string log_format;
   std::string log_level;
-  auto* serve_cmd = cli.add_subcommand("serve", "Serve the configured tree over TFTP until SIGINT/SIGTERM");
+  auto* serve_cmd = cli.add_subcommand("serve", "Serve the configured tree over TFTP and HTTP until SIGINT/SIGTERM");
   serve_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
   serve_cmd->add_option("--log-format", log_format, "Override server.log_format")->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")

@@ -22,6 +22,11 @@ constexpr IntRange kBlksize{8, 65464, "RFC 2348"};
 constexpr IntRange kWindowsize{1, 65535, "RFC 7440"};
 constexpr IntRange kMaxTransfers{1, 100000, ""};  // each transfer holds a socket and a port
 
+constexpr IntRange kMaxConnections{1, 100000, ""};  // each holds a socket and a descriptor
+constexpr IntRange kMaxHeaderBytes{1024, 65536, ""};
+constexpr DurationRange kHeaderTimeout{milliseconds(100), std::chrono::minutes(10)};
+constexpr DurationRange kHttpIdleTimeout{std::chrono::seconds(1), std::chrono::hours(1)};
+
 constexpr DurationRange kRetransmitMin{milliseconds(1), std::chrono::seconds(60)};
 // RFC 2349 lets a client ask for a timeout of up to 255 s; a higher ceiling would never apply.
 constexpr DurationRange kRetransmitMax{milliseconds(1), std::chrono::seconds(255)};
@@ -125,15 +130,33 @@ const KeySpec kTftpKeys[] = {
      }},
 };
 
+const KeySpec kHttpKeys[] = {
+    {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.http.enabled); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.http.listen); }},
+    {"max_connections", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.http.max_connections, kMaxConnections);
+     }},
+    {"header_timeout", [](auto& c, auto& f, auto& cfg) {
+       read_duration(c, f, cfg.http.header_timeout, kHeaderTimeout);
+     }},
+    {"idle_timeout", [](auto& c, auto& f, auto& cfg) {
+       read_duration(c, f, cfg.http.idle_timeout, kHttpIdleTimeout);
+     }},
+    {"max_header_bytes", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.http.max_header_bytes, kMaxHeaderBytes);
+     }},
+};
+
 const SectionSpec kSections[] = {
     {"server", kServerKeys},
     {"files", kFilesKeys},
     {"tftp", kTftpKeys},
+    {"http", kHttpKeys},
 };
 
 // Planned for later versions: named, so the user learns they are coming, not misspelled.
 constexpr std::string_view kNotYetSupported[] = {
-    "http", "dhcp", "boot", "profile", "machine", "files.iso_dir", "files.mount",
+    "dhcp", "boot", "profile", "machine", "files.iso_dir", "files.mount",
 };
 
 bool not_yet_supported(std::string_view key) {
@@ -206,6 +229,10 @@ void check_together(Checker& c, const Config& cfg) {
     c.fail(0, "files.root",
            "required: the directory served over TFTP (add root = \"/srv/pxe\" under [files], "
            "or set enabled = false under [tftp])");
+  } else if (cfg.http.enabled && !c.line_of("files.root")) {
+    c.fail(0, "files.root",
+           "required: the directory served over HTTP (add root = \"/srv/pxe\" under [files], "
+           "or set enabled = false under [http])");
   }
 }
 

@@ -42,11 +42,23 @@ struct Tftp {
   std::chrono::milliseconds idle_timeout{20000};  // give up after this long without progress
 };
 
+struct Http {
+  bool enabled = false;  // off unless asked for, so existing configs keep their meaning
+  Endpoint listen{"0.0.0.0", 80};
+  std::uint32_t max_connections = 512;  // beyond it a new connection gets 503 and is closed
+  // A client must finish its request headers this long after it starts them
+  // (slowloris); a keep-alive connection may sit idle idle_timeout between requests.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::uint32_t max_header_bytes = 8192;  // request line + headers; more gets 431
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
   Server server;
   Files files;
   Tftp tftp;
+  Http http;
 };
 
 struct ConfigError {

@@ -106,14 +106,15 @@ def tree(workdir):
 
 @pytest.fixture(scope="module")
 def lab(workdir, tree, server_kind, request):
-    """One lab per test module; a module may set PXED_TFTP = {...} and
-    PXED_SERVER = {...} config overrides."""
+    """One lab per test module; a module may set PXED_TFTP = {...},
+    PXED_SERVER = {...} and PXED_HTTP = {...} (enables [http]) config overrides."""
     lab = netlab.create_lab(workdir)
     try:
         lab.server = netlab.ServerProcess(server_kind, lab, tree,
                                           getattr(request.module, "PXED_TFTP", None),
                                           pxed_bin=PXED_BIN,
-                                          server_overrides=getattr(request.module, "PXED_SERVER", None))
+                                          server_overrides=getattr(request.module, "PXED_SERVER", None),
+                                          http_overrides=getattr(request.module, "PXED_HTTP", None))
         lab.server.start()
         yield lab
         # A server that died mid-module fails the module's teardown, with its log.

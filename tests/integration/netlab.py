@@ -67,6 +67,21 @@ def udp_socket_in(netns):
         os.close(target)
 
 
+def tcp_socket_in(netns):
+    """A TCP socket created in `netns` (same dance as udp_socket_in)."""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        finally:
+            _setns(own)
+    finally:
+        os.close(own)
+        os.close(target)
+
+
 # -- the lab: two namespaces joined by a veth pair --------------------------------------
 @dataclass
 class Lab:
@@ -93,6 +108,13 @@ class Lab:
         """A UDP socket in the client namespace, bound to the client address."""
         s = udp_socket_in(self.client_ns)
         s.bind((self.client_ip, 0))
+        return s
+
+    def tcp_connect(self, port, timeout=10):
+        """A TCP connection from the client namespace to the server."""
+        s = tcp_socket_in(self.client_ns)
+        s.settimeout(timeout)
+        s.connect((self.server_ip, port))
         return s
 
     def nft(self, netns, script):
@@ -209,7 +231,8 @@ def parse_log_line(line):
 class ServerProcess:
     """pxed or the tftpd-hpa stand-in, running in the lab's server namespace."""
 
-    def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None, server_overrides=None):
+    def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None, server_overrides=None,
+                 http_overrides=None):
         self.kind = kind
         self.lab = lab
         self.root = Path(root)
@@ -227,13 +250,23 @@ class ServerProcess:
         self.server = {"log_level": "debug", "log_format": "text"}
         self.server.update(server_overrides or {})
         self.pxed_bin = pxed_bin
+        # [http] is written only when a module asks for it (PXED_HTTP), so the
+        # TFTP modules run exactly the config they always did.
+        self.http = None
+        if http_overrides is not None:
+            self.http = {"enabled": True, "listen": f"{lab.server_ip}:80"}
+            self.http.update(http_overrides)
 
     def config_text(self):
         def toml_value(v):
+            if isinstance(v, bool):
+                return "true" if v else "false"
             return str(v) if isinstance(v, int) else f'"{v}"'
         lines = ["[server]"] + [f"{k} = {toml_value(v)}" for k, v in self.server.items()]
         lines += ["", "[files]", f'root = "{self.root}"', "", "[tftp]"]
         lines += [f"{k} = {toml_value(v)}" for k, v in self.tftp.items()]
+        if self.http is not None:
+            lines += ["", "[http]"] + [f"{k} = {toml_value(v)}" for k, v in self.http.items()]
         return "\n".join(lines) + "\n"
 
     def argv(self):

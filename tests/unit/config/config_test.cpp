@@ -85,6 +85,43 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->tftp.retransmit_min, 2ms);
   EXPECT_EQ(cfg->tftp.retransmit_max, 5s);
   EXPECT_EQ(cfg->tftp.idle_timeout, 20s);
+  EXPECT_FALSE(cfg->http.enabled);
+  EXPECT_EQ(cfg->http.listen.address, "0.0.0.0");
+  EXPECT_EQ(cfg->http.listen.port, 80);
+  EXPECT_EQ(cfg->http.max_connections, 512u);
+  EXPECT_EQ(cfg->http.header_timeout, 10s);
+  EXPECT_EQ(cfg->http.idle_timeout, 60s);
+  EXPECT_EQ(cfg->http.max_header_bytes, 8192u);
+}
+
+TEST(Config, EveryHttpKeyIsParsed) {
+  Scratch s;
+  auto cfg = s.parse_with_root(R"(
+[http]
+enabled = true
+listen = "10.77.0.1:8080"
+max_connections = 20
+header_timeout = "1s"
+idle_timeout = "2m"
+max_header_bytes = 4096
+)");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_TRUE(cfg->http.enabled);
+  EXPECT_EQ(cfg->http.listen.address, "10.77.0.1");
+  EXPECT_EQ(cfg->http.listen.port, 8080);
+  EXPECT_EQ(cfg->http.max_connections, 20u);
+  EXPECT_EQ(cfg->http.header_timeout, 1s);
+  EXPECT_EQ(cfg->http.idle_timeout, 2min);
+  EXPECT_EQ(cfg->http.max_header_bytes, 4096u);
+}
+
+TEST(Config, RootIsRequiredWhileHttpIsEnabled) {
+  Scratch s;
+  auto e = only_error(s.parse("[tftp]\nenabled = false\n[http]\nenabled = true\n"));
+  EXPECT_EQ(e.key, "files.root");
+  EXPECT_EQ(e.line, 0u);
+  EXPECT_THAT(e.message, HasSubstr("served over HTTP"));
+  EXPECT_TRUE(s.parse("[tftp]\nenabled = false\n[http]\nenabled = false\n"));
 }
 
 TEST(Config, EveryKeyIsParsed) {
@@ -176,6 +213,23 @@ TEST(Config, EveryLimitAcceptsItsBoundsAndRejectsJustBeyond) {
       {"tftp", "retransmit_max", "\"255s\"", true},
       {"tftp", "retransmit_max", "\"256s\"", false},
       {"tftp", "retransmit_max", "\"0ms\"", false},
+      {"http", "max_connections", "1", true},
+      {"http", "max_connections", "0", false},
+      {"http", "max_connections", "100000", true},
+      {"http", "max_connections", "100001", false},
+      {"http", "max_header_bytes", "1024", true},
+      {"http", "max_header_bytes", "1023", false},
+      {"http", "max_header_bytes", "65536", true},
+      {"http", "max_header_bytes", "65537", false},
+      {"http", "header_timeout", "\"100ms\"", true},
+      {"http", "header_timeout", "\"99ms\"", false},
+      {"http", "header_timeout", "\"10m\"", true},
+      {"http", "header_timeout", "\"601s\"", false},
+      {"http", "idle_timeout", "\"1s\"", true},
+      {"http", "idle_timeout", "\"999ms\"", false},
+      {"http", "idle_timeout", "\"1h\"", true},
+      {"http", "idle_timeout", "\"3601s\"", false},
+      {"http", "listen", "\"0.0.0.0:0\"", false},
   };
   Scratch s;
   for (const Limit& limit : limits) {
@@ -323,7 +377,7 @@ TEST(Config, UnknownSectionIsAnErrorAtItsLine) {
   auto e = only_error(s.parse_with_root("\n[tfpt]\nlisten = \"0.0.0.0:69\"\n"));
   EXPECT_EQ(e.line, 4u);
   EXPECT_EQ(e.key, "tfpt");
-  EXPECT_EQ(e.message, "unknown section; known sections: [server], [files], [tftp]");
+  EXPECT_EQ(e.message, "unknown section; known sections: [server], [files], [tftp], [http]");
 }
 
 TEST(Config, TopLevelKeyIsAnErrorBecauseSettingsBelongInASection) {
@@ -352,8 +406,6 @@ root = ")" + s.root().string() + R"("
 iso_dir = "/srv/iso"
 [[files.mount]]
 at = "/centos7"
-[http]
-listen = "0.0.0.0:80"
 [dhcp]
 mode = "proxy"
 [boot]
@@ -363,10 +415,10 @@ name = "centos7"
 [[machine]]
 mac = "52:54:00:12:34:56"
 )"));
-  ASSERT_EQ(errors.size(), 7u) << describe(errors);
+  ASSERT_EQ(errors.size(), 6u) << describe(errors);
   const std::pair<std::uint32_t, std::string> expected[] = {
-      {3, "files.iso_dir"}, {4, "files.mount"}, {6, "http"},     {8, "dhcp"},
-      {10, "boot"},         {12, "profile"},    {14, "machine"},
+      {3, "files.iso_dir"}, {4, "files.mount"}, {6, "dhcp"},
+      {8, "boot"},          {10, "profile"},    {12, "machine"},
   };
   for (std::size_t i = 0; i < errors.size(); ++i) {
     EXPECT_EQ(errors[i].line, expected[i].first);
@@ -584,10 +636,18 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
   EXPECT_EQ(cfg->tftp.retransmit_min, defaults.tftp.retransmit_min);
   EXPECT_EQ(cfg->tftp.retransmit_max, defaults.tftp.retransmit_max);
   EXPECT_EQ(cfg->tftp.idle_timeout, defaults.tftp.idle_timeout);
+  EXPECT_EQ(cfg->http.enabled, defaults.http.enabled);
+  EXPECT_EQ(cfg->http.listen.address, "0.0.0.0");
+  EXPECT_EQ(cfg->http.listen.port, 80);
+  EXPECT_EQ(cfg->http.max_connections, defaults.http.max_connections);
+  EXPECT_EQ(cfg->http.header_timeout, defaults.http.header_timeout);
+  EXPECT_EQ(cfg->http.idle_timeout, defaults.http.idle_timeout);
+  EXPECT_EQ(cfg->http.max_header_bytes, defaults.http.max_header_bytes);
 
   for (std::string key : {"state_dir", "user", "interfaces", "log_level", "log_format", "root",
                           "enabled", "listen", "blksize_max", "windowsize_max", "max_transfers",
-                          "retransmit_min", "retransmit_max", "idle_timeout"}) {
+                          "retransmit_min", "retransmit_max", "idle_timeout", "max_connections",
+                          "header_timeout", "max_header_bytes"}) {
     EXPECT_THAT(text, HasSubstr("\n" + key + " = ")) << "the example does not set " << key;
   }
 }

@@ -1,0 +1,484 @@
+#include "http/http_service.hpp"
+
+#include <netinet/in.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <optional>
+
+#include "core/time.hpp"
+#include "events/events.hpp"
+#include "http/request_logic.hpp"
+
+namespace pxed::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using Request = bhttp::request<bhttp::empty_body>;
+using Header = bhttp::response<bhttp::empty_body>;
+
+namespace {
+
+// sendfile(2) moves at most this much per call, so one fast client cannot
+// hold the (single-threaded) io_context for a whole ISO.
+constexpr std::uint64_t kSendfileChunk = 1 << 20;
+constexpr std::uint64_t kYieldEvery = 8 << 20;  // bytes before letting other connections run
+constexpr std::size_t kLoggedTargetMax = 256;
+// After an error response we stop reading requests; what the client already
+// sent is read and dropped (up to this much, for this long) before closing,
+// or the kernel would answer it with a RST that can destroy our response.
+constexpr std::size_t kLingerBytes = 64 * 1024;
+constexpr std::chrono::seconds kLingerTime{1};
+constexpr std::string_view kBusy =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
+    "Retry-After: 1\r\n\r\n";
+
+std::string endpoint_text(const tcp::endpoint& e) {
+  return fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+
+// One TCP connection: the socket, and the deadline a watchdog enforces by
+// closing the socket, which aborts whatever the connection is waiting for.
+struct Connection {
+  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+  std::string client;
+  bool finished = false;
+  bool timed_out = false;
+  void deadline_in(std::chrono::milliseconds d) { timer.expires_after(d); }
+};
+
+// What one request turned into: the access log line.
+struct Exchange {
+  core::TimePoint started = core::Clock::now();
+  std::string method = "-";
+  std::string path = "-";
+  unsigned status = 0;
+  std::uint64_t bytes = 0;
+  std::string range;
+  std::string reason;  // why a request was refused, for the log only
+  events::Level level = events::Level::info;
+};
+
+// A response: header, then either a short text or a byte range of a file.
+struct Reply {
+  Header head;
+  std::string text;
+  std::optional<vfs::File> file;
+  ByteRange range;
+  bool close = false;  // the connection cannot carry another request
+};
+
+struct Refusal {
+  bhttp::status status;
+  events::Level level;
+};
+
+// A path outside the root and a malformed one look like any missing file to
+// the client (nothing is revealed) but are logged as warnings.
+Refusal refusal_for(vfs::OpenError e) {
+  switch (e) {
+    case vfs::OpenError::not_found:
+    case vfs::OpenError::not_a_file: return {bhttp::status::not_found, events::Level::info};
+    case vfs::OpenError::bad_path:
+    case vfs::OpenError::outside_root: return {bhttp::status::not_found, events::Level::warn};
+    case vfs::OpenError::permission: return {bhttp::status::forbidden, events::Level::warn};
+    case vfs::OpenError::io: return {bhttp::status::internal_server_error, events::Level::error};
+  }
+  return {bhttp::status::internal_server_error, events::Level::error};
+}
+
+Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
+  Reply r;
+  r.head.version(version);
+  r.head.result(status);
+  r.head.set(bhttp::field::server, "pxed");
+  r.head.set(bhttp::field::date, format_http_date(std::chrono::floor<std::chrono::seconds>(
+                                     std::chrono::system_clock::now())));
+  r.head.set(bhttp::field::content_type, "text/plain");
+  r.text = fmt::format("{} {}\n", static_cast<unsigned>(status), bhttp::obsolete_reason(status));
+  r.head.content_length(r.text.size());
+  r.close = !keep_alive;
+  r.head.keep_alive(keep_alive);
+  return r;
+}
+
+std::string_view header_of(const Request& req, bhttp::field f) {
+  auto it = req.find(f);
+  return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+}
+
+}  // namespace
+
+struct Service::Impl {
+  Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_)
+      : io(io_), config(config_), tree(tree_), acceptor(io_) {}
+
+  asio::io_context& io;
+  config::Http config;
+  const vfs::Tree& tree;
+  tcp::acceptor acceptor;
+  std::size_t active = 0;
+
+  std::expected<void, std::string> bind();
+  asio::awaitable<void> accept_loop();
+  void refuse_busy(tcp::socket& socket);
+  asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
+  asio::awaitable<void> serve(std::shared_ptr<Connection> c);
+  Reply answer(const Request& req, Exchange& x) const;
+  asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
+  asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
+  asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
+  void log(const Connection& c, const Exchange& x, events::Level level) const;
+};
+
+std::expected<void, std::string> Service::Impl::bind() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address_v4(config.listen.address, ec);
+  if (ec) return std::unexpected(fmt::format("http.listen: {} is not an IPv4 address", config.listen.address));
+  tcp::endpoint endpoint(address, config.listen.port);
+  acceptor.open(tcp::v4(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    bool denied = ec == boost::system::errc::permission_denied;
+    return std::unexpected(fmt::format("http: cannot listen on {}:{}: {}{}", config.listen.address,
+                                       config.listen.port, ec.message(),
+                                       denied ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
+  }
+  return {};
+}
+
+void Service::Impl::refuse_busy(tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  // Best effort, never waits: the point is to shed load.
+  ::send(socket.native_handle(), kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  events::emit(events::Event{.name = "http.refused", .level = events::Level::warn, .fields = {}}
+                   .add("client", ec ? std::string("-") : endpoint_text(peer))
+                   .add("reason", "busy")
+                   .add("status", "503")
+                   .add("active", std::to_string(active)));
+}
+
+asio::awaitable<void> Service::Impl::accept_loop() {
+  asio::steady_timer backoff(io);
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // EMFILE/ENFILE/ENOBUFS: wait for connections to finish instead of spinning.
+      events::emit(events::Event{.name = "http.accept-failed", .level = events::Level::error, .fields = {}}
+                       .add("error", ec.message()));
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    if (active >= config.max_connections) {
+      refuse_busy(socket);
+      continue;
+    }
+    auto c = std::make_shared<Connection>(std::move(socket));
+    // Armed before the watchdog starts: a new timer's expiry is already past.
+    c->deadline_in(config.header_timeout);
+    ++active;
+    asio::co_spawn(io, watchdog(c), asio::detached);
+    asio::co_spawn(io, serve(c), [this, c](std::exception_ptr e) {
+      --active;
+      c->finished = true;
+      c->timer.cancel();
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& what) {
+        events::emit(events::Event{.name = "http.error", .level = events::Level::error, .fields = {}}
+                         .add("client", c->client)
+                         .add("error", what.what()));
+      }
+    });
+  }
+}
+
+asio::awaitable<void> Service::Impl::watchdog(std::shared_ptr<Connection> c) {
+  while (!c->finished) {
+    co_await c->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (c->finished) co_return;
+    // Re-arming cancels the wait; only a deadline that really passed counts.
+    if (c->timer.expiry() <= std::chrono::steady_clock::now()) {
+      c->timed_out = true;
+      boost::system::error_code ec;
+      c->socket.close(ec);
+      co_return;
+    }
+  }
+}
+
+void Service::Impl::log(const Connection& c, const Exchange& x, events::Level level) const {
+  auto ms = std::chrono::duration<double, std::milli>(core::Clock::now() - x.started).count();
+  events::Event e{.name = "http.request", .level = level, .fields = {}};
+  e.add("client", c.client)
+      .add("method", x.method)
+      .add("path", x.path)
+      .add("status", std::to_string(x.status))
+      .add("bytes", std::to_string(x.bytes))
+      .add("ms", fmt::format("{:.1f}", ms));
+  if (!x.range.empty()) e.add("range", x.range);
+  if (!x.reason.empty()) e.add("reason", x.reason);
+  events::emit(e);
+}
+
+Reply Service::Impl::answer(const Request& req, Exchange& x) const {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  auto path = target_path(std::string_view(req.target().data(), req.target().size()));
+  if (!path) {
+    x.reason = std::string(to_string(path.error()));
+    return text_reply(bhttp::status::bad_request, version, keep_alive);
+  }
+  // Directory listings are not served yet; a trailing slash names a directory.
+  if (path->ends_with('/')) {
+    x.reason = "directory";
+    return text_reply(bhttp::status::not_found, version, keep_alive);
+  }
+  auto file = tree.open(*path);
+  if (!file) {
+    auto refusal = refusal_for(file.error());
+    x.reason = std::string(vfs::to_string(file.error()));
+    x.level = refusal.level;
+    return text_reply(refusal.status, version, keep_alive);
+  }
+  struct stat st{};
+  if (::fstat(file->fd(), &st) != 0) {
+    x.reason = fmt::format("fstat:{}", std::strerror(errno));
+    return text_reply(bhttp::status::internal_server_error, version, keep_alive);
+  }
+  auto mtime = std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec);
+  auto last_modified = std::chrono::sys_seconds(std::chrono::seconds(st.st_mtim.tv_sec));
+  auto etag = make_etag(file->size(), mtime);
+
+  Reply r;
+  r.head.version(version);
+  r.head.keep_alive(keep_alive);
+  r.close = !keep_alive;
+  r.head.set(bhttp::field::server, "pxed");
+  r.head.set(bhttp::field::date, format_http_date(std::chrono::floor<std::chrono::seconds>(
+                                     std::chrono::system_clock::now())));
+  r.head.set(bhttp::field::etag, etag);
+  r.head.set(bhttp::field::last_modified, format_http_date(last_modified));
+  r.head.set(bhttp::field::accept_ranges, "bytes");
+
+  if (not_modified(header_of(req, bhttp::field::if_none_match),
+                   header_of(req, bhttp::field::if_modified_since), etag, last_modified)) {
+    r.head.result(bhttp::status::not_modified);
+    return r;
+  }
+  r.head.set(bhttp::field::content_type, content_type(*path));
+  auto size = file->size();
+  RangeSelection selection{RangeOutcome::whole, {0, size}};
+  auto range_header = header_of(req, bhttp::field::range);
+  if (!range_header.empty() && if_range_allows(header_of(req, bhttp::field::if_range), etag, last_modified)) {
+    selection = select_range(range_header, size);
+  }
+  switch (selection.outcome) {
+    case RangeOutcome::unsatisfiable:
+      r.head.result(bhttp::status::range_not_satisfiable);
+      r.head.set(bhttp::field::content_range, unsatisfied_range(size));
+      r.head.content_length(0);
+      x.range = std::string(range_header.substr(0, 64));
+      return r;
+    case RangeOutcome::partial:
+      r.head.result(bhttp::status::partial_content);
+      r.head.set(bhttp::field::content_range, content_range(selection.range, size));
+      x.range = fmt::format("{}-{}", selection.range.first, selection.range.last());
+      break;
+    case RangeOutcome::whole:
+      r.head.result(bhttp::status::ok);
+      break;
+  }
+  r.head.content_length(selection.range.length);
+  r.range = selection.range;
+  r.file = std::move(*file);
+  return r;
+}
+
+asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& file, ByteRange range,
+                                               Exchange& x) {
+  auto offset = static_cast<off_t>(range.first);
+  std::uint64_t left = range.length;
+  std::uint64_t since_yield = 0;
+  while (left > 0) {
+    auto n = ::sendfile(c.socket.native_handle(), file.fd(), &offset,
+                        static_cast<std::size_t>(std::min(left, kSendfileChunk)));
+    if (n > 0) {
+      left -= static_cast<std::uint64_t>(n);
+      x.bytes += static_cast<std::uint64_t>(n);
+      since_yield += static_cast<std::uint64_t>(n);
+      c.deadline_in(config.idle_timeout);  // progress: the client is still reading
+      if (since_yield >= kYieldEvery) {
+        since_yield = 0;
+        co_await asio::post(c.socket.get_executor(), asio::use_awaitable);
+      }
+    } else if (n == 0) {
+      // The file shrank after we promised Content-Length: closing is the only
+      // honest signal left (the client sees a short body).
+      x.reason = "file-changed";
+      co_return false;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN) {
+      auto [ec] = co_await c.socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        x.reason = c.timed_out ? "send-timeout" : "client-gone";
+        co_return false;
+      }
+    } else {
+      x.reason = errno == EPIPE || errno == ECONNRESET ? "client-gone" : fmt::format("sendfile:{}", std::strerror(errno));
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head_only, Exchange& x) {
+  x.status = reply.head.result_int();
+  c.deadline_in(config.idle_timeout);
+  // The header only: Content-Length was set by hand for the body we send below.
+  auto [ec, n] = co_await bhttp::async_write(c.socket, reply.head, asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    x.reason = c.timed_out ? "send-timeout" : "client-gone";
+    co_return false;
+  }
+  if (head_only) co_return true;
+  if (reply.file) co_return co_await send_file(c, *reply.file, reply.range, x);
+  if (!reply.text.empty()) {
+    auto [wec, written] = co_await asio::async_write(c.socket, asio::buffer(reply.text),
+                                                     asio::as_tuple(asio::use_awaitable));
+    x.bytes += written;
+    if (wec) co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  c.socket.shutdown(tcp::socket::shutdown_send, ec);
+  c.deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTime));
+  std::array<char, 4096> scratch;
+  std::size_t drained = buffer.size();
+  while (!ec && drained < kLingerBytes) {
+    auto [rec, n] = co_await c.socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+    ec = rec;
+    drained += n;
+  }
+  c.socket.close(ec);
+}
+
+asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
+  boost::system::error_code ec;
+  c->client = endpoint_text(c->socket.remote_endpoint(ec));
+  c->socket.set_option(tcp::no_delay(true), ec);
+  c->socket.native_non_blocking(true, ec);  // sendfile must not block the io_context
+  beast::flat_buffer buffer;
+  for (bool first = true;; first = false) {
+    if (!first) {
+      if (buffer.size() == 0) {  // nothing pipelined: wait idle_timeout for the next request
+        c->deadline_in(config.idle_timeout);
+        auto [wec] = co_await c->socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+        if (wec) break;
+      }
+      c->deadline_in(config.header_timeout);
+    }
+    Exchange x;
+    bhttp::request_parser<bhttp::empty_body> parser;
+    parser.header_limit(config.max_header_bytes);
+    auto [rec, n] = co_await bhttp::async_read_header(c->socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (rec) {
+      if (c->timed_out) {
+        events::emit(events::Event{.name = "http.timeout", .level = events::Level::info, .fields = {}}
+                         .add("client", c->client)
+                         .add("reason", "header-timeout")
+                         .add("bytes", std::to_string(buffer.size())));
+        break;
+      }
+      if (rec.category() != bhttp::make_error_code(bhttp::error::header_limit).category() ||
+          rec == bhttp::error::end_of_stream || rec == bhttp::error::partial_message) {
+        break;  // the client went away (between requests or mid-header)
+      }
+      // A request we cannot read leaves no way to find the next one: answer and close.
+      bool too_large = rec == bhttp::error::header_limit;
+      x.reason = too_large ? "header-too-large" : rec.message();
+      auto reply = text_reply(too_large ? bhttp::status::request_header_fields_too_large
+                                        : bhttp::status::bad_request, 11, false);
+      co_await send(*c, reply, false, x);
+      log(*c, x, x.level);
+      co_await close_gracefully(*c, buffer);
+      break;
+    }
+    const auto& req = parser.get();
+    x.method = std::string(req.method_string());
+    x.path = std::string(req.target().substr(0, kLoggedTargetMax));
+    const bool head = req.method() == bhttp::verb::head;
+    Reply reply;
+    if (req.method() != bhttp::verb::get && !head) {
+      reply = text_reply(bhttp::status::method_not_allowed, req.version(), false);
+      reply.head.set(bhttp::field::allow, "GET, HEAD");
+      x.reason = "method";
+    } else if (!parser.is_done()) {
+      // GET/HEAD with a body: RFC 9110 gives it no meaning, and we would have to read it.
+      reply = text_reply(bhttp::status::bad_request, req.version(), false);
+      x.reason = "unexpected-body";
+    } else if (req.version() >= 11 && req.find(bhttp::field::host) == req.end()) {
+      reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive());  // RFC 9112 §3.2
+      x.reason = "no-host";
+    } else {
+      reply = answer(req, x);
+    }
+    bool sent = co_await send(*c, reply, head, x);
+    log(*c, x, x.level);
+    if (!sent) break;
+    if (reply.close) {
+      co_await close_gracefully(*c, buffer);
+      break;
+    }
+  }
+  c->socket.close(ec);
+}
+
+Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree)
+    : impl_(std::make_unique<Impl>(io, config, tree)) {}
+
+Service::~Service() = default;
+
+std::expected<void, std::string> Service::bind() { return impl_->bind(); }
+
+void Service::start() { asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached); }
+
+std::size_t Service::active_connections() const { return impl_->active; }
+
+}  // namespace pxed::http

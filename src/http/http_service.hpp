@@ -1,0 +1,38 @@
+#pragma once
+// The HTTP service: a TCP listener and one coroutine per connection serving
+// the vfs::Tree with GET/HEAD, Range, conditional requests and keep-alive.
+// Decisions from header text live in request_logic.hpp; Beast stays in the
+// .cpp so including this header costs nothing.
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "vfs/tree.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace pxed::http {
+
+class Service {
+ public:
+  Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Binds and listens; call before dropping privileges (port 80).
+  std::expected<void, std::string> bind();
+  // Starts accepting connections on the io_context.
+  void start();
+  std::size_t active_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pxed::http
