@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "events/events.hpp"
 #include "http/http_service.hpp"
+#include "iso/iso_ls.hpp"
 #include "tftp/tftp_service.hpp"
 #include "vfs/tree.hpp"
 
@@ -31,6 +32,7 @@ Examples:
   pxed serve -c pxed.toml --log-format json  one JSON object per log line, for log shippers
   curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
+  pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
 
 Start from pxed.example.toml: every key is documented there.)";
 
@@ -111,7 +113,16 @@ int main(int argc, char** argv) {
   auto* check_cmd = cli.add_subcommand("check", "Validate a config file; print every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
 
+  std::string iso_image;
+  std::string iso_path;
+  auto* iso_cmd = cli.add_subcommand("iso", "Inspect ISO 9660 images without mounting them");
+  iso_cmd->require_subcommand(1);
+  auto* iso_ls_cmd = iso_cmd->add_subcommand("ls", "List a directory inside an image (Rock Ridge, Joliet or plain names)");
+  iso_ls_cmd->add_option("IMAGE", iso_image, "The .iso file")->required();
+  iso_ls_cmd->add_option("PATH", iso_path, "Directory inside the image (default: the root)");
+
   CLI11_PARSE(cli, argc, argv);
+  if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;
