@@ -29,7 +29,9 @@
 
 #include "core/time.hpp"
 #include "events/events.hpp"
+#include "http/listing.hpp"
 #include "http/request_logic.hpp"
+#include "vfs/path.hpp"
 
 namespace pxed::http {
 namespace asio = boost::asio;
@@ -149,6 +151,8 @@ struct Service::Impl {
   asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
   asio::awaitable<void> serve(std::shared_ptr<Connection> c);
   Reply answer(const Request& req, Exchange& x) const;
+  Reply answer_directory(const Request& req, std::string_view path, Exchange& x) const;
+  Reply redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const;
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
@@ -261,12 +265,12 @@ Reply Service::Impl::answer(const Request& req, Exchange& x) const {
     x.reason = std::string(to_string(path.error()));
     return text_reply(bhttp::status::bad_request, version, keep_alive);
   }
-  // Directory listings are not served yet; a trailing slash names a directory.
-  if (path->ends_with('/')) {
-    x.reason = "directory";
-    return text_reply(bhttp::status::not_found, version, keep_alive);
-  }
+  // A trailing slash names a directory: list it (a file there is 404).
+  if (path->ends_with('/')) return answer_directory(req, *path, x);
   auto file = tree.open(*path);
+  if (!file && file.error() == vfs::OpenError::not_a_file && tree.is_directory(*path).value_or(false)) {
+    return redirect_to_directory(req, *path, x);
+  }
   if (!file) {
     auto refusal = refusal_for(file.error());
     x.reason = std::string(vfs::to_string(file.error()));
@@ -324,6 +328,54 @@ Reply Service::Impl::answer(const Request& req, Exchange& x) const {
   r.head.content_length(selection.range.length);
   r.range = selection.range;
   r.file = std::move(*file);
+  return r;
+}
+
+// Relative links in a listing resolve against the URL the browser shows, so
+// "/sub" must become "/sub/" before it is listed (what nginx and Apache do).
+Reply Service::Impl::redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const {
+  auto dir = vfs::normalize(path);
+  if (!dir) {  // is_directory said yes, so normalize accepted it; kept for safety
+    x.reason = std::string(vfs::to_string(dir.error()));
+    x.level = events::Level::warn;
+    return text_reply(bhttp::status::not_found, req.version(), req.keep_alive());
+  }
+  Reply r = text_reply(bhttp::status::moved_permanently, req.version(), req.keep_alive());
+  // The query is dropped: it means nothing to a listing.
+  r.head.set(bhttp::field::location, directory_location(*dir));
+  x.reason = "directory-redirect";
+  return r;
+}
+
+Reply Service::Impl::answer_directory(const Request& req, std::string_view path, Exchange& x) const {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  auto entries = tree.list(path);
+  auto dir = vfs::normalize(path);  // list() accepted it, so this does too: the page title
+  if (entries && !dir) entries = std::unexpected(vfs::OpenError::bad_path);
+  if (!entries) {
+    auto refusal = refusal_for(entries.error());
+    x.reason = std::string(vfs::to_string(entries.error()));
+    x.level = refusal.level;
+    return text_reply(refusal.status, version, keep_alive);
+  }
+  const bool json = wants_json(header_of(req, bhttp::field::accept));
+  Reply r;
+  r.head.version(version);
+  r.head.keep_alive(keep_alive);
+  r.close = !keep_alive;
+  r.head.result(bhttp::status::ok);
+  r.head.set(bhttp::field::server, "pxed");
+  r.head.set(bhttp::field::date, format_http_date(std::chrono::floor<std::chrono::seconds>(
+                                     std::chrono::system_clock::now())));
+  r.head.set(bhttp::field::content_type, json ? "application/json" : "text/html; charset=utf-8");
+  // The body depends on Accept and on a directory that changes without a
+  // validator we could offer: caches must ask each time.
+  r.head.set(bhttp::field::vary, "Accept");
+  r.head.set(bhttp::field::cache_control, "no-cache");
+  r.text = json ? render_listing_json(*entries) : render_listing_html(*dir, *entries);
+  r.head.content_length(r.text.size());
+  if (entries->size() >= vfs::kMaxListing) x.reason = "listing-truncated";
   return r;
 }
 

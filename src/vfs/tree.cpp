@@ -1,5 +1,6 @@
 #include "vfs/tree.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>  // glibc 2.36 has no openat2() wrapper
 #include <sys/stat.h>
@@ -9,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -49,10 +52,18 @@ constexpr std::uint64_t kResolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 // Bounded, so a hostile renamer costs us a few syscalls, not a spin.
 constexpr int kRenameRaceRetries = 8;
 
+// Reading a directory's entries; O_DIRECTORY makes a file fail with ENOTDIR
+// before anything (a FIFO, a device) is really opened.
+constexpr std::uint64_t kListFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+// Only to learn what a name is: O_PATH opens nothing (no FIFO wait, no device
+// side effects). openat2 refuses any other flag next to O_PATH.
+constexpr std::uint64_t kProbeFlags = O_PATH | O_CLOEXEC;
+
 // Returns the descriptor or the errno of the last attempt.
-std::expected<int, int> open_beneath(int dirfd, const std::string& rel) {
+std::expected<int, int> open_beneath(int dirfd, const std::string& rel,
+                                     std::uint64_t flags = kOpenFlags) {
   open_how how{};
-  how.flags = kOpenFlags;
+  how.flags = flags;
   how.resolve = kResolve;
   int races = 0;
   for (;;) {
@@ -115,6 +126,23 @@ std::expected<File, OpenError> adopt_regular_file(int fd) {
   }
   return File{guard.release(), static_cast<std::uint64_t>(st.st_size)};
 }
+
+// What a listed name is once any symlink is followed from the root: only
+// regular files and directories are listed.
+std::optional<DirEntry> entry_of(std::string name, const struct stat& st) {
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return std::nullopt;
+  DirEntry e;
+  e.name = std::move(name);
+  e.directory = S_ISDIR(st.st_mode);
+  e.size = e.directory ? 0 : static_cast<std::uint64_t>(st.st_size);
+  e.mtime_seconds = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+  return e;
+}
+
+// Owns a DIR* (and so the descriptor fdopendir adopted).
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
 
 }  // namespace
 
@@ -208,6 +236,67 @@ std::expected<File, OpenError> Tree::open(std::string_view raw) const {
   auto fd = open_beneath(dirfd_, *rel);
   if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
   return adopt_regular_file(*fd);
+}
+
+
+std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw) const {
+  auto rel = normalize(raw);
+  if (!rel) return std::unexpected(OpenError::bad_path);
+  // dirfd_ is O_PATH (it cannot be read): the root is opened afresh as ".".
+  const std::string dir = rel->empty() ? std::string(".") : *rel;
+  auto fd = open_beneath(dirfd_, dir, kListFlags);
+  if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
+  FdGuard guard{*fd};
+  std::unique_ptr<DIR, DirCloser> stream{::fdopendir(guard.get())};
+  if (!stream) return std::unexpected(OpenError::io);
+  guard.release();  // closedir closes it now
+  const int listed_fd = ::dirfd(stream.get());
+
+  std::vector<DirEntry> entries;
+  for (;;) {
+    errno = 0;
+    const dirent* d = ::readdir(stream.get());
+    if (d == nullptr) {
+      if (errno != 0) return std::unexpected(OpenError::io);
+      break;
+    }
+    std::string name = d->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st{};
+    // Raced away (deleted since readdir) or unreadable: not worth failing the listing.
+    if (::fstatat(listed_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      // Resolved from the root, not from this directory: "../x" may well stay
+      // inside, and a link that leaves the root must not even show its name
+      // (open() refuses it, and the listing would advertise the escape).
+      std::string child = rel->empty() ? name : *rel + "/" + name;
+      auto target = open_beneath(dirfd_, child, kProbeFlags);
+      if (!target) continue;
+      FdGuard target_guard{*target};
+      if (::fstat(target_guard.get(), &st) != 0) continue;
+    }
+    if (auto e = entry_of(std::move(name), st)) {
+      entries.push_back(std::move(*e));
+      if (entries.size() >= kMaxListing) break;
+    }
+  }
+  std::ranges::sort(entries, [](const DirEntry& a, const DirEntry& b) {
+    if (a.directory != b.directory) return a.directory;
+    return a.name < b.name;
+  });
+  return entries;
+}
+
+std::expected<bool, OpenError> Tree::is_directory(std::string_view raw) const {
+  auto rel = normalize(raw);
+  if (!rel) return std::unexpected(OpenError::bad_path);
+  if (rel->empty()) return true;
+  auto fd = open_beneath(dirfd_, *rel, kProbeFlags);
+  if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
+  FdGuard guard{*fd};
+  struct stat st{};
+  if (::fstat(guard.get(), &st) != 0) return std::unexpected(OpenError::io);
+  return S_ISDIR(st.st_mode);
 }
 
 }  // namespace pxed::vfs

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pxed::vfs {
 
@@ -40,6 +41,20 @@ class File {
   std::uint64_t size_ = 0;
 };
 
+// One name in a directory listing. A symlink is listed as what it points to
+// (a directory or a file, with that one's size and mtime).
+struct DirEntry {
+  std::string name;
+  bool directory = false;
+  std::uint64_t size = 0;  // 0 for directories
+  std::int64_t mtime_seconds = 0;
+};
+
+// A listing stops after this many entries (in readdir order, so which ones is
+// unspecified): a directory of a million files must not cost a million
+// fstatats and a body of hundreds of megabytes per request.
+inline constexpr std::size_t kMaxListing = 10000;
+
 class Tree {
  public:
   // Opens the root directory (O_PATH|O_DIRECTORY). Error text says what to fix.
@@ -53,6 +68,19 @@ class Tree {
 
   // raw is what the client sent; it is normalized here (see path.hpp).
   std::expected<File, OpenError> open(std::string_view raw) const;
+
+  // The entries of a directory: regular files and directories, and symlinks
+  // that resolve inside the root to one of those; anything else (FIFOs,
+  // sockets, devices, links that leave the root or dangle) is omitted, as
+  // open() would refuse it anyway. Sorted directories first, then by name
+  // (bytewise); "." and ".." are not included. "/" (or ".") is the root.
+  // A name that is a file, or missing, is not_found.
+  std::expected<std::vector<DirEntry>, OpenError> list(std::string_view raw) const;
+
+  // Whether raw names a directory inside the root (the root itself included),
+  // without opening it for reading: how a server tells "/sub" (redirect to
+  // "/sub/") from a missing or special file after open() said not_a_file.
+  std::expected<bool, OpenError> is_directory(std::string_view raw) const;
 
   const std::filesystem::path& root() const { return root_; }
 
