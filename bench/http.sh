@@ -91,66 +91,10 @@ set_profile() {
   if ((NCPU >= 2)); then SRV_CPU=0; CLI_CPU=1; else SRV_CPU=0; CLI_CPU=0; fi
 }
 
-want() { [[ ",$CASES," == *",$1,"* ]]; }
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-
-# ---------------------------------------------------------------- cleanup
-NAMESPACES=()
-HELPER_PIDS=()
-WORK=
-
-# Kill what runs inside our namespaces (servers, nginx workers, clients), then the namespaces
-# (which takes the veth pairs with them), then the files. Only PIDs found in namespaces this
-# script created, and its own helpers, are signalled.
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local ns pid
-  for pid in "${HELPER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for ns in "${NAMESPACES[@]}"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
-  done
-  local deadline=$((SECONDS + 5)) left
-  while ((SECONDS < deadline)); do
-    left=0
-    for ns in "${NAMESPACES[@]}"; do [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && left=1; done
-    ((left)) || break
-    sleep 0.1
-  done
-  for ns in "${NAMESPACES[@]}"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  [[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
-  exit "$rc"
-}
-
-# ---------------------------------------------------------------- network
-# One namespace per server, each joined to the client namespace by its own veth pair (MTU 1500,
-# as on a PXE LAN), so every server listens on port 80 at its own address.
+BENCH_NET=10.244
+# shellcheck source=bench/lib.sh
+source "$REPO_DIR/bench/lib.sh"
 server_index() { case $1 in nginx) echo 1 ;; nginx-auto) echo 2 ;; pxed) echo 3 ;; esac; }
-server_ip() { echo "10.244.$(server_index "$1").1"; }
-server_ns() { echo "pxbench-$$-$1"; }
-CLI_NS="pxbench-$$-clients"
-
-setup_network() {
-  ip netns add "$CLI_NS"; NAMESPACES+=("$CLI_NS")
-  ip -n "$CLI_NS" link set lo up
-  local s k ns
-  for s in "${SERVER_LIST[@]}"; do
-    k=$(server_index "$s"); ns=$(server_ns "$s")
-    ip netns add "$ns"; NAMESPACES+=("$ns")
-    ip -n "$ns" link set lo up
-    # Created inside the namespaces: no interface ever appears in the host namespace.
-    ip -n "$ns" link add srv type veth peer name "srv$k" netns "$CLI_NS"
-    ip -n "$ns" addr add "10.244.$k.1/24" dev srv
-    ip -n "$CLI_NS" addr add "10.244.$k.2/24" dev "srv$k"
-    ip -n "$ns" link set srv up
-    ip -n "$CLI_NS" link set "srv$k" up
-  done
-}
-
-in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 
 # ---------------------------------------------------------------- files
 # small/f00..f63.bin (4 KiB each) and big.bin, random, shared by every server.

@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# bench/lib.sh — the harness bench/tftp.sh and bench/http.sh share: logging, case selection,
+# the namespace lab (one namespace per server, one client namespace, a veth pair each) and the
+# cleanup that leaves nothing behind. Sourced, not run. The including script defines
+# server_index NAME -> 1..9 and sets BENCH_NET (the /16 prefix, e.g. 10.242), SERVER_LIST, CASES.
+
+want() { [[ ",$CASES," == *",$1,"* ]]; }
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# ---------------------------------------------------------------- cleanup
+NAMESPACES=()
+CGROUPS=()
+HELPER_PIDS=()
+WORK=
+
+# Kill what runs inside our namespaces (servers, their forked children or workers, clients),
+# then the namespaces (which takes the veth pairs with them), then cgroups and files. Only PIDs
+# found in namespaces this script created, and its own helpers, are signalled.
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local ns pid
+  for pid in "${HELPER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for ns in "${NAMESPACES[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
+  done
+  local deadline=$((SECONDS + 5)) left
+  while ((SECONDS < deadline)); do
+    left=0
+    for ns in "${NAMESPACES[@]}"; do [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && left=1; done
+    ((left)) || break
+    sleep 0.1
+  done
+  for ns in "${NAMESPACES[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  local cg
+  for cg in "${CGROUPS[@]}"; do rmdir "$cg" 2>/dev/null || true; done
+  [[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
+  exit "$rc"
+}
+
+# ---------------------------------------------------------------- network
+# Why a client namespace and veth pairs rather than each server's loopback: loss is emulated
+# with nftables in the client namespace only, so the server's own stack is untouched (on a shared
+# loopback the same rule would drop each packet on both ends); the veth MTU of 1500 is what a
+# PXE LAN has; and one client namespace reaches every server at its own address while all
+# servers use the same well-known port.
+server_ip() { echo "$BENCH_NET.$(server_index "$1").1"; }
+server_ns() { echo "pxbench-$$-$1"; }
+CLI_NS="pxbench-$$-clients"
+
+setup_network() {
+  ip netns add "$CLI_NS"; NAMESPACES+=("$CLI_NS")
+  ip -n "$CLI_NS" link set lo up
+  local s k ns
+  for s in "${SERVER_LIST[@]}"; do
+    k=$(server_index "$s"); ns=$(server_ns "$s")
+    ip netns add "$ns"; NAMESPACES+=("$ns")
+    ip -n "$ns" link set lo up
+    # Created inside the namespaces: no interface ever appears in the host namespace.
+    ip -n "$ns" link add srv type veth peer name "srv$k" netns "$CLI_NS"
+    ip -n "$ns" addr add "$BENCH_NET.$k.1/24" dev srv
+    ip -n "$CLI_NS" addr add "$BENCH_NET.$k.2/24" dev "srv$k"
+    ip -n "$ns" link set srv up
+    ip -n "$CLI_NS" link set "srv$k" up
+  done
+}
+
+in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
