@@ -53,28 +53,14 @@ def _setns(fd):
         raise OSError(err, f"setns: {os.strerror(err)}")
 
 
-def udp_socket_in(netns):
+def socket_in(netns, kind=socket.SOCK_DGRAM):
+    """A socket created in `netns`; it stays there after this thread comes back."""
     own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
     try:
         _setns(target)
         try:
-            return socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        finally:
-            _setns(own)
-    finally:
-        os.close(own)
-        os.close(target)
-
-
-def tcp_socket_in(netns):
-    """A TCP socket created in `netns` (same dance as udp_socket_in)."""
-    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
-    try:
-        _setns(target)
-        try:
-            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            return socket.socket(socket.AF_INET, kind)
         finally:
             _setns(own)
     finally:
@@ -106,13 +92,13 @@ class Lab:
 
     def socket(self):
         """A UDP socket in the client namespace, bound to the client address."""
-        s = udp_socket_in(self.client_ns)
+        s = socket_in(self.client_ns)
         s.bind((self.client_ip, 0))
         return s
 
     def tcp_connect(self, port, timeout=10):
         """A TCP connection from the client namespace to the server."""
-        s = tcp_socket_in(self.client_ns)
+        s = socket_in(self.client_ns, socket.SOCK_STREAM)
         s.settimeout(timeout)
         s.connect((self.server_ip, port))
         return s
@@ -158,7 +144,7 @@ def create_lab(workdir):
 def _link_ready(lab):
     # veth carrier comes up asynchronously (and there is no ping here): a UDP
     # datagram from the client namespace to the server namespace proves the path.
-    rx, tx = udp_socket_in(lab.server_ns), udp_socket_in(lab.client_ns)
+    rx, tx = socket_in(lab.server_ns), socket_in(lab.client_ns)
     try:
         rx.bind((lab.server_ip, 0))
         rx.settimeout(0.2)
