@@ -56,6 +56,13 @@ int serve(const config::Config& cfg) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", tree.error()));
     return kExitRuntime;
   }
+  // Images are opened now too, while root may still read them.
+  for (const auto& mount : cfg.files.mounts) {
+    if (auto added = tree->add_iso_mount(mount.at, mount.iso); !added) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", added.error()));
+      return kExitRuntime;
+    }
+  }
   boost::asio::io_context io(1);
   std::optional<tftp::Service> tftp_service;
   if (cfg.tftp.enabled) {

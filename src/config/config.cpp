@@ -4,12 +4,14 @@
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <tuple>
 
 #include "config/checker.hpp"
 #include "config/duration.hpp"
+#include "vfs/path.hpp"
 
 namespace pxed::config {
 namespace {
@@ -77,6 +79,80 @@ void read_root(Checker& c, const Field& f, Config& cfg) {
   }
 }
 
+// One [[files.mount]] table: at = "/centos7", iso = "/srv/iso/x.iso".
+void read_mount(Checker& c, const Field& table, Config& cfg) {
+  if (!table.value.is_table()) {
+    return c.fail(table, "must be a table ([[files.mount]]), got " + std::string(type_name(table.value)));
+  }
+  IsoMount mount;
+  bool ok = true;
+  std::optional<std::uint32_t> at_line;
+  for (const auto& [name, value] : table.value.as_table()) {
+    Field f{table.key + "." + name, value};
+    if (name == "at") {
+      at_line = f.line();
+      const std::string* text = string_of(c, f, "a path in the served tree");
+      if (text == nullptr) { ok = false; continue; }
+      auto rel = vfs::normalize(*text);
+      if (!text->starts_with('/')) {
+        c.fail(f, in_quotes(*text) + " must be an absolute path in the tree, like \"/centos7\"");
+        ok = false;
+      } else if (!rel) {
+        c.fail(f, in_quotes(*text) + " is not a usable path: " + std::string(vfs::to_string(rel.error())));
+        ok = false;
+      } else if (rel->empty()) {
+        c.fail(f, "must not be \"/\": the root is files.root; mount the image under a name");
+        ok = false;
+      } else {
+        mount.at = "/" + *rel;
+      }
+    } else if (name == "iso") {
+      read_path(c, f, mount.iso);
+      if (mount.iso.empty()) { ok = false; continue; }
+      std::error_code ec;
+      auto type = fs::status(mount.iso, ec).type();
+      if (type == fs::file_type::not_found) {
+        c.fail(f, "image " + mount.iso.string() + " does not exist");
+        ok = false;
+      } else if (ec) {
+        c.fail(f, "cannot access " + mount.iso.string() + ": " + ec.message());
+        ok = false;
+      } else if (type != fs::file_type::regular) {
+        c.fail(f, mount.iso.string() + " is not a regular file (an ISO 9660 image)");
+        ok = false;
+      }
+    } else if (name == "dir") {
+      c.fail(f, "not supported yet in this version (only iso = \"...\" mounts)");
+      ok = false;
+    } else {
+      c.fail(f, "unknown key; known keys in [[files.mount]]: at, iso");
+      ok = false;
+    }
+  }
+  const auto table_line = table.line();
+  if (!table.value.as_table().contains("at")) {
+    c.fail(table_line, table.key + ".at", "required: where the image appears, like at = \"/centos7\"");
+    ok = false;
+  }
+  if (!table.value.as_table().contains("iso")) {
+    c.fail(table_line, table.key + ".iso", "required: the image file, like iso = \"/srv/iso/x.iso\"");
+    ok = false;
+  }
+  if (!ok) return;
+  for (const auto& other : cfg.files.mounts) {
+    if (other.at == mount.at) {
+      return c.fail(at_line.value_or(table_line), table.key + ".at",
+                    mount.at + " is already mounted by an earlier [[files.mount]]");
+    }
+  }
+  cfg.files.mounts.push_back(std::move(mount));
+}
+
+void read_mounts(Checker& c, const Field& f, Config& cfg) {
+  if (!expect_type(c, f, toml::value_t::array, "an array of tables ([[files.mount]])")) return;
+  for (const auto& item : f.value.as_array()) read_mount(c, Field{f.key, item}, cfg);
+}
+
 void read_log_format(Checker& c, const Field& f, Config& cfg) {
   std::string format;
   read_choice(c, f, format, kLogFormats);
@@ -108,6 +184,7 @@ const KeySpec kServerKeys[] = {
 
 const KeySpec kFilesKeys[] = {
     {"root", read_root},
+    {"mount", read_mounts},
 };
 
 const KeySpec kTftpKeys[] = {
@@ -156,7 +233,7 @@ const SectionSpec kSections[] = {
 
 // Planned for later versions: named, so the user learns they are coming, not misspelled.
 constexpr std::string_view kNotYetSupported[] = {
-    "dhcp", "boot", "profile", "machine", "files.iso_dir", "files.mount",
+    "dhcp", "boot", "profile", "machine", "files.iso_dir",
 };
 
 bool not_yet_supported(std::string_view key) {

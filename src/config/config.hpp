@@ -25,8 +25,15 @@ struct Server {
   LogFormat log_format = LogFormat::text;
 };
 
+// [[files.mount]]: an ISO image whose tree appears at `at` for every protocol.
+struct IsoMount {
+  std::string at;              // "/centos7": absolute, normalized, never "/"
+  std::filesystem::path iso;   // an existing regular file
+};
+
 struct Files {
   std::filesystem::path root;  // required when any file service is enabled
+  std::vector<IsoMount> mounts;
 };
 
 struct Tftp {

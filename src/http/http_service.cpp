@@ -277,13 +277,9 @@ Reply Service::Impl::answer(const Request& req, Exchange& x) const {
     x.level = refusal.level;
     return text_reply(refusal.status, version, keep_alive);
   }
-  struct stat st{};
-  if (::fstat(file->fd(), &st) != 0) {
-    x.reason = fmt::format("fstat:{}", std::strerror(errno));
-    return text_reply(bhttp::status::internal_server_error, version, keep_alive);
-  }
-  auto mtime = std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec);
-  auto last_modified = std::chrono::sys_seconds(std::chrono::seconds(st.st_mtim.tv_sec));
+  // The file's own time: for a member of an ISO image the entry's, not the image file's.
+  auto mtime = std::chrono::nanoseconds(file->mtime_ns());
+  auto last_modified = std::chrono::floor<std::chrono::seconds>(std::chrono::sys_time<std::chrono::nanoseconds>(mtime));
   auto etag = make_etag(file->size(), mtime);
 
   Reply r;
@@ -381,38 +377,57 @@ Reply Service::Impl::answer_directory(const Request& req, std::string_view path,
 
 asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& file, ByteRange range,
                                                Exchange& x) {
-  auto offset = static_cast<off_t>(range.first);
+  // The range is in the file's logical bytes; each extent maps a run of them
+  // to an offset in the descriptor (an ISO member lives at its extents).
+  std::uint64_t position = range.first;  // next logical byte to send
   std::uint64_t left = range.length;
   std::uint64_t since_yield = 0;
-  while (left > 0) {
-    auto n = ::sendfile(c.socket.native_handle(), file.fd(), &offset,
-                        static_cast<std::size_t>(std::min(left, kSendfileChunk)));
-    if (n > 0) {
-      left -= static_cast<std::uint64_t>(n);
-      x.bytes += static_cast<std::uint64_t>(n);
-      since_yield += static_cast<std::uint64_t>(n);
-      c.deadline_in(config.idle_timeout);  // progress: the client is still reading
-      if (since_yield >= kYieldEvery) {
-        since_yield = 0;
-        co_await asio::post(c.socket.get_executor(), asio::use_awaitable);
-      }
-    } else if (n == 0) {
-      // The file shrank after we promised Content-Length: closing is the only
-      // honest signal left (the client sees a short body).
-      x.reason = "file-changed";
-      co_return false;
-    } else if (errno == EINTR) {
+  std::uint64_t extent_start = 0;
+  for (const vfs::Extent& extent : file.extents()) {
+    if (left == 0) break;
+    if (position >= extent_start + extent.length) {
+      extent_start += extent.length;
       continue;
-    } else if (errno == EAGAIN) {
-      auto [ec] = co_await c.socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        x.reason = c.timed_out ? "send-timeout" : "client-gone";
+    }
+    auto offset = static_cast<off_t>(extent.offset + (position - extent_start));
+    std::uint64_t in_extent = std::min(left, extent_start + extent.length - position);
+    while (in_extent > 0) {
+      auto n = ::sendfile(c.socket.native_handle(), file.fd(), &offset,
+                          static_cast<std::size_t>(std::min(in_extent, kSendfileChunk)));
+      if (n > 0) {
+        in_extent -= static_cast<std::uint64_t>(n);
+        left -= static_cast<std::uint64_t>(n);
+        position += static_cast<std::uint64_t>(n);
+        x.bytes += static_cast<std::uint64_t>(n);
+        since_yield += static_cast<std::uint64_t>(n);
+        c.deadline_in(config.idle_timeout);  // progress: the client is still reading
+        if (since_yield >= kYieldEvery) {
+          since_yield = 0;
+          co_await asio::post(c.socket.get_executor(), asio::use_awaitable);
+        }
+      } else if (n == 0) {
+        // The file shrank after we promised Content-Length: closing is the only
+        // honest signal left (the client sees a short body).
+        x.reason = "file-changed";
+        co_return false;
+      } else if (errno == EINTR) {
+        continue;
+      } else if (errno == EAGAIN) {
+        auto [ec] = co_await c.socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+          x.reason = c.timed_out ? "send-timeout" : "client-gone";
+          co_return false;
+        }
+      } else {
+        x.reason = errno == EPIPE || errno == ECONNRESET ? "client-gone" : fmt::format("sendfile:{}", std::strerror(errno));
         co_return false;
       }
-    } else {
-      x.reason = errno == EPIPE || errno == ECONNRESET ? "client-gone" : fmt::format("sendfile:{}", std::strerror(errno));
-      co_return false;
     }
+    extent_start += extent.length;
+  }
+  if (left > 0) {  // the extents hold less than size() promised
+    x.reason = "file-changed";
+    co_return false;
   }
   co_return true;
 }

@@ -12,9 +12,11 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <utility>
 
+#include "iso/image.hpp"
 #include "vfs/path.hpp"
 
 namespace pxed::vfs {
@@ -124,7 +126,9 @@ std::expected<File, OpenError> adopt_regular_file(int fd) {
   if (flags < 0 || ::fcntl(guard.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
     return std::unexpected(OpenError::io);
   }
-  return File{guard.release(), static_cast<std::uint64_t>(st.st_size)};
+  const std::int64_t mtime_ns =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return File{guard.release(), static_cast<std::uint64_t>(st.st_size), mtime_ns};
 }
 
 // What a listed name is once any symlink is followed from the root: only
@@ -158,47 +162,6 @@ std::string_view to_string(OpenError e) {
   return "unknown";
 }
 
-File::File(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
-
-File::File(File&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), size_(std::exchange(other.size_, 0)) {}
-
-File& File::operator=(File&& other) noexcept {
-  if (this != &other) {
-    close_fd(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    size_ = std::exchange(other.size_, 0);
-  }
-  return *this;
-}
-
-File::~File() { close_fd(fd_); }
-
-std::expected<std::size_t, int> File::read_at(std::span<std::byte> out,
-                                              std::uint64_t offset) const {
-  // Nothing lives past the largest offset pread can take (it would say
-  // EINVAL); capping here also keeps offset + done from overflowing off_t.
-  constexpr auto kMaxOffset = static_cast<std::uint64_t>(std::numeric_limits<off_t>::max());
-  if (offset >= kMaxOffset) return 0;
-  auto room = std::min<std::uint64_t>(out.size(), kMaxOffset - offset);
-  out = out.first(static_cast<std::size_t>(room));
-
-  std::size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                        static_cast<off_t>(offset + done));
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (n == 0) {
-      break;  // end of file
-    } else if (errno != EINTR) {
-      // A partial result would read as "end of file" to the caller.
-      return std::unexpected(errno);
-    }
-  }
-  return done;
-}
-
 std::expected<Tree, std::string> Tree::open_root(const std::filesystem::path& root) {
   if (root.empty()) {
     return std::unexpected(std::string{"files.root is empty: set it to the directory to serve"});
@@ -214,16 +177,81 @@ std::expected<Tree, std::string> Tree::open_root(const std::filesystem::path& ro
   return Tree{fd, root};
 }
 
+Tree::Tree(int dirfd, std::filesystem::path root) : dirfd_(dirfd), root_(std::move(root)) {}
+
 Tree::Tree(Tree&& other) noexcept
-    : dirfd_(std::exchange(other.dirfd_, -1)), root_(std::move(other.root_)) {}
+    : dirfd_(std::exchange(other.dirfd_, -1)),
+      root_(std::move(other.root_)),
+      mounts_(std::move(other.mounts_)) {}
 
 Tree& Tree::operator=(Tree&& other) noexcept {
   if (this != &other) {
     close_fd(dirfd_);
     dirfd_ = std::exchange(other.dirfd_, -1);
     root_ = std::move(other.root_);
+    mounts_ = std::move(other.mounts_);
   }
   return *this;
+}
+
+std::pair<const Tree::Mount*, std::string_view> Tree::mount_of(std::string_view rel) const {
+  const Mount* best = nullptr;
+  for (const Mount& m : mounts_) {
+    const bool inside = rel == m.at || (rel.starts_with(m.at) && rel.size() > m.at.size() &&
+                                        rel[m.at.size()] == '/');
+    if (inside && (best == nullptr || m.at.size() > best->at.size())) best = &m;
+  }
+  if (best == nullptr) return {nullptr, {}};
+  std::string_view inner = rel.substr(best->at.size());
+  if (inner.starts_with('/')) inner.remove_prefix(1);
+  return {best, inner};
+}
+
+std::vector<std::string> Tree::mount_children(std::string_view rel) const {
+  std::vector<std::string> names;
+  for (const Mount& m : mounts_) {
+    std::string_view rest = m.at;
+    if (!rel.empty()) {
+      if (!(rest.starts_with(rel) && rest.size() > rel.size() && rest[rel.size()] == '/')) continue;
+      rest.remove_prefix(rel.size() + 1);
+    }
+    std::string name{rest.substr(0, rest.find('/'))};
+    if (std::ranges::find(names, name) == names.end()) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+std::expected<void, std::string> Tree::add_iso_mount(std::string_view at,
+                                                     const std::filesystem::path& image_path) {
+  const std::string where = "files.mount at=" + std::string(at) + " iso=" + image_path.string();
+  auto rel = normalize(at);
+  if (!rel) return std::unexpected(where + ": at: " + std::string(to_string(rel.error())));
+  if (rel->empty()) return std::unexpected(where + ": at must not be the root \"/\"");
+  for (const Mount& m : mounts_) {
+    if (m.at == *rel) return std::unexpected(where + ": /" + *rel + " is already mounted");
+  }
+  int raw = -1;
+  do {
+    raw = ::open(image_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  } while (raw < 0 && errno == EINTR);
+  if (raw < 0) return std::unexpected(where + ": " + std::generic_category().message(errno));
+  auto fd = std::make_shared<const Descriptor>(raw);
+  struct stat st{};
+  if (::fstat(fd->get(), &st) != 0) {
+    return std::unexpected(where + ": " + std::generic_category().message(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return std::unexpected(where + ": not a regular file");
+  int flags = ::fcntl(fd->get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd->get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return std::unexpected(where + ": " + std::generic_category().message(errno));
+  }
+  iso::ReadAt read = [fd](std::span<std::byte> out, std::uint64_t offset) {
+    return pread_full(fd->get(), out, offset);
+  };
+  auto image = iso::Image::open(std::move(read), static_cast<std::uint64_t>(st.st_size));
+  if (!image) return std::unexpected(where + ": " + image.error());
+  mounts_.push_back(Mount{*rel, fd, std::make_shared<const iso::Image>(std::move(*image))});
+  return {};
 }
 
 Tree::~Tree() { close_fd(dirfd_); }
@@ -233,18 +261,32 @@ std::expected<File, OpenError> Tree::open(std::string_view raw) const {
   if (!rel) return std::unexpected(OpenError::bad_path);
   // The root is a directory: asking for it is asking for a listing.
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
+  if (auto [mount, inner] = mount_of(*rel); mount != nullptr) {
+    if (inner.empty()) return std::unexpected(OpenError::not_a_file);  // the mount point
+    auto entry = mount->image->stat(inner);
+    // A missing name and an unreadable directory record look alike here.
+    if (!entry) return std::unexpected(OpenError::not_found);
+    // Links are not followed yet: what a link inside an image means is for a later version.
+    if (entry->symlink_target) return std::unexpected(OpenError::not_found);
+    if (entry->directory) return std::unexpected(OpenError::not_a_file);
+    std::vector<Extent> extents;
+    extents.reserve(entry->extents.size());
+    for (const auto& e : entry->extents) extents.push_back(Extent{e.offset, e.length});
+    return File{mount->image_fd, std::move(extents), entry->mtime * 1'000'000'000};
+  }
   auto fd = open_beneath(dirfd_, *rel);
   if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
   return adopt_regular_file(*fd);
 }
 
 
-std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw) const {
-  auto rel = normalize(raw);
-  if (!rel) return std::unexpected(OpenError::bad_path);
-  // dirfd_ is O_PATH (it cannot be read): the root is opened afresh as ".".
-  const std::string dir = rel->empty() ? std::string(".") : *rel;
-  auto fd = open_beneath(dirfd_, dir, kListFlags);
+namespace {
+
+// A directory of the root tree itself (no mounts); rel is normalized.
+std::expected<std::vector<DirEntry>, OpenError> list_real(int root_fd, const std::string& rel) {
+  // root_fd is O_PATH (it cannot be read): the root is opened afresh as ".".
+  const std::string dir = rel.empty() ? std::string(".") : rel;
+  auto fd = open_beneath(root_fd, dir, kListFlags);
   if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
   FdGuard guard{*fd};
   std::unique_ptr<DIR, DirCloser> stream{::fdopendir(guard.get())};
@@ -269,8 +311,8 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw)
       // Resolved from the root, not from this directory: "../x" may well stay
       // inside, and a link that leaves the root must not even show its name
       // (open() refuses it, and the listing would advertise the escape).
-      std::string child = rel->empty() ? name : *rel + "/" + name;
-      auto target = open_beneath(dirfd_, child, kProbeFlags);
+      std::string child = rel.empty() ? name : rel + "/" + name;
+      auto target = open_beneath(root_fd, child, kProbeFlags);
       if (!target) continue;
       FdGuard target_guard{*target};
       if (::fstat(target_guard.get(), &st) != 0) continue;
@@ -280,10 +322,50 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw)
       if (entries.size() >= kMaxListing) break;
     }
   }
+  return entries;
+}
+
+// Directories first, then by name (bytewise).
+void sort_listing(std::vector<DirEntry>& entries) {
   std::ranges::sort(entries, [](const DirEntry& a, const DirEntry& b) {
     if (a.directory != b.directory) return a.directory;
     return a.name < b.name;
   });
+}
+
+// A directory inside an image. Links are left out: open() refuses them.
+std::expected<std::vector<DirEntry>, OpenError> list_image(const iso::Image& image,
+                                                          std::string_view inner) {
+  auto members = image.list(inner);
+  if (!members) return std::unexpected(OpenError::not_found);
+  std::vector<DirEntry> entries;
+  for (auto& m : *members) {
+    if (m.symlink_target) continue;
+    entries.push_back(DirEntry{std::move(m.name), m.directory, m.directory ? 0 : m.size, m.mtime});
+    if (entries.size() >= kMaxListing) break;
+  }
+  return entries;
+}
+
+}  // namespace
+
+std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw) const {
+  auto rel = normalize(raw);
+  if (!rel) return std::unexpected(OpenError::bad_path);
+  auto [mount, inner] = mount_of(*rel);
+  auto entries = mount != nullptr ? list_image(*mount->image, inner) : list_real(dirfd_, *rel);
+  // Mount points below rel show as directories, over whatever shares their
+  // name, even where the directories leading to them do not exist.
+  auto children = mount_children(*rel);
+  if (!children.empty()) {
+    if (!entries && entries.error() != OpenError::not_found) return entries;
+    if (!entries) entries.emplace();
+    for (auto& name : children) {
+      std::erase_if(*entries, [&](const DirEntry& e) { return e.name == name; });
+      entries->push_back(DirEntry{std::move(name), true, 0, 0});
+    }
+  }
+  if (entries) sort_listing(*entries);
   return entries;
 }
 
@@ -291,6 +373,13 @@ std::expected<bool, OpenError> Tree::is_directory(std::string_view raw) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   if (rel->empty()) return true;
+  if (auto [mount, inner] = mount_of(*rel); mount != nullptr) {
+    if (inner.empty()) return true;
+    auto entry = mount->image->stat(inner);
+    if (!entry || entry->symlink_target) return std::unexpected(OpenError::not_found);
+    return entry->directory;
+  }
+  if (!mount_children(*rel).empty()) return true;  // on the way to a mount point
   auto fd = open_beneath(dirfd_, *rel, kProbeFlags);
   if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
   FdGuard guard{*fd};

@@ -10,36 +10,20 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "vfs/file.hpp"
+
+namespace pxed::iso {
+class Image;
+}
 
 namespace pxed::vfs {
 
 enum class OpenError { bad_path, not_found, outside_root, not_a_file, permission, io };
 
 std::string_view to_string(OpenError e);
-
-// An open regular file. Move-only; closes its descriptor. Later an ISO member
-// is a list of (fd, offset, length) extents behind the same interface.
-class File {
- public:
-  File() = default;
-  File(int fd, std::uint64_t size);
-  File(File&&) noexcept;
-  File& operator=(File&&) noexcept;
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  ~File();
-
-  std::uint64_t size() const { return size_; }
-  int fd() const { return fd_; }
-  // Reads up to out.size() bytes at offset; fewer only at the end of the file.
-  // Returns bytes read or an errno value.
-  std::expected<std::size_t, int> read_at(std::span<std::byte> out, std::uint64_t offset) const;
-
- private:
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
-};
 
 // One name in a directory listing. A symlink is listed as what it points to
 // (a directory or a file, with that one's size and mtime).
@@ -84,10 +68,28 @@ class Tree {
 
   const std::filesystem::path& root() const { return root_; }
 
+  // Makes the ISO 9660 image at image_path appear as the directory `at`
+  // ("/centos7"; not the root): longest mount point wins, and listing the
+  // parent shows it. Done at startup, before privileges are dropped; the image
+  // stays open. Inside a mount, symlinks are not followed (not_found).
+  std::expected<void, std::string> add_iso_mount(std::string_view at,
+                                                 const std::filesystem::path& image_path);
+
  private:
-  Tree(int dirfd, std::filesystem::path root) : dirfd_(dirfd), root_(std::move(root)) {}
+  struct Mount {
+    std::string at;  // normalized, never empty: "centos7" or "os/centos7"
+    std::shared_ptr<const Descriptor> image_fd;
+    std::shared_ptr<const iso::Image> image;
+  };
+  Tree(int dirfd, std::filesystem::path root);
+  // The mount holding rel (normalized) and the path inside it, if any.
+  std::pair<const Mount*, std::string_view> mount_of(std::string_view rel) const;
+  // Names of mount points that sit directly (or through missing directories) under rel.
+  std::vector<std::string> mount_children(std::string_view rel) const;
+
   int dirfd_ = -1;
   std::filesystem::path root_;
+  std::vector<Mount> mounts_;
 };
 
 }  // namespace pxed::vfs

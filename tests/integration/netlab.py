@@ -218,7 +218,7 @@ class ServerProcess:
     """pxed or the tftpd-hpa stand-in, running in the lab's server namespace."""
 
     def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None, server_overrides=None,
-                 http_overrides=None):
+                 http_overrides=None, files_extra=None):
         self.kind = kind
         self.lab = lab
         self.root = Path(root)
@@ -238,6 +238,8 @@ class ServerProcess:
         self.pxed_bin = pxed_bin
         # [http] is written only when a module asks for it (PXED_HTTP), so the
         # TFTP modules run exactly the config they always did.
+        # Raw TOML lines appended after [files] root (e.g. [[files.mount]] tables).
+        self.files_extra = list(files_extra or [])
         self.http = None
         if http_overrides is not None:
             self.http = {"enabled": True, "listen": f"{lab.server_ip}:80"}
@@ -249,7 +251,7 @@ class ServerProcess:
                 return "true" if v else "false"
             return str(v) if isinstance(v, int) else f'"{v}"'
         lines = ["[server]"] + [f"{k} = {toml_value(v)}" for k, v in self.server.items()]
-        lines += ["", "[files]", f'root = "{self.root}"', "", "[tftp]"]
+        lines += ["", "[files]", f'root = "{self.root}"', *self.files_extra, "", "[tftp]"]
         lines += [f"{k} = {toml_value(v)}" for k, v in self.tftp.items()]
         if self.http is not None:
             lines += ["", "[http]"] + [f"{k} = {toml_value(v)}" for k, v in self.http.items()]

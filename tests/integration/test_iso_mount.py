@@ -1,0 +1,198 @@
+"""ISO images as folders: [[files.mount]] serves an image's members over TFTP
+and HTTP without mounting it (this kernel has no iso9660 anyway).
+
+Images are built by xorriso from random files; what curl and atftp fetch must
+hash like the files that went in.
+"""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import clients
+import netlab
+from netlab import sha256_file
+from suite import MIB, PXED_BIN
+
+pytestmark = [
+    pytest.mark.pxed_only("ISO mounts are pxed's own"),
+    pytest.mark.skipif(shutil.which("xorriso") is None, reason="xorriso not installed"),
+]
+
+SOURCES = {"images/pxeboot/vmlinuz": 3 * MIB, "images/pxeboot/initrd.img": 5 * MIB}
+MOUNTS = {"/centos7": "-R -J", "/joliet": "-J"}  # Rock Ridge + Joliet, and Joliet only
+
+
+@pytest.fixture(scope="module")
+def iso_source(workdir):
+    src = workdir / "iso-src"
+    for name, size in SOURCES.items():
+        path = src / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(size))
+    (src / ".treeinfo").write_text("[general]\nfamily = CentOS\n")
+    return src
+
+
+SPLIT_A, SPLIT_B = 64 * 2048, 100_000  # a non-final extent is whole 2 KiB blocks
+
+
+def find_record(image, identifier):
+    """Offset of the ISO 9660 directory record named identifier (ECMA-119 9.1)."""
+    at = image.find(identifier, 33)
+    while at != -1:
+        if image[at - 1] >= len(identifier) and image[at - 33] >= 33 + image[at - 1]:
+            return at - 33
+        at = image.find(identifier, at + 1)
+    raise AssertionError(f"no record for {identifier!r}")
+
+
+def make_multi_extent_iso(workdir):
+    """xorriso splits only files over 4 GiB: two adjacent plain ISO 9660 files are
+    patched into one two-extent file SPLITA (as tests/unit/iso/multi_extent_test.cpp)."""
+    src = workdir / "iso-multi-src"
+    src.mkdir(exist_ok=True)
+    (src / "splita").write_bytes(os.urandom(SPLIT_A))
+    (src / "splitb").write_bytes(os.urandom(SPLIT_B))
+    iso = workdir / "multi.iso"
+    subprocess.run(["xorriso", "-as", "mkisofs", "--norock", "-o", str(iso), str(src)],
+                   check=True, capture_output=True)
+    image = bytearray(iso.read_bytes())
+    first, second = find_record(image, b"SPLITA"), find_record(image, b"SPLITB")
+    assert second == first + image[first], "records must be adjacent"
+    image[first + 25] |= 0x80  # ECMA-119 9.1.6 bit 7: not the final record
+    image[second + 33 + 5] = ord("A")
+    iso.write_bytes(bytes(image))
+    os.chmod(iso, 0o644)
+    return iso, (src / "splita").read_bytes() + (src / "splitb").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def multi(workdir):
+    return make_multi_extent_iso(workdir)
+
+
+@pytest.fixture(scope="module")
+def lab(workdir, tree, server_kind, iso_source, multi):
+    """Overrides conftest's lab: the images must exist before pxed starts."""
+    extra = []
+    for at, flags in MOUNTS.items():
+        iso = workdir / f"mount{at.replace('/', '-')}.iso"
+        subprocess.run(["xorriso", "-as", "mkisofs", *flags.split(), "-o", str(iso),
+                        str(iso_source)], check=True, capture_output=True)
+        os.chmod(iso, 0o644)
+        extra += ["", "[[files.mount]]", f'at = "{at}"', f'iso = "{iso}"']
+    extra += ["", "[[files.mount]]", 'at = "/multi"', f'iso = "{multi[0]}"']
+    lab = netlab.create_lab(workdir)
+    try:
+        lab.server = netlab.ServerProcess(server_kind, lab, tree, pxed_bin=PXED_BIN,
+                                          http_overrides={"idle_timeout": "5s"},
+                                          files_extra=extra)
+        lab.server.start()
+        yield lab
+        rc = lab.server.proc.poll() if lab.server.proc else None
+        assert rc is None, f"pxed exited with {rc} during the tests\n{lab.server.log_tail(60)}"
+    finally:
+        netlab.destroy_lab(lab)
+
+
+def http(lab, path, *extra, out=None):
+    argv = ["curl", "-sS", "--max-time", "60", *extra]
+    if out is not None:
+        argv += ["-o", str(out)]
+    return lab.client(argv + [f"http://{lab.server_ip}{path}"], timeout=70)
+
+
+@pytest.mark.parametrize("at", list(MOUNTS))
+@pytest.mark.parametrize("member", list(SOURCES))
+def test_http_serves_members_byte_exact(lab, iso_source, out, at, member):
+    local = out / "fetched"
+    r = http(lab, f"{at}/{member}", "-f", out=local)
+    assert r.returncode == 0, r.stderr
+    assert sha256_file(local) == sha256_file(iso_source / member)
+
+
+@pytest.mark.parametrize("client", ["curl", "curl-blksize1468", "atftp-blksize-tsize-window"])
+@pytest.mark.parametrize("member", list(SOURCES))
+def test_tftp_serves_members_byte_exact(lab, iso_source, out, client, member):
+    local = out / "fetched"
+    argv = clients.CLIENTS[client](lab.server_ip, f"centos7/{member}", local)
+    r = lab.client(argv, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert sha256_file(local) == sha256_file(iso_source / member)
+
+
+def test_range_inside_a_member(lab, iso_source, out):
+    data = (iso_source / "images/pxeboot/initrd.img").read_bytes()
+    first, last = 2 * MIB - 100, 4 * MIB + 99  # crosses many 2 KiB sectors
+    local = out / "part"
+    r = http(lab, "/centos7/images/pxeboot/initrd.img", "-f", "-r", f"{first}-{last}",
+             "-D", str(out / "headers"), out=local)
+    assert r.returncode == 0, r.stderr
+    headers = (out / "headers").read_text().lower()
+    assert " 206 " in headers.splitlines()[0]
+    assert f"content-range: bytes {first}-{last}/{len(data)}" in headers
+    assert local.read_bytes() == data[first:last + 1]
+    # A suffix range ends exactly at the member's end, not the image's.
+    r = http(lab, "/joliet/images/pxeboot/vmlinuz", "-f", "-H", "Range: bytes=-1000", out=local)
+    assert r.returncode == 0, r.stderr
+    assert local.read_bytes() == (iso_source / "images/pxeboot/vmlinuz").read_bytes()[-1000:]
+
+
+def test_head_gives_size_and_a_stable_etag(lab):
+    sizes, etags = [], []
+    for _ in range(2):
+        r = http(lab, "/centos7/images/pxeboot/vmlinuz", "-f", "-I")
+        assert r.returncode == 0, r.stderr
+        lines = {k.strip().lower(): v.strip() for k, _, v in
+                 (line.partition(":") for line in r.stdout.splitlines() if ":" in line)}
+        sizes.append(lines["content-length"])
+        etags.append(lines["etag"])
+    assert sizes == [str(3 * MIB)] * 2
+    assert etags[0] == etags[1]
+
+
+def test_listings_show_the_mount_and_its_members(lab):
+    r = http(lab, "/", "-f", "-H", "Accept: application/json")
+    assert r.returncode == 0, r.stderr
+    root = {e["name"]: e for e in json.loads(r.stdout)}
+    assert "centos7" in root and "joliet" in root
+    assert root["centos7"]["type"] == "directory"
+
+    r = http(lab, "/centos7/images/pxeboot/", "-f", "-H", "Accept: application/json")
+    assert r.returncode == 0, r.stderr
+    names = sorted(e["name"] for e in json.loads(r.stdout))
+    assert names == ["initrd.img", "vmlinuz"]
+
+    r = http(lab, "/centos7/", "-f")
+    assert r.returncode == 0, r.stderr
+    assert 'href="images/"' in r.stdout and ".treeinfo" in r.stdout
+
+    # Without the slash: redirected to the listing, like any directory.
+    r = http(lab, "/centos7/images", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}")
+    code, _, location = r.stdout.partition(" ")
+    assert code == "301" and location.endswith("/centos7/images/")
+
+
+def test_missing_members_and_directories_are_not_files(lab):
+    for path in ["/centos7/nope", "/centos7/images/pxeboot/vmlinuz/x"]:
+        r = http(lab, path, "-o", "/dev/null", "-w", "%{http_code}")
+        assert r.stdout == "404", path
+
+
+def test_a_multi_extent_member_over_http_and_tftp(lab, multi, out):
+    whole = multi[1]
+    local = out / "fetched"
+    r = http(lab, "/multi/SPLITA", "-f", out=local)
+    assert r.returncode == 0, r.stderr
+    assert local.read_bytes() == whole
+    first, last = SPLIT_A - 1000, SPLIT_A + 999  # straddles the two extents
+    r = http(lab, "/multi/SPLITA", "-f", "-r", f"{first}-{last}", out=local)
+    assert r.returncode == 0, r.stderr
+    assert local.read_bytes() == whole[first:last + 1]
+    r = lab.client(clients.CLIENTS["curl-blksize1468"](lab.server_ip, "multi/SPLITA", local),
+                   timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert local.read_bytes() == whole

@@ -1,0 +1,104 @@
+// vfs::File: one descriptor, its extents, and read_at across them.
+#include "vfs/file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "iso/iso_test_support.hpp"
+#include "vfs/tree.hpp"
+
+namespace pxed::vfs {
+namespace {
+
+namespace fs = std::filesystem;
+using iso::testing::write_file;
+using test::TempDir;
+
+int open_read(const fs::path& path) { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }
+
+// Reads the whole file through read_at in chunks of `chunk` bytes.
+std::string read_in_chunks(const File& file, std::size_t chunk) {
+  std::string out;
+  std::vector<std::byte> buffer(chunk);
+  for (;;) {
+    auto got = file.read_at(buffer, out.size());
+    EXPECT_TRUE(got) << (got ? 0 : got.error());
+    if (!got || *got == 0) break;
+    out.append(reinterpret_cast<const char*>(buffer.data()), *got);
+  }
+  return out;
+}
+
+std::string read_range(const File& file, std::uint64_t offset, std::size_t length) {
+  std::vector<std::byte> buffer(length);
+  auto got = file.read_at(buffer, offset);
+  if (!got) return "error";
+  return std::string(reinterpret_cast<const char*>(buffer.data()), *got);
+}
+
+TEST(VfsFile, PlainFileIsOneExtentWithItsMtime) {
+  TempDir dir;
+  write_file(dir.path() / "f", "hello");
+  auto tree = Tree::open_root(dir.path());
+  ASSERT_TRUE(tree) << tree.error();
+  auto file = tree->open("f");
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->extents().size(), 1u);
+  EXPECT_EQ(file->extents()[0], (Extent{0, 5}));
+  const auto expected = fs::last_write_time(dir.path() / "f");
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::file_clock::to_sys(expected).time_since_epoch());
+  EXPECT_EQ(file->mtime_ns() / 1'000'000'000, seconds.count());
+}
+
+TEST(VfsFile, ReadAtMapsLogicalOffsetsAcrossExtents) {
+  TempDir dir;
+  // "image": 0123456789abcdefghij; the member is "cdef" + "0123" + "xyz" (out of order, gaps).
+  write_file(dir.path() / "image", "0123456789abcdefghijxyz");
+  int fd = open_read(dir.path() / "image");
+  ASSERT_GE(fd, 0);
+  File file{std::make_shared<const Descriptor>(fd), {{12, 4}, {0, 4}, {20, 3}}, 42'000'000'000};
+  EXPECT_EQ(file.size(), 11u);
+  EXPECT_EQ(file.mtime_ns(), 42'000'000'000);
+  EXPECT_EQ(read_in_chunks(file, 1), "cdef0123xyz");
+  EXPECT_EQ(read_in_chunks(file, 3), "cdef0123xyz");
+  EXPECT_EQ(read_in_chunks(file, 64), "cdef0123xyz");
+  EXPECT_EQ(read_range(file, 3, 3), "f01");      // straddles the first boundary
+  EXPECT_EQ(read_range(file, 2, 8), "ef0123xy");  // spans all three extents
+  EXPECT_EQ(read_range(file, 8, 100), "xyz");     // short only at the end
+  EXPECT_EQ(read_range(file, 11, 4), "");
+  EXPECT_EQ(read_range(file, ~0ull - 2, 4), "");
+}
+
+TEST(VfsFile, ZeroLengthMemberReadsNothingFromTheImage) {
+  TempDir dir;
+  write_file(dir.path() / "image", "not part of the file");
+  int fd = open_read(dir.path() / "image");
+  ASSERT_GE(fd, 0);
+  File file{std::make_shared<const Descriptor>(fd), {{0, 0}}, 0};
+  EXPECT_EQ(file.size(), 0u);
+  EXPECT_EQ(read_range(file, 0, 8), "");
+}
+
+TEST(VfsFile, MovedFromFileHasNothingLeft) {
+  TempDir dir;
+  write_file(dir.path() / "image", "abc");
+  int fd = open_read(dir.path() / "image");
+  File a{std::make_shared<const Descriptor>(fd), {{1, 2}}, 0};
+  File b = std::move(a);
+  EXPECT_EQ(b.fd(), fd);
+  EXPECT_EQ(a.fd(), -1);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_TRUE(a.extents().empty());
+  EXPECT_EQ(read_range(b, 0, 2), "bc");
+}
+
+}  // namespace
+}  // namespace pxed::vfs
