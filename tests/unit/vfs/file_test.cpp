@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "file_reading.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -23,25 +25,8 @@ using test::TempDir;
 
 int open_read(const fs::path& path) { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }
 
-// Reads the whole file through read_at in chunks of `chunk` bytes.
-std::string read_in_chunks(const File& file, std::size_t chunk) {
-  std::string out;
-  std::vector<std::byte> buffer(chunk);
-  for (;;) {
-    auto got = file.read_at(buffer, out.size());
-    EXPECT_TRUE(got) << (got ? 0 : got.error());
-    if (!got || *got == 0) break;
-    out.append(reinterpret_cast<const char*>(buffer.data()), *got);
-  }
-  return out;
-}
-
-std::string read_range(const File& file, std::uint64_t offset, std::size_t length) {
-  std::vector<std::byte> buffer(length);
-  auto got = file.read_at(buffer, offset);
-  if (!got) return "error";
-  return std::string(reinterpret_cast<const char*>(buffer.data()), *got);
-}
+using testing::read_in_chunks;
+using testing::read_range;
 
 TEST(VfsFile, PlainFileIsOneExtentWithItsMtime) {
   TempDir dir;

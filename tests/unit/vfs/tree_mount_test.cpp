@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "file_reading.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -23,25 +25,8 @@ using iso::testing::random_bytes;
 using iso::testing::write_file;
 using test::TempDir;
 
-// Reads the whole file through read_at in chunks of `chunk` bytes.
-std::string read_in_chunks(const File& file, std::size_t chunk) {
-  std::string out;
-  std::vector<std::byte> buffer(chunk);
-  for (;;) {
-    auto got = file.read_at(buffer, out.size());
-    EXPECT_TRUE(got) << (got ? 0 : got.error());
-    if (!got || *got == 0) break;
-    out.append(reinterpret_cast<const char*>(buffer.data()), *got);
-  }
-  return out;
-}
-
-std::string read_range(const File& file, std::uint64_t offset, std::size_t length) {
-  std::vector<std::byte> buffer(length);
-  auto got = file.read_at(buffer, offset);
-  if (!got) return "error";
-  return std::string(reinterpret_cast<const char*>(buffer.data()), *got);
-}
+using testing::read_in_chunks;
+using testing::read_range;
 
 class TreeMount : public ::testing::Test {
  protected:
