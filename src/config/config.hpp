@@ -6,7 +6,10 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <optional>
 #include <vector>
+
+#include "core/net.hpp"
 
 namespace pxed::config {
 
@@ -58,6 +61,79 @@ struct Http {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
   std::uint32_t max_header_bytes = 8192;  // request line + headers; more gets 431
+  // How clients reach us, e.g. "http://10.77.0.1" (no trailing slash). Empty: "http://" +
+  // the address of the interface the client's request arrived on (+ ":port" unless 80).
+  std::string base_url;
+};
+
+enum class DhcpMode { off, proxy, full };
+
+// [[dhcp.subnet.reservation]]: this MAC always gets this address.
+struct Reservation {
+  core::Mac mac;
+  core::Ipv4 ip;
+  std::string hostname;  // option 12, optional
+};
+
+// [[dhcp.subnet]]: full mode hands out addresses from range_first..range_last.
+struct Subnet {
+  core::Ipv4Network network;
+  core::Ipv4 range_first, range_last;  // inside network, first <= last
+  std::optional<core::Ipv4> router;    // option 3
+  std::vector<core::Ipv4> dns;         // option 6
+  std::string domain;                  // option 15
+  std::chrono::seconds lease_time{12 * 3600};  // option 51
+  std::vector<Reservation> reservations;
+};
+
+struct Dhcp {
+  DhcpMode mode = DhcpMode::off;
+  // full mode: answer only PXE / UEFI HTTP boot clients (option 60 PXEClient/HTTPClient)
+  // and stay silent to everything else on the network.
+  bool pxe_only = false;
+  std::vector<Subnet> subnets;  // full mode: at least one
+  // Declined addresses (DHCPDECLINE: someone else answers ARP for them) are not offered
+  // again for this long.
+  std::chrono::seconds decline_quarantine{3600};
+  // Leases are written to disk in batches; an ACK waits at most this long for its batch.
+  std::chrono::milliseconds commit_interval{2};
+};
+
+// One entry of a PXE boot menu (option 43 sub-option 9), as dnsmasq's pxe-service.
+struct BootMenuItem {
+  std::string label;                // what the user sees, e.g. "Install Debian"
+  std::string file;                 // boot file; empty: boot from local disk
+  std::optional<core::Ipv4> server; // another boot server's address; empty: us
+};
+
+struct BootMenu {
+  std::string prompt = "Press F8 for boot menu";  // option 43 sub-option 10
+  std::chrono::seconds timeout{5};                // 0 boots the first item at once; 255: wait
+  std::vector<BootMenuItem> items;
+};
+
+// What each firmware gets first. File names are TFTP paths in [files] root; a value
+// starting with http:// or https:// is a URL. "${server}" is replaced by the address
+// the client reached us at, "${http}" by [http] base_url (or its default).
+struct BootChoice {
+  std::string bios;   // arch 0: e.g. "lpxelinux.0" or "undionly.kpxe"
+  std::string efi32;  // arch 6
+  std::string efi64;  // arch 7 and 9: e.g. "ipxe.efi", "syslinux.efi", "grubx64.efi"
+  std::string arm64;  // arch 11
+  std::string ipxe;   // a client already running iPXE: a script URL, never iPXE again
+  std::string http;   // UEFI HTTP boot (arch 16, vendor class HTTPClient): a URL
+};
+
+// [[boot.host]]: a per-MAC override of any BootChoice key (empty keys fall back to [boot]).
+struct BootHost {
+  core::Mac mac;
+  BootChoice choice;
+};
+
+struct Boot {
+  BootChoice choice;  // the keys of [boot] itself
+  std::optional<BootMenu> menu;
+  std::vector<BootHost> hosts;
 };
 
 struct Config {
@@ -66,6 +142,8 @@ struct Config {
   Files files;
   Tftp tftp;
   Http http;
+  Dhcp dhcp;
+  Boot boot;
 };
 
 struct ConfigError {
