@@ -12,9 +12,11 @@
 #include "app/privileges.hpp"
 #include "config/config.hpp"
 #include "events/events.hpp"
+#include "dhcp/dhcp_service.hpp"
 #include "http/http_service.hpp"
 #include "iso/iso_ls.hpp"
 #include "tftp/tftp_service.hpp"
+#include "vfs/iso_dir_service.hpp"
 #include "vfs/tree.hpp"
 
 namespace {
@@ -56,14 +58,25 @@ int serve(const config::Config& cfg) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", tree.error()));
     return kExitRuntime;
   }
-  // Images are opened now too, while root may still read them.
+  // Images and mounted directories are opened now too, while root may still read them.
   for (const auto& mount : cfg.files.mounts) {
-    if (auto added = tree->add_iso_mount(mount.at, mount.iso); !added) {
+    auto added = mount.dir.empty() ? tree->add_iso_mount(mount.at, mount.iso)
+                                   : tree->add_dir_mount(mount.at, mount.dir);
+    if (!added) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", added.error()));
       return kExitRuntime;
     }
   }
   boost::asio::io_context io(1);
+  // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
+  std::optional<vfs::IsoDirService> iso_dir;
+  if (!cfg.files.iso_dir.empty()) {
+    iso_dir.emplace(io, *tree, cfg.files.iso_dir);
+    if (auto opened = iso_dir->open(); !opened) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", opened.error()));
+      return kExitRuntime;
+    }
+  }
   std::optional<tftp::Service> tftp_service;
   if (cfg.tftp.enabled) {
     tftp_service.emplace(io, cfg.tftp, *tree);
@@ -80,6 +93,14 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
+  std::optional<dhcp::Service> dhcp_service;
+  if (cfg.dhcp.mode != config::DhcpMode::off) {
+    dhcp_service.emplace(io, cfg);
+    if (auto bound = dhcp_service->bind(); !bound) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
+      return kExitRuntime;
+    }
+  }
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
     return kExitRuntime;
@@ -89,12 +110,21 @@ int serve(const config::Config& cfg) {
     events::emit(events::Event{.name = "pxed.stop", .level = events::Level::info, .fields = {}}.add("signal", std::to_string(signal)));
     io.stop();
   });
+  if (iso_dir) iso_dir->start();
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
+  if (dhcp_service) dhcp_service->start();
   events::Event ready{.name = "pxed.ready", .level = events::Level::info, .fields = {}};
   ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
   if (cfg.tftp.enabled) ready.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
   if (cfg.http.enabled) ready.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
+  if (dhcp_service) {
+    ready.add("dhcp", cfg.dhcp.mode == config::DhcpMode::full ? "full" : "proxy");
+    std::string interfaces;
+    for (const auto& name : cfg.server.interfaces) interfaces += (interfaces.empty() ? "" : ",") + name;
+    ready.add("interfaces", interfaces);
+    if (cfg.dhcp.mode == config::DhcpMode::full) ready.add("leases", std::to_string(dhcp_service->active_leases()));
+  }
   events::emit(ready);
   io.run();
   return 0;

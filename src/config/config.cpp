@@ -11,6 +11,7 @@
 
 #include "config/checker.hpp"
 #include "config/duration.hpp"
+#include "config/sections.hpp"
 #include "vfs/path.hpp"
 
 namespace pxed::config {
@@ -62,29 +63,50 @@ void read_interfaces(Checker& c, const Field& f, std::vector<std::string>& out) 
   if (names.size() == items.size()) out = std::move(names);
 }
 
+// Whether path exists and has the wanted type; records why not. `noun` names
+// what was expected in the "does not exist" message: "directory", "image".
+bool exists_as(Checker& c, const Field& f, const fs::path& path, fs::file_type want,
+               std::string_view noun) {
+  std::error_code ec;
+  auto type = fs::status(path, ec).type();
+  if (type == fs::file_type::not_found) {
+    c.fail(f, std::string(noun) + " " + path.string() + " does not exist");
+  } else if (ec) {
+    c.fail(f, "cannot access " + path.string() + ": " + ec.message());
+  } else if (type != want) {
+    c.fail(f, path.string() + (want == fs::file_type::directory
+                                   ? " is not a directory"
+                                   : " is not a regular file (an ISO 9660 image)"));
+  } else {
+    return true;
+  }
+  return false;
+}
+
 void read_root(Checker& c, const Field& f, Config& cfg) {
   fs::path root;
   read_path(c, f, root);
-  if (root.empty()) return;
-  std::error_code ec;
-  auto type = fs::status(root, ec).type();
-  if (type == fs::file_type::not_found) {
-    c.fail(f, "directory " + root.string() + " does not exist");
-  } else if (ec) {
-    c.fail(f, "cannot access " + root.string() + ": " + ec.message());
-  } else if (type != fs::file_type::directory) {
-    c.fail(f, root.string() + " is not a directory");
-  } else {
+  if (!root.empty() && exists_as(c, f, root, fs::file_type::directory, "directory")) {
     cfg.files.root = root;
   }
 }
 
-// One [[files.mount]] table: at = "/centos7", iso = "/srv/iso/x.iso".
+// files.iso_dir: checked now, though images in it come and go while pxed runs.
+void read_iso_dir(Checker& c, const Field& f, Config& cfg) {
+  fs::path dir;
+  read_path(c, f, dir);
+  if (!dir.empty() && exists_as(c, f, dir, fs::file_type::directory, "directory")) {
+    cfg.files.iso_dir = dir;
+  }
+}
+
+// One [[files.mount]] table: at = "/centos7" and either iso = "/srv/iso/x.iso"
+// or dir = "/srv/other".
 void read_mount(Checker& c, const Field& table, Config& cfg) {
   if (!table.value.is_table()) {
     return c.fail(table, "must be a table ([[files.mount]]), got " + std::string(type_name(table.value)));
   }
-  IsoMount mount;
+  Mount mount;
   bool ok = true;
   std::optional<std::uint32_t> at_line;
   for (const auto& [name, value] : table.value.as_table()) {
@@ -106,36 +128,34 @@ void read_mount(Checker& c, const Field& table, Config& cfg) {
       } else {
         mount.at = "/" + *rel;
       }
-    } else if (name == "iso") {
-      read_path(c, f, mount.iso);
-      if (mount.iso.empty()) { ok = false; continue; }
-      std::error_code ec;
-      auto type = fs::status(mount.iso, ec).type();
-      if (type == fs::file_type::not_found) {
-        c.fail(f, "image " + mount.iso.string() + " does not exist");
-        ok = false;
-      } else if (ec) {
-        c.fail(f, "cannot access " + mount.iso.string() + ": " + ec.message());
-        ok = false;
-      } else if (type != fs::file_type::regular) {
-        c.fail(f, mount.iso.string() + " is not a regular file (an ISO 9660 image)");
+    } else if (name == "iso" || name == "dir") {
+      const bool image = name == "iso";
+      fs::path& path = image ? mount.iso : mount.dir;
+      read_path(c, f, path);
+      if (path.empty() ||
+          !exists_as(c, f, path, image ? fs::file_type::regular : fs::file_type::directory,
+                     image ? "image" : "directory")) {
         ok = false;
       }
-    } else if (name == "dir") {
-      c.fail(f, "not supported yet in this version (only iso = \"...\" mounts)");
-      ok = false;
     } else {
-      c.fail(f, "unknown key; known keys in [[files.mount]]: at, iso");
+      c.fail(f, "unknown key; known keys in [[files.mount]]: at, iso, dir");
       ok = false;
     }
   }
+  const auto& keys = table.value.as_table();
   const auto table_line = table.line();
-  if (!table.value.as_table().contains("at")) {
+  if (!keys.contains("at")) {
     c.fail(table_line, table.key + ".at", "required: where the image appears, like at = \"/centos7\"");
     ok = false;
   }
-  if (!table.value.as_table().contains("iso")) {
-    c.fail(table_line, table.key + ".iso", "required: the image file, like iso = \"/srv/iso/x.iso\"");
+  if (keys.contains("iso") && keys.contains("dir")) {
+    c.fail(keys.at("dir").location().line(), table.key + ".dir",
+           "give iso or dir, not both: one mount shows one image or one directory");
+    ok = false;
+  } else if (!keys.contains("iso") && !keys.contains("dir")) {
+    c.fail(table_line, table.key + ".iso",
+           "required: the image file, like iso = \"/srv/iso/x.iso\" (or dir = \"/srv/other\" "
+           "to mount a directory)");
     ok = false;
   }
   if (!ok) return;
@@ -146,6 +166,18 @@ void read_mount(Checker& c, const Field& table, Config& cfg) {
     }
   }
   cfg.files.mounts.push_back(std::move(mount));
+}
+
+// files.iso_dir shows its images under /iso: a [[files.mount]] there would hide them all.
+void check_files(Checker& c, const Config& cfg) {
+  if (cfg.files.iso_dir.empty()) return;
+  for (const auto& mount : cfg.files.mounts) {
+    if (mount.at == "/iso") {
+      c.fail(c.line_of("files.iso_dir").value_or(0), "files.iso_dir",
+             "its images appear under /iso, which a [[files.mount]] already uses; "
+             "move that mount elsewhere");
+    }
+  }
 }
 
 void read_mounts(Checker& c, const Field& f, Config& cfg) {
@@ -159,13 +191,25 @@ void read_log_format(Checker& c, const Field& f, Config& cfg) {
   if (!format.empty()) cfg.server.log_format = format == "json" ? LogFormat::json : LogFormat::text;
 }
 
+// http://host[:port][/prefix]: what clients are told to fetch from.
+void read_base_url(Checker& c, const Field& f, Config& cfg) {
+  auto text = string_of(c, f, "a URL such as \"http://10.77.0.1\"");
+  if (!text) return;
+  std::string url = *text;
+  if (url.empty()) return void(cfg.http.base_url.clear());  // the default: derived per client
+  while (url.ends_with('/')) url.pop_back();
+  const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+  if (!scheme || url.size() <= url.find("//") + 2 ||
+      url.find_first_of(" \t\"") != std::string::npos) {
+    return c.fail(f, "must be an http:// or https:// URL such as \"http://10.77.0.1\", got " +
+                         in_quotes(*text));
+  }
+  cfg.http.base_url = std::move(url);
+}
+
 // ---- the schema: one table of known keys per section ----
 
-using Reader = void (*)(Checker&, const Field&, Config&);
-struct KeySpec {
-  std::string_view name;
-  Reader read;
-};
+using KeySpec = Key<Config>;
 struct SectionSpec {
   std::string_view name;
   std::span<const KeySpec> keys;
@@ -185,6 +229,7 @@ const KeySpec kServerKeys[] = {
 const KeySpec kFilesKeys[] = {
     {"root", read_root},
     {"mount", read_mounts},
+    {"iso_dir", read_iso_dir},
 };
 
 const KeySpec kTftpKeys[] = {
@@ -222,6 +267,7 @@ const KeySpec kHttpKeys[] = {
     {"max_header_bytes", [](auto& c, auto& f, auto& cfg) {
        read_int(c, f, cfg.http.max_header_bytes, kMaxHeaderBytes);
      }},
+    {"base_url", read_base_url},
 };
 
 const SectionSpec kSections[] = {
@@ -229,11 +275,13 @@ const SectionSpec kSections[] = {
     {"files", kFilesKeys},
     {"tftp", kTftpKeys},
     {"http", kHttpKeys},
+    {"dhcp", dhcp_keys()},
+    {"boot", boot_keys()},
 };
 
 // Planned for later versions: named, so the user learns they are coming, not misspelled.
 constexpr std::string_view kNotYetSupported[] = {
-    "dhcp", "boot", "profile", "machine", "files.iso_dir",
+    "profile", "machine",
 };
 
 bool not_yet_supported(std::string_view key) {
@@ -288,6 +336,9 @@ void read_document(Checker& c, const toml::value& document, Config& cfg) {
 
 // Rules that involve more than one key, checked once every key has been read.
 void check_together(Checker& c, const Config& cfg) {
+  check_files(c, cfg);
+  check_dhcp(c, cfg);
+  check_boot(c, cfg);
   const auto& tftp = cfg.tftp;
   if (tftp.retransmit_max < tftp.retransmit_min && !c.failed("tftp.retransmit_min") &&
       !c.failed("tftp.retransmit_max")) {

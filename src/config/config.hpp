@@ -28,15 +28,20 @@ struct Server {
   LogFormat log_format = LogFormat::text;
 };
 
-// [[files.mount]]: an ISO image whose tree appears at `at` for every protocol.
-struct IsoMount {
+// [[files.mount]]: an ISO image's tree, or a directory, appears at `at` for
+// every protocol. Exactly one of iso and dir is set.
+struct Mount {
   std::string at;              // "/centos7": absolute, normalized, never "/"
-  std::filesystem::path iso;   // an existing regular file
+  std::filesystem::path iso;   // an existing regular file (an ISO 9660 image)
+  std::filesystem::path dir;   // an existing directory
 };
 
 struct Files {
   std::filesystem::path root;  // required when any file service is enabled
-  std::vector<IsoMount> mounts;
+  std::vector<Mount> mounts;
+  // Every *.iso directly in it appears as /iso/<name>/, followed while pxed
+  // runs; empty: none. An existing directory.
+  std::filesystem::path iso_dir;
 };
 
 struct Tftp {

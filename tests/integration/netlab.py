@@ -218,7 +218,7 @@ class ServerProcess:
     """pxed or the tftpd-hpa stand-in, running in the lab's server namespace."""
 
     def __init__(self, kind, lab, root, tftp_overrides=None, pxed_bin=None, server_overrides=None,
-                 http_overrides=None, files_extra=None):
+                 http_overrides=None, files_extra=None, extra_toml=""):
         self.kind = kind
         self.lab = lab
         self.root = Path(root)
@@ -240,6 +240,8 @@ class ServerProcess:
         # TFTP modules run exactly the config they always did.
         # Raw TOML lines appended after [files] root (e.g. [[files.mount]] tables).
         self.files_extra = list(files_extra or [])
+        # Whole sections appended as they are ([dhcp], [boot], ...).
+        self.extra_toml = extra_toml
         self.http = None
         if http_overrides is not None:
             self.http = {"enabled": True, "listen": f"{lab.server_ip}:80"}
@@ -249,13 +251,15 @@ class ServerProcess:
         def toml_value(v):
             if isinstance(v, bool):
                 return "true" if v else "false"
+            if isinstance(v, (list, tuple)):
+                return "[" + ", ".join(toml_value(x) for x in v) + "]"
             return str(v) if isinstance(v, int) else f'"{v}"'
         lines = ["[server]"] + [f"{k} = {toml_value(v)}" for k, v in self.server.items()]
         lines += ["", "[files]", f'root = "{self.root}"', *self.files_extra, "", "[tftp]"]
         lines += [f"{k} = {toml_value(v)}" for k, v in self.tftp.items()]
         if self.http is not None:
             lines += ["", "[http]"] + [f"{k} = {toml_value(v)}" for k, v in self.http.items()]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n" + self.extra_toml
 
     def argv(self):
         if self.kind == "pxed":

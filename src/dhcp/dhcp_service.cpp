@@ -1,0 +1,290 @@
+#include "dhcp/dhcp_service.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fmt/format.h>
+#include <optional>
+#include <vector>
+
+#include "dhcp/server.hpp"
+#include "events/events.hpp"
+#include "store/lease_store.hpp"
+
+namespace pxed::dhcp {
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+
+constexpr std::size_t kMaxDatagram = 65536;
+constexpr int kDrainBatch = 64;  // datagrams read per wake-up before yielding
+
+core::Ipv4 ipv4_of(in_addr a) { return core::Ipv4{ntohl(a.s_addr)}; }
+
+sockaddr_in sockaddr_of(core::Ipv4 a, std::uint16_t port) {
+  sockaddr_in out{};
+  out.sin_family = AF_INET;
+  out.sin_addr.s_addr = htonl(a.value);
+  out.sin_port = htons(port);
+  return out;
+}
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// One socket per (interface, port): SO_BINDTODEVICE keeps DHCP on the
+// interfaces the config names and makes a broadcast reply leave through the
+// interface its request came in on.
+struct Listener {
+  Listener(asio::io_context& io, std::string name, std::uint16_t p)
+      : socket(io), interface(std::move(name)), port(p) {}
+  udp::socket socket;
+  std::string interface;
+  std::uint16_t port;
+};
+
+std::expected<int, std::string> open_socket(const std::string& interface, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::unexpected(fmt::format("dhcp: socket: {}", std::strerror(errno)));
+  int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
+  // IP_PKTINFO: which of our addresses the request reached, for siaddr and
+  // option 54 on a multi-homed server (FIRMWARE.md 20).
+  ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
+                   static_cast<socklen_t>(interface.size())) < 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(fmt::format("dhcp: cannot bind to interface {}: {}", interface,
+                                       std::strerror(err)));
+  }
+  auto addr = sockaddr_of(core::Ipv4{}, port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(fmt::format("dhcp: cannot listen on {} port {}: {}{}", interface, port,
+                                       std::strerror(err),
+                                       err == EACCES ? " (run as root or grant CAP_NET_BIND_SERVICE)" : ""));
+  }
+  return fd;
+}
+
+struct Datagram {
+  std::size_t length = 0;
+  sockaddr_in peer{};
+  in_pktinfo info{};
+};
+
+bool receive(int fd, std::vector<std::byte>& buffer, Datagram& out) {
+  iovec iov{buffer.data(), buffer.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+  msghdr msg{};
+  msg.msg_name = &out.peer;
+  msg.msg_namelen = sizeof out.peer;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  auto n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+  if (n < 0) return false;
+  out.length = static_cast<std::size_t>(n);
+  for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      std::memcpy(&out.info, CMSG_DATA(c), sizeof out.info);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Service::Impl {
+  Impl(asio::io_context& io_, const config::Config& config_)
+      : io(io_), config(config_), commit_timer(io_) {}
+
+  asio::io_context& io;
+  config::Config config;
+  std::optional<store::LeaseStore> store;
+  std::optional<Server> server;
+  std::vector<std::unique_ptr<Listener>> listeners;
+
+  // Group commit: leases waiting for the next write, and the replies that wait for them.
+  struct Waiting {
+    Reply reply;
+    Listener* via;
+  };
+  std::vector<store::Lease> batch;
+  std::vector<Waiting> waiting;
+  asio::steady_timer commit_timer;
+  bool commit_armed = false;
+
+  std::expected<void, std::string> bind();
+  std::expected<void, std::string> open_store(std::vector<store::Lease>& leases);
+  asio::awaitable<void> listen(Listener& l);
+  void on_datagram(Listener& l, std::span<const std::byte> bytes, const Datagram& d);
+  void send(Listener& l, const Reply& reply);
+  void commit();
+};
+
+std::expected<void, std::string> Service::Impl::open_store(std::vector<store::Lease>& leases) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.server.state_dir, ec);
+  if (ec) {
+    return std::unexpected(fmt::format("dhcp: cannot create state_dir {}: {}",
+                                       config.server.state_dir.string(), ec.message()));
+  }
+  auto opened = store::LeaseStore::open(config.server.state_dir);
+  if (!opened) return std::unexpected("dhcp: " + opened.error());
+  auto loaded = opened->load_all();
+  if (!loaded) return std::unexpected("dhcp: " + loaded.error());
+  leases = std::move(*loaded);
+  store.emplace(std::move(*opened));
+  return {};
+}
+
+std::expected<void, std::string> Service::Impl::bind() {
+  const auto& dhcp = config.dhcp;
+  std::vector<store::Lease> leases;
+  if (dhcp.mode == config::DhcpMode::full) {
+    if (auto opened = open_store(leases); !opened) return opened;
+  }
+  for (const auto& name : config.server.interfaces) {
+    if (::if_nametoindex(name.c_str()) == 0) {
+      return std::unexpected(fmt::format(
+          "dhcp: server.interfaces names {}, which does not exist here", name));
+    }
+    for (std::uint16_t port : {kServerPort, kPxePort, kClientPort}) {
+      auto fd = open_socket(name, port);
+      if (!fd) {
+        // Port 68 only serves to notice other DHCP servers; a DHCP client on
+        // this host may hold it. Serving goes on without that warning.
+        if (port == kClientPort) {
+          events::emit(events::Event{.name = "dhcp.no_foreign_watch", .level = events::Level::warn, .fields = {}}
+                           .add("interface", name)
+                           .add("reason", fd.error()));
+          continue;
+        }
+        return std::unexpected(fd.error());
+      }
+      auto l = std::make_unique<Listener>(io, name, port);
+      l->socket.assign(udp::v4(), *fd);
+      listeners.push_back(std::move(l));
+    }
+  }
+  server.emplace(config.dhcp, config.boot, config.http, std::move(leases));
+  return {};
+}
+
+asio::awaitable<void> Service::Impl::listen(Listener& l) {
+  std::vector<std::byte> buffer(kMaxDatagram);
+  for (;;) {
+    auto [ec] = co_await l.socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    for (int i = 0; i < kDrainBatch; ++i) {
+      Datagram d;
+      if (!receive(l.socket.native_handle(), buffer, d)) break;
+      on_datagram(l, std::span(buffer).first(d.length), d);
+    }
+  }
+}
+
+void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, const Datagram& d) {
+  Arrival arrival{
+      .source = ipv4_of(d.peer.sin_addr),
+      .source_port = ntohs(d.peer.sin_port),
+      .destination = ipv4_of(d.info.ipi_addr),
+      .local = ipv4_of(d.info.ipi_spec_dst),
+      .ifindex = d.info.ipi_ifindex,
+      .local_port = l.port,
+  };
+  Response response = server->handle(unix_now(), arrival, bytes);
+  for (auto& event : response.events) {
+    event.add("interface", l.interface);
+    events::emit(event);
+  }
+  if (response.commit.empty()) {
+    if (response.reply) send(l, *response.reply);
+    return;
+  }
+  batch.insert(batch.end(), response.commit.begin(), response.commit.end());
+  if (response.reply) waiting.push_back({std::move(*response.reply), &l});
+  if (config.dhcp.commit_interval.count() == 0) return commit();
+  if (commit_armed) return;
+  commit_armed = true;
+  commit_timer.expires_after(config.dhcp.commit_interval);
+  commit_timer.async_wait([this](const boost::system::error_code& ec) {
+    commit_armed = false;
+    if (!ec) commit();
+  });
+}
+
+// One transaction for every lease decided since the last one; the replies
+// that depend on them leave only when it is on disk. A failed write sends
+// nothing: the clients retry, and no ACK ever promises what a crash could lose.
+void Service::Impl::commit() {
+  if (batch.empty()) return;
+  auto written = store->write(batch);
+  if (!written) {
+    events::emit(events::Event{.name = "dhcp.store_failed", .level = events::Level::error, .fields = {}}
+                     .add("leases", std::to_string(batch.size()))
+                     .add("replies_dropped", std::to_string(waiting.size()))
+                     .add("error", written.error()));
+  } else {
+    for (const auto& w : waiting) send(*w.via, w.reply);
+  }
+  batch.clear();
+  waiting.clear();
+}
+
+void Service::Impl::send(Listener& l, const Reply& reply) {
+  auto encoded = encode(reply.packet, reply.max_size);
+  if (encoded.truncated) {
+    events::emit(events::Event{.name = "dhcp.reply_truncated", .level = events::Level::warn, .fields = {}}
+                     .add("mac", reply.packet.mac().to_string())
+                     .add("max_size", std::to_string(reply.max_size)));
+  }
+  auto to = sockaddr_of(reply.to, reply.port);
+  // UDP: a full send buffer drops the datagram; the client retransmits.
+  if (::sendto(l.socket.native_handle(), encoded.bytes.data(), encoded.bytes.size(), MSG_DONTWAIT,
+               reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0) {
+    events::emit(events::Event{.name = "dhcp.send_failed", .level = events::Level::warn, .fields = {}}
+                     .add("to", fmt::format("{}:{}", reply.to.to_string(), reply.port))
+                     .add("interface", l.interface)
+                     .add("error", std::strerror(errno)));
+  }
+}
+
+Service::Service(asio::io_context& io, const config::Config& config)
+    : impl_(std::make_unique<Impl>(io, config)) {}
+Service::~Service() = default;
+
+std::expected<void, std::string> Service::bind() { return impl_->bind(); }
+
+void Service::start() {
+  for (auto& l : impl_->listeners) {
+    asio::co_spawn(impl_->io, impl_->listen(*l), asio::detached);
+  }
+}
+
+std::size_t Service::active_leases() const {
+  return impl_->server ? impl_->server->active_leases(unix_now()).size() : 0;
+}
+
+}  // namespace pxed::dhcp

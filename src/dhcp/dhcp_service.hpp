@@ -1,0 +1,37 @@
+#pragma once
+// The DHCP service: sockets on ports 67 and 4011 (and 68, to notice other DHCP
+// servers) on each of server.interfaces, the lease store, and the batching of
+// lease writes so every ACK leaves only after its lease is on disk. All
+// decisions are in dhcp::Server.
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace pxed::dhcp {
+
+class Service {
+ public:
+  Service(boost::asio::io_context& io, const config::Config& config);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Binds the sockets (port 67 needs root) and opens the lease store; call
+  // before dropping privileges.
+  std::expected<void, std::string> bind();
+  void start();
+  std::size_t active_leases() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pxed::dhcp
