@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
@@ -10,9 +11,10 @@
 #include <optional>
 
 #include "app/privileges.hpp"
+#include "boot/boot.hpp"
 #include "config/config.hpp"
-#include "events/events.hpp"
 #include "dhcp/dhcp_service.hpp"
+#include "events/events.hpp"
 #include "http/http_service.hpp"
 #include "iso/iso_ls.hpp"
 #include "tftp/tftp_service.hpp"
@@ -26,15 +28,17 @@ using namespace pxed;
 constexpr int kExitConfig = 2;
 constexpr int kExitRuntime = 1;
 
-constexpr const char* kDescription = R"(pxed - a network boot server: one tree served over TFTP and HTTP (DHCP/ProxyDHCP to come).
+constexpr const char* kDescription = R"(pxed - a network boot server: DHCP or ProxyDHCP, and one tree served over TFTP and HTTP.
 
 Examples:
   pxed check -c /etc/pxed/pxed.toml          validate a config, print every problem as file:line: key: what
-  pxed serve -c /etc/pxed/pxed.toml          serve the tree in [files] root over TFTP (and HTTP if [http] enabled)
+  pxed serve -c /etc/pxed/pxed.toml          serve the tree in [files] root over TFTP (and HTTP if [http] enabled),
+                                             and DHCP on server.interfaces if [dhcp] mode is proxy or full
   pxed serve -c pxed.toml --log-format json  one JSON object per log line, for log shippers
   curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
+  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why
 
 Start from pxed.example.toml: every key is documented there.)";
 
@@ -130,6 +134,74 @@ int serve(const config::Config& cfg) {
   return 0;
 }
 
+// The facts a lookup pretends a DHCP request carried.
+struct LookupArgs {
+  std::string mac;
+  std::string arch = "bios";  // a name (bios, efi32, efi64, arm64, efi64-http) or an option 93 number
+  std::string server = "10.0.0.1";
+  bool ipxe = false;
+  bool http_client = false;
+  int boot_item = -1;
+};
+
+std::optional<std::uint16_t> arch_code(const std::string& text) {
+  static const std::pair<std::string_view, std::uint16_t> kNames[] = {
+      {"bios", 0}, {"efi32", 6}, {"efi64", 7}, {"arm32", 10}, {"arm64", 11}, {"efi64-http", 16},
+      {"arm64-http", 19}};
+  for (const auto& [name, code] : kNames) {
+    if (text == name) return code;
+  }
+  std::uint16_t code = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), code);
+  if (ec == std::errc{} && end == text.data() + text.size()) return code;
+  return std::nullopt;
+}
+
+// boot::resolve is the one place that decides what a machine boots; this
+// shows its answer (and why) without any machine on the wire.
+int lookup(const config::Config& cfg, const LookupArgs& args) {
+  auto mac = core::Mac::parse(args.mac);
+  auto arch = arch_code(args.arch);
+  auto server = core::Ipv4::parse(args.server);
+  if (!mac || !arch || !server) {
+    std::cerr << (!mac ? "--mac: expected 52:54:00:12:34:56\n" : "")
+              << (!arch ? "--arch: expected bios, efi32, efi64, arm64, efi64-http or a number\n" : "")
+              << (!server ? "--server: expected an IPv4 address\n" : "");
+    return kExitConfig;
+  }
+  boot::ClientFacts facts;
+  facts.mac = *mac;
+  facts.arch = *arch;
+  facts.ipxe = args.ipxe;
+  facts.http_client = args.http_client || *arch == 16 || *arch == 19;
+  facts.pxe_client = !facts.http_client;
+  facts.vendor_class = fmt::format("{}:Arch:{:05}:UNDI:003016", facts.http_client ? "HTTPClient" : "PXEClient", *arch);
+  if (args.ipxe) facts.user_classes.push_back("iPXE");
+  if (args.boot_item >= 0) facts.boot_item = static_cast<std::uint16_t>(args.boot_item);
+  std::string http_base = cfg.http.base_url;
+  if (http_base.empty()) {
+    http_base = "http://" + server->to_string() +
+                (cfg.http.listen.port == 80 ? "" : ":" + std::to_string(cfg.http.listen.port));
+  }
+  auto plan = boot::resolve(facts, cfg.boot, boot::Context{*server, http_base});
+  std::cout << fmt::format("client       {} arch {} ({}){}\n", mac->to_string(), *arch,
+                           boot::to_string(boot::firmware_of(*arch)), args.ipxe ? ", running iPXE" : "");
+  if (plan.none) {
+    std::cout << fmt::format("boot         nothing: {}\n", plan.reason);
+    return 0;
+  }
+  std::cout << fmt::format("file         {}\nnext-server  {}\nvendor-class {}\nwhy          {}\n",
+                           plan.file, plan.next_server.to_string(), plan.vendor_class, plan.reason);
+  if (!plan.menu.empty()) {
+    std::cout << fmt::format("menu         \"{}\" ({} s)\n", plan.prompt, plan.menu_timeout);
+    for (const auto& item : plan.menu) {
+      std::cout << fmt::format("  item {:#06x} {}{}\n", item.type, item.label,
+                               item.server ? " (server " + item.server->to_string() + ")" : "");
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,6 +230,18 @@ int main(int argc, char** argv) {
   iso_ls_cmd->add_option("IMAGE", iso_image, "The .iso file")->required();
   iso_ls_cmd->add_option("PATH", iso_path, "Directory inside the image (default: the root)");
 
+  LookupArgs lookup_args;
+  auto* lookup_cmd = cli.add_subcommand("lookup", "Show what a machine would boot and why, without the machine");
+  lookup_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  lookup_cmd->add_option("--mac", lookup_args.mac, "The machine's MAC address")->required();
+  lookup_cmd->add_option("--arch", lookup_args.arch, "bios, efi32, efi64, arm64, efi64-http or an option 93 number")
+      ->capture_default_str();
+  lookup_cmd->add_flag("--ipxe", lookup_args.ipxe, "The machine already runs iPXE (user class iPXE)");
+  lookup_cmd->add_flag("--http-client", lookup_args.http_client, "UEFI HTTP boot (vendor class HTTPClient)");
+  lookup_cmd->add_option("--boot-item", lookup_args.boot_item, "A PXE menu item type the machine chose (port 4011)");
+  lookup_cmd->add_option("--server", lookup_args.server, "pxed's address as the machine sees it (${server})")
+      ->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
 
@@ -167,6 +251,7 @@ int main(int argc, char** argv) {
     std::cout << fmt::format("{}: ok\n", config_path);
     return 0;
   }
+  if (*lookup_cmd) return lookup(*cfg, lookup_args);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

@@ -48,7 +48,7 @@ std::vector<Key<T>> join(const std::array<Key<T>, 6>& choice, const Key<T> (&mor
   return all;
 }
 
-const Key<BootMenuItem> kItemKeys[] = {
+constexpr Key<BootMenuItem> kItemKeys[] = {
     {"label", [](auto& c, auto& f, auto& item) {
        read_string(c, f, item.label);
        if (item.label.size() > kMaxLabel) c.fail(f, "longer than 255 bytes (PXE 2.1)");
@@ -62,7 +62,7 @@ const Key<BootMenuItem> kItemKeys[] = {
      }},
 };
 
-const Key<BootMenu> kMenuKeys[] = {
+constexpr Key<BootMenu> kMenuKeys[] = {
     {"prompt", [](auto& c, auto& f, auto& m) {
        read_string(c, f, m.prompt);
        if (m.prompt.size() > kMaxLabel) c.fail(f, "longer than 255 bytes (PXE 2.1)");
@@ -82,7 +82,7 @@ const Key<BootMenu> kMenuKeys[] = {
      }},
 };
 
-const Key<BootHost> kHostOwnKeys[] = {
+constexpr Key<BootHost> kHostOwnKeys[] = {
     {"mac", [](auto& c, auto& f, auto& h) { read_mac(c, f, h.mac); }},
 };
 
@@ -112,7 +112,7 @@ void read_menu(Checker& c, const Field& f, Config& cfg) {
   cfg.boot.menu = std::move(menu);
 }
 
-const Key<Config> kBootOwnKeys[] = {
+constexpr Key<Config> kBootOwnKeys[] = {
     {"menu", read_menu},
     {"host", read_hosts},
 };

@@ -69,7 +69,7 @@ void read_range(Checker& c, const Field& f, Subnet& s) {
   s.range_last = last;
 }
 
-const Key<Reservation> kReservationKeys[] = {
+constexpr Key<Reservation> kReservationKeys[] = {
     {"mac", [](auto& c, auto& f, auto& r) { read_mac(c, f, r.mac); }},
     {"ip", [](auto& c, auto& f, auto& r) { read_ipv4(c, f, r.ip); }},
     {"hostname", [](auto& c, auto& f, auto& r) { read_string(c, f, r.hostname); }},
@@ -99,7 +99,7 @@ void read_reservations(Checker& c, const Field& f, Subnet& s) {
   });
 }
 
-const Key<Subnet> kSubnetKeys[] = {
+constexpr Key<Subnet> kSubnetKeys[] = {
     {"network", [](auto& c, auto& f, auto& s) {
        auto text = string_of(c, f, "a network such as \"10.77.0.0/24\"");
        if (!text) return;

@@ -50,3 +50,39 @@ def test_iso_ls_reads_an_image_without_mounting_it(tmp_path):
     assert any(line.split()[-1] == "vmlinuz" and "5000" in line for line in result.stdout.splitlines())
     missing = pxed("iso", "ls", str(iso), "nope")
     assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+LOOKUP_CONFIG = """[files]
+root = "{root}"
+[boot]
+bios = "lpxelinux.0"
+efi64 = "syslinux.efi"
+ipxe = "${{http}}/boot.ipxe"
+[[boot.host]]
+mac = "52:54:00:12:34:56"
+efi64 = "grubx64.efi"
+"""
+
+
+@pytest.mark.parametrize("args, file, why", [
+    (["--mac", "52:54:00:00:00:01"], "lpxelinux.0", "[boot] bios"),
+    (["--mac", "52:54:00:00:00:01", "--arch", "efi64"], "syslinux.efi", "[boot] efi64"),
+    (["--mac", "52:54:00:12:34:56", "--arch", "9"], "grubx64.efi", "host 52:54:00:12:34:56"),
+    (["--mac", "52:54:00:00:00:01", "--ipxe", "--server", "10.9.8.7"], "http://10.9.8.7/boot.ipxe", "[boot] ipxe"),
+])
+def test_lookup_explains_what_a_machine_boots(tmp_path, args, file, why):
+    cfg = tmp_path / "pxed.toml"
+    cfg.write_text(LOOKUP_CONFIG.format(root=tmp_path))
+    result = pxed("lookup", "-c", str(cfg), *args)
+    assert result.returncode == 0, result.stderr
+    fields = dict(line.split(None, 1) for line in result.stdout.splitlines() if " " in line)
+    assert fields["file"].strip() == file, result.stdout
+    assert why in fields["why"], result.stdout
+
+
+def test_lookup_says_when_nothing_boots(tmp_path):
+    cfg = tmp_path / "pxed.toml"
+    cfg.write_text(LOOKUP_CONFIG.format(root=tmp_path))
+    result = pxed("lookup", "-c", str(cfg), "--mac", "52:54:00:00:00:01", "--arch", "arm64")
+    assert result.returncode == 0
+    assert "nothing" in result.stdout
