@@ -35,10 +35,6 @@ std::string trim_right(std::string s) {
   return s;
 }
 
-std::string error_at(std::string_view path, std::string_view what) {
-  return std::string(path.empty() ? "/" : path) + ": " + std::string(what);
-}
-
 }  // namespace
 
 std::string_view to_string(Naming naming) {
@@ -83,8 +79,9 @@ std::expected<Entry, std::string> Image::directory_root(std::span<const std::byt
   return root;
 }
 
-std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_size) {
-  Image image(std::move(read), image_size);
+std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_size,
+                                              std::size_t directory_cache_bytes) {
+  Image image(std::move(read), image_size, directory_cache_bytes);
   std::optional<std::vector<std::byte>> primary;
   std::optional<std::vector<std::byte>> joliet;
   bool terminated = false;
@@ -147,39 +144,6 @@ std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_s
     image.volume_id_ = trim_right(std::move(id));
   }
   return image;
-}
-
-std::expected<Entry, std::string> Image::lookup(std::string_view path) const {
-  if (path.size() > kMaxPathLength) return std::unexpected("path too long");
-  Entry current = root_;
-  std::size_t depth = 0;
-  std::size_t pos = 0;
-  while (pos < path.size()) {
-    std::size_t end = std::min(path.find('/', pos), path.size());
-    std::string_view component = path.substr(pos, end - pos);
-    pos = end + 1;
-    if (component.empty()) continue;
-    if (++depth > kMaxPathDepth) return std::unexpected(error_at(path, "path too deep"));
-    if (!current.directory) return std::unexpected(error_at(path, "not a directory"));
-    auto entries = read_directory(current);
-    if (!entries) return std::unexpected(error_at(path, entries.error()));
-    auto found = std::find_if(entries->begin(), entries->end(),
-                              [&](const Entry& e) { return e.name == component; });
-    if (found == entries->end()) return std::unexpected(error_at(path, "no such file or directory"));
-    current = std::move(*found);
-  }
-  return current;
-}
-
-std::expected<Entry, std::string> Image::stat(std::string_view path) const { return lookup(path); }
-
-std::expected<std::vector<Entry>, std::string> Image::list(std::string_view dir_path) const {
-  auto dir = lookup(dir_path);
-  if (!dir) return std::unexpected(dir.error());
-  if (!dir->directory) return std::unexpected(error_at(dir_path, "not a directory"));
-  auto entries = read_directory(*dir);
-  if (!entries) return std::unexpected(error_at(dir_path, entries.error()));
-  return entries;
 }
 
 }  // namespace pxed::iso

@@ -8,33 +8,21 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "iso/directory_cache.hpp"
+#include "iso/entry.hpp"
+
 namespace pxed::iso {
 
 // Reads `out.size()` bytes at `offset` of the image; returns bytes read (short at EOF) or an errno.
 using ReadAt = std::function<std::expected<std::size_t, int>(std::span<std::byte> out,
                                                              std::uint64_t offset)>;
-
-struct Extent {
-  std::uint64_t offset = 0;
-  std::uint64_t length = 0;
-  bool operator==(const Extent&) const = default;
-};
-
-struct Entry {
-  std::string name;
-  bool directory = false;
-  std::uint64_t size = 0;              // sum of the extents' lengths
-  std::vector<Extent> extents;         // in file order; a directory's own extent
-  std::optional<std::string> symlink_target;  // Rock Ridge SL, never followed
-  std::uint32_t mode = 0;              // st_mode: Rock Ridge PX, else 0555 dir / 0444 file
-  std::int64_t mtime = 0;              // unix seconds: Rock Ridge TF, else the record date
-};
 
 enum class Naming { rock_ridge, joliet, plain };
 std::string_view to_string(Naming naming);
@@ -47,29 +35,67 @@ inline constexpr std::size_t kMaxContinuationChain = 32;        // CE entries pe
 inline constexpr std::size_t kMaxContinuationsPerDirectory = 8192;
 inline constexpr std::size_t kMaxPathDepth = 128;
 inline constexpr std::size_t kMaxPathLength = 4096;
+// Symlinks followed in one lookup, as Linux's MAXSYMLINKS: more means a loop.
+inline constexpr std::size_t kMaxSymlinkHops = 40;
+// Parsed directories kept per image; a DVD's whole tree is a few MiB.
+inline constexpr std::size_t kDefaultDirectoryCacheBytes = 8u << 20;
+
+// Why a path did not resolve: vfs tells a missing name from an escape.
+enum class LookupError {
+  not_found,        // no such name (a dangling link included)
+  not_a_directory,  // a file where the path needs a directory
+  outside_image,    // a link's ".." climbs above the image's root
+  too_many_links,   // more than kMaxSymlinkHops: a loop, or as good as one
+  bad_image,        // a directory on the way could not be read
+};
+std::string_view to_string(LookupError e);
+
+struct LookupFailure {
+  LookupError error = LookupError::not_found;
+  std::string message;  // "images/x: no such file or directory"
+};
+
+// Whether a symlink named by the last component is followed (open, list) or
+// returned as itself (lstat, `pxed iso ls`). Links before it are always followed.
+enum class FollowLast { no, yes };
 
 class Image {
  public:
   // Reads the volume descriptors (ECMA-119 8) and chooses the naming.
-  static std::expected<Image, std::string> open(ReadAt read, std::uint64_t image_size);
+  // directory_cache_bytes 0 keeps no parsed directories (every lookup reads them).
+  static std::expected<Image, std::string> open(
+      ReadAt read, std::uint64_t image_size,
+      std::size_t directory_cache_bytes = kDefaultDirectoryCacheBytes);
 
   // Rock Ridge preferred, then Joliet, then plain ISO 9660.
   Naming naming() const { return naming_; }
-  // "" or "/" is the root; "." and ".." are not listed.
+  // Walks path from the root, following Rock Ridge symlinks as a kernel
+  // would, but inside the image: a relative target from the link's
+  // directory, an absolute one from the image's root; ".." above the root is
+  // outside_image. Entry::name is the last name walked (the target's).
+  std::expected<Entry, LookupFailure> resolve(std::string_view path, FollowLast follow) const;
+  // "" or "/" is the root; "." and ".." are not listed; symlinks on the way
+  // are followed, the listed links themselves are not.
   std::expected<std::vector<Entry>, std::string> list(std::string_view dir_path) const;
-  // Follows no symlinks: the caller decides what a link means.
+  // Like lstat: links on the way are followed, a link at the end is returned as itself.
   std::expected<Entry, std::string> stat(std::string_view path) const;
   std::string_view volume_id() const { return volume_id_; }
   std::uint64_t image_size() const { return image_size_; }
+  // Shared by copies of this Image (they read the same bytes).
+  const DirectoryCache& directory_cache() const { return *cache_; }
 
  private:
-  Image(ReadAt read, std::uint64_t image_size) : read_(std::move(read)), image_size_(image_size) {}
+  Image(ReadAt read, std::uint64_t image_size, std::size_t cache_bytes)
+      : read_(std::move(read)),
+        image_size_(image_size),
+        cache_(std::make_shared<DirectoryCache>(cache_bytes)) {}
 
   std::expected<std::vector<std::byte>, std::string> read(std::uint64_t offset,
                                                           std::uint64_t length) const;
   std::expected<std::vector<Entry>, std::string> read_directory(const Entry& dir) const;
+  // read_directory through the cache.
+  CachedDirectory directory(const Entry& dir) const;
   std::expected<Extent, std::string> relocated_directory(std::uint32_t block) const;
-  std::expected<Entry, std::string> lookup(std::string_view path) const;
   std::expected<Entry, std::string> directory_root(std::span<const std::byte> descriptor) const;
 
   ReadAt read_;
@@ -78,6 +104,7 @@ class Image {
   std::uint8_t susp_skip_ = 0;  // SUSP 5.3 LEN_SKP
   Entry root_;
   std::string volume_id_;
+  std::shared_ptr<DirectoryCache> cache_;
 };
 
 }  // namespace pxed::iso

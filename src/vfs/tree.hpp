@@ -1,43 +1,23 @@
 #pragma once
-// One read-only file tree. Opening goes through openat2(RESOLVE_BENEATH) on a
-// directory fd taken before privileges are dropped, so neither "..", absolute
-// symlinks nor symlinks that climb out can leave the root.
-#include <cstddef>
-#include <cstdint>
+// One read-only file tree: files.root, with ISO images and other directories
+// mounted at paths in it. Real directories are opened through
+// openat2(RESOLVE_BENEATH) on a descriptor taken before privileges are
+// dropped (see beneath.hpp), images through our own reader (iso_mount.hpp).
+//
+// Single-threaded: every call, the iso_dir watcher's changes included, runs
+// on the io_context's one thread (see mount_table.hpp).
 #include <expected>
 #include <filesystem>
-#include <memory>
-#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "vfs/file.hpp"
-
-namespace pxed::iso {
-class Image;
-}
+#include "vfs/iso_mount.hpp"
+#include "vfs/mount_table.hpp"
+#include "vfs/types.hpp"
 
 namespace pxed::vfs {
-
-enum class OpenError { bad_path, not_found, outside_root, not_a_file, permission, io };
-
-std::string_view to_string(OpenError e);
-
-// One name in a directory listing. A symlink is listed as what it points to
-// (a directory or a file, with that one's size and mtime).
-struct DirEntry {
-  std::string name;
-  bool directory = false;
-  std::uint64_t size = 0;  // 0 for directories
-  std::int64_t mtime_seconds = 0;
-};
-
-// A listing stops after this many entries (in readdir order, so which ones is
-// unspecified): a directory of a million files must not cost a million
-// fstatats and a body of hundreds of megabytes per request.
-inline constexpr std::size_t kMaxListing = 10000;
 
 class Tree {
  public:
@@ -54,11 +34,12 @@ class Tree {
   std::expected<File, OpenError> open(std::string_view raw) const;
 
   // The entries of a directory: regular files and directories, and symlinks
-  // that resolve inside the root to one of those; anything else (FIFOs,
-  // sockets, devices, links that leave the root or dangle) is omitted, as
-  // open() would refuse it anyway. Sorted directories first, then by name
-  // (bytewise); "." and ".." are not included. "/" (or ".") is the root.
-  // A name that is a file, or missing, is not_found.
+  // that resolve inside the root (or the image, or the mounted directory) to
+  // one of those; anything else (FIFOs, sockets, devices, links that leave
+  // or dangle) is omitted, as open() would refuse it anyway. Sorted
+  // directories first, then by name (bytewise); "." and ".." are not
+  // included. "/" (or ".") is the root. A name that is a file, or missing,
+  // is not_found. Mount points below it show as directories.
   std::expected<std::vector<DirEntry>, OpenError> list(std::string_view raw) const;
 
   // Whether raw names a directory inside the root (the root itself included),
@@ -68,28 +49,37 @@ class Tree {
 
   const std::filesystem::path& root() const { return root_; }
 
-  // Makes the ISO 9660 image at image_path appear as the directory `at`
-  // ("/centos7"; not the root): longest mount point wins, and listing the
-  // parent shows it. Done at startup, before privileges are dropped; the image
-  // stays open. Inside a mount, symlinks are not followed (not_found).
+  // ---- mounts: `at` is a path in the tree ("/centos7"; not the root); the
+  // longest mount point wins, and listing its parent shows it, whether or not
+  // the directories on the way exist. Errors name the mount and what to fix.
+
+  // The ISO 9660 image at image_path appears as the directory `at`. Done at
+  // startup, before privileges are dropped; the image stays open.
   std::expected<void, std::string> add_iso_mount(std::string_view at,
                                                  const std::filesystem::path& image_path);
+  // The directory dir appears at `at`, confined like the root: names are
+  // resolved beneath it, symlinks that leave it are refused.
+  std::expected<void, std::string> add_dir_mount(std::string_view at,
+                                                 const std::filesystem::path& dir);
+  // An empty directory at `at` (where images will appear later).
+  std::expected<void, std::string> add_empty_directory(std::string_view at);
+
+  // For the files.iso_dir watcher, on the io_context's thread: puts an opened
+  // image at `at` (normalized, as normalize() returns it), replacing what
+  // is there; removes a mount. Transfers already running keep their File.
+  void put_image(std::string at, OpenedImage image);
+  bool remove_mount(std::string_view at);
+  bool has_mount(std::string_view at) const { return mounts_.contains(at); }
 
  private:
-  struct Mount {
-    std::string at;  // normalized, never empty: "centos7" or "os/centos7"
-    std::shared_ptr<const Descriptor> image_fd;
-    std::shared_ptr<const iso::Image> image;
-  };
   Tree(int dirfd, std::filesystem::path root);
-  // The mount holding rel (normalized) and the path inside it, if any.
-  std::pair<const Mount*, std::string_view> mount_of(std::string_view rel) const;
-  // Names of mount points that sit directly (or through missing directories) under rel.
-  std::vector<std::string> mount_children(std::string_view rel) const;
+  // The normalized, free mount point for `at`, or what is wrong with it.
+  std::expected<std::string, std::string> mount_point(std::string_view at,
+                                                      const std::string& where) const;
 
   int dirfd_ = -1;
   std::filesystem::path root_;
-  std::vector<Mount> mounts_;
+  MountTable mounts_;
 };
 
 }  // namespace pxed::vfs

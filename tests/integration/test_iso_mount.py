@@ -33,7 +33,25 @@ def iso_source(workdir):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(os.urandom(size))
     (src / ".treeinfo").write_text("[general]\nfamily = CentOS\n")
+    # Rock Ridge symlinks (SL): followed inside the image, refused when they leave it.
+    (src / "kernel-link").symlink_to("images/pxeboot/vmlinuz")
+    (src / "pxeboot").symlink_to("/images/pxeboot")  # absolute: from the image's root
+    (src / "images" / "escape").symlink_to("../../../../etc/passwd")
+    (src / "loop").symlink_to("loop")
     return src
+
+
+@pytest.fixture(scope="module")
+def extra_dir(workdir):
+    """A directory mounted with [[files.mount]] dir = ..., with a link that leaves it."""
+    d = workdir / "extra-dir"
+    (d / "sub").mkdir(parents=True, exist_ok=True)
+    (d / "sub" / "blob.bin").write_bytes(os.urandom(MIB + 3))
+    (d / "climb").symlink_to("../root/" + "empty.bin")
+    for p in (d, d / "sub"):
+        os.chmod(p, 0o755)
+    os.chmod(d / "sub" / "blob.bin", 0o644)
+    return d
 
 
 SPLIT_A, SPLIT_B = 64 * 2048, 100_000  # a non-final extent is whole 2 KiB blocks
@@ -75,7 +93,7 @@ def multi(workdir):
 
 
 @pytest.fixture(scope="module")
-def lab(workdir, tree, server_kind, iso_source, multi):
+def lab(workdir, tree, server_kind, iso_source, multi, extra_dir):
     """Overrides conftest's lab: the images must exist before pxed starts."""
     extra = []
     for at, flags in MOUNTS.items():
@@ -85,6 +103,7 @@ def lab(workdir, tree, server_kind, iso_source, multi):
         os.chmod(iso, 0o644)
         extra += ["", "[[files.mount]]", f'at = "{at}"', f'iso = "{iso}"']
     extra += ["", "[[files.mount]]", 'at = "/multi"', f'iso = "{multi[0]}"']
+    extra += ["", "[[files.mount]]", 'at = "/extra"', f'dir = "{extra_dir}"']
     lab = netlab.create_lab(workdir)
     try:
         lab.server = netlab.ServerProcess(server_kind, lab, tree, pxed_bin=PXED_BIN,
@@ -196,3 +215,59 @@ def test_a_multi_extent_member_over_http_and_tftp(lab, multi, out):
                    timeout=120)
     assert r.returncode == 0, r.stderr
     assert local.read_bytes() == whole
+
+
+def tftp_get(lab, remote, local):
+    return lab.client(clients.CLIENTS["curl-blksize1468"](lab.server_ip, remote, local), timeout=120)
+
+
+def test_symlinks_inside_an_image_are_followed(lab, iso_source, out):
+    kernel = sha256_file(iso_source / "images/pxeboot/vmlinuz")
+    local = out / "fetched"
+    for path in ["/centos7/kernel-link", "/centos7/pxeboot/vmlinuz"]:
+        r = http(lab, path, "-f", out=local)
+        assert r.returncode == 0, (path, r.stderr)
+        assert sha256_file(local) == kernel, path
+    r = tftp_get(lab, "centos7/pxeboot/vmlinuz", local)
+    assert r.returncode == 0, r.stderr
+    assert sha256_file(local) == kernel
+
+
+def test_symlinks_leaving_the_image_or_looping_are_refused(lab, out):
+    for path in ["/centos7/images/escape", "/centos7/loop"]:
+        r = http(lab, path, "-o", "/dev/null", "-w", "%{http_code}")
+        assert r.stdout == "404", path
+        # curl exits 69 (CURLE_TFTP_PERM) on TFTP ERROR 2, access violation.
+        r = tftp_get(lab, path.lstrip("/"), out / "x")
+        assert r.returncode == 69, (path, r.returncode, r.stderr)
+    lab.server.wait_event("tftp.refused", file="centos7/images/escape", reason="outside-root")
+
+
+def test_a_listing_shows_links_as_what_they_point_to(lab):
+    r = http(lab, "/centos7/", "-f", "-H", "Accept: application/json")
+    assert r.returncode == 0, r.stderr
+    entries = {e["name"]: e for e in json.loads(r.stdout)}
+    assert entries["pxeboot"]["type"] == "directory"
+    assert entries["kernel-link"]["type"] == "file"
+    assert entries["kernel-link"]["size"] == SOURCES["images/pxeboot/vmlinuz"]
+    assert "loop" not in entries
+    r = http(lab, "/centos7/images/", "-f", "-H", "Accept: application/json")
+    assert "escape" not in {e["name"] for e in json.loads(r.stdout)}
+
+
+def test_a_mounted_directory_is_served_over_http_and_tftp(lab, extra_dir, out):
+    want = sha256_file(extra_dir / "sub" / "blob.bin")
+    local = out / "fetched"
+    r = http(lab, "/extra/sub/blob.bin", "-f", out=local)
+    assert r.returncode == 0, r.stderr
+    assert sha256_file(local) == want
+    r = tftp_get(lab, "extra/sub/blob.bin", local)
+    assert r.returncode == 0, r.stderr
+    assert sha256_file(local) == want
+    r = http(lab, "/", "-f", "-H", "Accept: application/json")
+    assert {e["name"]: e for e in json.loads(r.stdout)}["extra"]["type"] == "directory"
+    # A link out of the mounted directory is refused, even into files.root.
+    r = http(lab, "/extra/climb", "-o", "/dev/null", "-w", "%{http_code}")
+    assert r.stdout == "404"
+    r = tftp_get(lab, "extra/climb", out / "x")
+    assert r.returncode == 69, r.stderr

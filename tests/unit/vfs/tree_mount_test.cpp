@@ -79,11 +79,10 @@ TEST_F(TreeMount, OutsideTheMountTheDirectoryTreeStillServes) {
   EXPECT_EQ(tree.open("centos7/hidden").error(), OpenError::not_found);  // the mount wins
 }
 
-TEST_F(TreeMount, DirectoriesLinksAndMissingNamesAreRefused) {
+TEST_F(TreeMount, DirectoriesAndMissingNamesAreRefused) {
   Tree tree = mounted("/centos7");
   EXPECT_EQ(tree.open("centos7").error(), OpenError::not_a_file);
   EXPECT_EQ(tree.open("centos7/images").error(), OpenError::not_a_file);
-  EXPECT_EQ(tree.open("centos7/kernel-link").error(), OpenError::not_found);
   EXPECT_EQ(tree.open("centos7/nope").error(), OpenError::not_found);
   EXPECT_EQ(tree.open("centos7/../readme.txt").error(), OpenError::bad_path);
   EXPECT_EQ(tree.is_directory("centos7"), true);
@@ -104,7 +103,10 @@ TEST_F(TreeMount, ListingsShowTheImageAndTheMountPoint) {
   ASSERT_TRUE(top);
   std::vector<std::string> names;
   for (const auto& e : *top) names.push_back(e.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"images", ".treeinfo"}));  // no link
+  // The link shows as the file it points to.
+  EXPECT_EQ(names, (std::vector<std::string>{"images", ".treeinfo", "kernel-link"}));
+  EXPECT_EQ(top->back().size, vmlinuz_.size());
+  EXPECT_FALSE(top->back().directory);
 
   auto pxeboot = tree.list("centos7/images/pxeboot");
   ASSERT_TRUE(pxeboot);

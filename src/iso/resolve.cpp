@@ -1,0 +1,122 @@
+// Image::resolve and what is built on it: walking a path through the cached
+// directories, following Rock Ridge symlinks without ever leaving the image.
+#include <algorithm>
+#include <vector>
+
+#include "iso/image.hpp"
+
+namespace pxed::iso {
+namespace {
+
+// A link may add up to kMaxSymlinkTarget bytes of components per hop; this
+// caps what a hostile chain can queue up (40 hops of "a/a/a/...").
+constexpr std::size_t kMaxPendingComponents = 8192;
+
+std::string shown(std::string_view path) { return path.empty() ? "/" : std::string(path); }
+
+LookupFailure failure(LookupError error, std::string_view path, std::string_view what) {
+  return {error, shown(path) + ": " + std::string(what)};
+}
+
+// Pushes the components of `path` so that the first one is popped first.
+// Returns false past kMaxPendingComponents.
+bool push_components(std::vector<std::string>& pending, std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    const std::size_t end = std::min(path.find('/', pos), path.size());
+    if (end > pos) parts.emplace_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (pending.size() + parts.size() > kMaxPendingComponents) return false;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.emplace_back(*it);
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(LookupError e) {
+  switch (e) {
+    case LookupError::not_found: return "not-found";
+    case LookupError::not_a_directory: return "not-a-directory";
+    case LookupError::outside_image: return "outside-image";
+    case LookupError::too_many_links: return "too-many-links";
+    case LookupError::bad_image: return "bad-image";
+  }
+  return "unknown";
+}
+
+CachedDirectory Image::directory(const Entry& dir) const {
+  if (dir.extents.empty() || dir.size == 0) {
+    return std::make_shared<const Directory>(std::vector<Entry>{});
+  }
+  // One extent names one directory: relocated (RRIP CL) and moved copies included.
+  const std::uint64_t key = dir.extents[0].offset;
+  if (auto hit = cache_->get(key)) return std::move(*hit);
+  CachedDirectory value;
+  if (auto entries = read_directory(dir)) {
+    value = std::make_shared<const Directory>(std::move(*entries));
+  } else {
+    value = std::unexpected(std::move(entries.error()));
+  }
+  cache_->put(key, value);
+  return value;
+}
+
+std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, FollowLast follow) const {
+  auto fail = [path](LookupError error, std::string_view what) {
+    return std::unexpected(failure(error, path, what));
+  };
+  if (path.size() > kMaxPathLength) return fail(LookupError::not_found, "path too long");
+  // The directories from the root to where the walk is: ".." pops one.
+  std::vector<Entry> stack{root_};
+  std::vector<std::string> pending;  // components still to walk, the next one last
+  push_components(pending, path);
+  std::size_t hops = 0;
+  while (!pending.empty()) {
+    std::string component = std::move(pending.back());
+    pending.pop_back();
+    // "file/." and "file/.." fail as they do in a kernel.
+    if (!stack.back().directory) return fail(LookupError::not_a_directory, "not a directory");
+    if (component == ".") continue;
+    if (component == "..") {
+      if (stack.size() == 1) return fail(LookupError::outside_image, "a link leads outside the image");
+      stack.pop_back();
+      continue;
+    }
+    if (stack.size() > kMaxPathDepth) return fail(LookupError::not_found, "path too deep");
+    auto listing = directory(stack.back());
+    if (!listing) return fail(LookupError::bad_image, listing.error());
+    const Entry* found = (*listing)->find(component);
+    if (found == nullptr) return fail(LookupError::not_found, "no such file or directory");
+    if (found->symlink_target && (!pending.empty() || follow == FollowLast::yes)) {
+      if (++hops > kMaxSymlinkHops) return fail(LookupError::too_many_links, "too many levels of symbolic links");
+      const std::string& target = *found->symlink_target;
+      if (target.empty()) return fail(LookupError::not_found, "empty symlink");
+      // RRIP 4.1.3.1: ROOT (and VOLUME ROOT) components make the target
+      // absolute; inside an image that is the image's own root, never the host's.
+      if (target.starts_with('/')) stack.resize(1);
+      if (!push_components(pending, target)) return fail(LookupError::too_many_links, "symlink chain too long");
+      continue;
+    }
+    stack.push_back(*found);
+  }
+  return std::move(stack.back());
+}
+
+std::expected<Entry, std::string> Image::stat(std::string_view path) const {
+  auto entry = resolve(path, FollowLast::no);
+  if (!entry) return std::unexpected(std::move(entry.error().message));
+  return std::move(*entry);
+}
+
+std::expected<std::vector<Entry>, std::string> Image::list(std::string_view dir_path) const {
+  auto dir = resolve(dir_path, FollowLast::yes);
+  if (!dir) return std::unexpected(std::move(dir.error().message));
+  if (!dir->directory) return std::unexpected(shown(dir_path) + ": not a directory");
+  auto listing = directory(*dir);
+  if (!listing) return std::unexpected(shown(dir_path) + ": " + listing.error());
+  return (*listing)->entries();
+}
+
+}  // namespace pxed::iso

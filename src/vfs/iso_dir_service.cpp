@@ -1,0 +1,222 @@
+#include "vfs/iso_dir_service.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <set>
+#include <system_error>
+
+#include "events/events.hpp"
+#include "iso/image.hpp"
+#include "vfs/iso_dir.hpp"
+#include "vfs/tree.hpp"
+
+namespace pxed::vfs {
+namespace {
+
+namespace asio = boost::asio;
+
+// inotify(7): room for many events, and always for one with the longest name.
+constexpr std::size_t kReadBuffer = 64 * 1024;
+
+std::string errno_text(int err) { return std::generic_category().message(err); }
+
+void emit(std::string name, events::Level level,
+          std::initializer_list<std::pair<std::string, std::string>> fields) {
+  events::Event event{.name = std::move(name), .level = level, .fields = {}};
+  for (const auto& [key, value] : fields) event.add(key, value);
+  events::emit(event);
+}
+
+// The file's identity if it is (or a symlink leads to) a regular file.
+std::optional<FileIdentity> identity_at(const std::filesystem::path& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return FileIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                      static_cast<std::uint64_t>(st.st_size),
+                      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+}  // namespace
+
+struct IsoDirService::Impl {
+  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_)
+      : io(io_), tree(tree_), dir(std::move(dir_)), inotify(io_), retry(io_) {}
+
+  asio::io_context& io;
+  Tree& tree;
+  std::filesystem::path dir;
+  asio::posix::stream_descriptor inotify;
+  asio::steady_timer retry;
+  int wd = -1;
+  bool lost = false;
+  IsoDirState state;
+  std::size_t mounted = 0;
+
+  std::expected<void, int> add_watch() {
+    int w = ::inotify_add_watch(inotify.native_handle(), dir.c_str(), watch_mask());
+    if (w < 0) return std::unexpected(errno);
+    wd = w;
+    return {};
+  }
+
+  std::expected<void, std::string> open() {
+    const std::string where = "files.iso_dir " + dir.string();
+    int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) return std::unexpected(where + ": inotify: " + errno_text(errno));
+    inotify.assign(fd);
+    if (auto watched = add_watch(); !watched) {
+      return std::unexpected(where + ": cannot watch: " + errno_text(watched.error()));
+    }
+    // kIsoDirMountPoint is already normalized: add_empty_directory takes it as it is.
+    if (auto made = tree.add_empty_directory(kIsoDirMountPoint); !made) {
+      return std::unexpected(where + ": " + made.error());
+    }
+    scan_all();
+    return {};
+  }
+
+  // Every image file now in dir, and every one we know that is no longer there.
+  void scan_all() {
+    std::set<std::string> present;
+    if (DIR* stream = ::opendir(dir.c_str())) {
+      while (const dirent* d = ::readdir(stream)) {
+        if (image_name_of(d->d_name)) present.insert(d->d_name);
+      }
+      ::closedir(stream);
+    } else {
+      emit("iso.rejected", events::Level::warn, {{"path", dir.string()}, {"reason", errno_text(errno)}});
+    }
+    for (const std::string& name : state.files()) {
+      if (!present.contains(name)) look(name);
+    }
+    for (const std::string& name : present) look(name);
+  }
+
+  // The one place that changes the tree: whatever `name` is now decides.
+  void look(const std::string& name) {
+    auto image_name = image_name_of(name);
+    if (!image_name) return;
+    const std::filesystem::path path = dir / name;
+    const std::string at = iso_mount_point(*image_name);
+    const auto now = identity_at(path);
+    switch (state.on_file(name, now)) {
+      case IsoDirState::Step::keep:
+        return;
+      case IsoDirState::Step::drop:
+        unmount(name, at, path);
+        state.forget(name);
+        return;
+      case IsoDirState::Step::open:
+        break;
+    }
+    if (!state.is_mounted(name) && tree.has_mount(at)) {
+      return refuse(name, *now, path, "/" + at + " is already mounted (a [[files.mount]] or another file)");
+    }
+    auto opened = open_image(AT_FDCWD, path);
+    if (!opened) return refuse(name, *now, path, opened.error());
+    const bool replacing = state.is_mounted(name);
+    emit(replacing ? "iso.replaced" : "iso.added", events::Level::info,
+         {{"path", path.string()},
+          {"at", "/" + at},
+          {"naming", std::string(iso::to_string(opened->image->naming()))},
+          {"volume", std::string(opened->image->volume_id())}});
+    state.mounted(name, opened->identity);
+    tree.put_image(at, std::move(*opened));
+    if (!replacing) ++mounted;
+  }
+
+  void refuse(const std::string& name, const FileIdentity& identity,
+              const std::filesystem::path& path, const std::string& reason) {
+    emit("iso.rejected", events::Level::warn, {{"path", path.string()}, {"reason", reason}});
+    // The file that stood here before is gone or replaced: stop serving it.
+    unmount(name, iso_mount_point(*image_name_of(name)), path);
+    state.refused(name, identity);
+  }
+
+  void unmount(const std::string& name, const std::string& at, const std::filesystem::path& path) {
+    if (!state.is_mounted(name)) return;
+    tree.remove_mount(at);
+    --mounted;
+    emit("iso.removed", events::Level::info, {{"path", path.string()}, {"at", "/" + at}});
+  }
+
+  // iso_dir was deleted, moved away or unmounted: nothing in it can be found
+  // by its path any more. Serve none of it until it is back.
+  void lose() {
+    if (lost) return;
+    lost = true;
+    if (wd >= 0) ::inotify_rm_watch(inotify.native_handle(), wd);  // fails if the kernel did it
+    wd = -1;
+    for (const std::string& name : state.files()) {
+      unmount(name, iso_mount_point(*image_name_of(name)), dir / name);
+      state.forget(name);
+    }
+    emit("iso.dir_lost", events::Level::warn,
+         {{"path", dir.string()},
+          {"retry_s", std::to_string(kIsoDirRetryInterval.count())}});
+    asio::co_spawn(io, come_back(), asio::detached);
+  }
+
+  asio::awaitable<void> come_back() {
+    while (lost) {
+      retry.expires_after(kIsoDirRetryInterval);
+      auto [ec] = co_await retry.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;  // cancelled: shutting down
+      if (!add_watch()) continue;
+      lost = false;
+      emit("iso.dir_back", events::Level::info, {{"path", dir.string()}});
+      scan_all();
+    }
+  }
+
+  asio::awaitable<void> watch() {
+    std::vector<std::byte> buffer(kReadBuffer);
+    for (;;) {
+      auto [ec, n] = co_await inotify.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                                                      asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) {
+        // Not expected from inotify; without it the directory is no longer followed.
+        emit("iso.watch_failed", events::Level::error, {{"path", dir.string()}, {"error", ec.message()}});
+        co_return;
+      }
+      auto events = decode_watch_events(std::span(buffer).first(n));
+      WatchPlan plan = plan_for(events, wd);
+      if (plan.directory_gone) {
+        lose();
+        continue;
+      }
+      if (plan.rescan_all) {
+        scan_all();
+        continue;
+      }
+      for (const std::string& name : plan.files) look(name);
+    }
+  }
+};
+
+IsoDirService::IsoDirService(asio::io_context& io, Tree& tree, std::filesystem::path dir)
+    : impl_(std::make_unique<Impl>(io, tree, std::move(dir))) {}
+
+IsoDirService::~IsoDirService() = default;
+
+std::expected<void, std::string> IsoDirService::open() { return impl_->open(); }
+
+void IsoDirService::start() { asio::co_spawn(impl_->io, impl_->watch(), asio::detached); }
+
+std::size_t IsoDirService::images() const { return impl_->mounted; }
+
+}  // namespace pxed::vfs

@@ -1,0 +1,50 @@
+#pragma once
+// The files.iso_dir watcher: an inotify descriptor read through Boost.Asio on
+// the io_context, so the tree's mount table changes between the TFTP and
+// HTTP coroutines' steps, on their thread (there is no other). Decisions are
+// in iso_dir.hpp; this file reads events, stats and opens files, and logs.
+//
+// Events: iso.added, iso.replaced, iso.removed (info), iso.rejected (warn:
+// a file that is not a usable image, with path and reason; skipped until it
+// changes), iso.dir_lost (warn: the directory was deleted or moved; retried
+// every kRetryInterval) and iso.dir_back.
+#include <chrono>
+#include <cstddef>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace pxed::vfs {
+
+class Tree;
+
+inline constexpr std::chrono::seconds kIsoDirRetryInterval{2};
+
+class IsoDirService {
+ public:
+  IsoDirService(boost::asio::io_context& io, Tree& tree, std::filesystem::path dir);
+  ~IsoDirService();
+  IsoDirService(const IsoDirService&) = delete;
+  IsoDirService& operator=(const IsoDirService&) = delete;
+
+  // Before privileges drop: watches dir, makes "/iso" appear and mounts every
+  // image in it (bad ones are logged and skipped). An error (no inotify, dir
+  // not watchable, "/iso" taken by [[files.mount]]) is fatal at startup.
+  std::expected<void, std::string> open();
+  // Follows the directory on the io_context from now on. Images that arrive
+  // later are opened with the privileges pxed runs with by then.
+  void start();
+  // Images mounted now.
+  std::size_t images() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pxed::vfs

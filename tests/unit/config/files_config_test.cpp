@@ -1,0 +1,133 @@
+// [files]: [[files.mount]] of an image or a directory, and files.iso_dir.
+// Every problem names file, line and key.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config/config.hpp"
+#include "support/test_support.hpp"
+
+namespace pxed::config {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class FilesConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(root());
+    fs::create_directories(dir_.path() / "other");
+    fs::create_directories(dir_.path() / "isos");
+    std::ofstream(image()) << "an image, as far as the config can tell";
+  }
+  fs::path root() const { return dir_.path() / "root"; }
+  fs::path image() const { return dir_.path() / "x.iso"; }
+  std::string q(const fs::path& p) const { return "\"" + p.string() + "\""; }
+  // Lines 1-2 are "[files]" and root: the caller's text starts on line 3.
+  auto parse(const std::string& text) const {
+    return config::parse("[files]\nroot = " + q(root()) + "\n" + text,
+                         (dir_.path() / "pxed.toml").string());
+  }
+  static std::vector<ConfigError> errors_of(const std::expected<Config, std::vector<ConfigError>>& r) {
+    return r ? std::vector<ConfigError>{} : r.error();
+  }
+  static std::string describe(const std::vector<ConfigError>& errors) {
+    std::string out;
+    for (const auto& e : errors) out += e.to_string() + "\n";
+    return out;
+  }
+
+  test::TempDir dir_;
+};
+
+TEST_F(FilesConfig, ADirectoryMountIsReadWithItsNormalizedMountPoint) {
+  auto cfg = parse("[[files.mount]]\nat = \"/other//\"\ndir = " + q(dir_.path() / "other") +
+                   "\n[[files.mount]]\nat = \"/centos7\"\niso = " + q(image()) + "\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  ASSERT_EQ(cfg->files.mounts.size(), 2u);
+  EXPECT_EQ(cfg->files.mounts[0].at, "/other");
+  EXPECT_EQ(cfg->files.mounts[0].dir, dir_.path() / "other");
+  EXPECT_TRUE(cfg->files.mounts[0].iso.empty());
+  EXPECT_EQ(cfg->files.mounts[1].iso, image());
+  EXPECT_TRUE(cfg->files.mounts[1].dir.empty());
+}
+
+TEST_F(FilesConfig, AMountNeedsExactlyOneOfIsoAndDir) {
+  auto errors = errors_of(parse("[[files.mount]]\nat = \"/both\"\niso = " + q(image()) +
+                                "\ndir = " + q(dir_.path() / "other") +
+                                "\n[[files.mount]]\nat = \"/neither\"\n"));
+  ASSERT_EQ(errors.size(), 2u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 6u);
+  EXPECT_EQ(errors[0].key, "files.mount.dir");
+  EXPECT_THAT(errors[0].message, HasSubstr("not both"));
+  EXPECT_EQ(errors[1].line, 7u);
+  EXPECT_EQ(errors[1].key, "files.mount.iso");
+  EXPECT_THAT(errors[1].message, HasSubstr("dir = "));
+}
+
+TEST_F(FilesConfig, AMountedDirectoryMustExistAndBeADirectory) {
+  auto errors = errors_of(parse("[[files.mount]]\nat = \"/a\"\ndir = " + q(dir_.path() / "missing") +
+                                "\n[[files.mount]]\nat = \"/b\"\ndir = " + q(image()) + "\n"));
+  ASSERT_EQ(errors.size(), 2u) << describe(errors);
+  EXPECT_EQ(errors[0].to_string(), (dir_.path() / "pxed.toml").string() +
+                                       ":5: files.mount.dir: directory " +
+                                       (dir_.path() / "missing").string() + " does not exist");
+  EXPECT_EQ(errors[1].line, 8u);
+  EXPECT_EQ(errors[1].key, "files.mount.dir");
+  EXPECT_THAT(errors[1].message, HasSubstr("is not a directory"));
+}
+
+TEST_F(FilesConfig, UnknownMountKeysListTheKnownOnes) {
+  auto errors = errors_of(parse("[[files.mount]]\nat = \"/a\"\ndir = " + q(dir_.path() / "other") +
+                                "\nfolder = \"x\"\n"));
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 6u);
+  EXPECT_EQ(errors[0].message, "unknown key; known keys in [[files.mount]]: at, iso, dir");
+}
+
+TEST_F(FilesConfig, IsoDirIsReadWhenItIsADirectory) {
+  auto cfg = parse("iso_dir = " + q(dir_.path() / "isos") + "\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->files.iso_dir, dir_.path() / "isos");
+  auto none = parse("");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->files.iso_dir.empty());
+}
+
+TEST_F(FilesConfig, IsoDirRelativeToTheConfigFile) {
+  auto cfg = parse("iso_dir = \"isos\"\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(fs::weakly_canonical(cfg->files.iso_dir), fs::weakly_canonical(dir_.path() / "isos"));
+}
+
+TEST_F(FilesConfig, IsoDirMustExistAndBeADirectory) {
+  auto missing = errors_of(parse("iso_dir = " + q(dir_.path() / "nope") + "\n"));
+  ASSERT_EQ(missing.size(), 1u) << describe(missing);
+  EXPECT_EQ(missing[0].line, 3u);
+  EXPECT_EQ(missing[0].key, "files.iso_dir");
+  EXPECT_THAT(missing[0].message, HasSubstr("does not exist"));
+  auto file = errors_of(parse("iso_dir = " + q(image()) + "\n"));
+  ASSERT_EQ(file.size(), 1u) << describe(file);
+  EXPECT_THAT(file[0].message, HasSubstr("is not a directory"));
+  auto wrong_type = errors_of(parse("iso_dir = 5\n"));
+  ASSERT_EQ(wrong_type.size(), 1u);
+  EXPECT_EQ(wrong_type[0].key, "files.iso_dir");
+}
+
+TEST_F(FilesConfig, IsoDirAndAMountAtIsoCannotBothHaveIt) {
+  auto errors = errors_of(parse("iso_dir = " + q(dir_.path() / "isos") +
+                                "\n[[files.mount]]\nat = \"/iso\"\ndir = " + q(dir_.path() / "other") + "\n"));
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 3u);
+  EXPECT_EQ(errors[0].key, "files.iso_dir");
+  EXPECT_THAT(errors[0].message, HasSubstr("/iso"));
+  // Below /iso is fine: that name simply is not taken from iso_dir.
+  auto below = parse("iso_dir = " + q(dir_.path() / "isos") +
+                     "\n[[files.mount]]\nat = \"/iso/special\"\niso = " + q(image()) + "\n");
+  EXPECT_TRUE(below) << describe(errors_of(below));
+}
+
+}  // namespace
+}  // namespace pxed::config
