@@ -12,7 +12,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
@@ -35,6 +37,9 @@ namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
 constexpr int kDrainBatch = 64;  // datagrams read per wake-up before yielding
+// A boot storm's DISCOVERs arrive in bursts; room for a few thousand keeps
+// them in the kernel rather than dropped while a reply is being decided.
+constexpr int kReceiveBuffer = 4 << 20;
 
 core::Ipv4 ipv4_of(in_addr a) { return core::Ipv4{ntohl(a.s_addr)}; }
 
@@ -68,6 +73,10 @@ std::expected<int, std::string> open_socket(const std::string& interface, std::u
   // IP_PKTINFO: which of our addresses the request reached, for siaddr and
   // option 54 on a multi-homed server (FIRMWARE.md 20).
   ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  // FORCE passes net.core.rmem_max while we are still root; otherwise the plain option.
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kReceiveBuffer, sizeof kReceiveBuffer) < 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof kReceiveBuffer);
+  }
   if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
                    static_cast<socklen_t>(interface.size())) < 0) {
     int err = errno;
@@ -118,6 +127,7 @@ bool receive(int fd, std::vector<std::byte>& buffer, Datagram& out) {
 struct Service::Impl {
   Impl(asio::io_context& io_, const config::Config& config_)
       : io(io_), config(config_), commit_timer(io_) {}
+  ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
 
   asio::io_context& io;
   config::Config config;
@@ -126,6 +136,9 @@ struct Service::Impl {
   std::vector<std::unique_ptr<Listener>> listeners;
 
   // Group commit: leases waiting for the next write, and the replies that wait for them.
+  // The write (an fsync, ~5 ms on disk) runs on the writer thread, the one thread that
+  // touches the store after bind(); meanwhile this thread keeps reading requests and
+  // the next batch gathers. A write that ends starts the next one at once.
   struct Waiting {
     Reply reply;
     Listener* via;
@@ -134,6 +147,8 @@ struct Service::Impl {
   std::vector<Waiting> waiting;
   asio::steady_timer commit_timer;
   bool commit_armed = false;
+  bool writing = false;
+  asio::thread_pool writer{1};
 
   std::expected<void, std::string> bind();
   std::expected<void, std::string> open_store(std::vector<store::Lease>& leases);
@@ -141,6 +156,8 @@ struct Service::Impl {
   void on_datagram(Listener& l, std::span<const std::byte> bytes, const Datagram& d);
   void send(Listener& l, const Reply& reply);
   void commit();
+  void committed(std::vector<Waiting> replies, std::size_t leases,
+                 std::expected<void, std::string> written);
 };
 
 std::expected<void, std::string> Service::Impl::open_store(std::vector<store::Lease>& leases) {
@@ -236,21 +253,36 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
 }
 
 // One transaction for every lease decided since the last one; the replies
-// that depend on them leave only when it is on disk. A failed write sends
-// nothing: the clients retry, and no ACK ever promises what a crash could lose.
+// that depend on them leave only when it is on disk.
 void Service::Impl::commit() {
-  if (batch.empty()) return;
-  auto written = store->write(batch);
-  if (!written) {
-    events::emit(events::Event{.name = "dhcp.store_failed", .level = events::Level::error, .fields = {}}
-                     .add("leases", std::to_string(batch.size()))
-                     .add("replies_dropped", std::to_string(waiting.size()))
-                     .add("error", written.error()));
-  } else {
-    for (const auto& w : waiting) send(*w.via, w.reply);
-  }
+  if (writing || batch.empty()) return;
+  writing = true;
+  auto leases = std::make_shared<std::vector<store::Lease>>(std::move(batch));
+  auto replies = std::make_shared<std::vector<Waiting>>(std::move(waiting));
   batch.clear();
   waiting.clear();
+  asio::post(writer, [this, leases, replies] {
+    auto written = store->write(*leases);
+    asio::post(io, [this, leases, replies, written = std::move(written)]() mutable {
+      committed(std::move(*replies), leases->size(), std::move(written));
+    });
+  });
+}
+
+// A failed write sends nothing: the clients retry, and no ACK ever promises
+// what a crash could lose.
+void Service::Impl::committed(std::vector<Waiting> replies, std::size_t leases,
+                              std::expected<void, std::string> written) {
+  writing = false;
+  if (!written) {
+    events::emit(events::Event{.name = "dhcp.store_failed", .level = events::Level::error, .fields = {}}
+                     .add("leases", std::to_string(leases))
+                     .add("replies_dropped", std::to_string(replies.size()))
+                     .add("error", written.error()));
+  } else {
+    for (const auto& w : replies) send(*w.via, w.reply);
+  }
+  commit();  // what gathered during this write
 }
 
 void Service::Impl::send(Listener& l, const Reply& reply) {

@@ -61,6 +61,8 @@ class Options {
   const std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>>& all() const {
     return items_;
   }
+  bool empty() const { return items_.empty(); }
+  bool operator==(const Options&) const = default;  // same codes, values and order
 
  private:
   std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>> items_;
@@ -86,6 +88,7 @@ struct Packet {
   std::optional<MessageType> message_type() const;
   core::Mac mac() const;  // chaddr's first 6 bytes (meaningful when htype 1, hlen 6)
   bool broadcast() const { return (flags & kBroadcastFlag) != 0; }
+  bool operator==(const Packet&) const = default;
 };
 
 enum class DecodeError {
@@ -111,6 +114,9 @@ std::expected<Packet, DecodeError> decode(std::span<const std::byte> bytes);
 // (RFC 2132 §9.3). Options longer than 255 bytes are split (RFC 3396). Padded
 // to kMinPacket. An option set that cannot fit at all is cut at the last whole
 // option and the result says so.
+// Option 53 is written first (RFC 2131 §4.1 convention; old PXE ROMs look for
+// it there), the rest in insertion order. A caller's option 52 is ignored:
+// overload is encode's decision. max_size below kMinPacket means kMinPacket.
 struct Encoded {
   std::vector<std::byte> bytes;
   bool truncated = false;  // options left out for lack of room

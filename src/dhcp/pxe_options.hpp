@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/net.hpp"
@@ -25,16 +26,19 @@ inline constexpr std::uint16_t kLocalBoot = 0;  // boot server type 0: boot from
 struct PxeBootServer {
   std::uint16_t type = 0;
   std::vector<core::Ipv4> addresses;
+  bool operator==(const PxeBootServer&) const = default;
 };
 
 struct PxeMenuItem {
   std::uint16_t type = 0;
   std::string label;  // at most 255 bytes
+  bool operator==(const PxeMenuItem&) const = default;
 };
 
 struct PxeBootItem {
   std::uint16_t type = 0;
   std::uint16_t layer = 0;  // bit 15: BIS (integrity) requested, which we refuse
+  bool operator==(const PxeBootItem&) const = default;
 };
 
 struct PxeOptions {
@@ -48,6 +52,7 @@ struct PxeOptions {
 };
 
 enum class PxeError { truncated, too_large };
+std::string_view to_string(PxeError e);  // "truncated", "too-large"
 
 // The option 43 value (sub-options then 255). too_large when it exceeds the
 // 255 bytes one option holds: dnsmasq's "PXE menu too large".

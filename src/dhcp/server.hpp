@@ -41,6 +41,9 @@ struct Reply {
   core::Ipv4 to;          // 255.255.255.255, giaddr, ciaddr or the 4011 requester
   std::uint16_t port = kClientPort;
   int ifindex = 0;        // the arrival interface: broadcasts must leave through it
+  // encode(packet, max_size): what the client said it takes (option 57), at
+  // least 576-byte datagrams (RFC 2131 §2), never more than one Ethernet frame.
+  std::size_t max_size = kDefaultMaxReply;
 };
 
 struct Response {

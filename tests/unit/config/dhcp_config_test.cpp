@@ -160,18 +160,31 @@ ip = "10.77.0.10"
 [[dhcp.subnet.reservation]]
 mac = "52:54:00:00:00:01"
 ip = "10.77.0.11"
+)");
+  auto e = only_error(result);
+  EXPECT_THAT(e.message, HasSubstr("repeats the MAC of reservation 52:54:00:00:00:01 -> 10.77.0.10"));
+
+  auto outside = only_error(s.parse_with_root(dhcp_head("full") + R"([[dhcp.subnet]]
+network = "10.77.0.0/24"
+range = ["10.77.0.100", "10.77.0.200"]
 [[dhcp.subnet.reservation]]
 mac = "52:54:00:00:00:02"
 ip = "10.99.0.11"
+)"));
+  EXPECT_THAT(outside.message, HasSubstr("10.99.0.11 (for 52:54:00:00:00:02) is not a host address"));
+}
+
+TEST(DhcpConfig, ReservationWithoutMacSaysItIsRequired) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root(dhcp_head("full") + R"([[dhcp.subnet]]
+network = "10.77.0.0/24"
+range = ["10.77.0.100", "10.77.0.200"]
 [[dhcp.subnet.reservation]]
 ip = "10.77.0.12"
-)");
-  auto errors = errors_of(result);
-  ASSERT_EQ(errors.size(), 3u) << describe(errors);
-  std::string all = describe(errors);
-  EXPECT_THAT(all, HasSubstr("dhcp.subnet.reservation.mac: required"));
-  EXPECT_THAT(all, HasSubstr("10.99.0.11 (for 52:54:00:00:00:02) is not a host address"));
-  EXPECT_THAT(all, HasSubstr("repeats the MAC of reservation 52:54:00:00:00:01 -> 10.77.0.10"));
+)"));
+  EXPECT_EQ(e.line, 10u);
+  EXPECT_EQ(e.key, "dhcp.subnet.reservation.mac");
+  EXPECT_THAT(e.message, HasSubstr("required"));
 }
 
 TEST(DhcpConfig, MacAndAddressSyntaxIsExplained) {

@@ -1,0 +1,113 @@
+#pragma once
+// Which address belongs to whom, in memory: full mode's subnets, their ranges
+// and reservations, the leases the store loaded and every change since, and
+// the offers we are holding. Pure: time is Unix seconds passed in; the server
+// writes what bind/decline/release return to the store before it answers.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/net.hpp"
+#include "dhcp/packet.hpp"
+#include "store/lease_store.hpp"
+
+namespace pxed::dhcp {
+
+// An offer is held this long so a second client is not offered the same
+// address while the first one decides (RFC 2131 §4.3.1 "the server SHOULD
+// reserve the offered address"). Clients send their REQUEST within seconds.
+inline constexpr std::int64_t kOfferHoldSeconds = 60;
+
+using ClientId = std::vector<std::uint8_t>;
+
+// RFC 2131 §4.2: a client is option 61 when it sends one, else htype + chaddr.
+ClientId client_id_of(const Packet& packet);
+
+struct Client {
+  ClientId id;
+  core::Mac mac;         // reservations are by MAC
+  std::string hostname;  // option 12 as sent, kept in the lease
+};
+
+// How an address stands for one client (RFC 2131 §4.3.2 decisions).
+enum class Standing {
+  yours,          // its lease (any state but declined), its reservation or its held offer
+  free,           // in the range, nobody's: may be bound to it
+  taken,          // another client's live lease, offer or reservation; quarantined;
+                  // or not the address this client's reservation says
+  out_of_range,   // in the subnet but outside the range and not reserved for it
+  wrong_network,  // not in the subnet at all
+};
+
+class LeasePool {
+ public:
+  LeasePool(std::vector<config::Subnet> subnets, std::chrono::seconds decline_quarantine,
+            std::span<const store::Lease> loaded);
+
+  const std::vector<config::Subnet>& subnets() const { return subnets_; }
+  // The subnet whose network holds `address` (giaddr, or our arrival address).
+  std::optional<std::size_t> subnet_for(core::Ipv4 address) const;
+  const config::Reservation* reservation(std::size_t subnet, core::Mac mac) const;
+
+  // Picks an address and holds it for kOfferHoldSeconds: the reservation, the
+  // offer already held, the client's current or previous address, the requested
+  // one (option 50), a never-used one, then the lease that expired longest ago.
+  // Empty when nothing in the subnet is free.
+  std::optional<core::Ipv4> offer(std::int64_t now, std::size_t subnet, const Client& client,
+                                  std::optional<core::Ipv4> requested);
+
+  Standing standing(std::int64_t now, std::size_t subnet, const Client& client, core::Ipv4 address) const;
+  // Whether we have any record of the client: a lease, a reservation or an offer.
+  bool knows(std::int64_t now, std::size_t subnet, const Client& client) const;
+
+  // Binds (or extends) `address` for `lease_time` from now; call only when
+  // standing() says yours or free. Returns what changed, the bound lease first,
+  // then any other address the client held in the subnet, now released.
+  std::vector<store::Lease> bind(std::int64_t now, std::size_t subnet, const Client& client,
+                                 core::Ipv4 address, std::chrono::seconds lease_time);
+  // DHCPDECLINE: someone else answers ARP for it. Quarantined, owned by nobody.
+  std::optional<store::Lease> decline(std::int64_t now, const Client& client, core::Ipv4 address);
+  // DHCPRELEASE: free now, still remembered as the client's previous address.
+  std::optional<store::Lease> release(std::int64_t now, const Client& client, core::Ipv4 address);
+  // The client took another server's offer (RFC 2131 §4.3.2 selecting).
+  void forget_offer(const ClientId& client);
+
+  std::vector<store::Lease> active(std::int64_t now) const;  // bound, unexpired
+  std::optional<store::Lease> lease(core::Ipv4 address) const;
+
+ private:
+  struct Offer {
+    ClientId client;
+    std::int64_t until = 0;
+  };
+  struct Reserved {
+    std::size_t subnet = 0;
+    core::Mac mac;
+  };
+
+  bool in_range(std::size_t subnet, core::Ipv4 a) const;
+  bool usable_host(std::size_t subnet, core::Ipv4 a) const;  // not network or broadcast
+  bool available(std::int64_t now, std::size_t subnet, const Client& client, core::Ipv4 a) const;
+  std::optional<core::Ipv4> previous_address(std::int64_t now, std::size_t subnet, const Client& client) const;
+  std::optional<core::Ipv4> never_used(std::int64_t now, std::size_t subnet, const Client& client) const;
+  std::optional<core::Ipv4> oldest_expired(std::int64_t now, std::size_t subnet, const Client& client) const;
+  void hold(std::int64_t now, const Client& client, core::Ipv4 a);
+  void put(store::Lease lease);
+
+  std::vector<config::Subnet> subnets_;
+  std::int64_t quarantine_ = 0;
+  std::map<std::uint32_t, store::Lease> leases_;             // by address
+  // Addresses whose lease names the client, by its id as a string (GCC 12 warns
+  // falsely about std::map<std::vector<std::uint8_t>, ...>).
+  std::map<std::string, std::vector<std::uint32_t>> by_client_;
+  std::map<std::uint32_t, Offer> offers_;                    // by address
+  std::map<std::uint32_t, Reserved> reserved_;               // by address
+};
+
+}  // namespace pxed::dhcp

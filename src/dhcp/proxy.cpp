@@ -1,0 +1,122 @@
+#include "dhcp/proxy.hpp"
+
+#include <string>
+
+#include "dhcp/pxe_options.hpp"
+#include "dhcp/reply.hpp"
+
+namespace pxed::dhcp {
+namespace {
+
+Response silent(const Packet& request, std::string reason, events::Level level = events::Level::debug) {
+  Response r;
+  r.events.push_back(ignored_event(request, std::move(reason)));
+  r.events.back().level = level;
+  return r;
+}
+
+// The boot item the client chose from our menu (sub-option 71), with its layer.
+std::optional<PxeBootItem> requested_item(const Packet& request) {
+  const auto* value = request.options.find(option::kVendorSpecific);
+  if (value == nullptr) return std::nullopt;
+  auto decoded = decode_pxe(*value);
+  if (!decoded) return std::nullopt;
+  return decoded->boot_item;
+}
+
+struct ItemChoice {
+  std::string file;
+  std::optional<core::Ipv4> server;
+};
+
+// The file behind a menu choice. boot::resolve answers with the item's file
+// when it knows the item (facts.boot_item; type 0 is a bootstrap request that
+// gets the usual answer); when it still hands back the menu, the item is found
+// by its type in the plan and by its label in [boot] menu.
+std::optional<ItemChoice> item_choice(const boot::BootPlan& plan, const config::Boot& boot, std::uint16_t type) {
+  if (plan.menu.empty()) return ItemChoice{plan.file, std::nullopt};
+  const boot::MenuEntry* entry = nullptr;
+  for (const auto& e : plan.menu) {
+    if (e.type == type) entry = &e;
+  }
+  if (entry == nullptr || !boot.menu) return std::nullopt;
+  for (const auto& item : boot.menu->items) {
+    if (item.label == entry->label) return ItemChoice{item.file, entry->server ? entry->server : item.server};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Response proxy_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
+                     const config::Boot& boot, const config::Http& http) {
+  auto type = request.message_type();
+  if (type != MessageType::discover && type != MessageType::request) {
+    return silent(request, "proxy-" + std::string(to_string(*type)));
+  }
+  // PXE spec 2.1 §2.2.5: a ProxyDHCP server answers boot clients only.
+  if (!is_boot_client(facts)) return silent(request, "not-pxe");
+  auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
+  if (plan.none) return silent(request, "no-boot-file", events::Level::info);
+
+  Response r;
+  // FIRMWARE.md 6: no yiaddr, broadcast, boot fields only; the lease is the other server's.
+  auto reply = reply_to(request, type == MessageType::discover ? MessageType::offer : MessageType::ack);
+  reply.flags |= Packet::kBroadcastFlag;
+  // FIRMWARE.md 1, 5: option 54 names us, or the client looks for us on 4011 by broadcast.
+  reply.options.set_ipv4(option::kServerId, arrival.local);
+  add_boot(reply, request, facts, plan, arrival.local, r.events);
+  auto event = reply_event(type == MessageType::discover ? "dhcp.proxy_offer" : "dhcp.proxy_ack", reply, facts);
+  r.reply = address_reply(std::move(reply), request, arrival);
+  r.events.push_back(std::move(event));
+  return r;
+}
+
+Response boot_server_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
+                           const config::Boot& boot, const config::Http& http) {
+  auto type = request.message_type();
+  if (type != MessageType::request && type != MessageType::inform) {
+    return silent(request, "pxe-" + std::string(to_string(*type)));
+  }
+  if (!facts.pxe_client) return silent(request, "not-pxe");
+  auto item = requested_item(request);
+  if (item && (item->layer & kBisLayerBit) != 0) {
+    // FIRMWARE.md 4: we hold no BIS credentials; dnsmasq "PXE BIS not supported".
+    return silent(request, "bis-not-supported", events::Level::info);
+  }
+
+  auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
+  if (plan.none) return silent(request, "no-boot-file", events::Level::info);
+  auto choice = item ? item_choice(plan, boot, item->type) : std::optional<ItemChoice>{ItemChoice{plan.file, {}}};
+  if (!choice) return silent(request, "unknown-boot-item", events::Level::info);
+  if (choice->file.empty()) return silent(request, "no-boot-file", events::Level::info);
+
+  Response r;
+  // FIRMWARE.md 4: yiaddr = the client's ciaddr, ciaddr 0, siaddr = boot server.
+  auto reply = reply_to(request, MessageType::ack);
+  reply.yiaddr = request.ciaddr;
+  reply.siaddr = choice->server.value_or(plan.next_server.is_zero() ? arrival.local : plan.next_server);
+  reply.options.set_ipv4(option::kServerId, arrival.local);
+  echo_vendor_class(reply, facts, plan);
+  echo_uuid(reply, request);
+  set_file(reply, request, choice->file);
+  if (item) {
+    PxeOptions echo;
+    echo.boot_item = *item;  // PXE spec 2.1 §2.2.6: the item we answer for
+    if (auto blob = encode_pxe(echo)) reply.options.set(option::kVendorSpecific, std::move(*blob));
+  }
+  auto event = reply_event("dhcp.pxe_ack", reply, facts);
+  if (item) event.add("item", std::to_string(item->type));
+  r.events.push_back(std::move(event));
+  // Unicast back to whoever asked, from port 4011 (PXE spec 2.1 §2.2.7).
+  Reply out;
+  out.to = arrival.source;
+  out.port = arrival.source_port;
+  out.ifindex = arrival.ifindex;
+  out.max_size = max_reply_size(request);
+  out.packet = std::move(reply);
+  r.reply = std::move(out);
+  return r;
+}
+
+}  // namespace pxed::dhcp

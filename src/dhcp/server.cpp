@@ -1,0 +1,321 @@
+#include "dhcp/server.hpp"
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "dhcp/facts.hpp"
+#include "dhcp/lease_pool.hpp"
+#include "dhcp/proxy.hpp"
+#include "dhcp/reply.hpp"
+
+namespace pxed::dhcp {
+namespace {
+
+// A foreign DHCP server is reported once per address per hour: it answers
+// every client, and one log line per reply would drown everything else.
+constexpr std::int64_t kForeignReportSeconds = 3600;
+
+events::Event dropped_event(std::string reason, const Arrival& arrival) {
+  events::Event e{"dhcp.dropped", events::Level::debug, {}};
+  e.add("reason", std::move(reason)).add("source", endpoint(arrival.source, arrival.source_port));
+  return e;
+}
+
+Response with_event(events::Event e) {
+  Response r;
+  r.events.push_back(std::move(e));
+  return r;
+}
+
+// RFC 2131 §4.3.1 + RFC 2132: what a client configured by us needs.
+void add_subnet_options(Packet& reply, const config::Subnet& subnet, const config::Reservation* reservation) {
+  reply.options.set_ipv4(option::kSubnetMask, core::Ipv4{subnet.network.mask()});
+  if (subnet.router) reply.options.set_ipv4(option::kRouter, *subnet.router);
+  if (!subnet.dns.empty()) reply.options.set_ipv4s(option::kDns, subnet.dns);
+  if (!subnet.domain.empty()) reply.options.set(option::kDomainName, std::string_view{subnet.domain});
+  if (reservation != nullptr && !reservation->hostname.empty()) {
+    reply.options.set(option::kHostname, std::string_view{reservation->hostname});
+  }
+}
+
+void add_lease_time(Packet& reply, std::chrono::seconds lease_time) {
+  auto t = static_cast<std::uint32_t>(lease_time.count());
+  reply.options.set_u32(option::kLeaseTime, t);
+  // RFC 2131 §4.4.5: T1 = 0.5 * lease, T2 = 0.875 * lease.
+  reply.options.set_u32(option::kRenewalTime, t / 2);
+  reply.options.set_u32(option::kRebindingTime, static_cast<std::uint32_t>(std::uint64_t{t} * 7 / 8));
+}
+
+}  // namespace
+
+struct Server::Impl {
+  config::Dhcp dhcp;
+  config::Boot boot;
+  config::Http http;
+  LeasePool pool;
+  std::map<std::uint32_t, std::int64_t> foreign_reported;  // server address -> when
+
+  Impl(const config::Dhcp& d, const config::Boot& b, const config::Http& h, std::vector<store::Lease> leases)
+      : dhcp(d), boot(b), http(h), pool(d.subnets, d.decline_quarantine, leases) {}
+
+  Response handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram);
+  Response observe(std::int64_t now, const Arrival& arrival, const Packet& packet);
+  std::optional<events::Event> foreign(std::int64_t now, core::Ipv4 server, core::Ipv4 offered,
+                                       const Packet& packet, events::Level level);
+  Response full(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts facts);
+  Response offer(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
+                 std::size_t subnet, const Client& client);
+  Response request(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
+                   std::size_t subnet, const Client& client);
+  Response ack(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
+               std::size_t subnet, const Client& client, core::Ipv4 address, std::string result);
+  Response nak(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
+               core::Ipv4 address, std::string result);
+  Response inform(const Arrival& arrival, const Packet& request, boot::ClientFacts& facts, std::size_t subnet);
+  void add_boot_info(Packet& reply, const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
+                     std::vector<events::Event>& events) const;
+};
+
+Response Server::Impl::handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram) {
+  auto decoded = decode(datagram);
+  if (!decoded) return with_event(dropped_event(std::string(to_string(decoded.error())), arrival));
+  auto& packet = *decoded;
+  if (arrival.local_port == kClientPort) return observe(now, arrival, packet);
+  if (packet.op == Op::reply) return with_event(dropped_event("bootreply", arrival));
+  auto type = packet.message_type();
+  if (!type) return with_event(dropped_event("bootp", arrival));  // BOOTP without DHCP: not served
+  if (dhcp.mode == config::DhcpMode::off) return with_event(ignored_event(packet, "dhcp-off"));
+  // FIRMWARE.md 7: some clients set ciaddr in DISCOVER; dnsmasq zeroes it.
+  if (*type == MessageType::discover) packet.ciaddr = {};
+  auto facts = facts_of(packet);
+  if (arrival.local_port == kPxePort) return boot_server_reply(arrival, packet, facts, boot, http);
+  if (dhcp.mode == config::DhcpMode::proxy) {
+    auto r = proxy_reply(arrival, packet, facts, boot, http);
+    // Beside the site's DHCP server, its name in a client's REQUEST (option 54) is
+    // how we learn of it: it may send its OFFERs to the client's MAC, unseen on port 68.
+    auto chosen = packet.options.ipv4(option::kServerId);
+    if (*type == MessageType::request && chosen && *chosen != arrival.local) {
+      auto requested = packet.options.ipv4(option::kRequestedIp).value_or(core::Ipv4{});
+      if (auto e = foreign(now, *chosen, requested, packet, events::Level::info)) r.events.push_back(std::move(*e));
+    }
+    return r;
+  }
+  return full(now, arrival, packet, std::move(facts));
+}
+
+std::optional<events::Event> Server::Impl::foreign(std::int64_t now, core::Ipv4 server, core::Ipv4 offered,
+                                                   const Packet& packet, events::Level level) {
+  auto [seen, first] = foreign_reported.try_emplace(server.value, now);
+  if (!first) {
+    if (now - seen->second < kForeignReportSeconds) return std::nullopt;
+    seen->second = now;
+  }
+  events::Event e{"dhcp.foreign_server", level, {}};
+  e.add("server", server.to_string());
+  if (!offered.is_zero()) e.add("offered", offered.to_string());
+  e.add("mac", packet.mac().to_string());
+  return e;
+}
+
+Response Server::Impl::observe(std::int64_t now, const Arrival& arrival, const Packet& packet) {
+  // Port 68: we only listen; a reply here is some server's answer to a client.
+  if (packet.op != Op::reply) return with_event(dropped_event("bootrequest-on-68", arrival));
+  auto server = packet.options.ipv4(option::kServerId).value_or(arrival.source);
+  if (server == arrival.local) return {};  // our own broadcast
+  // Beside another DHCP server, proxy mode is the plan; in full mode it is a conflict.
+  auto level = dhcp.mode == config::DhcpMode::full ? events::Level::warn : events::Level::info;
+  Response r;
+  if (auto e = foreign(now, server, packet.yiaddr, packet, level)) r.events.push_back(std::move(*e));
+  return r;
+}
+
+Response Server::Impl::full(std::int64_t now, const Arrival& arrival, const Packet& request,
+                            boot::ClientFacts facts) {
+  auto type = *request.message_type();
+  bool answers = type == MessageType::discover || type == MessageType::request || type == MessageType::inform;
+  if (dhcp.pxe_only && answers && !is_boot_client(facts)) return with_event(ignored_event(request, "not-pxe"));
+  // RFC 2131 §4.3.1: the relay's address picks the subnet, else the interface's.
+  auto where = request.giaddr.is_zero() ? arrival.local : request.giaddr;
+  auto subnet = pool.subnet_for(where);
+  if (!subnet) return with_event(dropped_event("no-subnet", arrival).add("via", where.to_string()));
+  Client client{client_id_of(request), request.mac(), request.options.text(option::kHostname).value_or("")};
+
+  switch (type) {
+    case MessageType::discover: return offer(now, arrival, request, facts, *subnet, client);
+    case MessageType::request: return this->request(now, arrival, request, facts, *subnet, client);
+    case MessageType::inform: return inform(arrival, request, facts, *subnet);
+    case MessageType::decline: {
+      // RFC 2131 §4.3.3: the client found the address in use (ARP).
+      auto server = request.options.ipv4(option::kServerId);
+      auto address = request.options.ipv4(option::kRequestedIp);
+      if ((server && *server != arrival.local) || !address) return with_event(ignored_event(request, "decline-not-ours"));
+      auto lease = pool.decline(now, client, *address);
+      if (!lease) return with_event(ignored_event(request, "decline-not-its-address"));
+      Response r;
+      r.commit.push_back(*lease);
+      r.events.push_back(events::Event{"dhcp.decline", events::Level::warn, {}}
+                             .add("mac", client.mac.to_string())
+                             .add("ip", address->to_string())
+                             .add("quarantine", std::to_string(dhcp.decline_quarantine.count()))
+                             .add("xid", xid_hex(request.xid)));
+      return r;
+    }
+    case MessageType::release: {
+      // RFC 2131 §4.3.4: ciaddr names the address given back.
+      auto lease = pool.release(now, client, request.ciaddr);
+      if (!lease) return with_event(ignored_event(request, "release-not-its-address"));
+      Response r;
+      r.commit.push_back(*lease);
+      r.events.push_back(events::Event{"dhcp.release", events::Level::info, {}}
+                             .add("mac", client.mac.to_string())
+                             .add("ip", request.ciaddr.to_string())
+                             .add("xid", xid_hex(request.xid)));
+      return r;
+    }
+    default: return with_event(ignored_event(request, "unexpected-" + std::string(to_string(type))));
+  }
+}
+
+void Server::Impl::add_boot_info(Packet& reply, const Arrival& arrival, const Packet& request,
+                                 boot::ClientFacts& facts, std::vector<events::Event>& events) const {
+  if (!is_boot_client(facts)) return;
+  facts.address = reply.yiaddr.is_zero() ? request.ciaddr : reply.yiaddr;
+  auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
+  // Full mode still gives an address when there is nothing to boot.
+  if (plan.none) return;
+  add_boot(reply, request, facts, plan, arrival.local, events);
+}
+
+Response Server::Impl::offer(std::int64_t now, const Arrival& arrival, const Packet& request,
+                             boot::ClientFacts& facts, std::size_t subnet, const Client& client) {
+  auto address = pool.offer(now, subnet, client, request.options.ipv4(option::kRequestedIp));
+  if (!address) {
+    auto e = ignored_event(request, "pool-exhausted");
+    e.level = events::Level::warn;
+    return with_event(std::move(e).add("subnet", pool.subnets()[subnet].network.to_string()));
+  }
+  Response r;
+  const auto& s = pool.subnets()[subnet];
+  auto reply = reply_to(request, MessageType::offer);
+  reply.yiaddr = *address;
+  reply.options.set_ipv4(option::kServerId, arrival.local);
+  add_lease_time(reply, s.lease_time);
+  add_subnet_options(reply, s, pool.reservation(subnet, client.mac));
+  add_boot_info(reply, arrival, request, facts, r.events);
+  auto event = reply_event("dhcp.offer", reply, facts);
+  r.reply = address_reply(std::move(reply), request, arrival);
+  r.events.push_back(std::move(event));
+  return r;
+}
+
+Response Server::Impl::request(std::int64_t now, const Arrival& arrival, const Packet& request,
+                               boot::ClientFacts& facts, std::size_t subnet, const Client& client) {
+  auto server = request.options.ipv4(option::kServerId);
+  auto requested = request.options.ipv4(option::kRequestedIp);
+  if (server) {
+    // RFC 2131 §4.3.2 SELECTING: the client answers one server's offer.
+    if (*server != arrival.local) {
+      pool.forget_offer(client.id);
+      Response r;
+      r.events.push_back(ignored_event(request, "chose-other-server"));
+      if (auto e = foreign(now, *server, requested.value_or(core::Ipv4{}), request, events::Level::warn)) {
+        r.events.push_back(std::move(*e));
+      }
+      return r;
+    }
+    auto address = requested.value_or(request.ciaddr);
+    if (address.is_zero()) return with_event(ignored_event(request, "request-without-address"));
+    auto st = pool.standing(now, subnet, client, address);
+    if (st == Standing::yours || st == Standing::free) {
+      return ack(now, arrival, request, facts, subnet, client, address, "selecting");
+    }
+    return nak(arrival, request, facts, address, "offer-gone");
+  }
+  if (request.ciaddr.is_zero()) {
+    // RFC 2131 §4.3.2 INIT-REBOOT: the client asks to keep what it had.
+    if (!requested) return with_event(ignored_event(request, "request-without-address"));
+    switch (pool.standing(now, subnet, client, *requested)) {
+      case Standing::yours: return ack(now, arrival, request, facts, subnet, client, *requested, "init-reboot");
+      case Standing::wrong_network: return nak(arrival, request, facts, *requested, "wrong-network");
+      case Standing::taken: return nak(arrival, request, facts, *requested, "not-yours");
+      case Standing::free:
+      case Standing::out_of_range:
+        // "If the DHCP server has no record of this client, then it MUST remain silent."
+        if (!pool.knows(now, subnet, client)) return with_event(ignored_event(request, "unknown-client"));
+        return nak(arrival, request, facts, *requested, "not-yours");
+    }
+  }
+  // RFC 2131 §4.3.2 RENEWING (unicast to us) or REBINDING (broadcast): ciaddr is the lease.
+  auto phase = arrival.destination == core::kBroadcast ? "rebinding" : "renewing";
+  switch (pool.standing(now, subnet, client, request.ciaddr)) {
+    case Standing::yours:
+    case Standing::free: return ack(now, arrival, request, facts, subnet, client, request.ciaddr, phase);
+    case Standing::wrong_network: return nak(arrival, request, facts, request.ciaddr, "wrong-network");
+    case Standing::taken:
+    case Standing::out_of_range: return nak(arrival, request, facts, request.ciaddr, "not-yours");
+  }
+  return {};
+}
+
+Response Server::Impl::ack(std::int64_t now, const Arrival& arrival, const Packet& request,
+                           boot::ClientFacts& facts, std::size_t subnet, const Client& client,
+                           core::Ipv4 address, std::string result) {
+  Response r;
+  const auto& s = pool.subnets()[subnet];
+  r.commit = pool.bind(now, subnet, client, address, s.lease_time);
+  auto reply = reply_to(request, MessageType::ack);
+  reply.ciaddr = request.ciaddr;  // RFC 2131 table 3
+  reply.yiaddr = address;
+  reply.options.set_ipv4(option::kServerId, arrival.local);
+  add_lease_time(reply, s.lease_time);
+  add_subnet_options(reply, s, pool.reservation(subnet, client.mac));
+  add_boot_info(reply, arrival, request, facts, r.events);
+  auto event = reply_event("dhcp.ack", reply, facts).add("result", std::move(result));
+  r.reply = address_reply(std::move(reply), request, arrival);
+  r.events.push_back(std::move(event));
+  return r;
+}
+
+Response Server::Impl::nak(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
+                           core::Ipv4 address, std::string result) {
+  Response r;
+  auto reply = reply_to(request, MessageType::nak);
+  reply.options.set_ipv4(option::kServerId, arrival.local);
+  reply.options.set(option::kMessage, std::string_view{result});
+  auto event = reply_event("dhcp.nak", reply, facts).add("result", std::move(result));
+  event.add("ip", address.to_string());
+  r.reply = address_reply(std::move(reply), request, arrival);
+  r.events.push_back(std::move(event));
+  return r;
+}
+
+Response Server::Impl::inform(const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
+                              std::size_t subnet) {
+  // RFC 2131 §4.3.5: configuration only; no yiaddr, no lease time.
+  Response r;
+  auto reply = reply_to(request, MessageType::ack);
+  reply.ciaddr = request.ciaddr;
+  reply.options.set_ipv4(option::kServerId, arrival.local);
+  add_subnet_options(reply, pool.subnets()[subnet], nullptr);
+  add_boot_info(reply, arrival, request, facts, r.events);
+  auto event = reply_event("dhcp.ack", reply, facts).add("result", "inform");
+  r.reply = address_reply(std::move(reply), request, arrival);
+  r.events.push_back(std::move(event));
+  return r;
+}
+
+Server::Server(const config::Dhcp& dhcp, const config::Boot& boot, const config::Http& http,
+               std::vector<store::Lease> leases)
+    : impl_(std::make_unique<Impl>(dhcp, boot, http, std::move(leases))) {}
+Server::~Server() = default;
+Server::Server(Server&&) noexcept = default;
+Server& Server::operator=(Server&&) noexcept = default;
+
+Response Server::handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram) {
+  return impl_->handle(now, arrival, datagram);
+}
+
+std::vector<store::Lease> Server::active_leases(std::int64_t now) const { return impl_->pool.active(now); }
+
+}  // namespace pxed::dhcp
