@@ -214,8 +214,10 @@ PROVIDERS = {
     "pxed-full": PxedFull,
     "pxed-proxy": PxedProxy,
 }
-# What runs when PXED_E2E_PROVIDERS is unset: one full matrix stays under ~5 minutes here.
-DEFAULT_PROVIDERS = ["dnsmasq"]
+# What runs when PXED_E2E_PROVIDERS is unset: pxed as the whole stack, and pxed beside a
+# foreign DHCP server (Kea), each through the full firmware matrix (~4-7 minutes each here).
+# dnsmasq and kea (booting files from pxed's TFTP/HTTP) are opt-in comparisons.
+DEFAULT_PROVIDERS = ["pxed-full", "pxed-proxy"]
 
 
 def selected():
