@@ -216,7 +216,8 @@ void check_dhcp(Checker& c, const Config& cfg) {
            "required when [dhcp] mode is not \"off\": DHCP answers broadcasts, so name the "
            "interfaces it may answer on (interfaces = [\"eth1\"] under [server])");
   }
-  if (dhcp.mode == DhcpMode::full && dhcp.subnets.empty() && !c.failed("dhcp.subnet")) {
+  // A subnet that was written but failed has its own errors already.
+  if (dhcp.mode == DhcpMode::full && dhcp.subnets.empty() && !c.line_of("dhcp.subnet")) {
     c.fail(mode_line, "dhcp.subnet",
            "full mode hands out addresses: add a [[dhcp.subnet]] with network and range "
            "(or use mode = \"proxy\" beside an existing DHCP server)");
