@@ -57,13 +57,18 @@ int serve(const config::Config& cfg) {
   // cost an EPIPE, not the process.
   std::signal(SIGPIPE, SIG_IGN);
   // The root is opened before privileges go, so it may stay unreadable to others.
-  auto tree = vfs::Tree::open_root(cfg.files.root);
-  if (!tree) {
-    events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", tree.error()));
-    return kExitRuntime;
+  // Without one (TFTP and HTTP both off: pxed answers DHCP only) nothing is served.
+  std::optional<vfs::Tree> tree;
+  if (!cfg.files.root.empty()) {
+    auto opened = vfs::Tree::open_root(cfg.files.root);
+    if (!opened) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", opened.error()));
+      return kExitRuntime;
+    }
+    tree.emplace(std::move(*opened));
   }
   // Images and mounted directories are opened now too, while root may still read them.
-  for (const auto& mount : cfg.files.mounts) {
+  for (const auto& mount : tree ? cfg.files.mounts : std::vector<config::Mount>{}) {
     auto added = mount.dir.empty() ? tree->add_iso_mount(mount.at, mount.iso)
                                    : tree->add_dir_mount(mount.at, mount.dir);
     if (!added) {
@@ -74,7 +79,7 @@ int serve(const config::Config& cfg) {
   boost::asio::io_context io(1);
   // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
-  if (!cfg.files.iso_dir.empty()) {
+  if (tree && !cfg.files.iso_dir.empty()) {
     iso_dir.emplace(io, *tree, cfg.files.iso_dir);
     if (auto opened = iso_dir->open(); !opened) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", opened.error()));
