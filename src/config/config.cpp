@@ -65,126 +65,6 @@ void read_interfaces(Checker& c, const Field& f, std::vector<std::string>& out) 
 
 // Whether path exists and has the wanted type; records why not. `noun` names
 // what was expected in the "does not exist" message: "directory", "image".
-bool exists_as(Checker& c, const Field& f, const fs::path& path, fs::file_type want,
-               std::string_view noun) {
-  std::error_code ec;
-  auto type = fs::status(path, ec).type();
-  if (type == fs::file_type::not_found) {
-    c.fail(f, std::string(noun) + " " + path.string() + " does not exist");
-  } else if (ec) {
-    c.fail(f, "cannot access " + path.string() + ": " + ec.message());
-  } else if (type != want) {
-    c.fail(f, path.string() + (want == fs::file_type::directory
-                                   ? " is not a directory"
-                                   : " is not a regular file (an ISO 9660 image)"));
-  } else {
-    return true;
-  }
-  return false;
-}
-
-void read_root(Checker& c, const Field& f, Config& cfg) {
-  fs::path root;
-  read_path(c, f, root);
-  if (!root.empty() && exists_as(c, f, root, fs::file_type::directory, "directory")) {
-    cfg.files.root = root;
-  }
-}
-
-// files.iso_dir: checked now, though images in it come and go while pxed runs.
-void read_iso_dir(Checker& c, const Field& f, Config& cfg) {
-  fs::path dir;
-  read_path(c, f, dir);
-  if (!dir.empty() && exists_as(c, f, dir, fs::file_type::directory, "directory")) {
-    cfg.files.iso_dir = dir;
-  }
-}
-
-// One [[files.mount]] table: at = "/centos7" and either iso = "/srv/iso/x.iso"
-// or dir = "/srv/other".
-void read_mount(Checker& c, const Field& table, Config& cfg) {
-  if (!table.value.is_table()) {
-    return c.fail(table, "must be a table ([[files.mount]]), got " + std::string(type_name(table.value)));
-  }
-  Mount mount;
-  bool ok = true;
-  std::optional<std::uint32_t> at_line;
-  for (const auto& [name, value] : table.value.as_table()) {
-    Field f{table.key + "." + name, value};
-    if (name == "at") {
-      at_line = f.line();
-      const std::string* text = string_of(c, f, "a path in the served tree");
-      if (text == nullptr) { ok = false; continue; }
-      auto rel = vfs::normalize(*text);
-      if (!text->starts_with('/')) {
-        c.fail(f, in_quotes(*text) + " must be an absolute path in the tree, like \"/centos7\"");
-        ok = false;
-      } else if (!rel) {
-        c.fail(f, in_quotes(*text) + " is not a usable path: " + std::string(vfs::to_string(rel.error())));
-        ok = false;
-      } else if (rel->empty()) {
-        c.fail(f, "must not be \"/\": the root is files.root; mount the image under a name");
-        ok = false;
-      } else {
-        mount.at = "/" + *rel;
-      }
-    } else if (name == "iso" || name == "dir") {
-      const bool image = name == "iso";
-      fs::path& path = image ? mount.iso : mount.dir;
-      read_path(c, f, path);
-      if (path.empty() ||
-          !exists_as(c, f, path, image ? fs::file_type::regular : fs::file_type::directory,
-                     image ? "image" : "directory")) {
-        ok = false;
-      }
-    } else {
-      c.fail(f, "unknown key; known keys in [[files.mount]]: at, iso, dir");
-      ok = false;
-    }
-  }
-  const auto& keys = table.value.as_table();
-  const auto table_line = table.line();
-  if (!keys.contains("at")) {
-    c.fail(table_line, table.key + ".at", "required: where the image appears, like at = \"/centos7\"");
-    ok = false;
-  }
-  if (keys.contains("iso") && keys.contains("dir")) {
-    c.fail(keys.at("dir").location().line(), table.key + ".dir",
-           "give iso or dir, not both: one mount shows one image or one directory");
-    ok = false;
-  } else if (!keys.contains("iso") && !keys.contains("dir")) {
-    c.fail(table_line, table.key + ".iso",
-           "required: the image file, like iso = \"/srv/iso/x.iso\" (or dir = \"/srv/other\" "
-           "to mount a directory)");
-    ok = false;
-  }
-  if (!ok) return;
-  for (const auto& other : cfg.files.mounts) {
-    if (other.at == mount.at) {
-      return c.fail(at_line.value_or(table_line), table.key + ".at",
-                    mount.at + " is already mounted by an earlier [[files.mount]]");
-    }
-  }
-  cfg.files.mounts.push_back(std::move(mount));
-}
-
-// files.iso_dir shows its images under /iso: a [[files.mount]] there would hide them all.
-void check_files(Checker& c, const Config& cfg) {
-  if (cfg.files.iso_dir.empty()) return;
-  for (const auto& mount : cfg.files.mounts) {
-    if (mount.at == "/iso") {
-      c.fail(c.line_of("files.iso_dir").value_or(0), "files.iso_dir",
-             "its images appear under /iso, which a [[files.mount]] already uses; "
-             "move that mount elsewhere");
-    }
-  }
-}
-
-void read_mounts(Checker& c, const Field& f, Config& cfg) {
-  if (!expect_type(c, f, toml::value_t::array, "an array of tables ([[files.mount]])")) return;
-  for (const auto& item : f.value.as_array()) read_mount(c, Field{f.key, item}, cfg);
-}
-
 void read_log_format(Checker& c, const Field& f, Config& cfg) {
   std::string format;
   read_choice(c, f, format, kLogFormats);
@@ -226,11 +106,6 @@ const KeySpec kServerKeys[] = {
     {"log_format", read_log_format},
 };
 
-const KeySpec kFilesKeys[] = {
-    {"root", read_root},
-    {"mount", read_mounts},
-    {"iso_dir", read_iso_dir},
-};
 
 const KeySpec kTftpKeys[] = {
     {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.tftp.enabled); }},
@@ -272,7 +147,7 @@ const KeySpec kHttpKeys[] = {
 
 const SectionSpec kSections[] = {
     {"server", kServerKeys},
-    {"files", kFilesKeys},
+    {"files", files_keys()},
     {"tftp", kTftpKeys},
     {"http", kHttpKeys},
     {"dhcp", dhcp_keys()},

@@ -6,9 +6,11 @@
 
 namespace pxed::config {
 
+std::span<const Key<Config>> files_keys();  // files_config.cpp
 std::span<const Key<Config>> dhcp_keys();  // dhcp_config.cpp
 std::span<const Key<Config>> boot_keys();  // boot_config.cpp
 // Rules across keys, once every key has been read.
+void check_files(Checker& c, const Config& cfg);
 void check_dhcp(Checker& c, const Config& cfg);
 void check_boot(Checker& c, const Config& cfg);
 
