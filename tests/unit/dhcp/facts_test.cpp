@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -138,7 +139,9 @@ TEST(DhcpFacts, BootItemIgnoredForNonPxeClientsAndBrokenOption43) {
 // ---- golden captures (tests/unit/data/dhcp/capture.py) ----
 
 std::vector<std::byte> fixture(const std::string& name) {
-  std::ifstream in(std::string(PXED_TEST_DATA) + "/dhcp/" + name, std::ios::binary);
+  // PXED_TEST_DATA is tests/data; the captures live beside the unit tests.
+  auto path = std::filesystem::path(PXED_TEST_DATA).parent_path() / "unit" / "data" / "dhcp" / name;
+  std::ifstream in(path, std::ios::binary);
   std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_FALSE(raw.empty()) << "missing fixture " << name;
   std::vector<std::byte> out;
