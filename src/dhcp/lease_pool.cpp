@@ -20,9 +20,14 @@ ClientId client_id_of(const Packet& packet) {
 
 LeasePool::LeasePool(std::vector<config::Subnet> subnets, std::chrono::seconds decline_quarantine,
                      std::span<const store::Lease> loaded)
-    : subnets_(std::move(subnets)), quarantine_(decline_quarantine.count()) {
+    : subnets_(std::move(subnets)), quarantine_(decline_quarantine.count()), free_(subnets_.size()) {
   for (std::size_t i = 0; i < subnets_.size(); ++i) {
-    for (const auto& r : subnets_[i].reservations) reserved_[r.ip.value] = Reserved{i, r.mac};
+    free_[i].cursor = subnets_[i].range_first.value;
+    const auto& reservations = subnets_[i].reservations;
+    for (std::size_t r = 0; r < reservations.size(); ++r) {
+      reserved_[reservations[r].ip.value] = Reserved{i, reservations[r].mac};
+      reservation_of_.try_emplace({i, reservations[r].mac}, r);
+    }
   }
   for (const auto& lease : loaded) put(lease);
 }
@@ -34,10 +39,16 @@ std::optional<std::size_t> LeasePool::subnet_for(core::Ipv4 address) const {
   return std::nullopt;
 }
 
-const config::Reservation* LeasePool::reservation(std::size_t subnet, core::Mac mac) const {
-  for (const auto& r : subnets_.at(subnet).reservations) {
-    if (r.mac == mac) return &r;
+std::optional<std::size_t> LeasePool::range_subnet(core::Ipv4 a) const {
+  for (std::size_t i = 0; i < subnets_.size(); ++i) {
+    if (in_range(i, a)) return i;
   }
+  return std::nullopt;
+}
+
+const config::Reservation* LeasePool::reservation(std::size_t subnet, core::Mac mac) const {
+  const auto& reservations = subnets_.at(subnet).reservations;
+  if (auto r = reservation_of_.find({subnet, mac}); r != reservation_of_.end()) return &reservations[r->second];
   return nullptr;
 }
 
@@ -94,31 +105,33 @@ Standing LeasePool::standing(std::int64_t now, std::size_t subnet, const Client&
 
 bool LeasePool::knows(std::int64_t now, std::size_t subnet, const Client& client) const {
   if (reservation(subnet, client.mac) != nullptr) return true;
-  if (auto c = by_client_.find(key_of(client.id)); c != by_client_.end()) {
+  const auto& network = subnets_.at(subnet).network;
+  auto key = key_of(client.id);
+  if (auto c = by_client_.find(key); c != by_client_.end()) {
     for (auto v : c->second) {
-      if (subnets_.at(subnet).network.contains(core::Ipv4{v})) return true;
+      if (network.contains(core::Ipv4{v})) return true;
     }
   }
-  return std::ranges::any_of(offers_, [&](const auto& o) {
-    return o.second.client == client.id && o.second.until > now &&
-           subnets_.at(subnet).network.contains(core::Ipv4{o.first});
-  });
+  auto o = offer_by_client_.find(key);
+  if (o == offer_by_client_.end()) return false;
+  auto held = offers_.find(o->second);
+  return held != offers_.end() && held->second.until > now && network.contains(core::Ipv4{o->second});
 }
 
 std::optional<core::Ipv4> LeasePool::offer(std::int64_t now, std::size_t subnet, const Client& client,
                                            std::optional<core::Ipv4> requested) {
-  std::erase_if(offers_, [&](const auto& o) { return o.second.until <= now; });
+  expire_offers(now);
   auto chosen = [&]() -> std::optional<core::Ipv4> {
     if (const auto* r = reservation(subnet, client.mac); r != nullptr && available(now, subnet, client, r->ip)) {
       return r->ip;
     }
-    for (const auto& [v, o] : offers_) {
-      core::Ipv4 a{v};
-      if (o.client == client.id && in_range(subnet, a) && available(now, subnet, client, a)) return a;
+    if (auto o = offer_by_client_.find(key_of(client.id)); o != offer_by_client_.end()) {
+      core::Ipv4 a{o->second};
+      if (in_range(subnet, a) && available(now, subnet, client, a)) return a;
     }
     if (auto a = previous_address(now, subnet, client)) return a;
     if (requested && in_range(subnet, *requested) && available(now, subnet, client, *requested)) return requested;
-    if (auto a = never_used(now, subnet, client)) return a;
+    if (auto a = never_used(subnet)) return a;
     return oldest_expired(now, subnet, client);
   }();
   if (chosen) hold(now, client, *chosen);
@@ -147,52 +160,133 @@ std::optional<core::Ipv4> LeasePool::previous_address(std::int64_t now, std::siz
   return best->ip;
 }
 
-std::optional<core::Ipv4> LeasePool::never_used(std::int64_t now, std::size_t subnet, const Client& client) const {
+// The lowest range address that never had a lease, a reservation or a live
+// offer. Called after expire_offers(), so every offer left is live.
+std::optional<core::Ipv4> LeasePool::never_used(std::size_t subnet) {
   const auto& s = subnets_.at(subnet);
-  // Each address skipped here is a known lease, reservation or offer, so the
-  // walk is bounded by what we hold, not by the size of the range.
-  for (std::uint64_t v = s.range_first.value; v <= s.range_last.value; ++v) {
-    core::Ipv4 a{static_cast<std::uint32_t>(v)};
-    auto key = a.value;
+  auto& f = free_.at(subnet);
+  // Each address is stepped over once in the pool's life: amortised O(log n).
+  for (; f.cursor <= s.range_last.value; ++f.cursor) {
+    auto key = static_cast<std::uint32_t>(f.cursor);
+    if (!usable_host(subnet, core::Ipv4{key})) continue;
     if (leases_.contains(key) || reserved_.contains(key) || offers_.contains(key)) continue;
-    if (in_range(subnet, a) && available(now, subnet, client, a)) return a;
+    break;
   }
-  return std::nullopt;
+  std::optional<core::Ipv4> lowest;
+  if (f.cursor <= s.range_last.value) lowest = core::Ipv4{static_cast<std::uint32_t>(f.cursor)};
+  // Below the cursor, in order: `returned` holds only free addresses of this range.
+  if (auto r = f.returned.begin(); r != f.returned.end() && (!lowest || *r < lowest->value)) lowest = core::Ipv4{*r};
+  return lowest;
 }
 
 std::optional<core::Ipv4> LeasePool::oldest_expired(std::int64_t now, std::size_t subnet,
                                                     const Client& client) const {
-  const store::Lease* oldest = nullptr;
-  for (const auto& [v, lease] : leases_) {
-    if (!in_range(subnet, lease.ip) || !available(now, subnet, client, lease.ip)) continue;
-    if (oldest == nullptr || lease.expires < oldest->expires) oldest = &lease;
+  const auto& f = free_.at(subnet);
+  // Skipped entries are rare: reserved for another MAC, or the network or
+  // broadcast address. Offered addresses are not in these sets at all.
+  std::optional<std::pair<std::int64_t, std::uint32_t>> oldest;
+  for (const auto& entry : f.expiring) {
+    if (entry.first > now) break;  // bound to someone or quarantined from here on
+    if (in_range(subnet, core::Ipv4{entry.second}) && available(now, subnet, client, core::Ipv4{entry.second})) {
+      oldest = entry;
+      break;
+    }
   }
-  if (oldest == nullptr) return std::nullopt;
-  return oldest->ip;
+  for (const auto& entry : f.released) {
+    if (oldest && *oldest < entry) break;
+    if (in_range(subnet, core::Ipv4{entry.second}) && available(now, subnet, client, core::Ipv4{entry.second})) {
+      oldest = entry;
+      break;
+    }
+  }
+  if (!oldest) return std::nullopt;
+  return core::Ipv4{oldest->second};
 }
 
 void LeasePool::hold(std::int64_t now, const Client& client, core::Ipv4 a) {
   forget_offer(client.id);
-  offers_[a.value] = Offer{client.id, now + kOfferHoldSeconds};
+  if (auto other = offers_.find(a.value); other != offers_.end()) drop_offer(other);
+  auto until = now + kOfferHoldSeconds;
+  offers_.emplace(a.value, Offer{client.id, until});
+  offer_by_client_[key_of(client.id)] = a.value;
+  offer_expiry_.emplace(until, a.value);
+  if (auto s = range_subnet(a)) free_[*s].returned.erase(a.value);
+  if (auto l = leases_.find(a.value); l != leases_.end()) unindex(l->second);
+}
+
+void LeasePool::expire_offers(std::int64_t now) {
+  while (!offer_expiry_.empty() && offer_expiry_.begin()->first <= now) {
+    auto offer = offers_.find(offer_expiry_.begin()->second);
+    if (offer == offers_.end()) {  // cannot happen: drop_offer() keeps both in step
+      offer_expiry_.erase(offer_expiry_.begin());
+      continue;
+    }
+    drop_offer(offer);
+  }
+}
+
+void LeasePool::drop_offer(std::map<std::uint32_t, Offer>::iterator offer) {
+  auto address = offer->first;
+  offer_expiry_.erase({offer->second.until, address});
+  if (auto c = offer_by_client_.find(key_of(offer->second.client)); c != offer_by_client_.end() && c->second == address) {
+    offer_by_client_.erase(c);
+  }
+  offers_.erase(offer);
+  // The address is free again: to oldest_expired() if it has a lease, else to
+  // never_used(), which must see it if its cursor already went past.
+  if (auto l = leases_.find(address); l != leases_.end()) {
+    index(l->second);
+  } else if (auto s = range_subnet(core::Ipv4{address}); s && !reserved_.contains(address) && address < free_[*s].cursor) {
+    free_[*s].returned.insert(address);
+  }
 }
 
 void LeasePool::forget_offer(const ClientId& client) {
-  std::erase_if(offers_, [&](const auto& o) { return o.second.client == client; });
+  auto c = offer_by_client_.find(key_of(client));
+  if (c == offer_by_client_.end()) return;
+  if (auto o = offers_.find(c->second); o != offers_.end() && o->second.client == client) {
+    drop_offer(o);
+  } else {
+    offer_by_client_.erase(c);
+  }
+}
+
+void LeasePool::index(const store::Lease& lease) {
+  if (offers_.contains(lease.ip.value)) return;  // held: not free for anyone else
+  auto s = range_subnet(lease.ip);
+  if (!s) return;
+  auto& f = free_[*s];
+  auto& by_expiry = lease.state == store::LeaseState::released ? f.released : f.expiring;
+  by_expiry.emplace(lease.expires, lease.ip.value);
+}
+
+void LeasePool::unindex(const store::Lease& lease) {
+  auto s = range_subnet(lease.ip);
+  if (!s) return;
+  auto& f = free_[*s];
+  auto& by_expiry = lease.state == store::LeaseState::released ? f.released : f.expiring;
+  by_expiry.erase({lease.expires, lease.ip.value});
 }
 
 void LeasePool::put(store::Lease lease) {
   auto key = lease.ip.value;
-  if (auto old = leases_.find(key); old != leases_.end() && old->second.client_id != lease.client_id) {
-    if (auto c = by_client_.find(key_of(old->second.client_id)); c != by_client_.end()) {
-      std::erase(c->second, key);
-      if (c->second.empty()) by_client_.erase(c);
+  if (auto old = leases_.find(key); old != leases_.end()) {
+    unindex(old->second);
+    if (old->second.client_id != lease.client_id) {
+      if (auto c = by_client_.find(key_of(old->second.client_id)); c != by_client_.end()) {
+        std::erase(c->second, key);
+        if (c->second.empty()) by_client_.erase(c);
+      }
     }
   }
   if (!lease.client_id.empty()) {
     auto& addresses = by_client_[key_of(lease.client_id)];
     if (std::ranges::find(addresses, key) == addresses.end()) addresses.push_back(key);
   }
-  leases_[key] = std::move(lease);
+  if (auto s = range_subnet(lease.ip)) free_[*s].returned.erase(key);
+  auto& stored = leases_[key];
+  stored = std::move(lease);
+  index(stored);
 }
 
 std::vector<store::Lease> LeasePool::bind(std::int64_t now, std::size_t subnet, const Client& client,
@@ -206,7 +300,7 @@ std::vector<store::Lease> LeasePool::bind(std::int64_t now, std::size_t subnet, 
                                  .expires = now + lease_time.count(),
                                  .updated = now});
   forget_offer(client.id);
-  std::erase_if(offers_, [&](const auto& o) { return o.first == address.value; });
+  if (auto o = offers_.find(address.value); o != offers_.end()) drop_offer(o);
   put(changed.front());
   // One address per client per subnet: the one it had before is free again.
   if (auto c = by_client_.find(key_of(client.id)); c != by_client_.end()) {
@@ -214,9 +308,11 @@ std::vector<store::Lease> LeasePool::bind(std::int64_t now, std::size_t subnet, 
       auto& other = leases_.at(v);
       if (v == address.value || !subnets_.at(subnet).network.contains(other.ip)) continue;
       if (other.state != store::LeaseState::bound || other.expires <= now) continue;
+      unindex(other);
       other.state = store::LeaseState::released;
       other.expires = now;
       other.updated = now;
+      index(other);
       changed.push_back(other);
     }
   }
@@ -229,7 +325,7 @@ std::optional<store::Lease> LeasePool::decline(std::int64_t now, const Client& c
   auto o = offers_.find(address.value);
   bool offered = o != offers_.end() && o->second.client == client.id && o->second.until > now;
   if (!leased && !offered) return std::nullopt;  // not its address: a forged or stale DECLINE
-  if (offered) offers_.erase(o);
+  if (offered) drop_offer(o);
   store::Lease lease{.ip = address,
                      .client_id = {},
                      .mac = client.mac,
@@ -246,9 +342,11 @@ std::optional<store::Lease> LeasePool::release(std::int64_t now, const Client& c
   if (l == leases_.end() || l->second.client_id != client.id || l->second.state != store::LeaseState::bound) {
     return std::nullopt;
   }
+  unindex(l->second);
   l->second.state = store::LeaseState::released;
   l->second.expires = std::min(l->second.expires, now);
   l->second.updated = now;
+  index(l->second);
   return l->second;
 }
 

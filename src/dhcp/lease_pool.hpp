@@ -8,8 +8,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -90,24 +93,49 @@ class LeasePool {
     std::size_t subnet = 0;
     core::Mac mac;
   };
+  // What a subnet can still hand out, kept up to date on every change so one
+  // DISCOVER costs O(log n), not a walk over every lease and offer we hold.
+  struct Free {
+    // Every range address below it has had a lease, a reservation or an offer
+    // (addresses are handed out in order, so it only moves forward)...
+    std::uint64_t cursor = 0;
+    // ...except these: offered below the cursor, never bound, offer gone.
+    std::set<std::uint32_t> returned;
+    // Leases not under an offer, (expires, address): the oldest one first.
+    // Released leases apart, as they are free whatever their expiry says.
+    std::set<std::pair<std::int64_t, std::uint32_t>> expiring;
+    std::set<std::pair<std::int64_t, std::uint32_t>> released;
+  };
 
   bool in_range(std::size_t subnet, core::Ipv4 a) const;
   bool usable_host(std::size_t subnet, core::Ipv4 a) const;  // not network or broadcast
   bool available(std::int64_t now, std::size_t subnet, const Client& client, core::Ipv4 a) const;
   std::optional<core::Ipv4> previous_address(std::int64_t now, std::size_t subnet, const Client& client) const;
-  std::optional<core::Ipv4> never_used(std::int64_t now, std::size_t subnet, const Client& client) const;
+  std::optional<core::Ipv4> never_used(std::size_t subnet);
   std::optional<core::Ipv4> oldest_expired(std::int64_t now, std::size_t subnet, const Client& client) const;
   void hold(std::int64_t now, const Client& client, core::Ipv4 a);
+  void expire_offers(std::int64_t now);
+  void drop_offer(std::map<std::uint32_t, Offer>::iterator offer);
   void put(store::Lease lease);
+  // The subnet whose range holds `a` (ranges do not overlap: config checks).
+  std::optional<std::size_t> range_subnet(core::Ipv4 a) const;
+  // Adds or removes a lease in its subnet's Free::expiring or Free::released.
+  void index(const store::Lease& lease);
+  void unindex(const store::Lease& lease);
 
   std::vector<config::Subnet> subnets_;
   std::int64_t quarantine_ = 0;
   std::map<std::uint32_t, store::Lease> leases_;             // by address
   // Addresses whose lease names the client, by its id as a string (GCC 12 warns
   // falsely about std::map<std::vector<std::uint8_t>, ...>).
-  std::map<std::string, std::vector<std::uint32_t>> by_client_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> by_client_;
   std::map<std::uint32_t, Offer> offers_;                    // by address
+  std::unordered_map<std::string, std::uint32_t> offer_by_client_;  // a client holds one offer
+  std::set<std::pair<std::int64_t, std::uint32_t>> offer_expiry_;   // (until, address)
   std::map<std::uint32_t, Reserved> reserved_;               // by address
+  // (subnet, MAC) -> index in that subnet's reservations; the first one wins.
+  std::map<std::pair<std::size_t, core::Mac>, std::size_t> reservation_of_;
+  std::vector<Free> free_;                                   // by subnet
 };
 
 }  // namespace pxed::dhcp

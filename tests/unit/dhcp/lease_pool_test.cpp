@@ -206,6 +206,119 @@ TEST(DhcpLeasePool, LargeRangeFindsFreeAddressWithoutWalkingIt) {
   EXPECT_EQ(pool.active(kT0).size(), 2000u);
 }
 
+TEST(DhcpLeasePool, ExpiredOfferBelowTheNextFreeAddressIsOfferedAgainFirst) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.103")});
+  ASSERT_EQ(pool.offer(kT0, kLab, client(1), std::nullopt), ip("10.77.0.100"));  // never taken
+  ASSERT_EQ(pool.offer(kT0, kLab, client(2), std::nullopt), ip("10.77.0.101"));
+  pool.bind(kT0, kLab, client(2), ip("10.77.0.101"), kLease);
+  auto later = kT0 + kOfferHoldSeconds;
+  EXPECT_EQ(pool.offer(later, kLab, client(3), std::nullopt), ip("10.77.0.100"));
+  EXPECT_EQ(pool.offer(later, kLab, client(4), std::nullopt), ip("10.77.0.102"));
+  EXPECT_EQ(pool.offer(later, kLab, client(5), std::nullopt), ip("10.77.0.103"));
+  EXPECT_FALSE(pool.offer(later, kLab, client(6), std::nullopt));
+}
+
+TEST(DhcpLeasePool, OfferForgottenForAnotherServerIsFreeAtOnce) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.100")});
+  ASSERT_TRUE(pool.offer(kT0, kLab, client(1), std::nullopt));
+  EXPECT_TRUE(pool.knows(kT0, kLab, client(1)));
+  pool.forget_offer(client(1).id);
+  EXPECT_FALSE(pool.knows(kT0, kLab, client(1)));
+  EXPECT_EQ(pool.offer(kT0, kLab, client(2), std::nullopt), ip("10.77.0.100"));
+  EXPECT_TRUE(pool.knows(kT0, kLab, client(2)));
+  EXPECT_FALSE(pool.knows(kT0 + kOfferHoldSeconds, kLab, client(2)));
+}
+
+TEST(DhcpLeasePool, ClientBindingAnotherAddressFreesItsOffer) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.101")});
+  ASSERT_EQ(pool.offer(kT0, kLab, client(1), std::nullopt), ip("10.77.0.100"));
+  // It takes another address (INIT-REBOOT, or its REQUEST named it): the offer goes.
+  pool.bind(kT0, kLab, client(1), ip("10.77.0.101"), kLease);
+  EXPECT_EQ(pool.offer(kT0, kLab, client(2), std::nullopt), ip("10.77.0.100"));
+  EXPECT_FALSE(pool.offer(kT0, kLab, client(3), std::nullopt));
+}
+
+TEST(DhcpLeasePool, RenewedLeaseIsNotReusedWhileItsOldExpiryPasses) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.101")});
+  pool.bind(kT0, kLab, client(1), ip("10.77.0.100"), kLease);
+  pool.bind(kT0 + 1, kLab, client(2), ip("10.77.0.101"), kLease);
+  auto later = kT0 + 2 * test::kLeaseSeconds;
+  pool.bind(later, kLab, client(1), ip("10.77.0.100"), kLease);  // renews the older one
+  EXPECT_EQ(pool.offer(later, kLab, client(3), std::nullopt), ip("10.77.0.101"));
+  EXPECT_FALSE(pool.offer(later, kLab, client(4), std::nullopt));
+}
+
+TEST(DhcpLeasePool, ReleasedLeaseIsReusedBeforeLaterExpiries) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.102")});
+  pool.bind(kT0, kLab, client(1), ip("10.77.0.100"), kLease);
+  pool.bind(kT0, kLab, client(2), ip("10.77.0.101"), kLease);
+  pool.bind(kT0, kLab, client(3), ip("10.77.0.102"), kLease);
+  ASSERT_TRUE(pool.release(kT0 + 5, client(3), ip("10.77.0.102")));
+  EXPECT_EQ(pool.offer(kT0 + 10, kLab, client(4), std::nullopt), ip("10.77.0.102"));
+  EXPECT_FALSE(pool.offer(kT0 + 10, kLab, client(5), std::nullopt));
+  auto later = kT0 + 2 * test::kLeaseSeconds;  // then by expiry; equal ones: the lower address
+  EXPECT_EQ(pool.offer(later, kLab, client(5), std::nullopt), ip("10.77.0.102"));
+  EXPECT_EQ(pool.offer(later, kLab, client(6), std::nullopt), ip("10.77.0.100"));
+  EXPECT_EQ(pool.offer(later, kLab, client(7), std::nullopt), ip("10.77.0.101"));
+}
+
+TEST(DhcpLeasePool, DeclinedOfferIsQuarantinedThenReused) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.101")});
+  ASSERT_EQ(pool.offer(kT0, kLab, client(1), std::nullopt), ip("10.77.0.100"));
+  ASSERT_TRUE(pool.decline(kT0 + 1, client(1), ip("10.77.0.100")));
+  EXPECT_EQ(pool.offer(kT0 + 2, kLab, client(2), std::nullopt), ip("10.77.0.101"));
+  EXPECT_FALSE(pool.offer(kT0 + 2, kLab, client(3), std::nullopt));
+  auto after = kT0 + 1 + kQuarantine.count();  // client 2's offer has lapsed: never used comes first
+  EXPECT_EQ(pool.offer(after, kLab, client(3), std::nullopt), ip("10.77.0.101"));
+  EXPECT_EQ(pool.offer(after, kLab, client(4), std::nullopt), ip("10.77.0.100"));
+}
+
+TEST(DhcpLeasePool, RestartedPoolSkipsLoadedLeasesAndUsesTheGaps) {
+  auto held = [](std::string_view address, int n) {
+    return store::Lease{.ip = ip(address),
+                        .client_id = client(n).id,
+                        .mac = test::mac(n),
+                        .hostname = "",
+                        .state = store::LeaseState::bound,
+                        .expires = kT0 + 100,
+                        .updated = kT0 - 100};
+  };
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.103")},
+                      {held("10.77.0.100", 1), held("10.77.0.102", 2)});
+  EXPECT_EQ(pool.offer(kT0, kLab, client(3), std::nullopt), ip("10.77.0.101"));
+  EXPECT_EQ(pool.offer(kT0, kLab, client(4), std::nullopt), ip("10.77.0.103"));
+  EXPECT_FALSE(pool.offer(kT0, kLab, client(5), std::nullopt));
+  // Offers lapsed, leases expired: the lapsed offers first (never used), then the leases.
+  EXPECT_EQ(pool.offer(kT0 + 100, kLab, client(5), std::nullopt), ip("10.77.0.101"));
+  EXPECT_EQ(pool.offer(kT0 + 100, kLab, client(6), std::nullopt), ip("10.77.0.103"));
+  EXPECT_EQ(pool.offer(kT0 + 100, kLab, client(7), std::nullopt), ip("10.77.0.100"));
+  EXPECT_EQ(pool.offer(kT0 + 100, kLab, client(8), std::nullopt), ip("10.77.0.102"));
+}
+
+TEST(DhcpLeasePool, FiftyThousandClientsInASlash16EachGetTheirOwnAddress) {
+  auto s = test::lab_subnet();
+  s.network = *core::Ipv4Network::parse("10.77.0.0/16");
+  s.range_first = ip("10.77.0.10");
+  s.range_last = ip("10.77.255.250");
+  s.reservations.push_back(config::Reservation{test::mac(900'000), ip("10.77.0.200"), ""});
+  auto pool = pool_of({s});
+  constexpr int kClients = 50'000;
+  std::vector<std::uint32_t> given;
+  for (int n = 0; n < kClients; ++n) {
+    auto a = pool.offer(kT0, kLab, client(n), std::nullopt);
+    ASSERT_TRUE(a) << n;
+    pool.bind(kT0, kLab, client(n), *a, kLease);
+    given.push_back(a->value);
+  }
+  std::ranges::sort(given);
+  EXPECT_EQ(std::ranges::adjacent_find(given), given.end());
+  EXPECT_FALSE(std::ranges::binary_search(given, ip("10.77.0.200").value));
+  EXPECT_EQ(pool.active(kT0).size(), static_cast<std::size_t>(kClients));
+  // Later arrivals find the rest of the range without walking what is held.
+  auto later = kT0 + 2 * test::kLeaseSeconds;
+  for (int n = kClients; n < kClients + 1000; ++n) ASSERT_TRUE(pool.offer(later, kLab, client(n), std::nullopt));
+}
+
 // Not a test: DISCOVER+REQUEST pairs per second through Server::handle, with
 // `held` bound leases loaded first. Run by hand:
 //   pxed_unit_tests --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Throughput*'
