@@ -14,16 +14,12 @@ from conftest import PXED_BIN
 from dhcp_clients import dhcp_options, file_field, pxe_request, set_mac, udhcpc
 
 
-class SwitchedLab(netlab.Lab):
-    """Like netlab.Lab, plus a Kea namespace; all joined by a bridge in a hub namespace."""
-
-
 def create_switched_lab(workdir):
-    base = netlab.create_lab.__globals__["_counter"]
-    n = next(base)
+    """A netlab.Lab plus a Kea namespace, all joined by a bridge in a hub namespace."""
+    n = next(netlab._counter)  # the same numbering as create_lab, so labs never collide
     tag = f"{os.getpid()}-p{n}"
     subnet = 10 + (os.getpid() * 7 + n * 13) % 240
-    lab = SwitchedLab(tag=tag, subnet=subnet, server_ns=f"pxtest-{tag}-srv",
+    lab = netlab.Lab(tag=tag, subnet=subnet, server_ns=f"pxtest-{tag}-srv",
                       client_ns=f"pxtest-{tag}-cli", server_ip=f"10.242.{subnet}.1",
                       client_ip="", workdir=workdir)
     lab.kea_ns, lab.hub_ns = f"pxtest-{tag}-kea", f"pxtest-{tag}-hub"
