@@ -1,5 +1,6 @@
 #include "dhcp/server.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -15,6 +16,9 @@ namespace {
 // A foreign DHCP server is reported once per address per hour: it answers
 // every client, and one log line per reply would drown everything else.
 constexpr std::int64_t kForeignReportSeconds = 3600;
+// Server addresses remembered for that: a spoofer inventing server ids must
+// not grow the table without end. Past it the oldest report is forgotten.
+constexpr std::size_t kMaxForeignServers = 256;
 
 events::Event dropped_event(std::string reason, const Arrival& arrival) {
   events::Event e{"dhcp.dropped", events::Level::debug, {}};
@@ -106,6 +110,13 @@ Response Server::Impl::handle(std::int64_t now, const Arrival& arrival, std::spa
 
 std::optional<events::Event> Server::Impl::foreign(std::int64_t now, core::Ipv4 server, core::Ipv4 offered,
                                                    const Packet& packet, events::Level level) {
+  if (foreign_reported.size() >= kMaxForeignServers && !foreign_reported.contains(server.value)) {
+    std::erase_if(foreign_reported, [now](const auto& kv) { return now - kv.second >= kForeignReportSeconds; });
+    if (foreign_reported.size() >= kMaxForeignServers) {
+      foreign_reported.erase(std::ranges::min_element(
+          foreign_reported, [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
+  }
   auto [seen, first] = foreign_reported.try_emplace(server.value, now);
   if (!first) {
     if (now - seen->second < kForeignReportSeconds) return std::nullopt;

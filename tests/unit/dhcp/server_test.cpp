@@ -264,6 +264,24 @@ TEST(DhcpServerFull, ForeignServerIsReportedOncePerHour) {
             nullptr);
 }
 
+// Spoofed server ids must not grow the report table without end: past 256
+// addresses the oldest is forgotten (and so reported again), recent ones stay quiet.
+TEST(DhcpServerFull, ForeignServerTableIsBounded) {
+  auto server = full_server();
+  auto seen = unicast_arrival(kOtherServer, kServerPort, kClientPort);
+  ASSERT_NE(find_event(send(server, kT0, foreign_offer(kOtherServer), seen), "dhcp.foreign_server"), nullptr);
+  core::Ipv4 last{};
+  for (std::uint32_t i = 1; i <= 300; ++i) {
+    last = core::Ipv4{0x0a500000u + i};  // 10.80.0.i
+    auto r = send(server, kT0 + i, foreign_offer(last), unicast_arrival(last, kServerPort, kClientPort));
+    ASSERT_NE(find_event(r, "dhcp.foreign_server"), nullptr) << i;
+  }
+  EXPECT_EQ(find_event(send(server, kT0 + 400, foreign_offer(last), unicast_arrival(last, kServerPort, kClientPort)),
+                       "dhcp.foreign_server"),
+            nullptr);
+  EXPECT_NE(find_event(send(server, kT0 + 400, foreign_offer(kOtherServer), seen), "dhcp.foreign_server"), nullptr);
+}
+
 TEST(DhcpServerFull, OurOwnBroadcastIsNotAForeignServer) {
   auto server = full_server();
   auto r = send(server, kT0, foreign_offer(kUs), unicast_arrival(kUs, kServerPort, kClientPort));
