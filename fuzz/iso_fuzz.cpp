@@ -1,6 +1,8 @@
 // Treats the input as an ISO image: opens it, walks the tree to a bounded
 // depth and traps on any extent outside the input, any name vfs could
-// misread, or a listed entry that stat cannot find again.
+// misread, or a listed entry that stat cannot find again. Image::open tries
+// UDF first, so inputs with a UDF recognition sequence reach the UDF reader
+// (seeds: corpus/iso/udf_*; the compact one is anchored at its last block).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -229,9 +229,9 @@ int main(int argc, char** argv) {
 
   std::string iso_image;
   std::string iso_path;
-  auto* iso_cmd = cli.add_subcommand("iso", "Inspect ISO 9660 images without mounting them");
+  auto* iso_cmd = cli.add_subcommand("iso", "Inspect ISO 9660 and UDF images without mounting them");
   iso_cmd->require_subcommand(1);
-  auto* iso_ls_cmd = iso_cmd->add_subcommand("ls", "List a directory inside an image (Rock Ridge, Joliet or plain names)");
+  auto* iso_ls_cmd = iso_cmd->add_subcommand("ls", "List a directory inside an image (Rock Ridge, Joliet, plain or UDF names)");
   iso_ls_cmd->add_option("IMAGE", iso_image, "The .iso file")->required();
   iso_ls_cmd->add_option("PATH", iso_path, "Directory inside the image (default: the root)");
 

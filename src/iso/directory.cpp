@@ -5,6 +5,7 @@
 #include "iso/image.hpp"
 #include "iso/record.hpp"
 #include "iso/susp.hpp"
+#include "iso/udf.hpp"
 
 namespace pxed::iso {
 namespace {
@@ -42,6 +43,7 @@ std::expected<Extent, std::string> Image::relocated_directory(std::uint32_t bloc
 }
 
 std::expected<std::vector<Entry>, std::string> Image::read_directory(const Entry& dir) const {
+  if (udf_) return udf_->read_directory(dir);
   if (dir.extents.empty() || dir.size == 0) return std::vector<Entry>{};
   if (dir.size > kMaxDirectoryBytes) return std::unexpected("directory larger than 64 MiB");
   auto bytes = read(dir.extents[0].offset, dir.size);

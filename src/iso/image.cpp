@@ -4,6 +4,7 @@
 
 #include "iso/record.hpp"
 #include "iso/susp.hpp"
+#include "iso/udf.hpp"
 
 namespace pxed::iso {
 namespace {
@@ -42,24 +43,32 @@ std::string_view to_string(Naming naming) {
     case Naming::rock_ridge: return "rock-ridge";
     case Naming::joliet: return "joliet";
     case Naming::plain: return "iso9660";
+    case Naming::udf: return "udf";
   }
   return "unknown";
 }
 
-std::expected<std::vector<std::byte>, std::string> Image::read(std::uint64_t offset,
-                                                               std::uint64_t length) const {
-  if (offset > image_size_ || length > image_size_ - offset)
+std::expected<std::vector<std::byte>, std::string> read_exact(const ReadAt& read,
+                                                              std::uint64_t image_size,
+                                                              std::uint64_t offset,
+                                                              std::uint64_t length) {
+  if (offset > image_size || length > image_size - offset)
     return std::unexpected("extent at byte " + std::to_string(offset) + " lies outside the image");
   std::vector<std::byte> out(static_cast<std::size_t>(length));
   std::size_t done = 0;
   while (done < out.size()) {
-    auto got = read_(std::span(out).subspan(done), offset + done);
+    auto got = read(std::span(out).subspan(done), offset + done);
     if (!got) return std::unexpected("read at byte " + std::to_string(offset + done) +
                                      " failed: errno " + std::to_string(got.error()));
     if (*got == 0) return std::unexpected("image ends early at byte " + std::to_string(offset + done));
     done += std::min(*got, out.size() - done);
   }
   return out;
+}
+
+std::expected<std::vector<std::byte>, std::string> Image::read(std::uint64_t offset,
+                                                               std::uint64_t length) const {
+  return read_exact(read_, image_size_, offset, length);
 }
 
 std::expected<Entry, std::string> Image::directory_root(std::span<const std::byte> descriptor) const {
@@ -82,6 +91,27 @@ std::expected<Entry, std::string> Image::directory_root(std::span<const std::byt
 std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_size,
                                               std::size_t directory_cache_bytes) {
   Image image(std::move(read), image_size, directory_cache_bytes);
+  // UDF first, as blkid and mount choose it: on Windows media and other
+  // bridge images the ISO 9660 tree is a stub. A broken UDF volume falls back
+  // to ISO 9660; the error names both when neither opens.
+  std::string udf_error;
+  if (has_udf_recognition(image.read_, image_size)) {
+    auto udf = UdfVolume::open(image.read_, image_size);
+    if (udf) {
+      image.naming_ = Naming::udf;
+      image.root_ = udf->root();
+      image.volume_id_ = std::string(udf->volume_id());
+      image.udf_ = std::make_shared<const UdfVolume>(std::move(*udf));
+      return image;
+    }
+    udf_error = "UDF: " + udf.error();
+  }
+  auto iso = open_iso9660(std::move(image));
+  if (!iso && !udf_error.empty()) return std::unexpected(udf_error + "; ISO 9660: " + iso.error());
+  return iso;
+}
+
+std::expected<Image, std::string> Image::open_iso9660(Image image) {
   std::optional<std::vector<std::byte>> primary;
   std::optional<std::vector<std::byte>> joliet;
   bool terminated = false;

@@ -3,7 +3,8 @@
 // (offset, length) in the image, so HTTP can sendfile() and TFTP can pread
 // straight from it. Our own reader because libcdio 2.1 has neither
 // multi-extent files nor 64-bit sizes. Pure: all I/O goes through ReadAt.
-// UDF is not read here.
+// A UDF volume (Windows media, bridge images) is read by UdfVolume (udf.hpp)
+// and preferred when valid, as blkid and mount prefer it.
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -24,7 +25,7 @@ namespace pxed::iso {
 using ReadAt = std::function<std::expected<std::size_t, int>(std::span<std::byte> out,
                                                              std::uint64_t offset)>;
 
-enum class Naming { rock_ridge, joliet, plain };
+enum class Naming { rock_ridge, joliet, plain, udf };
 std::string_view to_string(Naming naming);
 
 // Bounds against hostile images: each is far above what mkisofs/xorriso write.
@@ -39,6 +40,14 @@ inline constexpr std::size_t kMaxPathLength = 4096;
 inline constexpr std::size_t kMaxSymlinkHops = 40;
 // Parsed directories kept per image; a DVD's whole tree is a few MiB.
 inline constexpr std::size_t kDefaultDirectoryCacheBytes = 8u << 20;
+
+// Reads exactly `length` bytes at `offset`, never outside [0, image_size).
+std::expected<std::vector<std::byte>, std::string> read_exact(const ReadAt& read,
+                                                              std::uint64_t image_size,
+                                                              std::uint64_t offset,
+                                                              std::uint64_t length);
+
+class UdfVolume;
 
 // Why a path did not resolve: vfs tells a missing name from an escape.
 enum class LookupError {
@@ -61,15 +70,16 @@ enum class FollowLast { no, yes };
 
 class Image {
  public:
-  // Reads the volume descriptors (ECMA-119 8) and chooses the naming.
+  // Reads the volume descriptors (ECMA-119 8, ECMA-167 2/8) and chooses the
+  // naming: UDF when a valid UDF volume exists, else ISO 9660's.
   // directory_cache_bytes 0 keeps no parsed directories (every lookup reads them).
   static std::expected<Image, std::string> open(
       ReadAt read, std::uint64_t image_size,
       std::size_t directory_cache_bytes = kDefaultDirectoryCacheBytes);
 
-  // Rock Ridge preferred, then Joliet, then plain ISO 9660.
+  // UDF preferred, then Rock Ridge, then Joliet, then plain ISO 9660.
   Naming naming() const { return naming_; }
-  // Walks path from the root, following Rock Ridge symlinks as a kernel
+  // Walks path from the root, following Rock Ridge (or UDF) symlinks as a kernel
   // would, but inside the image: a relative target from the link's
   // directory, an absolute one from the image's root; ".." above the root is
   // outside_image. Entry::name is the last name walked (the target's).
@@ -90,6 +100,7 @@ class Image {
         image_size_(image_size),
         cache_(std::make_shared<DirectoryCache>(cache_bytes)) {}
 
+  static std::expected<Image, std::string> open_iso9660(Image image);
   std::expected<std::vector<std::byte>, std::string> read(std::uint64_t offset,
                                                           std::uint64_t length) const;
   std::expected<std::vector<Entry>, std::string> read_directory(const Entry& dir) const;
@@ -105,6 +116,7 @@ class Image {
   Entry root_;
   std::string volume_id_;
   std::shared_ptr<DirectoryCache> cache_;
+  std::shared_ptr<const UdfVolume> udf_;  // set when naming_ is udf
 };
 
 }  // namespace pxed::iso
