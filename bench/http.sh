@@ -9,6 +9,12 @@
 #          checked), with the server's memory (VmRSS summed over its processes) sampled every
 #          0.1 s during the 16 downloads. Before the first run one download per server is
 #          streamed through sha256sum and must equal the source.
+#   iso    a file inside an ISO image (xorriso -R -J): pxed serves the image as a folder
+#          ([[files.mount]], nothing extracted); nginx serves a copy extracted with xorriso (this
+#          kernel has no iso9660, so no loop mount). Both cases above inside it, each with a
+#          fresh server: a 1 GiB member (1 curl, 16 parallel curls, memory; sha256 checked first)
+#          and 64 x 4 KiB members in images/pxeboot/ fetched round-robin by wrk (requests/s, p99;
+#          three compared byte for byte first).
 # Servers: pxed (single-threaded), nginx with worker_processes 1 (the fair match, pinned to
 # CPU 0 like pxed) and, as an extra column, nginx with worker_processes auto (unpinned).
 #
@@ -17,8 +23,9 @@
 # bound on the host's interfaces. A trap tears down processes, namespaces and the temp dir on
 # exit, ^C or TERM.
 #
-# Usage: bench/http.sh [--quick] [--runs N] [--servers pxed,nginx,nginx-auto] [--cases small,big]
-#   --quick   one short run of each case (3 s wrk, 64 MiB file; < 60 s), for a CI smoke run
+# Usage: bench/http.sh [--quick] [--runs N] [--servers pxed,nginx,nginx-auto] [--cases small,big,iso]
+#   --quick   one short run of each case (2 s wrk, 64 MiB files, 8 parallel curls; < 60 s), for
+#             a CI smoke run
 #   env PXED_BIN (default build/pxed of this repository), PXBENCH_* (see set_profile)
 # Progress goes to stderr, the markdown report to stdout. Needs root (namespaces).
 set -euo pipefail
@@ -31,7 +38,7 @@ NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 SERVERS=pxed,nginx,nginx-auto
 RUNS=3
 QUICK=0
-CASES=small,big
+CASES=small,big,iso
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -60,7 +67,7 @@ parse_args() {
   done
   IFS=, read -ra CASE_LIST <<<"$CASES"
   for s in "${CASE_LIST[@]}"; do
-    case $s in small|big) ;; *) echo "http.sh: unknown case '$s'" >&2; exit 2 ;; esac
+    case $s in small|big|iso) ;; *) echo "http.sh: unknown case '$s'" >&2; exit 2 ;; esac
   done
 }
 
@@ -68,25 +75,29 @@ parse_args() {
 #   PXBENCH_WRK_SECS (10)      seconds per wrk run
 #   PXBENCH_WRK_CONNS (64)     wrk keep-alive connections
 #   PXBENCH_WRK_THREADS (1)    wrk threads (all on one CPU: a second thread only adds switches)
-#   PXBENCH_BIG_MIB (1024)     the big file
-#   PXBENCH_PARALLEL (16)      parallel curls in the big case
-#   PXBENCH_NICE (0)           nice level for servers and clients alike; on a machine busy with
-#                              other work, -10 keeps the benchmark from measuring the scheduler
+#   PXBENCH_BIG_MIB (1024)     the big file, and the big member of the ISO image
+#   PXBENCH_PARALLEL (16)      parallel curls in the big cases (--quick: 8)
+#   PXBENCH_NICE (0)           nice level for servers and clients alike, and of the benchmark's own
+#                              scheduler autogroup (run_in_own_autogroup in lib.sh: plain nice
+#                              gains nothing against other sessions); on a machine busy with other
+#                              work, -10 keeps the benchmark from measuring the scheduler
 set_profile() {
   NCPU=$(nproc)
   if ((QUICK)); then
-    RUNS=1; WRK_SECS=3; BIG_MIB=64
+    RUNS=1; WRK_SECS=2; BIG_MIB=64
   else
     WRK_SECS=${PXBENCH_WRK_SECS:-10}; BIG_MIB=${PXBENCH_BIG_MIB:-1024}
   fi
   WRK_CONNS=${PXBENCH_WRK_CONNS:-64}
   WRK_THREADS=${PXBENCH_WRK_THREADS:-1}
-  PARALLEL=${PXBENCH_PARALLEL:-16}
+  # --quick: 8 parallel curls, or 6 batches of 16 x 64 MiB alone take ~25 s of the 60 s budget.
+  PARALLEL=${PXBENCH_PARALLEL:-$( ((QUICK)) && echo 8 || echo 16)}
   NICE=${PXBENCH_NICE:-0}
   [[ $NICE =~ ^-?[0-9]+$ ]] || { echo "http.sh: PXBENCH_NICE must be an integer" >&2; exit 2; }
   SMALL_FILES=64
   SMALL_BYTES=4096
   BIG_BYTES=$((BIG_MIB * 1048576))
+  ISO_DIR=images/pxeboot   # where the small members live in the image, as in a distro's
   BIG_CAP=300      # seconds for one download or the whole parallel batch; ~1 s is normal
   if ((NCPU >= 2)); then SRV_CPU=0; CLI_CPU=1; else SRV_CPU=0; CLI_CPU=0; fi
 }
@@ -97,8 +108,11 @@ source "$REPO_DIR/bench/lib.sh"
 server_index() { case $1 in nginx) echo 1 ;; nginx-auto) echo 2 ;; pxed) echo 3 ;; esac; }
 
 # ---------------------------------------------------------------- files
-# small/f00..f63.bin (4 KiB each) and big.bin, random, shared by every server.
-declare -A SHA=()
+# small/f00..f63.bin (4 KiB each) and big.bin, random, shared by every server. For the iso case,
+# the same shapes inside bench.iso (big.bin and images/pxeboot/f00..f63.bin): pxed mounts the
+# image at /iso, nginx serves the copy xorriso extracted to $WORK/extracted at the same URLs.
+# SHA[tag] and BYTES_OF[tag]: what a download of the case's big file must hash to and weigh.
+declare -A SHA=() BYTES_OF=()
 make_files() {
   ROOT=$WORK/root
   mkdir -p "$ROOT/small" "$WORK/out"
@@ -114,14 +128,43 @@ make_files() {
     log "writing a $BIG_MIB MiB random file"
     dd if=/dev/urandom of="$ROOT/big.bin" bs=1M count="$BIG_MIB" status=none
     SHA[big]=$(sha256sum "$ROOT/big.bin" | cut -d' ' -f1)
+    BYTES_OF[big]=$BIG_BYTES
   fi
   find "$ROOT" -type f -exec chmod 644 {} +
-  # wrk fetches the small files round-robin; the requests are built once, in init.
-  cat >"$WORK/roundrobin.lua" <<EOF
+  if want iso; then make_iso; fi
+  write_roundrobin /small "$WORK/roundrobin-small.lua"
+  write_roundrobin "/iso/$ISO_DIR" "$WORK/roundrobin-isosmall.lua"
+}
+
+make_iso() {
+  local src=$WORK/iso-src i
+  mkdir -p "$src/$ISO_DIR"
+  for ((i = 0; i < SMALL_FILES; i++)); do
+    head -c "$SMALL_BYTES" /dev/urandom >"$src/$ISO_DIR/$(printf 'f%02d.bin' "$i")"
+  done
+  log "writing a $BIG_MIB MiB random file into an ISO image, extracting a copy for nginx"
+  dd if=/dev/urandom of="$src/big.bin" bs=1M count="$BIG_MIB" status=none
+  SHA[isobig]=$(sha256sum "$src/big.bin" | cut -d' ' -f1)
+  BYTES_OF[isobig]=$BIG_BYTES
+  xorriso -as mkisofs -R -J -V PXBENCH -o "$WORK/bench.iso" "$src" >"$WORK/xorriso.log" 2>&1 ||
+    { log "xorriso failed: $(tail -c 300 "$WORK/xorriso.log")"; exit 1; }
+  rm -f "$src/big.bin"   # tmpfs: the image and the extracted copy are enough
+  # stdio: because /dev/shm is under /dev, where xorriso expects optical drives.
+  xorriso -osirrox on -indev "stdio:$WORK/bench.iso" -extract / "$WORK/extracted" >>"$WORK/xorriso.log" 2>&1 ||
+    { log "xorriso -extract failed: $(tail -c 300 "$WORK/xorriso.log")"; exit 1; }
+  chmod -R a+rX,u+w "$WORK/extracted"
+  chmod 644 "$WORK/bench.iso"
+  chmod 755 "$WORK/extracted"
+}
+
+# write_roundrobin PREFIX FILE: a wrk script fetching PREFIX/f00.bin .. f63.bin round-robin;
+# the requests are built once, in init.
+write_roundrobin() {
+  cat >"$2" <<EOF
 local reqs, n = {}, 0
 init = function(args)
   for i = 0, $((SMALL_FILES - 1)) do
-    reqs[i + 1] = wrk.format("GET", string.format("/small/f%02d.bin", i))
+    reqs[i + 1] = wrk.format("GET", string.format("$1/f%02d.bin", i))
   end
 end
 request = function()
@@ -149,6 +192,7 @@ start_server() {
 log_level = "warn"
 [files]
 root = "$ROOT"
+$(want iso && printf '[[files.mount]]\nat = "/iso"\niso = "%s"\n' "$WORK/bench.iso")
 [tftp]
 enabled = false
 [http]
@@ -184,6 +228,7 @@ http {
   server {
     listen $ip:80;
     root $ROOT;
+    location /iso/ { alias $WORK/extracted/; }
   }
 }
 EOF
@@ -235,36 +280,39 @@ to_ms() {
     else { sub(/s$/, "", v); printf "%.3f\n", v * 1000 } }'
 }
 
-# check_small SERVER: every small file once with curl, compared byte for byte.
+# check_small SERVER URLPREFIX SRCDIR: three of the small files once with curl, compared byte
+# for byte with their sources.
 check_small() {
-  local s=$1 ip i f out=$WORK/out/small.bin
+  local s=$1 prefix=$2 srcdir=$3 ip i f out=$WORK/out/small.bin
   ip=$(server_ip "$s")
   for ((i = 0; i < SMALL_FILES; i += 21)); do
     f=$(printf 'f%02d.bin' "$i")
     rm -f "$out"
-    in_ns "$CLI_NS" timeout 10 curl -sf -o "$out" "http://$ip/small/$f" || { echo "fetch"; return; }
-    cmp -s "$out" "$ROOT/small/$f" || { echo "content"; return; }
+    in_ns "$CLI_NS" timeout 10 curl -sf -o "$out" "http://$ip$prefix/$f" || { echo "fetch"; return; }
+    cmp -s "$out" "$srcdir/$f" || { echo "content"; return; }
   done
   rm -f "$out"
   echo ok
 }
 
+# run_small TAG URLPREFIX SRCDIR: wrk round-robin over URLPREFIX/f00..f63.bin (the script
+# $WORK/roundrobin-TAG.lua); results under TAG|rps|SERVER and TAG|p99|SERVER.
 run_small() {
-  local run s ip out rps p99 non2xx sockerr bad chk
-  log "small: $SMALL_FILES x 4 KiB round-robin, wrk $WRK_THREADS thread(s) x $WRK_CONNS connections, ${WRK_SECS} s; server cpu $SRV_CPU (nginx-auto: all), wrk cpu $CLI_CPU"
+  local tag=$1 prefix=$2 srcdir=$3 run s ip out rps p99 non2xx sockerr bad chk
+  log "$tag: $SMALL_FILES x 4 KiB at $prefix/ round-robin, wrk $WRK_THREADS thread(s) x $WRK_CONNS connections, ${WRK_SECS} s; server cpu $SRV_CPU (nginx-auto: all), wrk cpu $CLI_CPU"
   for ((run = 1; run <= RUNS; run++)); do
     for s in "${SERVER_LIST[@]}"; do
       alive "$s" || continue
       start_server "$s" || continue
       ip=$(server_ip "$s"); out=$WORK/wrk.out
-      chk=$(check_small "$s")
+      chk=$(check_small "$s" "$prefix" "$srcdir")
       if [[ $chk != ok ]]; then
         log "  run $run $s: small-file check failed ($chk)"
-        record "small|rps|$s" "FAIL:$chk"; record "small|p99|$s" "FAIL:$chk"
+        record "$tag|rps|$s" "FAIL:$chk"; record "$tag|p99|$s" "FAIL:$chk"
         stop_server "$s"; continue
       fi
       in_ns "$CLI_NS" nice -n "$NICE" taskset -c "$CLI_CPU" timeout $((WRK_SECS + 30)) wrk -t "$WRK_THREADS" -c "$WRK_CONNS" \
-        -d "${WRK_SECS}s" --latency -s "$WORK/roundrobin.lua" "http://$ip/" >"$out" 2>&1 || true
+        -d "${WRK_SECS}s" --latency -s "$WORK/roundrobin-$tag.lua" "http://$ip/" >"$out" 2>&1 || true
       stop_server "$s"
       rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
       p99=$(awk '$1 == "99%" { print $2 }' "$out")
@@ -277,10 +325,10 @@ run_small() {
       [[ -n ${sockerr:-} && ${sockerr:-0} != 0 ]] && bad="${bad:+$bad,}${sockerr}sockerr"
       if [[ -n $bad ]]; then
         log "  run $run $s: FAIL ($bad): $(grep -E 'Requests/sec|errors|Non-2xx' "$out" | tr '\n' ' ')"
-        record "small|rps|$s" "FAIL:$bad"; record "small|p99|$s" "FAIL:$bad"
+        record "$tag|rps|$s" "FAIL:$bad"; record "$tag|p99|$s" "FAIL:$bad"
       else
         p99=$(to_ms "$p99")
-        record "small|rps|$s" "$rps"; record "small|p99|$s" "$p99"
+        record "$tag|rps|$s" "$rps"; record "$tag|p99|$s" "$p99"
         log "  run $run $s: $rps req/s, p99 $p99 ms"
       fi
     done
@@ -328,27 +376,30 @@ parallel_clients() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
 
-# verify_big SERVER: one download streamed through sha256sum must equal the source.
+# verify_big URL SHA: one download streamed through sha256sum must equal the source.
 verify_big() {
-  local s=$1 sum
-  sum=$(in_ns "$CLI_NS" bash -c "set -o pipefail; timeout $BIG_CAP curl -sf -o - http://$(server_ip "$s")/big.bin | sha256sum" |
+  local sum
+  sum=$(in_ns "$CLI_NS" bash -c "set -o pipefail; timeout $BIG_CAP curl -sf -o - $1 | sha256sum" |
     cut -d' ' -f1) || true
-  [[ $sum == "${SHA[big]}" ]]
+  [[ $sum == "$2" ]]
 }
 
+# run_big TAG URLPATH: the big file at URLPATH (SHA[TAG], BYTES_OF[TAG]) by 1 curl, then by
+# $PARALLEL curls with the server's memory sampled; results under TAG1|, TAGN|, TAG|rss0| ...
 run_big() {
-  local run s ns ip url times rc t0 t1 size wall dir i fails got rss0 peak hwm
-  log "big: $BIG_MIB MiB, 1 curl then $PARALLEL parallel curls; server cpu $SRV_CPU (nginx-auto: all), curl cpu $CLI_CPU"
+  local tag=$1 path=$2 run s ns ip url times rc t0 t1 size wall dir i fails got rss0 peak hwm
+  local bytes=${BYTES_OF[$tag]}
+  log "$tag: $((bytes / 1048576)) MiB at $path, 1 curl then $PARALLEL parallel curls; server cpu $SRV_CPU (nginx-auto: all), curl cpu $CLI_CPU"
   for ((run = 1; run <= RUNS; run++)); do
     for s in "${SERVER_LIST[@]}"; do
       alive "$s" || continue
       start_server "$s" || continue
-      ns=$(server_ns "$s"); ip=$(server_ip "$s"); url="http://$ip/big.bin"
+      ns=$(server_ns "$s"); ip=$(server_ip "$s"); url="http://$ip$path"
       if ((run == 1)); then
-        if verify_big "$s"; then
-          VERIFIED[$s]=ok; log "  $s: sha256 of one download matches the source"
+        if verify_big "$url" "${SHA[$tag]}"; then
+          VERIFIED[$tag|$s]=ok; log "  $s: sha256 of one download matches the source"
         else
-          VERIFIED[$s]=FAIL; log "  $s: sha256 of one download does NOT match the source"
+          VERIFIED[$tag|$s]=FAIL; log "  $s: sha256 of one download does NOT match the source"
         fi
       fi
       # One client.
@@ -359,12 +410,12 @@ run_big() {
       read -r rc t0 t1 <<<"$times"
       size=0
       if [[ -r $WORK/out/single.size ]]; then read -r size <"$WORK/out/single.size" || true; fi
-      if [[ $rc == 0 && $size == "$BIG_BYTES" ]]; then
+      if [[ $rc == 0 && $size == "$bytes" ]]; then
         wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }')
-        record "big1|$s" "$wall"
-        log "  run $run $s: 1 curl $(gbps "$BIG_BYTES" "$wall") GB/s"
+        record "${tag}1|$s" "$wall"
+        log "  run $run $s: 1 curl $(gbps "$bytes" "$wall") GB/s"
       else
-        record "big1|$s" "FAIL:rc${rc}size$size"
+        record "${tag}1|$s" "FAIL:rc${rc}size$size"
         log "  run $run $s: 1 curl FAILED (exit $rc, $size bytes)"
       fi
       # N parallel clients, memory sampled throughout.
@@ -383,11 +434,11 @@ run_big() {
         if [[ -r $dir/$i.rc ]]; then read -r rc <"$dir/$i.rc" || true; fi
         # (curl -w writes no newline: read then returns 1 but has set the variable.)
         if [[ -r $dir/$i.out ]]; then read -r got _ <"$dir/$i.out" || true; fi
-        [[ $rc == 0 && $got == "$BIG_BYTES" ]] || fails=$((fails + 1))
+        [[ $rc == 0 && $got == "$bytes" ]] || fails=$((fails + 1))
       done
-      if ((fails)); then record "bigN|$s" "FAIL:${fails}of$PARALLEL"; else record "bigN|$s" "$wall"; fi
-      record "rss0|$s" "$rss0"; record "rsspeak|$s" "$peak"; record "hwm|$s" "$hwm"
-      log "  run $run $s: $PARALLEL curls $(gbps $((BIG_BYTES * PARALLEL)) "$wall") GB/s, $fails failed; RSS $((rss0 / 1024)) MiB before, peak $((peak / 1024)) MiB"
+      if ((fails)); then record "${tag}N|$s" "FAIL:${fails}of$PARALLEL"; else record "${tag}N|$s" "$wall"; fi
+      record "$tag|rss0|$s" "$rss0"; record "$tag|rsspeak|$s" "$peak"; record "$tag|hwm|$s" "$hwm"
+      log "  run $run $s: $PARALLEL curls $(gbps $((bytes * PARALLEL)) "$wall") GB/s, $fails failed; RSS $((rss0 / 1024)) MiB before, peak $((peak / 1024)) MiB"
     done
   done
 }
@@ -443,11 +494,11 @@ max_cell() {
   awk -v k="$v" 'BEGIN { printf "%.1f\n", k / 1024 }'
 }
 
-# growth_cell SERVER -> max over runs of (peak RSS during the parallel downloads - RSS before)
+# growth_cell TAG SERVER -> max over runs of (peak RSS during the parallel downloads - RSS before)
 growth_cell() {
-  local s=$1
-  [[ -n ${RES[rss0|$s]:-} ]] || { echo "n/a"; return; }
-  awk -v a="${RES[rss0|$s]}" -v b="${RES[rsspeak|$s]}" 'BEGIN {
+  local t=$1 s=$2
+  [[ -n ${RES[$t|rss0|$s]:-} ]] || { echo "n/a"; return; }
+  awk -v a="${RES[$t|rss0|$s]}" -v b="${RES[$t|rsspeak|$s]}" 'BEGIN {
       n = split(a, x, " "); split(b, y, " "); m = -1e18
       for (i = 1; i <= n; i++) if (y[i] - x[i] > m) m = y[i] - x[i]
       printf "%+.1f\n", m / 1024 }'
@@ -482,15 +533,16 @@ row() {
   ((HAS_RATIO)) && out+=" $r |"
   echo "$out"
 }
-c_rps() { cell "small|rps|$1" num "%.0f"; }
-c_p99() { cell "small|p99|$1" num "%.2f"; }
-c_big1() { BYTES=$BIG_BYTES cell "big1|$1" time "%.2f"; }
-c_bigN() { BYTES=$((BIG_BYTES * PARALLEL)) cell "bigN|$1" time "%.2f"; }
-c_rss0() { max_cell "rss0|$1"; }
-c_peak() { max_cell "rsspeak|$1"; }
-c_hwm() { max_cell "hwm|$1"; }
-c_growth() { growth_cell "$1"; }
-c_sha() { echo "${VERIFIED[$1]:-n/a}"; }
+# c_* TAG SERVER -> one cell of the case TAG (small, isosmall; big, isobig)
+c_rps() { cell "$1|rps|$2" num "%.0f"; }
+c_p99() { cell "$1|p99|$2" num "%.2f"; }
+c_big1() { BYTES=${BYTES_OF[$1]} cell "${1}1|$2" time "%.2f"; }
+c_bigN() { BYTES=$((BYTES_OF[$1] * PARALLEL)) cell "${1}N|$2" time "%.2f"; }
+c_rss0() { max_cell "$1|rss0|$2"; }
+c_peak() { max_cell "$1|rsspeak|$2"; }
+c_hwm() { max_cell "$1|hwm|$2"; }
+c_growth() { growth_cell "$1" "$2"; }
+c_sha() { echo "${VERIFIED[$1|$2]:-n/a}"; }
 
 report() {
   [[ ",$SERVERS," == *,pxed,* && ",$SERVERS," == *,nginx,* ]] && alive pxed && alive nginx && HAS_RATIO=1
@@ -498,7 +550,7 @@ report() {
   echo
   echo "Machine: $NCPU vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r);"
   echo "$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $(curl --version | head -1 | cut -d' ' -f1-2)."
-  ((NICE)) && echo "Servers and clients ran at nice $NICE (the machine was busy with other work)."
+  ((NICE)) && echo "Servers and clients ran at nice $NICE, in their own scheduler autogroup at nice $NICE (the machine was busy with other work)."
   echo "Cells: median (min-max) of $RUNS run(s); GB/s = 10^9 bytes/s. Any error, non-2xx response or"
   echo "short download fails the cell. Ratio: median over runs of pxed / nginx (1 worker) within"
   echo "the run (higher is better, except p99 latency)."
@@ -507,27 +559,46 @@ report() {
     echo "#### Small files: $SMALL_FILES x 4 KiB round-robin, wrk keep-alive, $WRK_CONNS connections, $WRK_THREADS thread, ${WRK_SECS} s; server CPU $SRV_CPU, wrk CPU $CLI_CPU"
     echo
     table_header metric
-    row "requests/s" "$(ratio small\|rps num)" c_rps
-    row "p99 latency, ms" "$(ratio small\|p99 num)" c_p99
+    small_rows small
     echo
   fi
   if want big; then
     echo "#### Big file: $BIG_MIB MiB, curl to /dev/null; server CPU $SRV_CPU, curls CPU $CLI_CPU"
     echo
     table_header metric
-    row "sha256 of one download = source" "" c_sha
-    row "1 curl, GB/s" "$(ratio big1 time)" c_big1
-    row "$PARALLEL parallel curls, GB/s aggregate" "$(ratio bigN time)" c_bigN
-    row "RSS before the $PARALLEL downloads, MiB (max of runs)" "" c_rss0
-    row "peak RSS during them, MiB (max of runs)" "" c_peak
-    row "growth (peak - before), MiB (max of runs)" "" c_growth
-    row "VmHWM at their end, MiB (max of runs)" "" c_hwm
+    big_rows big
     echo
     echo "RSS: VmRSS summed over the server's processes (nginx: master + workers), sampled every 0.1 s"
     echo "while the $PARALLEL downloads run; VmHWM is the process lifetime peak (the server is fresh for"
     echo "each case: it has served the sha256 check in run 1 and the single download before)."
     echo
   fi
+  if want iso; then
+    echo "#### Files inside an ISO image: pxed serves the image ([[files.mount]], no extraction), nginx an extracted copy"
+    echo
+    echo "Image built by \`xorriso -as mkisofs -R -J\`; nginx serves what \`xorriso -osirrox on -extract\`"
+    echo "wrote (no iso9660 on this kernel, so no loop mount), at the same URLs. Big member: $BIG_MIB MiB,"
+    echo "curl to /dev/null; small members: $SMALL_FILES x 4 KiB in /$ISO_DIR/, wrk as above"
+    echo "($WRK_CONNS connections, ${WRK_SECS} s). A fresh server for each half."
+    echo
+    table_header metric
+    big_rows isobig
+    small_rows isosmall
+    echo
+  fi
+}
+small_rows() {
+  row "requests/s" "$(ratio "$1|rps" num)" c_rps "$1"
+  row "p99 latency, ms" "$(ratio "$1|p99" num)" c_p99 "$1"
+}
+big_rows() {
+  row "sha256 of one download = source" "" c_sha "$1"
+  row "1 curl, GB/s" "$(ratio "${1}1" time)" c_big1 "$1"
+  row "$PARALLEL parallel curls, GB/s aggregate" "$(ratio "${1}N" time)" c_bigN "$1"
+  row "RSS before the $PARALLEL downloads, MiB (max of runs)" "" c_rss0 "$1"
+  row "peak RSS during them, MiB (max of runs)" "" c_peak "$1"
+  row "growth (peak - before), MiB (max of runs)" "" c_growth "$1"
+  row "VmHWM at their end, MiB (max of runs)" "" c_hwm "$1"
 }
 
 # ---------------------------------------------------------------- main
@@ -535,10 +606,14 @@ main() {
   parse_args "$@"
   set_profile
   ((EUID == 0)) || { echo "http.sh: needs root (network namespaces)" >&2; exit 1; }
+  run_in_own_autogroup "$NICE" "${BASH_SOURCE[0]}" "$@"
   local tool s
   for tool in ip nsenter taskset timeout curl wrk sha256sum cmp ss; do
     command -v "$tool" >/dev/null || { echo "http.sh: missing $tool (scripts/setup installs it)" >&2; exit 1; }
   done
+  if want iso; then
+    command -v xorriso >/dev/null || { echo "http.sh: missing xorriso (scripts/setup installs it)" >&2; exit 1; }
+  fi
   for s in "${SERVER_LIST[@]}"; do
     case $s in
       nginx|nginx-auto) [[ -x $NGINX_BIN ]] || { echo "http.sh: missing $NGINX_BIN (nginx-light)" >&2; exit 1; } ;;
@@ -554,11 +629,17 @@ main() {
   log "work dir $WORK, servers: ${SERVER_LIST[*]}, runs: $RUNS"
   make_files
   setup_network
-  if want small; then run_small; fi
-  if want big; then run_big; fi
+  if want small; then run_small small /small "$ROOT/small"; fi
+  if want big; then run_big big /big.bin; fi
+  if want iso; then
+    run_big isobig /iso/big.bin
+    run_small isosmall "/iso/$ISO_DIR" "$WORK/iso-src/$ISO_DIR"
+  fi
   log "done in $((SECONDS - started)) s"
   report
 }
 
 # Sourcing the file (for debugging single functions) defines everything and runs nothing.
-if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi
+# exit on the same line: bash reads a script as it runs, so an edit to this file during a run
+# must not be read after main returns.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; exit; fi
