@@ -1,0 +1,171 @@
+#include "http/responder.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+
+#include "http/listing.hpp"
+#include "vfs/path.hpp"
+
+namespace pxed::http {
+namespace {
+
+struct Refusal {
+  bhttp::status status;
+  events::Level level;
+};
+
+// A path outside the root and a malformed one look like any missing file to
+// the client (nothing is revealed) but are logged as warnings.
+Refusal refusal_for(vfs::OpenError e) {
+  switch (e) {
+    case vfs::OpenError::not_found:
+    case vfs::OpenError::not_a_file: return {bhttp::status::not_found, events::Level::info};
+    case vfs::OpenError::bad_path:
+    case vfs::OpenError::outside_root: return {bhttp::status::not_found, events::Level::warn};
+    case vfs::OpenError::permission: return {bhttp::status::forbidden, events::Level::warn};
+    case vfs::OpenError::io: return {bhttp::status::internal_server_error, events::Level::error};
+  }
+  return {bhttp::status::internal_server_error, events::Level::error};
+}
+
+std::string_view header_of(const Request& req, bhttp::field f) {
+  auto it = req.find(f);
+  return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+}
+
+}  // namespace
+
+Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
+  Reply r;
+  r.head.version(version);
+  r.head.result(status);
+  r.head.set(bhttp::field::server, "pxed");
+  r.head.set(bhttp::field::date, format_http_date(std::chrono::floor<std::chrono::seconds>(
+                                     std::chrono::system_clock::now())));
+  r.head.set(bhttp::field::content_type, "text/plain");
+  r.text = fmt::format("{} {}\n", static_cast<unsigned>(status), bhttp::obsolete_reason(status));
+  r.head.content_length(r.text.size());
+  r.close = !keep_alive;
+  r.head.keep_alive(keep_alive);
+  return r;
+}
+
+Reply Responder::answer(const Request& req, Exchange& x) const {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  auto path = target_path(std::string_view(req.target().data(), req.target().size()));
+  if (!path) {
+    x.reason = std::string(to_string(path.error()));
+    return text_reply(bhttp::status::bad_request, version, keep_alive);
+  }
+  // A trailing slash names a directory: list it (a file there is 404).
+  if (path->ends_with('/')) return answer_directory(req, *path, x);
+  auto file = tree_.open(*path);
+  if (!file && file.error() == vfs::OpenError::not_a_file && tree_.is_directory(*path).value_or(false)) {
+    return redirect_to_directory(req, *path, x);
+  }
+  if (!file) {
+    auto refusal = refusal_for(file.error());
+    x.reason = std::string(vfs::to_string(file.error()));
+    x.level = refusal.level;
+    return text_reply(refusal.status, version, keep_alive);
+  }
+  // The file's own time: for a member of an ISO image the entry's, not the image file's.
+  auto mtime = std::chrono::nanoseconds(file->mtime_ns());
+  auto last_modified = std::chrono::floor<std::chrono::seconds>(std::chrono::sys_time<std::chrono::nanoseconds>(mtime));
+  auto etag = make_etag(file->size(), mtime);
+
+  Reply r;
+  r.head.version(version);
+  r.head.keep_alive(keep_alive);
+  r.close = !keep_alive;
+  r.head.set(bhttp::field::server, "pxed");
+  r.head.set(bhttp::field::date, format_http_date(std::chrono::floor<std::chrono::seconds>(
+                                     std::chrono::system_clock::now())));
+  r.head.set(bhttp::field::etag, etag);
+  r.head.set(bhttp::field::last_modified, format_http_date(last_modified));
+  r.head.set(bhttp::field::accept_ranges, "bytes");
+
+  if (not_modified(header_of(req, bhttp::field::if_none_match),
+                   header_of(req, bhttp::field::if_modified_since), etag, last_modified)) {
+    r.head.result(bhttp::status::not_modified);
+    return r;
+  }
+  r.head.set(bhttp::field::content_type, content_type(*path));
+  auto size = file->size();
+  RangeSelection selection{RangeOutcome::whole, {0, size}};
+  auto range_header = header_of(req, bhttp::field::range);
+  if (!range_header.empty() && if_range_allows(header_of(req, bhttp::field::if_range), etag, last_modified)) {
+    selection = select_range(range_header, size);
+  }
+  switch (selection.outcome) {
+    case RangeOutcome::unsatisfiable:
+      r.head.result(bhttp::status::range_not_satisfiable);
+      r.head.set(bhttp::field::content_range, unsatisfied_range(size));
+      r.head.content_length(0);
+      x.range = std::string(range_header.substr(0, 64));
+      return r;
+    case RangeOutcome::partial:
+      r.head.result(bhttp::status::partial_content);
+      r.head.set(bhttp::field::content_range, content_range(selection.range, size));
+      x.range = fmt::format("{}-{}", selection.range.first, selection.range.last());
+      break;
+    case RangeOutcome::whole:
+      r.head.result(bhttp::status::ok);
+      break;
+  }
+  r.head.content_length(selection.range.length);
+  r.range = selection.range;
+  r.file = std::move(*file);
+  return r;
+}
+
+// Relative links in a listing resolve against the URL the browser shows, so
+// "/sub" must become "/sub/" before it is listed (what nginx and Apache do).
+Reply Responder::redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const {
+  auto dir = vfs::normalize(path);
+  if (!dir) {  // is_directory said yes, so normalize accepted it; kept for safety
+    x.reason = std::string(vfs::to_string(dir.error()));
+    x.level = events::Level::warn;
+    return text_reply(bhttp::status::not_found, req.version(), req.keep_alive());
+  }
+  Reply r = text_reply(bhttp::status::moved_permanently, req.version(), req.keep_alive());
+  // The query is dropped: it means nothing to a listing.
+  r.head.set(bhttp::field::location, directory_location(*dir));
+  x.reason = "directory-redirect";
+  return r;
+}
+
+Reply Responder::answer_directory(const Request& req, std::string_view path, Exchange& x) const {
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  auto entries = tree_.list(path);
+  auto dir = vfs::normalize(path);  // list() accepted it, so this does too: the page title
+  if (entries && !dir) entries = std::unexpected(vfs::OpenError::bad_path);
+  if (!entries) {
+    auto refusal = refusal_for(entries.error());
+    x.reason = std::string(vfs::to_string(entries.error()));
+    x.level = refusal.level;
+    return text_reply(refusal.status, version, keep_alive);
+  }
+  const bool json = wants_json(header_of(req, bhttp::field::accept));
+  Reply r;
+  r.head.version(version);
+  r.head.keep_alive(keep_alive);
+  r.close = !keep_alive;
+  r.head.result(bhttp::status::ok);
+  r.head.set(bhttp::field::server, "pxed");
+  r.head.set(bhttp::field::date, format_http_date(std::chrono::floor<std::chrono::seconds>(
+                                     std::chrono::system_clock::now())));
+  r.head.set(bhttp::field::content_type, json ? "application/json" : "text/html; charset=utf-8");
+  // The body depends on Accept and on a directory that changes without a
+  // validator we could offer: caches must ask each time.
+  r.head.set(bhttp::field::vary, "Accept");
+  r.head.set(bhttp::field::cache_control, "no-cache");
+  r.text = json ? render_listing_json(*entries) : render_listing_html(*dir, *entries);
+  r.head.content_length(r.text.size());
+  if (entries->size() >= vfs::kMaxListing) x.reason = "listing-truncated";
+  return r;
+}
+
+}  // namespace pxed::http

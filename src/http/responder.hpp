@@ -1,0 +1,62 @@
+#pragma once
+// What a request gets: the response header and either a short text or a
+// byte range of a file from the tree. No sockets here: http_service.cpp reads
+// requests and writes what this decides, so the decisions stay in one place.
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/time.hpp"
+#include "events/events.hpp"
+#include "http/request_logic.hpp"
+#include "vfs/tree.hpp"
+
+namespace pxed::http {
+namespace bhttp = boost::beast::http;
+
+using Request = bhttp::request<bhttp::empty_body>;
+using Header = bhttp::response<bhttp::empty_body>;
+
+// What one request turned into: the access log line.
+struct Exchange {
+  core::TimePoint started = core::Clock::now();
+  std::string method = "-";
+  std::string path = "-";
+  unsigned status = 0;
+  std::uint64_t bytes = 0;
+  std::string range;
+  std::string reason;  // why a request was refused, for the log only
+  events::Level level = events::Level::info;
+};
+
+// A response: header, then either a short text or a byte range of a file.
+struct Reply {
+  Header head;
+  std::string text;
+  std::optional<vfs::File> file;
+  ByteRange range;
+  bool close = false;  // the connection cannot carry another request
+};
+
+// A short text/plain response ("404 Not Found\n") with Server and Date.
+Reply text_reply(bhttp::status status, unsigned version, bool keep_alive);
+
+class Responder {
+ public:
+  explicit Responder(const vfs::Tree& tree) : tree_(tree) {}
+  // GET and HEAD alike (the caller leaves the body out for HEAD); x gets
+  // what the access log needs: path refused and why, range, log level.
+  Reply answer(const Request& req, Exchange& x) const;
+
+ private:
+  Reply answer_directory(const Request& req, std::string_view path, Exchange& x) const;
+  Reply redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const;
+
+  const vfs::Tree& tree_;
+};
+
+}  // namespace pxed::http

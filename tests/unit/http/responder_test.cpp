@@ -1,0 +1,111 @@
+#include "http/responder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "support/test_support.hpp"
+
+namespace pxed::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ResponderTest : public ::testing::Test {
+ protected:
+  ResponderTest() {
+    fs::create_directories(dir_.path() / "pxelinux.cfg");
+    std::ofstream(dir_.path() / "pxelinux.cfg" / "default", std::ios::binary) << "DEFAULT linux\n";
+    std::ofstream(dir_.path() / "vmlinuz", std::ios::binary) << std::string(1000, 'k');
+    auto tree = vfs::Tree::open_root(dir_.path());
+    if (!tree) throw std::runtime_error(tree.error());
+    tree_.emplace(std::move(*tree));
+  }
+
+  Reply get(std::string_view target, std::initializer_list<std::pair<bhttp::field, std::string>> headers = {}) {
+    Request req{bhttp::verb::get, target, 11};
+    for (const auto& [field, value] : headers) req.set(field, value);
+    x_ = Exchange{};
+    return Responder(*tree_).answer(req, x_);
+  }
+
+  std::string header(const Reply& r, bhttp::field f) { return std::string(r.head[f]); }
+
+  test::TempDir dir_;
+  std::optional<vfs::Tree> tree_;
+  Exchange x_;
+};
+
+TEST_F(ResponderTest, FileIsServedWhole) {
+  auto r = get("/vmlinuz");
+  EXPECT_EQ(r.head.result(), bhttp::status::ok);
+  ASSERT_TRUE(r.file);
+  EXPECT_EQ(r.range.first, 0u);
+  EXPECT_EQ(r.range.length, 1000u);
+  EXPECT_EQ(header(r, bhttp::field::content_length), "1000");
+  EXPECT_EQ(header(r, bhttp::field::accept_ranges), "bytes");
+  EXPECT_FALSE(header(r, bhttp::field::etag).empty());
+}
+
+TEST_F(ResponderTest, RangeGivesPartialContent) {
+  auto r = get("/vmlinuz", {{bhttp::field::range, "bytes=100-199"}});
+  EXPECT_EQ(r.head.result(), bhttp::status::partial_content);
+  EXPECT_EQ(r.range.first, 100u);
+  EXPECT_EQ(r.range.length, 100u);
+  EXPECT_EQ(header(r, bhttp::field::content_range), "bytes 100-199/1000");
+  EXPECT_EQ(x_.range, "100-199");
+}
+
+TEST_F(ResponderTest, RangePastTheEndIsUnsatisfiable) {
+  auto r = get("/vmlinuz", {{bhttp::field::range, "bytes=5000-"}});
+  EXPECT_EQ(r.head.result(), bhttp::status::range_not_satisfiable);
+  EXPECT_EQ(header(r, bhttp::field::content_range), "bytes */1000");
+  EXPECT_FALSE(r.file);
+}
+
+TEST_F(ResponderTest, MatchingEtagIsNotModified) {
+  auto etag = header(get("/vmlinuz"), bhttp::field::etag);
+  auto r = get("/vmlinuz", {{bhttp::field::if_none_match, etag}});
+  EXPECT_EQ(r.head.result(), bhttp::status::not_modified);
+  EXPECT_FALSE(r.file);
+}
+
+TEST_F(ResponderTest, DirectoryWithoutSlashIsRedirected) {
+  auto r = get("/pxelinux.cfg");
+  EXPECT_EQ(r.head.result(), bhttp::status::moved_permanently);
+  EXPECT_EQ(header(r, bhttp::field::location), "/pxelinux.cfg/");
+  EXPECT_EQ(x_.reason, "directory-redirect");
+}
+
+TEST_F(ResponderTest, DirectoryListingInJsonWhenAsked) {
+  auto r = get("/pxelinux.cfg/", {{bhttp::field::accept, "application/json"}});
+  EXPECT_EQ(r.head.result(), bhttp::status::ok);
+  EXPECT_EQ(header(r, bhttp::field::content_type), "application/json");
+  EXPECT_NE(r.text.find("\"default\""), std::string::npos);
+  EXPECT_EQ(header(r, bhttp::field::vary), "Accept");
+}
+
+TEST_F(ResponderTest, MissingFileIs404AtInfo) {
+  auto r = get("/nope");
+  EXPECT_EQ(r.head.result(), bhttp::status::not_found);
+  EXPECT_EQ(x_.level, events::Level::info);
+}
+
+// An escape looks like any missing file to the client, but is a warning in the log.
+TEST_F(ResponderTest, EscapeIs404AtWarn) {
+  auto r = get("/%2e%2e/%2e%2e/etc/passwd");
+  EXPECT_EQ(r.head.result(), bhttp::status::not_found);
+  EXPECT_EQ(x_.level, events::Level::warn);
+  EXPECT_FALSE(r.file);
+}
+
+TEST_F(ResponderTest, UnparsableTargetIs400) {
+  auto r = get("/a%zz");
+  EXPECT_EQ(r.head.result(), bhttp::status::bad_request);
+  EXPECT_FALSE(x_.reason.empty());
+}
+
+}  // namespace
+}  // namespace pxed::http
