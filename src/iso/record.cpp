@@ -3,16 +3,6 @@
 namespace pxed::iso {
 namespace {
 
-// Howard Hinnant's days_from_civil: proleptic Gregorian date -> days since 1970-01-01.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 // Hostile images carry any byte here; clamp so the arithmetic stays defined.
 std::int64_t to_unix(std::int64_t year, unsigned month, unsigned day, unsigned hour,
                      unsigned minute, unsigned second, std::int8_t gmt_quarters) {
@@ -32,6 +22,22 @@ unsigned digits(std::span<const std::byte> in, std::size_t at, std::size_t n) {
   return v;
 }
 
+// Both plain and Joliet identifiers end in ";<version>" (ECMA-119 7.5.1).
+void strip_version(std::string& name) {
+  if (auto semi = name.rfind(';'); semi != std::string::npos) name.resize(semi);
+}
+
+}  // namespace
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -49,13 +55,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
 }
-
-// Both plain and Joliet identifiers end in ";<version>" (ECMA-119 7.5.1).
-void strip_version(std::string& name) {
-  if (auto semi = name.rfind(';'); semi != std::string::npos) name.resize(semi);
-}
-
-}  // namespace
 
 std::uint32_t le32(std::span<const std::byte> in, std::size_t at) {
   return std::uint32_t{byte_at(in, at)} | std::uint32_t{byte_at(in, at + 1)} << 8 |

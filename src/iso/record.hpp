@@ -55,6 +55,12 @@ std::string plain_name(std::span<const std::byte> identifier);
 // also drop the ";1" version that mkisofs keeps.
 std::string joliet_name(std::span<const std::byte> identifier);
 
+// Shared with the UDF reader (udf_descriptor.cpp): Howard Hinnant's
+// days_from_civil (proleptic Gregorian date -> days since 1970-01-01), and
+// one code point appended as UTF-8.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+void append_utf8(std::string& out, std::uint32_t cp);
+
 // One byte, or 0 past the end: hostile lengths read zeros, never out of bounds.
 inline std::uint8_t byte_at(std::span<const std::byte> in, std::size_t at) {
   return at < in.size() ? std::to_integer<std::uint8_t>(in[at]) : 0;

@@ -108,21 +108,10 @@ def tree(workdir):
 def lab(workdir, tree, server_kind, request):
     """One lab per test module; a module may set PXED_TFTP = {...},
     PXED_SERVER = {...} and PXED_HTTP = {...} (enables [http]) config overrides."""
-    lab = netlab.create_lab(workdir)
-    try:
-        lab.server = netlab.ServerProcess(server_kind, lab, tree,
-                                          getattr(request.module, "PXED_TFTP", None),
-                                          pxed_bin=PXED_BIN,
-                                          server_overrides=getattr(request.module, "PXED_SERVER", None),
-                                          http_overrides=getattr(request.module, "PXED_HTTP", None))
-        lab.server.start()
-        yield lab
-        # A server that died mid-module fails the module's teardown, with its log.
-        rc = lab.server.proc.poll() if lab.server.proc else None
-        assert rc is None, (f"{server_kind} exited with {rc} during the tests\n"
-                            f"{lab.server.log_tail(60)}")
-    finally:
-        netlab.destroy_lab(lab)
+    yield from netlab.served_lab(workdir, tree, server_kind, PXED_BIN,
+                                 tftp_overrides=getattr(request.module, "PXED_TFTP", None),
+                                 server_overrides=getattr(request.module, "PXED_SERVER", None),
+                                 http_overrides=getattr(request.module, "PXED_HTTP", None))
 
 
 @pytest.fixture

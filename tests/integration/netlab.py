@@ -343,3 +343,27 @@ class ServerProcess:
             return wait_for(found, timeout, f"log event {name} {match}", interval=0.05)
         except TimeoutError as e:
             raise AssertionError(f"{e}\n--- server log tail ---\n{self.log_tail()}") from None
+
+
+def served_lab(workdir, tree, server_kind, pxed_bin, **server_args):
+    """Generator for a module fixture: a lab with the server started on it
+    (ServerProcess keyword arguments pass through); after the tests, a server
+    that died mid-module fails the teardown with its log; the lab goes away."""
+    lab = create_lab(workdir)
+    try:
+        lab.server = ServerProcess(server_kind, lab, tree, pxed_bin=pxed_bin, **server_args)
+        lab.server.start()
+        yield lab
+        rc = lab.server.proc.poll() if lab.server.proc else None
+        assert rc is None, (f"{server_kind} exited with {rc} during the tests\n"
+                            f"{lab.server.log_tail(60)}")
+    finally:
+        destroy_lab(lab)
+
+
+def curl_http(lab, path, *extra, out=None):
+    """curl from the client namespace to the lab's server (-o out when given)."""
+    argv = ["curl", "-sS", "--max-time", "60", *extra]
+    if out is not None:
+        argv += ["-o", str(out)]
+    return lab.client(argv + [f"http://{lab.server_ip}{path}"], timeout=70)

@@ -48,18 +48,9 @@ def lab(workdir, tree, server_kind, iso_source):
     subprocess.run(["xorriso", "-as", "mkisofs", "-R", "-J", "-o", str(iso), str(iso_source)],
                    check=True, capture_output=True)
     os.chmod(iso, 0o644)
-    lab = netlab.create_lab(workdir)
-    try:
-        lab.server = netlab.ServerProcess(server_kind, lab, tree, pxed_bin=PXED_BIN,
-                                          http_overrides={"idle_timeout": "10s"},
-                                          files_extra=["[[files.mount]]", 'at = "/iso"',
-                                                       f'iso = "{iso}"'])
-        lab.server.start()
-        yield lab
-        rc = lab.server.proc.poll() if lab.server.proc else None
-        assert rc is None, f"pxed exited with {rc} during the tests\n{lab.server.log_tail(60)}"
-    finally:
-        netlab.destroy_lab(lab)
+    yield from netlab.served_lab(workdir, tree, server_kind, PXED_BIN,
+                                 http_overrides={"idle_timeout": "10s"},
+                                 files_extra=["[[files.mount]]", 'at = "/iso"', f'iso = "{iso}"'])
 
 
 def vm_rss_kib(pid):

@@ -127,24 +127,11 @@ def lab(workdir, tree, server_kind, images):
     extra = []
     for at, iso in images.items():
         extra += ["", "[[files.mount]]", f'at = "{at}"', f'iso = "{iso}"']
-    lab = netlab.create_lab(workdir)
-    try:
-        lab.server = netlab.ServerProcess(server_kind, lab, tree, pxed_bin=PXED_BIN,
-                                          http_overrides={"idle_timeout": "5s"},
-                                          files_extra=extra)
-        lab.server.start()
-        yield lab
-        rc = lab.server.proc.poll() if lab.server.proc else None
-        assert rc is None, f"pxed exited with {rc} during the tests\n{lab.server.log_tail(60)}"
-    finally:
-        netlab.destroy_lab(lab)
+    yield from netlab.served_lab(workdir, tree, server_kind, PXED_BIN,
+                                 http_overrides={"idle_timeout": "5s"}, files_extra=extra)
 
 
-def http(lab, path, *extra, out=None):
-    argv = ["curl", "-sS", "--max-time", "60", *extra]
-    if out is not None:
-        argv += ["-o", str(out)]
-    return lab.client(argv + [f"http://{lab.server_ip}{path}"], timeout=70)
+http = netlab.curl_http
 
 
 def test_iso_ls_names_udf(images):
