@@ -36,6 +36,18 @@ const Entry* Directory::find(std::string_view name) const {
   return &entries_[*it];
 }
 
+const Entry* Directory::find_ignoring_case(std::string_view name) const {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  auto same = [&](std::string_view a) {
+    return a.size() == name.size() &&
+           std::ranges::equal(a, name, [&](char x, char y) { return lower(x) == lower(y); });
+  };
+  // In record order, so the first of several spellings wins, as Windows would pick one.
+  for (const Entry& e : entries_)
+    if (same(e.name)) return &e;
+  return nullptr;
+}
+
 std::optional<CachedDirectory> DirectoryCache::get(std::uint64_t key) {
   std::lock_guard lock(mutex_);
   auto it = index_.find(key);

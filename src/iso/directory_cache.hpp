@@ -26,6 +26,8 @@ class Directory {
   const std::vector<Entry>& entries() const { return entries_; }
   // The first record with that name (images may repeat one), or null.
   const Entry* find(std::string_view name) const;
+  // ASCII case folded, a linear scan: the fallback when find() has no exact match.
+  const Entry* find_ignoring_case(std::string_view name) const;
   // What keeping it costs, roughly: the entries, their names, targets and extents.
   std::size_t bytes() const { return bytes_; }
 

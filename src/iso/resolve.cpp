@@ -88,6 +88,11 @@ std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, Follow
     auto listing = directory(stack.back());
     if (!listing) return fail(LookupError::bad_image, listing.error());
     const Entry* found = (*listing)->find(component);
+    // Windows-made file systems (UDF, Joliet) name files case-insensitively, and
+    // Windows loaders ask for "\Boot\BCD" where the media say "boot/bcd"
+    // (dnsmasq's --tftp-lowercase answers the same need). An exact name still wins.
+    if (found == nullptr && (naming_ == Naming::udf || naming_ == Naming::joliet))
+      found = (*listing)->find_ignoring_case(component);
     if (found == nullptr) return fail(LookupError::not_found, "no such file or directory");
     if (found->symlink_target && (!pending.empty() || follow == FollowLast::yes)) {
       if (++hops > kMaxSymlinkHops) return fail(LookupError::too_many_links, "too many levels of symbolic links");

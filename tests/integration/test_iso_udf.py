@@ -161,6 +161,16 @@ def test_tftp_serves_every_member_byte_exact(lab, udf_source, out, client, membe
     assert sha256_file(local) == sha256_file(udf_source / member)
 
 
+def test_tftp_serves_windows_style_names(lab, udf_source, out):
+    """Windows loaders ask for "\\Sources\\Boot.WIM" (backslashes, any case) where
+    the media say sources/boot.wim (FIRMWARE.md 15): atftp sends the name as is."""
+    local = out / "fetched"
+    argv = clients.CLIENTS["atftp-blksize-tsize-window"](lab.server_ip, "win\\Sources\\Boot.WIM", local)
+    r = lab.client(argv, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert sha256_file(local) == sha256_file(udf_source / "sources/boot.wim")
+
+
 def test_a_udf_only_file_is_served_by_range(lab, udf_source, out):
     data = (udf_source / "sources/boot.wim").read_bytes()
     first, last = 2 * MIB - 100, 4 * MIB + 99

@@ -204,6 +204,10 @@ TEST(JolietImage, UsesJolietNamesWhenThereIsNoRockRidge) {
   EXPECT_LT(long_name->name.size(), kLongName.size());
   EXPECT_EQ(long_name->name, std::string(long_name->name.size() - 4, 'n') + ".txt");
   EXPECT_TRUE(built->image->stat("MixedCase.cfg"));
+  // Joliet is Windows' naming: without an exact name, case is ignored (Rock Ridge keeps it).
+  auto folded = built->image->stat("MIXEDCASE.CFG");
+  ASSERT_TRUE(folded) << folded.error();
+  EXPECT_EQ(folded->name, "MixedCase.cfg");
   EXPECT_EQ(built->image->stat("README")->mode, 0100444u);  // no PX: read-only default
   expect_every_file_matches(*built, [&](std::string p) {
     if (p.starts_with("nnnn")) return long_name->name;

@@ -43,6 +43,29 @@ TEST(UdfImage, ListsFilesAndDirectoriesWithModeAndMtime) {
   EXPECT_EQ(extent_bytes(bytes, *file), "inner");
 }
 
+// Windows loaders ask for "\Boot\BCD" where Windows media say "boot/bcd" (vfs has
+// turned the backslashes into slashes): UDF names match ignoring case when no exact name exists.
+TEST(UdfImage, NamesMatchIgnoringCaseWhenNoExactNameExists) {
+  UdfBuilder b;
+  const std::uint32_t bcd = b.add_file("bcd");
+  const std::uint32_t upper = b.add_file("upper");
+  const std::uint32_t lower = b.add_file("lower");
+  const std::uint32_t boot = b.add_directory({UdfBuilder::fid("bcd", bcd), UdfBuilder::fid("Same", upper),
+                                              UdfBuilder::fid("same", lower)});
+  const std::uint32_t root = b.add_directory({UdfBuilder::fid("boot", boot, udf::kFidDirectory)});
+  auto bytes = b.finish(root);
+  Image image = open_ok(bytes);
+  auto file = image.stat("Boot/BCD");
+  ASSERT_TRUE(file) << file.error();
+  EXPECT_EQ(extent_bytes(bytes, *file), "bcd");
+  EXPECT_EQ(file->name, "bcd");
+  // An exact spelling wins over an earlier record that differs only in case.
+  auto exact = image.stat("boot/same");
+  ASSERT_TRUE(exact) << exact.error();
+  EXPECT_EQ(extent_bytes(bytes, *exact), "lower");
+  EXPECT_FALSE(image.stat("boot/bcdx"));
+}
+
 TEST(UdfImage, ReadsPermissionsAsMode) {
   UdfBuilder b;
   FileEntryOptions o;
