@@ -92,6 +92,12 @@ struct FileEntryOptions {
 // 2024-05-06 07:08:09 UTC, the modification time of every built entry.
 inline constexpr std::int64_t kBuiltMtime = 1714979289;
 
+// memcpy that accepts an empty source: an empty vector's data() may be null,
+// which memcpy must never get (UBSan reports it) even for zero bytes.
+inline void copy_bytes(void* to, const void* from, std::size_t n) {
+  if (n > 0) std::memcpy(to, from, n);
+}
+
 class UdfBuilder {
  public:
   static constexpr std::size_t kBlock = udf::kBlockSize;
@@ -118,7 +124,7 @@ class UdfBuilder {
 
   std::uint32_t add_data(std::string_view data) {
     const std::uint32_t first = allocate(std::max<std::size_t>(1, (data.size() + kBlock - 1) / kBlock));
-    std::memcpy(image_.data() + partition_offset(first), data.data(), data.size());
+    copy_bytes(image_.data() + partition_offset(first), data.data(), data.size());
     return first;
   }
 
@@ -134,10 +140,10 @@ class UdfBuilder {
     put64(d, 56, o.information_length);
     write_timestamp(std::span(d).subspan(o.extended ? 92 : 84, 12));
     put32(d, fixed - 4, static_cast<std::uint32_t>(o.descriptors.size()));
-    std::memcpy(d.data() + fixed, o.descriptors.data(), o.descriptors.size());
+    copy_bytes(d.data() + fixed, o.descriptors.data(), o.descriptors.size());
     d.resize(fixed + o.descriptors.size());
     seal(d, o.extended ? 266 : 261, b);
-    std::memcpy(block(b).data(), d.data(), d.size());
+    copy_bytes(block(b).data(), d.data(), d.size());
     return b;
   }
 
@@ -157,8 +163,8 @@ class UdfBuilder {
     d[18] = std::byte(characteristics);
     d[19] = std::byte(name.size());
     auto ad = long_ad(kBlock, icb, partition);
-    std::memcpy(d.data() + 20, ad.data(), ad.size());
-    std::memcpy(d.data() + udf::kFidFixedSize, name.data(), name.size());
+    copy_bytes(d.data() + 20, ad.data(), ad.size());
+    copy_bytes(d.data() + udf::kFidFixedSize, name.data(), name.size());
     seal(d, 257, 0);
     d.resize((used + 3) & ~std::size_t{3});
     return d;
@@ -206,7 +212,7 @@ class UdfBuilder {
     for (int i = 0; i < 3; ++i) {
       auto d = std::span(image_).subspan((16 + i) * kBlock, kBlock);
       d[0] = std::byte{0};
-      std::memcpy(d.data() + 1, vrs[i], 5);
+      copy_bytes(d.data() + 1, vrs[i], 5);
       d[6] = std::byte{1};
     }
     std::vector<std::byte> anchor(512);
@@ -219,13 +225,13 @@ class UdfBuilder {
     put32(anchor, 24, (compact ? 6 : 16) * kBlock);
     put32(anchor, 28, reserve);
     seal(anchor, 2, anchor_at);
-    std::memcpy(image_.data() + std::size_t{anchor_at} * kBlock, anchor.data(), anchor.size());
+    copy_bytes(image_.data() + std::size_t{anchor_at} * kBlock, anchor.data(), anchor.size());
     for (std::uint32_t base : {main, reserve}) write_sequence(base, block_size);
     std::vector<std::byte> fsd(512);
     auto root = long_ad(kBlock, root_icb, metadata ? 1 : 0);
-    std::memcpy(fsd.data() + 400, root.data(), root.size());
+    copy_bytes(fsd.data() + 400, root.data(), root.size());
     seal(fsd, 256, 0);
-    std::memcpy(block(0).data(), fsd.data(), fsd.size());
+    copy_bytes(block(0).data(), fsd.data(), fsd.size());
     return image_;
   }
 
@@ -252,7 +258,7 @@ class UdfBuilder {
     std::vector<std::byte> pvd(512);
     const char id[] = "BUILT";
     pvd[24] = std::byte{8};
-    std::memcpy(pvd.data() + 25, id, 5);
+    copy_bytes(pvd.data() + 25, id, 5);
     pvd[24 + 31] = std::byte{6};
     seal(pvd, 1, base);
     std::vector<std::byte> pd(512);
@@ -261,11 +267,11 @@ class UdfBuilder {
     seal(pd, 5, base + 1);
     std::vector<std::byte> lvd(metadata_file_ ? 510 : 446);
     lvd[84] = std::byte{8};
-    std::memcpy(lvd.data() + 85, "TestUDF", 7);
+    copy_bytes(lvd.data() + 85, "TestUDF", 7);
     lvd[84 + 127] = std::byte{8};
     put32(lvd, 212, block_size);
     auto fsd = long_ad(kBlock, 0, metadata_file_ ? 1 : 0);
-    std::memcpy(lvd.data() + 248, fsd.data(), fsd.size());
+    copy_bytes(lvd.data() + 248, fsd.data(), fsd.size());
     put32(lvd, 264, metadata_file_ ? 70 : 6);
     put32(lvd, 268, metadata_file_ ? 2 : 1);
     lvd[440] = std::byte{1};
@@ -276,7 +282,7 @@ class UdfBuilder {
       auto map = std::span(lvd).subspan(446, 64);
       map[0] = std::byte{2};
       map[1] = std::byte{64};
-      std::memcpy(map.data() + 5, "*UDF Metadata Partition", 23);
+      copy_bytes(map.data() + 5, "*UDF Metadata Partition", 23);
       put16(map, 36, 1);
       put16(map, 38, 0);
       put32(map, 40, *metadata_file_);
@@ -288,7 +294,7 @@ class UdfBuilder {
     seal(td, 8, base + 3);
     for (auto* d : {&pvd, &pd, &lvd, &td}) {
       const std::size_t at = (base + (d == &pvd ? 0 : d == &pd ? 1 : d == &lvd ? 2 : 3)) * kBlock;
-      std::memcpy(image_.data() + at, d->data(), d->size());
+      copy_bytes(image_.data() + at, d->data(), d->size());
     }
   }
 
