@@ -28,9 +28,11 @@ pytestmark = [
 
 KERNEL = "boot/vmlinuz"
 BIG = "big.bin"
-# Well past what TCP buffers can hold (tcp_wmem + tcp_rmem, ~10 MiB), so the
-# server is still reading the image when it is replaced.
+# Well past what TCP buffers can hold (tcp_wmem's 4 MiB + the client's receive
+# buffer, capped at CLIENT_RCVBUF_MAX in the lab), so the server is still
+# reading the image when it is replaced.
 BIG_SIZE = 24 * MIB
+CLIENT_RCVBUF_MAX = 2 * MIB
 RATE = "4M"  # curl's --limit-rate for the downloads that must outlive a replacement
 
 
@@ -82,9 +84,14 @@ def alpha(workdir, iso_dir):
 
 @pytest.fixture(scope="module")
 def lab(workdir, tree, server_kind, iso_dir, alpha):
-    yield from netlab.served_lab(workdir, tree, server_kind, PXED_BIN,
+    for lab in netlab.served_lab(workdir, tree, server_kind, PXED_BIN,
                                  http_overrides={"idle_timeout": "5s"},
-                                 files_extra=[f'iso_dir = "{iso_dir}"'])
+                                 files_extra=[f'iso_dir = "{iso_dir}"']):
+        # tcp_rmem's maximum here is 32 MiB: a stopped curl's socket could take the
+        # whole BIG file and pxed would be done before the image changes. Capped in
+        # the lab's own client namespace (the sysctl is per namespace).
+        lab.client(["sysctl", "-q", "-w", f"net.ipv4.tcp_rmem=4096 131072 {CLIENT_RCVBUF_MAX}"], check=True)
+        yield lab
 
 
 http = netlab.curl_http
