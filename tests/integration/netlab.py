@@ -367,3 +367,12 @@ def curl_http(lab, path, *extra, out=None):
     if out is not None:
         argv += ["-o", str(out)]
     return lab.client(argv + [f"http://{lab.server_ip}{path}"], timeout=70)
+
+
+def write_random_tree(root, sizes):
+    """Files of random bytes under root: {relative path: size}; returns root."""
+    for name, size in sizes.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(size))
+    return root

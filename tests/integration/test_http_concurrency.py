@@ -33,12 +33,7 @@ RSS_GROWTH_MAX_KIB = 64 * 1024
 
 @pytest.fixture(scope="module")
 def iso_source(workdir):
-    src = workdir / "conc-iso-src"
-    for name, size in MEMBERS.items():
-        path = src / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(os.urandom(size))
-    return src
+    return netlab.write_random_tree(workdir / "conc-iso-src", MEMBERS)
 
 
 @pytest.fixture(scope="module")

@@ -27,11 +27,7 @@ MOUNTS = {"/centos7": "-R -J", "/joliet": "-J"}  # Rock Ridge + Joliet, and Joli
 
 @pytest.fixture(scope="module")
 def iso_source(workdir):
-    src = workdir / "iso-src"
-    for name, size in SOURCES.items():
-        path = src / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(os.urandom(size))
+    src = netlab.write_random_tree(workdir / "iso-src", SOURCES)
     (src / ".treeinfo").write_text("[general]\nfamily = CentOS\n")
     # Rock Ridge symlinks (SL): followed inside the image, refused when they leave it.
     (src / "kernel-link").symlink_to("images/pxeboot/vmlinuz")

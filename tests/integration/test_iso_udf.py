@@ -68,12 +68,7 @@ iso.write(out)
 
 @pytest.fixture(scope="module")
 def udf_source(workdir):
-    src = workdir / "udf-src"
-    for name, size in SOURCES.items():
-        path = src / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(os.urandom(size))
-    return src
+    return netlab.write_random_tree(workdir / "udf-src", SOURCES)
 
 
 # cdrkit's (and pycdlib's) largest extent; Windows media use 0x3ff00000.
