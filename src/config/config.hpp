@@ -1,12 +1,14 @@
 #pragma once
 // The typed configuration. load() is the only way in: every key is checked for
 // name, type and range, and every problem names file, line and key.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
-#include <string>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/net.hpp"
@@ -139,6 +141,86 @@ struct Boot {
   BootChoice choice;  // the keys of [boot] itself
   std::optional<BootMenu> menu;
   std::vector<BootHost> hosts;
+  // The profile of machines no [[machine]] or [[group]] names; empty: none
+  // (they get their first loader and no generated config). "local" is built in.
+  std::string default_profile;
+  std::uint32_t default_line = 0;  // where [boot] default was written, for lookup and errors
+};
+
+// ---- The inventory: [[profile]], [[group]], [[machine]]. Values keep the
+// user's "${server}", "${http}", "${mac}", "${ip}", "${name}", "${uuid}",
+// "${arch}" and "${<var>}"; boot expands them per machine. A machine's vars
+// win over its group's, a group's over its profile's.
+using Vars = std::map<std::string, std::string, std::less<>>;
+
+// The built-in profile that boots the machine's own disk; never declared.
+inline constexpr std::string_view kLocalProfile = "local";
+
+enum class ProfileKind {
+  linux,  // kernel + initrd + append
+  chain,  // another loader: a file in the tree or a URL
+  local,  // the machine's own disk (a declared profile with local = true)
+  menu,   // a choice among other profiles, a default and a timeout
+};
+
+struct Profile {
+  std::string name;        // unique; not "local"
+  std::uint32_t line = 0;  // where its [[profile]] starts
+  ProfileKind kind = ProfileKind::linux;
+  std::string label;       // what menus show; empty: the name
+  // linux: paths in the tree (ISO mounts included) or http(s):// URLs
+  std::string kernel;
+  std::vector<std::string> initrd;
+  std::string append;
+  std::string chain;               // chain: a loader file in the tree or a URL
+  std::vector<std::string> menu;   // menu: profile names ("local" allowed), in order
+  std::string menu_default;        // menu: one of `menu`; empty: the first
+  std::chrono::seconds timeout{10};  // menu: then the default boots; 0 waits for a choice
+  Vars vars;
+};
+
+// "52:54:00:*" (a prefix of whole octets, then *), or a full MAC.
+struct MacPattern {
+  core::Mac mac;
+  std::uint8_t octets = 6;  // how many leading octets must match
+  std::string text;         // as written, for lookup
+  bool matches(const core::Mac& m) const;
+};
+
+// What a [[group]] matches; every key given must match (and), a list matches
+// any of its values (or). An empty match matches every machine.
+struct GroupMatch {
+  std::vector<MacPattern> mac;
+  std::vector<core::Ipv4Network> subnet;  // the client's address (or the relay's, or ours)
+  std::vector<core::Ipv4Network> relay;   // giaddr of a relayed request
+  std::vector<std::string> arch;          // firmware names: bios efi32 efi64 arm32_efi arm64_efi efi64_http arm64_http
+  std::vector<std::string> vendor_class;  // prefixes of option 60, e.g. "PXEClient:Arch:00007"
+  std::vector<core::Uuid> uuid;
+};
+
+struct Group {
+  std::string name;        // optional, for lookup and logs; empty: "group at line N"
+  std::uint32_t line = 0;
+  GroupMatch match;
+  std::string profile;     // required
+  Vars vars;
+};
+
+struct Machine {
+  std::optional<core::Mac> mac;    // at least one of mac and uuid
+  std::optional<core::Uuid> uuid;
+  std::string name;                // unique when set; used in ${name} and logs
+  std::uint32_t line = 0;
+  std::string profile;             // empty: its group's, or the default
+  bool once = false;               // boot the profile until the install reports done, then local
+  Vars vars;
+};
+
+struct Inventory {
+  std::vector<Profile> profiles;
+  std::vector<Group> groups;    // first match in file order
+  std::vector<Machine> machines;
+  const Profile* find_profile(std::string_view name) const;
 };
 
 struct Config {
@@ -149,6 +231,7 @@ struct Config {
   Http http;
   Dhcp dhcp;
   Boot boot;
+  Inventory inventory;
 };
 
 struct ConfigError {

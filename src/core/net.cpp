@@ -1,5 +1,6 @@
 #include "core/net.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -90,6 +91,43 @@ std::string Mac::to_pxelinux() const {
   char out[21];
   std::snprintf(out, sizeof out, "01-%02x-%02x-%02x-%02x-%02x-%02x", bytes[0], bytes[1],
                 bytes[2], bytes[3], bytes[4], bytes[5]);
+  return out;
+}
+
+namespace {
+// Where the dashes go in "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+constexpr std::array<std::size_t, 4> kUuidDashes = {8, 13, 18, 23};
+constexpr std::size_t kUuidTextSize = 36;
+}  // namespace
+
+std::optional<Uuid> Uuid::parse(std::string_view text) {
+  if (text.size() != kUuidTextSize) return std::nullopt;
+  Uuid uuid;
+  std::size_t byte = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    if (std::ranges::find(kUuidDashes, i) != kUuidDashes.end()) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    auto hi = hex_digit(text[i]);
+    auto lo = hex_digit(text[i + 1]);
+    if (!hi || !lo) return std::nullopt;
+    uuid.bytes[byte++] = static_cast<std::uint8_t>(*hi << 4 | *lo);
+    i += 2;
+  }
+  return uuid;
+}
+
+std::string Uuid::to_string() const {
+  std::string out;
+  out.reserve(kUuidTextSize);
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 0xf];
+  }
   return out;
 }
 

@@ -48,4 +48,15 @@ struct Mac {
   auto operator<=>(const Mac&) const = default;
 };
 
+// A machine's UUID (SMBIOS system UUID, PXE option 97 after its type byte), in
+// the order the client sent it. Text is what pxelinux asks for and people
+// write: "8-4-4-4-12" lower-case hex digits, bytes printed in the order held.
+struct Uuid {
+  std::array<std::uint8_t, 16> bytes{};
+
+  static std::optional<Uuid> parse(std::string_view text);  // either case
+  std::string to_string() const;
+  auto operator<=>(const Uuid&) const = default;
+};
+
 }  // namespace pxed::core
