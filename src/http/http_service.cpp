@@ -80,6 +80,7 @@ struct Connection {
   tcp::socket socket;
   asio::steady_timer timer;
   std::string client;
+  vfs::Requester requester;  // who asks: generated files are made for this machine
   bool finished = false;
   bool timed_out = false;
   void deadline_in(std::chrono::milliseconds d) { timer.expires_after(d); }
@@ -203,6 +204,7 @@ void Service::Impl::log(const Connection& c, const Exchange& x, events::Level le
       .add("ms", fmt::format("{:.1f}", ms));
   if (!x.range.empty()) e.add("range", x.range);
   if (!x.reason.empty()) e.add("reason", x.reason);
+  if (!x.generated.empty()) e.add("generated", x.generated);
   events::emit(e);
 }
 
@@ -307,7 +309,12 @@ asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat
 
 asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   boost::system::error_code ec;
-  c->client = endpoint_text(c->socket.remote_endpoint(ec));
+  auto peer = c->socket.remote_endpoint(ec);
+  c->client = endpoint_text(peer);
+  if (!ec && peer.address().is_v4()) c->requester.address = core::Ipv4{peer.address().to_v4().to_uint()};
+  auto local = c->socket.local_endpoint(ec);
+  if (!ec && local.address().is_v4()) c->requester.local = core::Ipv4{local.address().to_v4().to_uint()};
+  c->requester.protocol = "http";
   c->socket.set_option(tcp::no_delay(true), ec);
   c->socket.native_non_blocking(true, ec);  // sendfile must not block the io_context
   beast::flat_buffer buffer;
@@ -363,7 +370,8 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive());  // RFC 9112 §3.2
       x.reason = "no-host";
     } else {
-      reply = responder.answer(req, x);
+      c->requester.query = query_of(std::string_view(req.target().data(), req.target().size()));
+      reply = responder.answer(req, c->requester, x);
     }
     bool sent = co_await send(*c, reply, head, x);
     log(*c, x, x.level);

@@ -122,6 +122,12 @@ std::expected<std::string, TargetError> target_path(std::string_view target) {
   return percent_decode(target);
 }
 
+std::string query_of(std::string_view target) {
+  target = target.substr(0, target.find('#'));
+  auto mark = target.find('?');
+  return mark == std::string_view::npos ? std::string() : std::string(target.substr(mark + 1));
+}
+
 RangeSelection select_range(std::string_view header, std::uint64_t size) {
   const RangeSelection whole{RangeOutcome::whole, {0, size}};
   header = trim(header);

@@ -20,6 +20,9 @@ std::string_view to_string(TargetError e);
 // (a NUL would cut the name short in a C API) are refused; '+' stays '+'.
 std::expected<std::string, TargetError> percent_decode(std::string_view text);
 
+// The query of a request target ("mac=52:54:00:12:34:56&uuid=..."), raw; empty without one.
+std::string query_of(std::string_view target);
+
 // The request-target (RFC 9112 §3.2) to a decoded path: the query and any
 // fragment go, absolute-form "http://host/x" keeps only "/x". The result still
 // needs vfs::normalize (Tree::open does it): ".." is not judged here.

@@ -50,7 +50,7 @@ Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
   return r;
 }
 
-Reply Responder::answer(const Request& req, Exchange& x) const {
+Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x) const {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   auto path = target_path(std::string_view(req.target().data(), req.target().size()));
@@ -60,7 +60,8 @@ Reply Responder::answer(const Request& req, Exchange& x) const {
   }
   // A trailing slash names a directory: list it (a file there is 404).
   if (path->ends_with('/')) return answer_directory(req, *path, x);
-  auto file = tree_.open(*path);
+  auto file = tree_.open(*path, who);
+  if (file) x.generated = file->generated();
   if (!file && file.error() == vfs::OpenError::not_a_file && tree_.is_directory(*path).value_or(false)) {
     return redirect_to_directory(req, *path, x);
   }

@@ -30,6 +30,7 @@ struct Exchange {
   std::uint64_t bytes = 0;
   std::string range;
   std::string reason;  // why a request was refused, for the log only
+  std::string generated;  // a generated file: for whom and why (vfs::File::generated)
   events::Level level = events::Level::info;
 };
 
@@ -50,7 +51,8 @@ class Responder {
   explicit Responder(const vfs::Tree& tree) : tree_(tree) {}
   // GET and HEAD alike (the caller leaves the body out for HEAD); x gets
   // what the access log needs: path refused and why, range, log level.
-  Reply answer(const Request& req, Exchange& x) const;
+  Reply answer(const Request& req, const vfs::Requester& who, Exchange& x) const;
+  Reply answer(const Request& req, Exchange& x) const { return answer(req, vfs::Requester{}, x); }
 
  private:
   Reply answer_directory(const Request& req, std::string_view path, Exchange& x) const;

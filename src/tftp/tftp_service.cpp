@@ -258,7 +258,11 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
       return;
     }
   }
-  auto file = tree.open(request->filename);
+  vfs::Requester who{.address = core::Ipv4{ntohl(from.peer.sin_addr.s_addr)},
+                     .local = core::Ipv4{ntohl(from.local.s_addr)},
+                     .query = "",
+                     .protocol = "tftp"};
+  auto file = tree.open(request->filename, who);
   if (!file) {
     auto r = refusal_for(file.error());
     refuse(from, request->filename, r.code, r.reason, r.message);
@@ -364,6 +368,8 @@ void Service::Impl::finish(Transfer& t) {
       .add("ms", fmt::format("{:.1f}", elapsed))
       .add("retransmits", std::to_string(stats.retransmitted))
       .add("result", result);
+  // Which kind was served: a file a user wrote wins over a generated one.
+  if (!t.file.generated().empty()) event.add("generated", t.file.generated());
   if (stats.client_error) {
     event.add("client_error", std::to_string(static_cast<int>(*stats.client_error)))
         .add("client_message", stats.client_message);

@@ -68,7 +68,8 @@ File::File(File&& other) noexcept
       extents_(std::exchange(other.extents_, {})),
       size_(std::exchange(other.size_, 0)),
       mtime_ns_(std::exchange(other.mtime_ns_, 0)),
-      plain_(other.plain_) {}
+      plain_(other.plain_),
+      generated_(std::move(other.generated_)) {}
 
 File& File::operator=(File&& other) noexcept {
   if (this != &other) {
@@ -77,6 +78,7 @@ File& File::operator=(File&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     mtime_ns_ = std::exchange(other.mtime_ns_, 0);
     plain_ = other.plain_;
+    generated_ = std::move(other.generated_);
   }
   return *this;
 }

@@ -7,6 +7,7 @@
 #include <expected>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace pxed::vfs {
@@ -64,12 +65,18 @@ class File {
   // only at the end of the file. Returns bytes read or an errno value.
   std::expected<std::size_t, int> read_at(std::span<std::byte> out, std::uint64_t offset) const;
 
+  // Empty for a file of the tree; for a generated one, why and for whom it was
+  // made ("for db-03 (by address, lease)"), so the log says which kind was served.
+  const std::string& generated() const { return generated_; }
+  void set_generated(std::string why) { generated_ = std::move(why); }
+
  private:
   std::shared_ptr<const Descriptor> fd_;
   std::vector<Extent> extents_;
   std::uint64_t size_ = 0;
   std::int64_t mtime_ns_ = 0;
   bool plain_ = true;  // a whole file of its own, not extents inside an image
+  std::string generated_;
 };
 
 }  // namespace pxed::vfs

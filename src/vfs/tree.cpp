@@ -117,13 +117,19 @@ void Tree::put_image(std::string at, OpenedImage image) {
 
 bool Tree::remove_mount(std::string_view at) { return mounts_.remove(at); }
 
-std::expected<File, OpenError> Tree::open(std::string_view raw) const {
+std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester& who) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   // The root is a directory: asking for it is asking for a listing.
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
-  auto [mount, inner] = mounts_.find(*rel);
-  if (mount == nullptr) return open_file_beneath(dirfd_, *rel);
+  auto own = open_own(*rel);
+  if (own || own.error() != OpenError::not_found || !generator_) return own;
+  return open_generated(*rel, who);
+}
+
+std::expected<File, OpenError> Tree::open_own(const std::string& rel) const {
+  auto [mount, inner] = mounts_.find(rel);
+  if (mount == nullptr) return open_file_beneath(dirfd_, rel);
   if (inner.empty()) return std::unexpected(OpenError::not_a_file);  // the mount point
   switch (mount->kind) {
     case Mount::Kind::image: return open_member(mount->image, inner);
@@ -131,6 +137,19 @@ std::expected<File, OpenError> Tree::open(std::string_view raw) const {
     case Mount::Kind::empty: break;
   }
   return std::unexpected(OpenError::not_found);
+}
+
+std::expected<File, OpenError> Tree::open_generated(const std::string& rel, const Requester& who) const {
+  auto generation = generator_->generate(rel, who);
+  if (!generation) return std::unexpected(OpenError::not_found);
+  for (const auto& name : generation->yield_to) {
+    auto normalized = normalize(name);
+    if (normalized && !normalized->empty() && open_own(*normalized)) return std::unexpected(OpenError::not_found);
+  }
+  auto file = file_of(generation->content);
+  if (!file) return std::unexpected(OpenError::io);
+  file->set_generated(std::move(generation->why));
+  return std::move(*file);
 }
 
 std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw) const {

@@ -8,11 +8,13 @@
 // on the io_context's one thread (see mount_table.hpp).
 #include <expected>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "vfs/file.hpp"
+#include "vfs/generated.hpp"
 #include "vfs/iso_mount.hpp"
 #include "vfs/mount_table.hpp"
 #include "vfs/types.hpp"
@@ -30,8 +32,15 @@ class Tree {
   Tree& operator=(const Tree&) = delete;
   ~Tree();
 
-  // raw is what the client sent; it is normalized here (see path.hpp).
-  std::expected<File, OpenError> open(std::string_view raw) const;
+  // raw is what the client sent; it is normalized here (see path.hpp). A
+  // file of the tree wins; where there is none, the generator (if any) may
+  // make one for `who` (see generated.hpp).
+  std::expected<File, OpenError> open(std::string_view raw, const Requester& who) const;
+  std::expected<File, OpenError> open(std::string_view raw) const { return open(raw, Requester{}); }
+
+  // The provider of generated files; null: none. Swapped whole on reload:
+  // transfers already running keep the File they opened.
+  void set_generator(std::shared_ptr<const Generator> generator) { generator_ = std::move(generator); }
 
   // The entries of a directory: regular files and directories, and symlinks
   // that resolve inside the root (or the image, or the mounted directory) to
@@ -76,10 +85,14 @@ class Tree {
   // The normalized, free mount point for `at`, or what is wrong with it.
   std::expected<std::string, std::string> mount_point(std::string_view at,
                                                       const std::string& where) const;
+  // A file of the tree (root or mounts) at a normalized, non-empty name.
+  std::expected<File, OpenError> open_own(const std::string& rel) const;
+  std::expected<File, OpenError> open_generated(const std::string& rel, const Requester& who) const;
 
   int dirfd_ = -1;
   std::filesystem::path root_;
   MountTable mounts_;
+  std::shared_ptr<const Generator> generator_;
 };
 
 }  // namespace pxed::vfs

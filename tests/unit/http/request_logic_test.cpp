@@ -39,6 +39,12 @@ TEST(TargetPath, DropsQueryAndFragmentBeforeDecoding) {
   EXPECT_EQ(target_path("/"), "/");
 }
 
+TEST(QueryOf, KeepsTheRawQueryWithoutTheFragment) {
+  EXPECT_EQ(query_of("/boot.ipxe?mac=52:54:00:12:34:56&uuid=x#frag"), "mac=52:54:00:12:34:56&uuid=x");
+  EXPECT_EQ(query_of("/boot.ipxe"), "");
+  EXPECT_EQ(query_of("/a#?b"), "");
+}
+
 TEST(TargetPath, AcceptsAbsoluteFormAndKeepsOnlyThePath) {
   EXPECT_EQ(target_path("http://10.0.0.1:8080/x/y.efi?z"), "/x/y.efi");
   EXPECT_EQ(target_path("HTTP://host"), "/");
