@@ -294,14 +294,17 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
 
   fs::path dir = fs::path(name).parent_path();
   std::error_code ec;
-  Checker c{name, fs::absolute(dir.empty() ? fs::path(".") : dir, ec).lexically_normal(), {}, {}};
+  Checker c{name, fs::absolute(dir.empty() ? fs::path(".") : dir, ec).lexically_normal(),
+            {}, {}, {}};
   Config cfg;
   cfg.source = name;
   read_document(c, document, cfg);
   check_together(c, cfg);
   if (c.errors.empty()) return cfg;
-  // By line; by key within a line, since toml11's tables do not keep the file's order.
-  std::ranges::sort(c.errors, {}, [](const ConfigError& e) { return std::tie(e.line, e.key); });
+  // By line; by key within a line, since toml11's tables do not keep the file's order;
+  // stable, so the elements of one array stay in their order.
+  std::ranges::stable_sort(c.errors, {},
+                           [](const ConfigError& e) { return std::tie(e.line, e.key); });
   return std::unexpected(std::move(c.errors));
 }
 
