@@ -661,6 +661,19 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
                           "decline_quarantine", "commit_interval"}) {
     EXPECT_THAT(text, HasSubstr("\n" + key + " = ")) << "the example does not set " << key;
   }
+  // The inventory is shown in comments: an example must not boot anything.
+  EXPECT_TRUE(cfg->inventory.profiles.empty());
+  EXPECT_TRUE(cfg->inventory.groups.empty());
+  EXPECT_TRUE(cfg->inventory.machines.empty());
+  EXPECT_EQ(cfg->boot.default_profile, "");
+  for (std::string key : {"default", "[[profile]]", "name", "label", "kernel", "initrd", "append",
+                          "chain", "menu", "timeout", "local", "vars", "[[group]]", "match",
+                          "mac", "subnet", "relay", "arch", "vendor_class", "uuid", "profile",
+                          "[[machine]]", "once"}) {
+    const bool shown = text.find("\n# " + key) != std::string::npos ||
+                       text.find("\n#   " + key) != std::string::npos;
+    EXPECT_TRUE(shown) << "the example does not document " << key;
+  }
 }
 
 }  // namespace
