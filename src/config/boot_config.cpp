@@ -1,5 +1,5 @@
-// [boot]: what each firmware gets first, per-MAC overrides ([[boot.host]]) and
-// an optional PXE boot menu ([boot.menu] with [[boot.menu.item]]).
+// [boot]: what each firmware gets first, per-MAC overrides ([[boot.host]]), an
+// optional PXE boot menu ([boot.menu] with [[boot.menu.item]]) and the default profile.
 #include <array>
 #include <vector>
 
@@ -112,9 +112,20 @@ void read_menu(Checker& c, const Field& f, Config& cfg) {
   cfg.boot.menu = std::move(menu);
 }
 
+// The profile of machines no [[machine]] or [[group]] names; check_inventory
+// looks the name up once every profile is read.
+void read_default(Checker& c, const Field& f, Config& cfg) {
+  std::string name;
+  read_profile_name(c, f, name);
+  if (name.empty()) return;
+  cfg.boot.default_profile = std::move(name);
+  cfg.boot.default_line = f.line();
+}
+
 constexpr Key<Config> kBootOwnKeys[] = {
     {"menu", read_menu},
     {"host", read_hosts},
+    {"default", read_default},
 };
 
 bool any(const BootChoice& b) {

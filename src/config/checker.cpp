@@ -24,6 +24,11 @@ std::optional<std::uint32_t> Checker::line_of(std::string_view key) const {
   return it == seen.end() ? std::nullopt : std::optional(it->second);
 }
 
+std::uint32_t Checker::line_in_item(const std::string& key, std::uint32_t item_line) const {
+  auto it = item_seen.find({key, item_line});
+  return it == item_seen.end() ? item_line : it->second;
+}
+
 std::string_view type_name(const toml::value& v) {
   // Indexed by toml::value_t: empty, boolean, integer, floating, string,
   // offset_datetime, local_datetime, local_date, local_time, array, table.

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <toml.hpp>
@@ -31,11 +32,16 @@ struct Checker {
   std::filesystem::path base_dir;  // relative paths are resolved against it
   std::vector<ConfigError> errors;
   std::map<std::string, std::uint32_t, std::less<>> seen;  // key -> line, for cross-key checks
+  // The keys of an array of tables repeat from item to item, so cross-checks
+  // find each item's keys by (key, line of the item's table).
+  std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> item_seen;
 
   void fail(std::uint32_t line, std::string key, std::string message);
   void fail(const Field& f, std::string message);
   bool failed(std::string_view key) const;
   std::optional<std::uint32_t> line_of(std::string_view key) const;
+  // Where `key` was written in the table starting at `item_line`; item_line when it was not.
+  std::uint32_t line_in_item(const std::string& key, std::uint32_t item_line) const;
 };
 
 struct IntRange {

@@ -154,15 +154,6 @@ const SectionSpec kSections[] = {
     {"boot", boot_keys()},
 };
 
-// Planned for later versions: named, so the user learns they are coming, not misspelled.
-constexpr std::string_view kNotYetSupported[] = {
-    "profile", "machine",
-};
-
-bool not_yet_supported(std::string_view key) {
-  return std::ranges::find(kNotYetSupported, key) != std::end(kNotYetSupported);
-}
-
 template <class Spec>
 std::string name_list(std::span<const Spec> specs, std::string_view open, std::string_view close) {
   std::string out;
@@ -183,8 +174,6 @@ void read_section(Checker& c, const SectionSpec& section, const Field& table, Co
     if (spec != section.keys.end()) {
       c.seen[f.key] = f.line();
       spec->read(c, f, cfg);
-    } else if (not_yet_supported(f.key)) {
-      c.fail(f, "not supported yet in this version");
     } else {
       c.fail(f, "unknown key; known keys in [" + table.key + "]: " +
                     name_list(section.keys, "", ""));
@@ -194,17 +183,21 @@ void read_section(Checker& c, const SectionSpec& section, const Field& table, Co
 
 void read_document(Checker& c, const toml::value& document, Config& cfg) {
   const std::span<const SectionSpec> sections = kSections;
+  const std::span<const KeySpec> arrays = inventory_keys();
+  const std::string known = name_list(sections, "[", "]") + ", " + name_list(arrays, "[[", "]]");
   for (const auto& [name, value] : document.as_table()) {
     Field f{name, value};
     auto section = std::ranges::find(sections, std::string_view(name), &SectionSpec::name);
+    auto array = std::ranges::find(arrays, std::string_view(name), &KeySpec::name);
     if (section != sections.end()) {
       read_section(c, *section, f, cfg);
-    } else if (not_yet_supported(name)) {
-      c.fail(f, "not supported yet in this version");
+    } else if (array != arrays.end()) {
+      c.seen[f.key] = f.line();
+      array->read(c, f, cfg);
     } else if (value.is_table()) {
-      c.fail(f, "unknown section; known sections: " + name_list(sections, "[", "]"));
+      c.fail(f, "unknown section; known sections: " + known);
     } else {
-      c.fail(f, "unknown key; settings belong in a section: " + name_list(sections, "[", "]"));
+      c.fail(f, "unknown key; settings belong in a section: " + known);
     }
   }
 }
@@ -214,6 +207,7 @@ void check_together(Checker& c, const Config& cfg) {
   check_files(c, cfg);
   check_dhcp(c, cfg);
   check_boot(c, cfg);
+  check_inventory(c, cfg);
   const auto& tftp = cfg.tftp;
   if (tftp.retransmit_max < tftp.retransmit_min && !c.failed("tftp.retransmit_min") &&
       !c.failed("tftp.retransmit_max")) {
@@ -294,14 +288,17 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
 
   fs::path dir = fs::path(name).parent_path();
   std::error_code ec;
-  Checker c{name, fs::absolute(dir.empty() ? fs::path(".") : dir, ec).lexically_normal(), {}, {}};
+  Checker c{name, fs::absolute(dir.empty() ? fs::path(".") : dir, ec).lexically_normal(),
+            {}, {}, {}};
   Config cfg;
   cfg.source = name;
   read_document(c, document, cfg);
   check_together(c, cfg);
   if (c.errors.empty()) return cfg;
-  // By line; by key within a line, since toml11's tables do not keep the file's order.
-  std::ranges::sort(c.errors, {}, [](const ConfigError& e) { return std::tie(e.line, e.key); });
+  // By line; by key within a line, since toml11's tables do not keep the file's order;
+  // stable, so the elements of one array stay in their order.
+  std::ranges::stable_sort(c.errors, {},
+                           [](const ConfigError& e) { return std::tie(e.line, e.key); });
   return std::unexpected(std::move(c.errors));
 }
 

@@ -9,13 +9,29 @@ namespace pxed::config {
 std::span<const Key<Config>> files_keys();  // files_config.cpp
 std::span<const Key<Config>> dhcp_keys();  // dhcp_config.cpp
 std::span<const Key<Config>> boot_keys();  // boot_config.cpp
+// Top-level arrays of tables: [[profile]], [[group]], [[machine]] (inventory_config.cpp).
+std::span<const Key<Config>> inventory_keys();
 // Rules across keys, once every key has been read.
 void check_files(Checker& c, const Config& cfg);
 void check_dhcp(Checker& c, const Config& cfg);
 void check_boot(Checker& c, const Config& cfg);
+void check_inventory(Checker& c, const Config& cfg);  // inventory_check.cpp
 
 // Shared value readers: "10.0.0.1", "52:54:00:12:34:56".
 void read_ipv4(Checker& c, const Field& f, core::Ipv4& out);
 void read_mac(Checker& c, const Field& f, core::Mac& out);
+
+// The inventory's shared readers (inventory_config.cpp).
+// A reference to a profile: "local", "iso:<image>" or a declared name, looked
+// up once everything is read. Why a value cannot be one, or "" when it can.
+std::string profile_name_problem(const toml::value& v);
+void read_profile_name(Checker& c, const Field& f, std::string& out);
+void read_name(Checker& c, const Field& f, std::string& out);  // a declared name
+void read_text(Checker& c, const Field& f, std::string& out);  // a line of a loader's file
+void read_vars(Checker& c, const Field& f, Vars& out);
+std::string file_line(const Checker& c, std::uint32_t line);  // "pxed.toml:12"
+void read_profiles(Checker& c, const Field& f, Config& cfg);  // profile_config.cpp
+// [[group]] match = { mac, subnet, relay, arch, vendor_class, uuid } (group_match.cpp).
+void read_group_match(Checker& c, const Field& f, GroupMatch& out);
 
 }  // namespace pxed::config

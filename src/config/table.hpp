@@ -43,6 +43,7 @@ bool read_table(Checker& c, const Field& table, std::span<const Key<T>> keys, T&
       continue;
     }
     c.seen[f.key] = f.line();
+    c.item_seen[{f.key, table.line()}] = f.line();
     known->read(c, f, out);
   }
   return c.errors.size() == before;
@@ -61,6 +62,30 @@ void read_tables(Checker& c, const Field& f, std::span<const Key<T>> keys, std::
     T value{};
     if (read_table(c, table, keys, value, what)) each(std::move(value), table);
   }
+}
+
+// Like read_tables, but `each` gets every table, read cleanly or not: a
+// [[profile]] with a misspelt kernel still exists, so what names it gets no second error.
+template <class T>
+void read_all_tables(Checker& c, const Field& f, std::span<const Key<T>> keys,
+                     std::string_view what, const std::function<void(T&&, const Field&)>& each) {
+  if (!expect_type(c, f, toml::value_t::array, "an array of tables (" + std::string(what) + ")")) {
+    return;
+  }
+  for (const auto& item : f.value.as_array()) {
+    Field table{f.key, item};
+    T value{};
+    read_table(c, table, keys, value, what);
+    if (item.is_table()) each(std::move(value), table);
+  }
+}
+
+// Where `key` is written in `table`, or the table's own line when it is not.
+inline std::uint32_t key_line(const Field& table, std::string_view key) {
+  const auto& keys = table.value.as_table();
+  auto it = keys.find(std::string(key));
+  return it == keys.end() ? table.line()
+                          : static_cast<std::uint32_t>(it->second.location().line());
 }
 
 }  // namespace pxed::config

@@ -332,7 +332,9 @@ TEST(Config, UnknownSectionIsAnErrorAtItsLine) {
   auto e = only_error(s.parse_with_root("\n[tfpt]\nlisten = \"0.0.0.0:69\"\n"));
   EXPECT_EQ(e.line, 4u);
   EXPECT_EQ(e.key, "tfpt");
-  EXPECT_EQ(e.message, "unknown section; known sections: [server], [files], [tftp], [http], [dhcp], [boot]");
+  EXPECT_EQ(e.message,
+            "unknown section; known sections: [server], [files], [tftp], [http], [dhcp], [boot], "
+            "[[profile]], [[group]], [[machine]]");
 }
 
 TEST(Config, TopLevelKeyIsAnErrorBecauseSettingsBelongInASection) {
@@ -354,22 +356,22 @@ TEST(Config, NestedTablesAndDottedKeysAreCheckedToo) {
   EXPECT_EQ(errors[1].line, 6u);
 }
 
-TEST(Config, PlannedSectionsAndKeysSayNotSupportedYet) {
+TEST(Config, TheInventoryIsReadAtTheTopLevel) {
   Scratch s;
-  auto errors = errors_of(s.parse(R"([files]
+  auto cfg = s.parse(R"([files]
 root = ")" + s.root().string() + R"("
 [[profile]]
 name = "centos7"
+kernel = "vmlinuz"
 [[machine]]
 mac = "52:54:00:12:34:56"
-)"));
-  ASSERT_EQ(errors.size(), 2u) << describe(errors);
-  const std::pair<std::uint32_t, std::string> expected[] = {{3, "profile"}, {5, "machine"}};
-  for (std::size_t i = 0; i < errors.size(); ++i) {
-    EXPECT_EQ(errors[i].line, expected[i].first);
-    EXPECT_EQ(errors[i].key, expected[i].second);
-    EXPECT_EQ(errors[i].message, "not supported yet in this version");
-  }
+profile = "centos7"
+)");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  ASSERT_EQ(cfg->inventory.profiles.size(), 1u);
+  EXPECT_EQ(cfg->inventory.profiles[0].line, 3u);
+  ASSERT_EQ(cfg->inventory.machines.size(), 1u);
+  EXPECT_EQ(cfg->inventory.machines[0].line, 6u);
 }
 
 TEST(Config, IsoMountIsReadWithANormalizedMountPoint) {
@@ -658,6 +660,19 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
                           "header_timeout", "max_header_bytes", "base_url", "mode", "pxe_only",
                           "decline_quarantine", "commit_interval"}) {
     EXPECT_THAT(text, HasSubstr("\n" + key + " = ")) << "the example does not set " << key;
+  }
+  // The inventory is shown in comments: an example must not boot anything.
+  EXPECT_TRUE(cfg->inventory.profiles.empty());
+  EXPECT_TRUE(cfg->inventory.groups.empty());
+  EXPECT_TRUE(cfg->inventory.machines.empty());
+  EXPECT_EQ(cfg->boot.default_profile, "");
+  for (std::string key : {"default", "[[profile]]", "name", "label", "kernel", "initrd", "append",
+                          "chain", "menu", "timeout", "local", "vars", "[[group]]", "match",
+                          "mac", "subnet", "relay", "arch", "vendor_class", "uuid", "profile",
+                          "[[machine]]", "once"}) {
+    const bool shown = text.find("\n# " + key) != std::string::npos ||
+                       text.find("\n#   " + key) != std::string::npos;
+    EXPECT_TRUE(shown) << "the example does not document " << key;
   }
 }
 

@@ -37,6 +37,18 @@ class Scratch {
   auto parse(const std::string& text) const { return config::parse(text, name()); }
   auto parse_with_root(const std::string& text) const { return parse(files_section() + text); }
 
+  // Every problem parse_with_root finds, as "line: key: message" (the file name dropped).
+  std::vector<std::string> problems(const std::string& text) const {
+    auto result = parse_with_root(text);
+    std::vector<std::string> out;
+    if (result) return out;
+    for (const auto& e : result.error()) {
+      std::string line = e.to_string();
+      out.push_back(line.starts_with(name() + ":") ? line.substr(name().size() + 1) : line);
+    }
+    return out;
+  }
+
  private:
   std::filesystem::path dir_;
 };
