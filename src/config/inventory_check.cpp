@@ -4,32 +4,10 @@
 #include <map>
 
 #include "config/sections.hpp"
+#include "core/suggest.hpp"
 
 namespace pxed::config {
 namespace {
-
-char lower(char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; }
-
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, {}, lower, lower);
-}
-
-// Levenshtein, ignoring case: insertions, deletions and substitutions, one row at a time.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t substitute = diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 // Declared names in file order, then the built-in "local".
 std::vector<std::string_view> known_names(const Inventory& inventory) {
@@ -41,19 +19,9 @@ std::vector<std::string_view> known_names(const Inventory& inventory) {
 
 std::string unknown_profile(std::string_view name, const Inventory& inventory) {
   const auto names = known_names(inventory);
-  // A slip of case first, then the closest spelling within two edits (case aside).
-  auto guess = std::ranges::find_if(names, [&](auto n) { return same_ignoring_case(n, name); });
-  if (guess == names.end()) {
-    std::size_t best = 3;
-    for (auto it = names.begin(); it != names.end(); ++it) {
-      if (auto d = edit_distance(name, *it); d < best) {
-        best = d;
-        guess = it;
-      }
-    }
-  }
+  const std::vector<std::string> candidates(names.begin(), names.end());
   const std::string head = "unknown profile " + in_quotes(name);
-  if (guess != names.end()) return head + "; did you mean " + in_quotes(*guess) + "?";
+  if (auto guess = core::nearest(name, candidates)) return head + "; did you mean " + in_quotes(*guess) + "?";
   std::string list;
   for (auto n : names) list += (list.empty() ? "" : ", ") + std::string(n);
   return head + "; known profiles: " + list;
