@@ -116,7 +116,16 @@ class Resolver {
   BootPlan resolve() const {
     // PXE 2.1 §2.2.6: a 4011 request naming one of our menu items. Type 0 is the
     // bootstrap request of a client that saw no menu: it gets the usual answer.
-    if (facts_.boot_item && *facts_.boot_item != kLocalBootType) return menu_item(*facts_.boot_item);
+    if (facts_.boot_item && *facts_.boot_item != kLocalBootType) {
+      // FIRMWARE.md 30: a ROM that followed another server's menu, or always asks
+      // port 4011, names an item we never offered: dnsmasq gives it the arch's file.
+      if (!boot_.menu) {
+        BootPlan plan = arch(/*menu_allowed=*/false);
+        if (!plan.none) plan.reason = "boot item " + hex16(*facts_.boot_item) + " without a [boot] menu: " + plan.reason;
+        return plan;
+      }
+      return menu_item(*facts_.boot_item);
+    }
     if (facts_.ipxe) return ipxe();
     return arch(/*menu_allowed=*/true);
   }
@@ -268,6 +277,15 @@ Firmware firmware_of(std::optional<std::uint16_t> arch) {
 }
 
 std::string_view to_string(Firmware f) { return row_of(f).name; }
+
+Context context_for(const config::Http& http, core::Ipv4 local) {
+  Context context{local, http.base_url};
+  if (context.http_base.empty()) {
+    context.http_base = "http://" + local.to_string();
+    if (http.listen.port != 80) context.http_base += ":" + std::to_string(http.listen.port);
+  }
+  return context;
+}
 
 BootPlan resolve(const ClientFacts& facts, const config::Boot& boot, const Context& context) {
   return Resolver(facts, boot, context).resolve();

@@ -23,13 +23,15 @@ std::string_view to_string(Firmware f);  // "bios", "efi64", ... for logs
 struct ClientFacts {
   core::Mac mac;
   std::optional<std::uint16_t> arch;            // option 93 (first value)
-  std::optional<std::array<std::uint8_t, 16>> uuid;  // option 97 after its type byte 0
+  std::optional<core::Uuid> uuid;               // option 97 after its type byte 0
   std::string vendor_class;                     // option 60, e.g. "PXEClient:Arch:00007:UNDI:003016"
   std::vector<std::string> user_classes;        // option 77 (RFC 3004, or iPXE's bare string)
   bool ipxe = false;         // user class "iPXE" or option 175 present: already running iPXE
   bool pxe_client = false;   // option 60 starts with "PXEClient"
   bool http_client = false;  // option 60 starts with "HTTPClient": UEFI HTTP boot
-  core::Ipv4 address;        // the client's address if known (ciaddr / yiaddr), for logs
+  core::Ipv4 address;        // the client's address if known (ciaddr / yiaddr / requested)
+  core::Ipv4 relay;          // giaddr of a relayed request; zero when not relayed
+  core::Ipv4 segment;        // our address on the interface the request arrived on
   std::optional<std::uint16_t> boot_item;  // PXE option 43 sub-option 71 type (a menu choice)
 };
 
@@ -38,6 +40,9 @@ struct Context {
   core::Ipv4 server;      // our address on the client's segment (siaddr, option 54)
   std::string http_base;  // "http://10.77.0.1" (config base_url or derived)
 };
+
+// ${server} is `local`; ${http} is [http] base_url, or http://local[:port].
+Context context_for(const config::Http& http, core::Ipv4 local);
 
 struct MenuEntry {
   std::uint16_t type = 0;  // PXE boot server type: 0 local boot, 0x8000+ ours

@@ -125,12 +125,13 @@ bool receive(int fd, std::vector<std::byte>& buffer, Datagram& out) {
 }  // namespace
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Config& config_)
-      : io(io_), config(config_), commit_timer(io_) {}
+  Impl(asio::io_context& io_, const config::Config& config_, boot::Sightings& sightings_)
+      : io(io_), config(config_), sightings(sightings_), commit_timer(io_) {}
   ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
 
   asio::io_context& io;
   config::Config config;
+  boot::Sightings& sightings;
   std::optional<store::LeaseStore> store;
   std::optional<Server> server;
   std::vector<std::unique_ptr<Listener>> listeners;
@@ -205,6 +206,15 @@ std::expected<void, std::string> Service::Impl::bind() {
       listeners.push_back(std::move(l));
     }
   }
+  // Machines that booted before a restart are still known by their lease.
+  const auto now = unix_now();
+  for (const auto& lease : leases) {
+    if (lease.state != store::LeaseState::bound || lease.expires <= now) continue;
+    boot::Sighting seen{.facts = {}, .how = "lease", .at = lease.updated};
+    seen.facts.mac = lease.mac;
+    seen.facts.address = lease.ip;
+    sightings.record(std::move(seen));
+  }
   server.emplace(config.dhcp, config.boot, config.http, std::move(leases));
   return {};
 }
@@ -232,6 +242,7 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
       .local_port = l.port,
   };
   Response response = server->handle(unix_now(), arrival, bytes);
+  if (response.seen) sightings.record(std::move(*response.seen));
   for (auto& event : response.events) {
     event.add("interface", l.interface);
     events::emit(event);
@@ -303,8 +314,8 @@ void Service::Impl::send(Listener& l, const Reply& reply) {
   }
 }
 
-Service::Service(asio::io_context& io, const config::Config& config)
-    : impl_(std::make_unique<Impl>(io, config)) {}
+Service::Service(asio::io_context& io, const config::Config& config, boot::Sightings& sightings)
+    : impl_(std::make_unique<Impl>(io, config, sightings)) {}
 Service::~Service() = default;
 
 std::expected<void, std::string> Service::bind() { return impl_->bind(); }

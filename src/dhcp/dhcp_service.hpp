@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "boot/sightings.hpp"
 #include "config/config.hpp"
 
 namespace boost::asio {
@@ -18,7 +19,9 @@ namespace pxed::dhcp {
 
 class Service {
  public:
-  Service(boost::asio::io_context& io, const config::Config& config);
+  // What each request shows of its machine goes into `sightings` (on io's
+  // thread), for the file services to tell who asks.
+  Service(boost::asio::io_context& io, const config::Config& config, boot::Sightings& sightings);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

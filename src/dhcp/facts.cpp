@@ -45,6 +45,7 @@ boot::ClientFacts facts_of(const Packet& request) {
   boot::ClientFacts facts;
   facts.mac = request.mac();
   facts.address = request.ciaddr;
+  facts.relay = request.giaddr;
 
   // RFC 4578 §2.1: a list of u16; the first is the one firmware boots with.
   if (const auto* arch = options.find(option::kClientArch); arch && arch->size() >= 2) {
@@ -53,8 +54,8 @@ boot::ClientFacts facts_of(const Packet& request) {
   // A broken 97 is ignored, not fatal (FIRMWARE.md 2).
   if (const auto* uuid = options.find(option::kClientUuid);
       uuid && uuid->size() == kUuidOptionSize && (*uuid)[0] == kUuidTypeGuid) {
-    std::array<std::uint8_t, 16> bytes{};
-    std::copy(uuid->begin() + 1, uuid->end(), bytes.begin());
+    core::Uuid bytes;
+    std::copy(uuid->begin() + 1, uuid->end(), bytes.bytes.begin());
     facts.uuid = bytes;
   }
   facts.vendor_class = options.text(option::kVendorClass).value_or("");

@@ -90,19 +90,7 @@ Reply address_reply(Packet reply, const Packet& request, const Arrival& arrival)
 }
 
 boot::Context boot_context(const config::Http& http, const Arrival& arrival) {
-  boot::Context context;
-  context.server = arrival.local;
-  if (!http.base_url.empty()) {
-    context.http_base = http.base_url;
-  } else {
-    context.http_base = "http://";
-    context.http_base += arrival.local.to_string();
-    if (http.listen.port != 80) {
-      context.http_base += ':';
-      context.http_base += std::to_string(http.listen.port);
-    }
-  }
-  return context;
+  return boot::context_for(http, arrival.local);
 }
 
 void echo_vendor_class(Packet& reply, const boot::ClientFacts& facts, const boot::BootPlan& plan) {

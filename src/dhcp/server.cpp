@@ -65,6 +65,9 @@ struct Server::Impl {
 
   Response handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram);
   Response observe(std::int64_t now, const Arrival& arrival, const Packet& packet);
+  Response answer(std::int64_t now, const Arrival& arrival, const Packet& packet, boot::ClientFacts facts);
+  boot::Sighting sighting_of(std::int64_t now, const Arrival& arrival, const Packet& request,
+                             const std::optional<Reply>& reply, boot::ClientFacts facts) const;
   std::optional<events::Event> foreign(std::int64_t now, core::Ipv4 server, core::Ipv4 offered,
                                        const Packet& packet, events::Level level);
   Response full(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts facts);
@@ -93,6 +96,38 @@ Response Server::Impl::handle(std::int64_t now, const Arrival& arrival, std::spa
   // FIRMWARE.md 7: some clients set ciaddr in DISCOVER; dnsmasq zeroes it.
   if (*type == MessageType::discover) packet.ciaddr = {};
   auto facts = facts_of(packet);
+  facts.segment = arrival.local;
+  auto r = answer(now, arrival, packet, facts);
+  if (*type == MessageType::discover || *type == MessageType::request || *type == MessageType::inform) {
+    r.seen = sighting_of(now, arrival, packet, r.reply, std::move(facts));
+  }
+  return r;
+}
+
+boot::Sighting Server::Impl::sighting_of(std::int64_t now, const Arrival& arrival, const Packet& request,
+                                         const std::optional<Reply>& reply, boot::ClientFacts facts) const {
+  boot::Sighting seen{std::move(facts), "", now};
+  auto& address = seen.facts.address;
+  const bool acked = reply && reply->packet.message_type() == MessageType::ack && !reply->packet.yiaddr.is_zero();
+  if (arrival.local_port == kPxePort) {
+    // PXE 2.1 §2.2.7: the client already holds its address when it asks port 4011.
+    address = request.ciaddr.is_zero() ? arrival.source : request.ciaddr;
+    seen.how = "boot server request";
+  } else if (dhcp.mode == config::DhcpMode::full) {
+    address = acked ? reply->packet.yiaddr : core::Ipv4{};
+    seen.how = "lease";
+  } else {
+    // Beside another server: the address the client asks that server for (option 50), or renews.
+    address = request.options.ipv4(option::kRequestedIp).value_or(request.ciaddr);
+    seen.how = "proxy request";
+  }
+  if (address.is_zero()) seen.how.clear();
+  return seen;
+}
+
+Response Server::Impl::answer(std::int64_t now, const Arrival& arrival, const Packet& packet,
+                              boot::ClientFacts facts) {
+  auto type = packet.message_type();
   if (arrival.local_port == kPxePort) return boot_server_reply(arrival, packet, facts, boot, http);
   if (dhcp.mode == config::DhcpMode::proxy) {
     auto r = proxy_reply(arrival, packet, facts, boot, http);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "boot/boot.hpp"
+#include "boot/sightings.hpp"
 #include "config/config.hpp"
 #include "core/net.hpp"
 #include "dhcp/packet.hpp"
@@ -50,6 +51,10 @@ struct Response {
   std::vector<store::Lease> commit;  // write these durably, then send the reply
   std::optional<Reply> reply;
   std::vector<events::Event> events;  // "dhcp.offer", "dhcp.ack", "dhcp.dropped", ...
+  // What the request showed of the machine (and its address, once known), for
+  // tying later TFTP and HTTP requests to it (boot::Sightings). The service
+  // records it once the reply is sent.
+  std::optional<boot::Sighting> seen;
 };
 
 class Server {

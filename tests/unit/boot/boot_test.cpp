@@ -380,9 +380,17 @@ TEST(Resolve, UnknownBootItemGetsNothing) {
     f.boot_item = type;
     EXPECT_TRUE(resolve(f, with_menu(kThreeItems), kContext).none) << type;
   }
+}
+
+TEST(Resolve, BootItemWithoutAMenuGetsTheArchFileAsDnsmasqAnswers) {
   auto f = client(0);
   f.boot_item = 0x8000;
-  EXPECT_TRUE(resolve(f, site(), kContext).none);  // no menu at all
+  auto plan = resolve(f, site(), kContext);  // no menu at all: FIRMWARE.md 30
+  EXPECT_FALSE(plan.none);
+  EXPECT_EQ(plan.file, "lpxelinux.0");
+  EXPECT_NE(plan.reason.find("without a [boot] menu"), std::string::npos) << plan.reason;
+  f.arch = 9;
+  EXPECT_EQ(resolve(f, site(), kContext).file, "ipxe.efi");
 }
 
 TEST(Resolve, BootItemZeroIsTheBootstrapRequestAndGetsTheArchFile) {

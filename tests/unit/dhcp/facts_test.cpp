@@ -99,8 +99,8 @@ TEST(DhcpFacts, ArchIsTheFirstOfTheList) {
 TEST(DhcpFacts, UuidNeedsSeventeenBytesWithTypeZero) {
   auto good = facts_of(request_with({{option::kClientUuid, uuid_option(0, 16)}}));
   ASSERT_TRUE(good.uuid);
-  EXPECT_EQ((*good.uuid)[0], 0xa0);
-  EXPECT_EQ((*good.uuid)[15], 0xaf);
+  EXPECT_EQ(good.uuid->bytes[0], 0xa0);
+  EXPECT_EQ(good.uuid->bytes[15], 0xaf);
 }
 
 TEST(DhcpFacts, BrokenUuidIsIgnoredNotFatal) {

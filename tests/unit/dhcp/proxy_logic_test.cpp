@@ -273,6 +273,16 @@ TEST(DhcpBootServer, MenuChoiceGetsItsFileAndTheItemEchoed) {
   EXPECT_EQ(field(find_event(r, "dhcp.pxe_ack"), "file"), "item1.0");
 }
 
+TEST(DhcpBootServer, ItemRequestWithoutAMenuGetsTheArchFile) {
+  auto server = proxy_server();
+  auto r = send(server, kT0, boot_server_request(kBios, PxeBootItem{0x8000, 0}), at_4011());
+  ASSERT_TRUE(r.reply);
+  EXPECT_FALSE(r.reply->packet.file.empty());
+  auto echo = pxe_of(r.reply->packet);
+  ASSERT_TRUE(echo && echo->boot_item);
+  EXPECT_EQ(echo->boot_item->type, 0x8000);
+}
+
 TEST(DhcpBootServer, BisRequestIsRefused) {
   auto server = proxy_server(menu_boot(3));
   auto r = send(server, kT0, boot_server_request(kBios, PxeBootItem{0x8000, kBisLayerBit}), at_4011());

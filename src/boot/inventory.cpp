@@ -1,0 +1,180 @@
+#include "boot/inventory.hpp"
+
+#include <algorithm>
+
+namespace pxed::boot {
+namespace {
+
+std::string where(const config::Config& cfg, std::uint32_t line) {
+  return cfg.source.filename().string() + ":" + std::to_string(line);
+}
+
+std::string machine_rule(const config::Config& cfg, const config::Machine& m) {
+  std::string who = !m.name.empty() ? m.name : m.mac ? m.mac->to_string() : m.uuid->to_string();
+  return "machine " + who + " (" + where(cfg, m.line) + ")";
+}
+
+std::string group_rule(const config::Config& cfg, const config::Group& g) {
+  return (g.name.empty() ? std::string("group") : "group " + g.name) + " (" + where(cfg, g.line) + ")";
+}
+
+const config::Machine* machine_of(const ClientFacts& facts, const config::Inventory& inventory) {
+  for (const auto& m : inventory.machines) {
+    if (m.mac && *m.mac == facts.mac) return &m;
+  }
+  if (!facts.uuid) return nullptr;
+  for (const auto& m : inventory.machines) {
+    if (m.uuid && *m.uuid == *facts.uuid) return &m;
+  }
+  return nullptr;
+}
+
+// Where the machine is: its own address once known, else the relay that
+// forwarded its request, else the segment it reached us on.
+core::Ipv4 location_of(const ClientFacts& facts) {
+  if (!facts.address.is_zero()) return facts.address;
+  if (!facts.relay.is_zero()) return facts.relay;
+  return facts.segment;
+}
+
+template <class List, class Pred>
+bool any_or_empty(const List& list, Pred pred) {
+  return list.empty() || std::ranges::any_of(list, pred);
+}
+
+void merge(config::Vars& into, const config::Vars& from) {
+  for (const auto& [k, v] : from) into[k] = v;
+}
+
+BootEntry entry_of(const config::Profile* p, std::string_view name, const config::Vars& values) {
+  BootEntry e;
+  e.name = std::string(name);
+  if (p == nullptr) {  // the built-in "local"
+    e.kind = BootEntry::Kind::local;
+    e.label = "Boot from local disk";
+    return e;
+  }
+  e.label = p->label.empty() ? p->name : expand(p->label, values);
+  switch (p->kind) {
+    case config::ProfileKind::linux:
+      e.kind = BootEntry::Kind::linux;
+      e.kernel = expand(p->kernel, values);
+      for (const auto& i : p->initrd) e.initrd.push_back(expand(i, values));
+      e.append = expand(p->append, values);
+      break;
+    case config::ProfileKind::chain:
+      e.kind = BootEntry::Kind::chain;
+      e.chain = expand(p->chain, values);
+      break;
+    case config::ProfileKind::local:
+    case config::ProfileKind::menu:  // plan_of never makes an entry of a menu
+      e.kind = BootEntry::Kind::local;
+      break;
+  }
+  return e;
+}
+
+}  // namespace
+
+bool group_matches(const config::GroupMatch& m, const ClientFacts& facts) {
+  const auto location = location_of(facts);
+  const auto firmware = std::string(to_string(firmware_of(facts.arch)));
+  return any_or_empty(m.mac, [&](const config::MacPattern& p) { return p.matches(facts.mac); }) &&
+         any_or_empty(m.subnet, [&](const core::Ipv4Network& n) { return n.contains(location); }) &&
+         any_or_empty(m.relay, [&](const core::Ipv4Network& n) { return !facts.relay.is_zero() && n.contains(facts.relay); }) &&
+         any_or_empty(m.arch, [&](const std::string& a) { return a == firmware; }) &&
+         any_or_empty(m.vendor_class, [&](const std::string& v) { return facts.vendor_class.starts_with(v); }) &&
+         any_or_empty(m.uuid, [&](const core::Uuid& u) { return facts.uuid && *facts.uuid == u; });
+}
+
+Match match(const ClientFacts& facts, const config::Config& cfg) {
+  Match m;
+  m.machine = machine_of(facts, cfg.inventory);
+  for (const auto& g : cfg.inventory.groups) {
+    if (group_matches(g.match, facts)) {
+      m.group = &g;
+      break;
+    }
+  }
+  if (m.machine != nullptr && !m.machine->profile.empty()) {
+    m.profile = m.machine->profile;
+    m.rule = machine_rule(cfg, *m.machine);
+  } else if (m.group != nullptr) {
+    m.profile = m.group->profile;
+    m.rule = group_rule(cfg, *m.group);
+    if (m.machine != nullptr) m.rule = machine_rule(cfg, *m.machine) + ", profile of " + m.rule;
+  } else if (!cfg.boot.default_profile.empty()) {
+    m.profile = cfg.boot.default_profile;
+    m.rule = "[boot] default (" + where(cfg, cfg.boot.default_line) + ")";
+    if (m.machine != nullptr) m.rule = machine_rule(cfg, *m.machine) + ", profile of " + m.rule;
+    m.by_default = m.machine == nullptr;
+  }
+  if (!m.profile.empty()) m.declared = cfg.inventory.find_profile(m.profile);
+  return m;
+}
+
+config::Vars values_of(const Match& m, const ClientFacts& facts, const Context& context) {
+  config::Vars values;
+  if (m.declared != nullptr) merge(values, m.declared->vars);
+  if (m.group != nullptr) merge(values, m.group->vars);
+  if (m.machine != nullptr) merge(values, m.machine->vars);
+  // The built-ins last: check refuses vars that would shadow them.
+  values["server"] = context.server.to_string();
+  values["http"] = context.http_base;
+  values["mac"] = facts.mac.to_string();
+  values["ip"] = facts.address.is_zero() ? "" : facts.address.to_string();
+  values["name"] = m.machine != nullptr ? m.machine->name : "";
+  values["uuid"] = facts.uuid ? facts.uuid->to_string() : "";
+  values["arch"] = std::string(to_string(firmware_of(facts.arch)));
+  return values;
+}
+
+std::string expand(std::string_view text, const config::Vars& values) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    auto open = text.find("${", i);
+    auto close = open == std::string_view::npos ? open : text.find('}', open + 2);
+    if (close == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    out.append(text.substr(i, open - i));
+    auto value = values.find(text.substr(open + 2, close - open - 2));
+    if (value != values.end()) {
+      out += value->second;
+    } else {
+      out.append(text.substr(open, close - open + 1));
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& context, const config::Config& cfg) {
+  RenderPlan plan;
+  plan.bios = firmware_of(facts.arch) == Firmware::bios;
+  plan.server = context.server.to_string();
+  const auto values = values_of(m, facts, context);
+  const std::string who = m.machine != nullptr && !m.machine->name.empty() ? m.machine->name : facts.mac.to_string();
+  plan.title = "pxed: " + who;
+  plan.comments.push_back("for " + who + " (" + std::string(to_string(firmware_of(facts.arch))) + "): " + m.rule +
+                          " -> profile " + m.profile);
+  if (m.declared == nullptr || m.declared->kind != config::ProfileKind::menu) {
+    plan.entries.push_back(entry_of(m.declared, m.profile, values));
+    return plan;
+  }
+  const auto& menu = *m.declared;
+  for (const auto& item : menu.menu) {
+    const auto* p = cfg.inventory.find_profile(item);
+    // One level of menu: every loader's menu syntax is flat.
+    if (p != nullptr && p->kind == config::ProfileKind::menu) continue;
+    plan.entries.push_back(entry_of(p, item, values));
+    if (item == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
+  }
+  plan.timeout = menu.timeout;
+  if (!menu.label.empty()) plan.title = expand(menu.label, values);
+  return plan;
+}
+
+}  // namespace pxed::boot

@@ -1,0 +1,45 @@
+#pragma once
+// Which profile the inventory gives a machine, and the rule that says so:
+// its [[machine]], else the first [[group]] whose match holds (file order),
+// else [boot] default. Then the profile with every ${...} expanded for that
+// machine, as the plan a loader's config is rendered from. Pure.
+#include <string>
+#include <string_view>
+
+#include "boot/boot.hpp"
+#include "boot/render.hpp"
+#include "config/config.hpp"
+
+namespace pxed::boot {
+
+struct Match {
+  std::string profile;                       // empty: nothing names this machine
+  const config::Profile* declared = nullptr; // null for the built-in "local"
+  const config::Machine* machine = nullptr;
+  const config::Group* group = nullptr;
+  // Why, with file:line: "machine db-03 (pxed.toml:19)", "group office (pxed.toml:30)",
+  // "[boot] default (pxed.toml:4)".
+  std::string rule;
+  bool by_default = false;  // only [boot] default applies
+};
+
+// facts.mac, uuid, arch, vendor class, address (else relay, else segment) are matched.
+Match match(const ClientFacts& facts, const config::Config& cfg);
+
+// Whether a group's match holds for these facts (every key given; any value of a list).
+bool group_matches(const config::GroupMatch& match, const ClientFacts& facts);
+
+// The machine's values for ${...}: server, http, mac, ip, name, uuid, arch, then
+// the profile's vars, overridden by the group's, overridden by the machine's.
+config::Vars values_of(const Match& m, const ClientFacts& facts, const Context& context);
+
+// "${name}" replaced by its value; unknown names stay as written (iPXE scripts
+// use ${...} of their own).
+std::string expand(std::string_view text, const config::Vars& values);
+
+// The profile as a loader will render it: entries, default and timeout, with
+// comments saying for whom and by which rule.
+RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& context,
+                   const config::Config& cfg);
+
+}  // namespace pxed::boot

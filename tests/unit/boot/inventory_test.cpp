@@ -1,0 +1,158 @@
+// Which profile a machine gets and why: machine, then the first matching
+// group, then [boot] default; values expanded per machine.
+#include "boot/inventory.hpp"
+
+#include <gtest/gtest.h>
+
+#include "boot/inventory_support.hpp"
+
+namespace pxed::boot {
+namespace {
+
+using namespace testing;
+
+const Context kContext{*core::Ipv4::parse("10.77.0.1"), "http://10.77.0.1"};
+
+TEST(InventoryMatch, AMachineRuleWinsOverItsGroup) {
+  auto cfg = rooms();
+  auto f = facts_of(kDb03);
+  f.address = *core::Ipv4::parse("192.168.99.23");  // in the office subnet too
+  auto m = match(f, cfg);
+  EXPECT_EQ(m.profile, "centos7-ks");
+  EXPECT_EQ(m.rule, "machine db-03 (pxed.toml:22)");
+  EXPECT_NE(m.group, nullptr);  // still known: its vars sit between profile and machine
+  EXPECT_FALSE(m.by_default);
+}
+
+TEST(InventoryMatch, AGroupMatchesBySubnetOfTheAddressThenTheRelayThenOurSegment) {
+  auto cfg = rooms();
+  auto f = facts_of(kOffice);
+  f.address = *core::Ipv4::parse("192.168.99.40");
+  EXPECT_EQ(match(f, cfg).rule, "group office (pxed.toml:18)");
+  f.address = {};
+  f.relay = *core::Ipv4::parse("192.168.99.1");
+  EXPECT_EQ(match(f, cfg).profile, "office");
+  f.relay = {};
+  f.segment = *core::Ipv4::parse("192.168.99.1");
+  EXPECT_EQ(match(f, cfg).profile, "office");
+  f.segment = *core::Ipv4::parse("10.77.0.1");
+  EXPECT_EQ(match(f, cfg).profile, "local");
+}
+
+TEST(InventoryMatch, FirstMatchingGroupInFileOrder) {
+  auto cfg = rooms();
+  config::Group efi;
+  efi.line = 30;
+  efi.match.arch = {"efi64"};
+  efi.profile = "centos7-ks";
+  cfg.inventory.groups.push_back(efi);
+  auto f = facts_of(kStranger, 7);
+  EXPECT_EQ(match(f, cfg).rule, "group (pxed.toml:30)");
+  f.address = *core::Ipv4::parse("192.168.99.40");
+  EXPECT_EQ(match(f, cfg).rule, "group office (pxed.toml:18)");
+}
+
+TEST(InventoryMatch, EveryKeyOfAGroupMustHoldAndAnyValueOfAList) {
+  config::GroupMatch m;
+  m.arch = {"bios", "efi64"};
+  m.vendor_class = {"PXEClient:Arch:00007"};
+  auto f = facts_of(kStranger, 7);
+  EXPECT_FALSE(group_matches(m, f));
+  f.vendor_class = "PXEClient:Arch:00007:UNDI:003016";
+  EXPECT_TRUE(group_matches(m, f));
+  m.uuid = {*core::Uuid::parse("00000000-0000-0000-0000-000000000001")};
+  EXPECT_FALSE(group_matches(m, f));
+  f.uuid = m.uuid[0];
+  EXPECT_TRUE(group_matches(m, f));
+  m.relay = {*core::Ipv4Network::parse("10.9.0.0/16")};
+  EXPECT_FALSE(group_matches(m, f));  // not relayed
+  f.relay = *core::Ipv4::parse("10.9.3.1");
+  EXPECT_TRUE(group_matches(m, f));
+  EXPECT_TRUE(group_matches(config::GroupMatch{}, f));  // no keys: everyone
+}
+
+TEST(InventoryMatch, AMachineWithoutAProfileTakesItsGroupsOrTheDefault) {
+  auto cfg = rooms();
+  cfg.inventory.machines[0].profile.clear();
+  auto f = facts_of(kDb03);
+  auto m = match(f, cfg);
+  EXPECT_EQ(m.profile, "local");
+  EXPECT_EQ(m.rule, "machine db-03 (pxed.toml:22), profile of [boot] default (pxed.toml:4)");
+  EXPECT_FALSE(m.by_default);  // named in the inventory: a user's default file does not win
+  f.address = *core::Ipv4::parse("192.168.99.23");
+  EXPECT_EQ(match(f, cfg).rule, "machine db-03 (pxed.toml:22), profile of group office (pxed.toml:18)");
+}
+
+TEST(InventoryMatch, AMachineIsKnownByUuidWhenItsMacDiffers) {
+  auto cfg = rooms();
+  cfg.inventory.machines[0].uuid = core::Uuid::parse("4c4c4544-0000-0000-0000-000000000003");
+  auto f = facts_of(kStranger);
+  f.uuid = cfg.inventory.machines[0].uuid;
+  EXPECT_EQ(match(f, cfg).profile, "centos7-ks");
+}
+
+TEST(InventoryMatch, NothingMatchesWithoutADefault) {
+  auto cfg = rooms();
+  cfg.boot.default_profile.clear();
+  auto m = match(facts_of(kStranger), cfg);
+  EXPECT_TRUE(m.profile.empty());
+  cfg.boot.default_profile = "local";
+  m = match(facts_of(kStranger), cfg);
+  EXPECT_EQ(m.profile, "local");
+  EXPECT_TRUE(m.by_default);
+  EXPECT_EQ(m.declared, nullptr);  // built in
+}
+
+TEST(InventoryValues, MachineVarsWinOverGroupOverProfileAndBuiltInsOverAll) {
+  auto cfg = rooms();
+  auto f = facts_of(kDb03);
+  f.address = *core::Ipv4::parse("192.168.99.23");
+  auto values = values_of(match(f, cfg), f, kContext);
+  EXPECT_EQ(values.at("disk"), "sda");
+  EXPECT_EQ(values.at("name"), "db-03");
+  EXPECT_EQ(values.at("mac"), "88:99:aa:bb:cc:dd");
+  EXPECT_EQ(values.at("ip"), "192.168.99.23");
+  EXPECT_EQ(values.at("arch"), "bios");
+  cfg.inventory.machines[0].vars.clear();
+  EXPECT_EQ(values_of(match(f, cfg), f, kContext).at("disk"), "sdb");
+}
+
+TEST(InventoryExpand, ReplacesKnownNamesAndKeepsOthersAsWritten) {
+  config::Vars v{{"http", "http://10.77.0.1"}, {"mac", "52:54:00:00:00:42"}};
+  EXPECT_EQ(expand("${http}/ks?m=${mac}", v), "http://10.77.0.1/ks?m=52:54:00:00:00:42");
+  EXPECT_EQ(expand("chain ${net0/mac} ${unknown}", v), "chain ${net0/mac} ${unknown}");
+  EXPECT_EQ(expand("a ${mac", v), "a ${mac");
+  EXPECT_EQ(expand("$${mac}}", v), "$52:54:00:00:00:42}");
+  EXPECT_EQ(expand("", v), "");
+}
+
+TEST(InventoryPlan, ALinuxProfileIsOneEntryWithItsValuesExpanded) {
+  auto cfg = rooms();
+  auto f = facts_of(kDb03);
+  auto plan = plan_of(match(f, cfg), f, kContext, cfg);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  const auto& e = plan.entries[0];
+  EXPECT_EQ(e.kind, BootEntry::Kind::linux);
+  EXPECT_EQ(e.kernel, "/centos7/images/pxeboot/vmlinuz");
+  EXPECT_EQ(e.append, "inst.repo=http://10.77.0.1/centos7 ip=dhcp hostname=db-03 disk=sda");
+  EXPECT_TRUE(plan.bios);
+  ASSERT_EQ(plan.comments.size(), 1u);
+  EXPECT_EQ(plan.comments[0], "for db-03 (bios): machine db-03 (pxed.toml:22) -> profile centos7-ks");
+}
+
+TEST(InventoryPlan, AMenuProfileListsItsItemsWithDefaultAndTimeout) {
+  auto cfg = rooms();
+  auto f = facts_of(kOffice, 7);
+  f.address = *core::Ipv4::parse("192.168.99.40");
+  auto plan = plan_of(match(f, cfg), f, kContext, cfg);
+  ASSERT_EQ(plan.entries.size(), 2u);
+  EXPECT_EQ(plan.entries[0].name, "centos7-ks");
+  EXPECT_EQ(plan.entries[0].append, "inst.repo=http://10.77.0.1/centos7 ip=dhcp hostname= disk=sdb");
+  EXPECT_EQ(plan.entries[1].kind, BootEntry::Kind::local);
+  EXPECT_EQ(plan.default_entry, 1u);
+  EXPECT_EQ(plan.timeout, std::chrono::seconds(10));
+  EXPECT_FALSE(plan.bios);
+}
+
+}  // namespace
+}  // namespace pxed::boot
