@@ -3,14 +3,17 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
+#include <functional>
 #include <iostream>
 #include <optional>
 
+#include "app/inventory_files.hpp"
+#include "app/lookup.hpp"
 #include "app/privileges.hpp"
+#include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
 #include "dhcp/dhcp_service.hpp"
@@ -51,6 +54,57 @@ std::optional<config::Config> load_or_report(const std::string& path) {
   return std::nullopt;
 }
 
+// What serve would find wrong in the tree: every file the config names must be there.
+int check(const config::Config& cfg, const std::string& path) {
+  std::vector<config::ConfigError> errors;
+  if (!cfg.files.root.empty()) {
+    auto tree = app::open_configured_tree(cfg);
+    errors = tree ? app::check_tree(cfg, *tree) : tree.error();
+  }
+  if (errors.empty()) {
+    std::cout << fmt::format("{}: ok\n", path);
+    return 0;
+  }
+  for (const auto& e : errors) std::cerr << e.to_string() << '\n';
+  std::cerr << fmt::format("{}: {} problem{} found\n", path, errors.size(), errors.size() == 1 ? "" : "s");
+  return kExitConfig;
+}
+
+// One line with every counter, for `kill -USR1`.
+void log_counters() {
+  events::Event e{.name = "pxed.counters", .level = events::Level::info, .fields = {}};
+  for (const auto& [name, count] : events::counters()) e.add(name, std::to_string(count));
+  events::emit(e);
+}
+
+// SIGHUP: read the config again and swap the inventory whole; transfers in
+// flight keep the files they opened. A broken edit keeps the last good one.
+// Sockets, the tree's mounts and DHCP's subnets stay as they were started.
+void reload(const config::Config& running, vfs::Tree* tree, const boot::Sightings& sightings) {
+  auto loaded = config::load(running.source);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) {
+      events::emit(events::Event{.name = "pxed.reload_failed", .level = events::Level::error, .fields = {}}
+                       .add("error", e.to_string()));
+    }
+    events::emit(events::Event{.name = "pxed.reload_failed", .level = events::Level::error, .fields = {}}
+                     .add("config", running.source.string())
+                     .add("problems", std::to_string(loaded.error().size()))
+                     .add("kept", "the last good inventory"));
+    return;
+  }
+  if (tree != nullptr) {
+    tree->set_generator(app::generates_files(*loaded)
+                            ? std::make_shared<app::InventoryFiles>(std::make_shared<const config::Config>(*loaded), sightings)
+                            : nullptr);
+  }
+  events::emit(events::Event{.name = "pxed.reload", .level = events::Level::info, .fields = {}}
+                   .add("config", running.source.string())
+                   .add("profiles", std::to_string(loaded->inventory.profiles.size()))
+                   .add("groups", std::to_string(loaded->inventory.groups.size()))
+                   .add("machines", std::to_string(loaded->inventory.machines.size())));
+}
+
 int serve(const config::Config& cfg) {
   events::init_logging(cfg.server.log_format, cfg.server.log_level);
   // sendfile(2) takes no MSG_NOSIGNAL: a client that resets mid-download must
@@ -74,6 +128,12 @@ int serve(const config::Config& cfg) {
     if (!added) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", added.error()));
       return kExitRuntime;
+    }
+  }
+  // A missing loader or kernel fails a boot much later, on some machine: say so now.
+  if (tree) {
+    for (const auto& e : app::check_tree(cfg, *tree)) {
+      events::emit(events::Event{.name = "pxed.missing_file", .level = events::Level::warn, .fields = {}}.add("error", e.to_string()));
     }
   }
   boost::asio::io_context io(1);
@@ -102,9 +162,14 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
+  // What DHCP learns of each machine tells the file services who asks.
+  boot::Sightings sightings;
+  if (tree && app::generates_files(cfg)) {
+    tree->set_generator(std::make_shared<app::InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings));
+  }
   std::optional<dhcp::Service> dhcp_service;
   if (cfg.dhcp.mode != config::DhcpMode::off) {
-    dhcp_service.emplace(io, cfg);
+    dhcp_service.emplace(io, cfg, sightings);
     if (auto bound = dhcp_service->bind(); !bound) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
@@ -119,6 +184,15 @@ int serve(const config::Config& cfg) {
     events::emit(events::Event{.name = "pxed.stop", .level = events::Level::info, .fields = {}}.add("signal", std::to_string(signal)));
     io.stop();
   });
+  // dnsmasq users send HUP to reload; USR1 asks for the counters.
+  boost::asio::signal_set control(io, SIGHUP, SIGUSR1);
+  std::function<void(const boost::system::error_code&, int)> on_control = [&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) reload(cfg, tree ? &*tree : nullptr, sightings);
+    if (signal == SIGUSR1) log_counters();
+    control.async_wait(on_control);
+  };
+  control.async_wait(on_control);
   if (iso_dir) iso_dir->start();
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
@@ -136,74 +210,6 @@ int serve(const config::Config& cfg) {
   }
   events::emit(ready);
   io.run();
-  return 0;
-}
-
-// The facts a lookup pretends a DHCP request carried.
-struct LookupArgs {
-  std::string mac;
-  std::string arch = "bios";  // a name (bios, efi32, efi64, arm64, efi64-http) or an option 93 number
-  std::string server = "10.0.0.1";
-  bool ipxe = false;
-  bool http_client = false;
-  int boot_item = -1;
-};
-
-std::optional<std::uint16_t> arch_code(const std::string& text) {
-  static const std::pair<std::string_view, std::uint16_t> kNames[] = {
-      {"bios", 0}, {"efi32", 6}, {"efi64", 7}, {"arm32", 10}, {"arm64", 11}, {"efi64-http", 16},
-      {"arm64-http", 19}};
-  for (const auto& [name, code] : kNames) {
-    if (text == name) return code;
-  }
-  std::uint16_t code = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), code);
-  if (ec == std::errc{} && end == text.data() + text.size()) return code;
-  return std::nullopt;
-}
-
-// boot::resolve is the one place that decides what a machine boots; this
-// shows its answer (and why) without any machine on the wire.
-int lookup(const config::Config& cfg, const LookupArgs& args) {
-  auto mac = core::Mac::parse(args.mac);
-  auto arch = arch_code(args.arch);
-  auto server = core::Ipv4::parse(args.server);
-  if (!mac || !arch || !server) {
-    std::cerr << (!mac ? "--mac: expected 52:54:00:12:34:56\n" : "")
-              << (!arch ? "--arch: expected bios, efi32, efi64, arm64, efi64-http or a number\n" : "")
-              << (!server ? "--server: expected an IPv4 address\n" : "");
-    return kExitConfig;
-  }
-  boot::ClientFacts facts;
-  facts.mac = *mac;
-  facts.arch = *arch;
-  facts.ipxe = args.ipxe;
-  facts.http_client = args.http_client || *arch == 16 || *arch == 19;
-  facts.pxe_client = !facts.http_client;
-  facts.vendor_class = fmt::format("{}:Arch:{:05}:UNDI:003016", facts.http_client ? "HTTPClient" : "PXEClient", *arch);
-  if (args.ipxe) facts.user_classes.push_back("iPXE");
-  if (args.boot_item >= 0) facts.boot_item = static_cast<std::uint16_t>(args.boot_item);
-  std::string http_base = cfg.http.base_url;
-  if (http_base.empty()) {
-    http_base = "http://" + server->to_string() +
-                (cfg.http.listen.port == 80 ? "" : ":" + std::to_string(cfg.http.listen.port));
-  }
-  auto plan = boot::resolve(facts, cfg.boot, boot::Context{*server, http_base});
-  std::cout << fmt::format("client       {} arch {} ({}){}\n", mac->to_string(), *arch,
-                           boot::to_string(boot::firmware_of(*arch)), args.ipxe ? ", running iPXE" : "");
-  if (plan.none) {
-    std::cout << fmt::format("boot         nothing: {}\n", plan.reason);
-    return 0;
-  }
-  std::cout << fmt::format("file         {}\nnext-server  {}\nvendor-class {}\nwhy          {}\n",
-                           plan.file, plan.next_server.to_string(), plan.vendor_class, plan.reason);
-  if (!plan.menu.empty()) {
-    std::cout << fmt::format("menu         \"{}\" ({} s)\n", plan.prompt, plan.menu_timeout);
-    for (const auto& item : plan.menu) {
-      std::cout << fmt::format("  item {:#06x} {}{}\n", item.type, item.label,
-                               item.server ? " (server " + item.server->to_string() + ")" : "");
-    }
-  }
   return 0;
 }
 
@@ -235,7 +241,7 @@ int main(int argc, char** argv) {
   iso_ls_cmd->add_option("IMAGE", iso_image, "The .iso file")->required();
   iso_ls_cmd->add_option("PATH", iso_path, "Directory inside the image (default: the root)");
 
-  LookupArgs lookup_args;
+  app::LookupArgs lookup_args;
   auto* lookup_cmd = cli.add_subcommand("lookup", "Show what a machine would boot and why, without the machine");
   lookup_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
   lookup_cmd->add_option("--mac", lookup_args.mac, "The machine's MAC address")->required();
@@ -246,17 +252,25 @@ int main(int argc, char** argv) {
   lookup_cmd->add_option("--boot-item", lookup_args.boot_item, "A PXE menu item type the machine chose (port 4011)");
   lookup_cmd->add_option("--server", lookup_args.server, "pxed's address as the machine sees it (${server})")
       ->capture_default_str();
+  lookup_cmd->add_option("--ip", lookup_args.ip, "The machine's address (its lease, or the other DHCP server's)");
+  lookup_cmd->add_option("--uuid", lookup_args.uuid, "The machine's UUID (option 97), 8-4-4-4-12 hex digits");
+  lookup_cmd->add_option("--loader", lookup_args.loader, "pxelinux, syslinux-efi, grub or ipxe (default: from the boot file)");
+  lookup_cmd->footer(
+      "Prints the rule that names the machine (file:line), the DHCP answer, every config name the loader\n"
+      "asks in order with what each gets (your file, generated, not found), and the config it receives.\n"
+      "Examples:\n"
+      "  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56\n"
+      "  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64 --ip 10.77.0.23 --loader grub\n"
+      "  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --ipxe\n"
+      "Exit codes: 0 an answer, 1 nothing to boot, 2 bad input or config.");
 
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;
-  if (*check_cmd) {
-    std::cout << fmt::format("{}: ok\n", config_path);
-    return 0;
-  }
-  if (*lookup_cmd) return lookup(*cfg, lookup_args);
+  if (*check_cmd) return check(*cfg, config_path);
+  if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

@@ -82,7 +82,7 @@ std::optional<Identified> from_sighting(const Sighting* seen, std::string how) {
 
 std::string who_of(const Match& m, const ClientFacts& facts) {
   if (m.machine != nullptr && !m.machine->name.empty()) return m.machine->name;
-  return facts.mac == core::Mac{} ? "an unknown machine" : facts.mac.to_string();
+  return facts.mac == core::Mac{} ? "a machine pxed cannot tell" : facts.mac.to_string();
 }
 
 }  // namespace
@@ -187,7 +187,8 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
     // A machine pxed cannot tell gets the plan for whoever is unknown, at the
     // loader's last name only: its subnet may still pick a group.
     if (name->key != ConfigName::Key::fixed) return std::nullopt;
-    id = Identified{ClientFacts{}, "not known by address " + asker.address.to_string()};
+    id = Identified{ClientFacts{}, asker.address.is_zero() ? std::string("its address unknown")
+                                                            : "not known by address " + asker.address.to_string()};
     id->facts.address = asker.address;
   }
   ConfigFile out;

@@ -156,8 +156,11 @@ RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& cont
   plan.bios = firmware_of(facts.arch) == Firmware::bios;
   plan.server = context.server.to_string();
   const auto values = values_of(m, facts, context);
-  const std::string who = m.machine != nullptr && !m.machine->name.empty() ? m.machine->name : facts.mac.to_string();
-  plan.title = "pxed: " + who;
+  const bool unknown = m.machine == nullptr && facts.mac == core::Mac{};
+  const std::string who = m.machine != nullptr && !m.machine->name.empty() ? m.machine->name
+                          : unknown                                      ? "a machine pxed cannot tell"
+                                                                         : facts.mac.to_string();
+  plan.title = unknown ? "pxed" : "pxed: " + who;
   plan.comments.push_back("for " + who + " (" + std::string(to_string(firmware_of(facts.arch))) + "): " + m.rule +
                           " -> profile " + m.profile);
   if (m.declared == nullptr || m.declared->kind != config::ProfileKind::menu) {

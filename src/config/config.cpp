@@ -294,6 +294,7 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
   cfg.source = name;
   read_document(c, document, cfg);
   check_together(c, cfg);
+  cfg.lines = c.seen;
   if (c.errors.empty()) return cfg;
   // By line; by key within a line, since toml11's tables do not keep the file's order;
   // stable, so the elements of one array stay in their order.

@@ -232,6 +232,9 @@ struct Config {
   Dhcp dhcp;
   Boot boot;
   Inventory inventory;
+  // The line of every key read, dotted ("boot.bios"), for checks after parsing
+  // (`pxed check` looking for the files the config names).
+  std::map<std::string, std::uint32_t, std::less<>> lines;
 };
 
 struct ConfigError {

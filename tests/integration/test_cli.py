@@ -84,5 +84,82 @@ def test_lookup_says_when_nothing_boots(tmp_path):
     cfg = tmp_path / "pxed.toml"
     cfg.write_text(LOOKUP_CONFIG.format(root=tmp_path))
     result = pxed("lookup", "-c", str(cfg), "--mac", "52:54:00:00:00:01", "--arch", "arm64")
-    assert result.returncode == 0
+    assert result.returncode == 1, "exit code 1: nothing to boot"
     assert "nothing" in result.stdout
+
+
+INVENTORY_CONFIG = LOOKUP_CONFIG + """default = "office"
+[[profile]]
+name = "centos7-ks"
+kernel = "/centos7/vmlinuz"
+initrd = ["/centos7/initrd.img"]
+append = "inst.repo=${{http}}/centos7 hostname=${{name}}"
+[[profile]]
+name = "office"
+menu = ["centos7-ks", "local"]
+default = "local"
+timeout = "10s"
+[[machine]]
+mac = "88:99:aa:bb:cc:dd"
+name = "db-03"
+profile = "centos7-ks"
+"""
+
+
+def lookup_inventory(tmp_path, *args, files=()):
+    root = tmp_path / "root"
+    for f in files:
+        (root / f).parent.mkdir(parents=True, exist_ok=True)
+        (root / f).write_text("# mine\n")
+    root.mkdir(exist_ok=True)
+    cfg = tmp_path / "pxed.toml"
+    # [boot] default belongs to [boot]: insert it before the first [[boot.host]].
+    text = INVENTORY_CONFIG.format(root=root).replace('default = "office"\n', "")
+    text = text.replace("[[boot.host]]", 'default = "office"\n[[boot.host]]', 1)
+    cfg.write_text(text)
+    return pxed("lookup", "-c", str(cfg), *args)
+
+
+def test_lookup_names_the_rule_and_every_name_pxelinux_asks(tmp_path):
+    r = lookup_inventory(tmp_path, "--mac", "88:99:aa:bb:cc:dd", "--ip", "10.0.0.23",
+                         "--uuid", "4c4c4544-0000-0000-0000-000000000003")
+    assert r.returncode == 0, r.stderr
+    assert "machine db-03 (pxed.toml:" in r.stdout and "-> profile centos7-ks (pxed.toml:" in r.stdout, r.stdout
+    asks = [line for line in r.stdout.splitlines() if "->" in line and "pxelinux.cfg/" in line]
+    assert asks and "pxelinux.cfg/4c4c4544-0000-0000-0000-000000000003" in asks[0], r.stdout
+    assert "generated for db-03" in asks[0], r.stdout
+    assert "inst.repo=http://10.0.0.1/centos7 hostname=db-03" in r.stdout, r.stdout
+
+
+def test_lookup_shows_the_users_own_file_winning(tmp_path):
+    r = lookup_inventory(tmp_path, "--mac", "88:99:aa:bb:cc:dd", "--ip", "10.0.0.23",
+                         files=["pxelinux.cfg/0A000017"])
+    assert r.returncode == 0, r.stderr
+    asks = [line for line in r.stdout.splitlines() if "pxelinux.cfg/" in line]
+    assert "not found" in asks[0], r.stdout  # 01-<mac>: yields to the user's file further on
+    mine = [line for line in asks if "0A000017" in line]
+    assert mine and "your file (tree)" in mine[0], r.stdout
+    assert "# mine" in r.stdout
+
+
+def test_lookup_grub_without_ip_says_it_cannot_tell(tmp_path):
+    r = lookup_inventory(tmp_path, "--mac", "88:99:aa:bb:cc:dd", "--arch", "efi64", "--loader", "grub")
+    assert r.returncode == 0, r.stderr
+    assert "pass --ip" in r.stdout, r.stdout
+    r = lookup_inventory(tmp_path, "--mac", "88:99:aa:bb:cc:dd", "--arch", "efi64", "--loader", "grub",
+                         "--ip", "10.0.0.23")
+    assert "grub/grub.cfg-01-88-99-aa-bb-cc-dd" in r.stdout and "generated for db-03" in r.stdout, r.stdout
+    assert "menuentry" in r.stdout, r.stdout
+
+
+def test_lookup_menu_for_a_machine_only_the_default_names(tmp_path):
+    r = lookup_inventory(tmp_path, "--mac", "52:54:00:00:00:09", "--ipxe")
+    assert r.returncode == 0, r.stderr
+    assert "[boot] default" in r.stdout and "profile office" in r.stdout, r.stdout
+    assert "#!ipxe" in r.stdout and "menu" in r.stdout, r.stdout
+
+
+def test_lookup_refuses_bad_input_with_exit_code_2(tmp_path):
+    r = lookup_inventory(tmp_path, "--mac", "88:99:aa:bb:cc:dd", "--ip", "10.0.0.300", "--loader", "lilo")
+    assert r.returncode == 2
+    assert "--ip" in r.stderr and "--loader" in r.stderr

@@ -1,0 +1,31 @@
+#pragma once
+// `pxed check` looks in the tree for every file the config names: [boot]'s
+// loaders, each profile's kernel, initrds and chained loader. A missing one is
+// reported like any config error (file:line: key: what), with the nearest name
+// in that directory when one is close; `serve` logs the same as warnings.
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "vfs/tree.hpp"
+
+namespace pxed::app {
+
+// A file the config expects in the tree, and where the config says so.
+struct Reference {
+  std::string path;       // as written: "lpxelinux.0", "/centos7/images/pxeboot/vmlinuz"
+  std::uint32_t line = 0;
+  std::string key;        // "boot.bios", "profile centos7-ks: kernel"
+};
+
+// Paths only: URLs, values with ${...} (known per machine) and images under
+// files.iso_dir (they come and go while pxed runs) are not checked.
+std::vector<Reference> references_of(const config::Config& cfg);
+
+// Every reference the tree cannot open, as config errors.
+std::vector<config::ConfigError> check_tree(const config::Config& cfg, const vfs::Tree& tree);
+
+// Opens files.root and the mounts as serve does; errors as config errors.
+std::expected<vfs::Tree, std::vector<config::ConfigError>> open_configured_tree(const config::Config& cfg);
+
+}  // namespace pxed::app
