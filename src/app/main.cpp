@@ -10,6 +10,7 @@
 #include <iostream>
 #include <optional>
 
+#include "app/config_watch.hpp"
 #include "app/inventory_files.hpp"
 #include "app/lookup.hpp"
 #include "app/privileges.hpp"
@@ -175,6 +176,13 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
+  // An edited config or inventory reloads by itself, as on SIGHUP.
+  app::ConfigWatch config_watch(io, {cfg.source}, [&] { reload(cfg, tree ? &*tree : nullptr, sightings); });
+  if (auto watching = config_watch.open(); !watching) {
+    events::emit(events::Event{.name = "pxed.no_config_watch", .level = events::Level::warn, .fields = {}}
+                     .add("error", watching.error())
+                     .add("reload", "on SIGHUP only"));
+  }
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
     return kExitRuntime;
@@ -194,6 +202,7 @@ int serve(const config::Config& cfg) {
   };
   control.async_wait(on_control);
   if (iso_dir) iso_dir->start();
+  config_watch.start();
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
   if (dhcp_service) dhcp_service->start();

@@ -16,10 +16,15 @@ void Sightings::erase(Entries::iterator it) {
 void Sightings::record(Sighting sighting) {
   if (auto old = by_mac_.find(sighting.facts.mac); old != by_mac_.end()) {
     // A DISCOVER or proxy OFFER carries no address yet: the one we knew still holds.
-    if (sighting.facts.address.is_zero() && !old->second->facts.address.is_zero()) {
-      sighting.facts.address = old->second->facts.address;
+    const auto& before = old->second->facts;
+    if (sighting.facts.address.is_zero() && !before.address.is_zero()) {
+      sighting.facts.address = before.address;
       sighting.how = old->second->how;
     }
+    // A loader's own DHCP (syslinux.efi, an installer's dhclient) sends no option
+    // 93 or 97: the firmware's request said what the machine is.
+    if (!sighting.facts.arch) sighting.facts.arch = before.arch;
+    if (!sighting.facts.uuid) sighting.facts.uuid = before.uuid;
     erase(old->second);
   }
   entries_.push_front(std::move(sighting));

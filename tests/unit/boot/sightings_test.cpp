@@ -42,6 +42,19 @@ TEST(Sightings, ARequestWithoutAnAddressKeepsTheOneKnown) {
   EXPECT_EQ(table.by_address(ip(7)), s);
 }
 
+TEST(Sightings, ALoadersOwnRequestKeepsWhatTheFirmwareSaid) {
+  Sightings table;
+  auto firmware = seen(1, 7);
+  firmware.facts.arch = 7;
+  firmware.facts.uuid = core::Uuid::parse("8e3f0000-0000-4000-8000-000000000001");
+  table.record(firmware);
+  table.record(seen(1, 7));  // syslinux.efi's DHCP: no option 93, no 97
+  const auto* s = table.by_mac(mac(1));
+  EXPECT_EQ(s->facts.arch, 7);
+  EXPECT_EQ(s->facts.uuid, firmware.facts.uuid);
+  EXPECT_EQ(table.by_uuid(*firmware.facts.uuid), s);
+}
+
 TEST(Sightings, AnAddressBelongsToItsNewestHolder) {
   Sightings table;
   table.record(seen(1, 7));
