@@ -42,7 +42,10 @@ Examples:
   curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
-  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why
+  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
+                                             the rule (file:line), every config name its loader asks, the config
+  kill -HUP <pid>                              reload the inventory (saving the config file does it too);
+                                             kill -USR1 logs every counter
 
 Start from pxed.example.toml: every key is documented there.)";
 
@@ -239,7 +242,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  auto* check_cmd = cli.add_subcommand("check", "Validate a config file; print every problem, exit 2 if any");
+  auto* check_cmd = cli.add_subcommand("check", "Validate a config file and the files it names in the tree; print every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
 
   std::string iso_image;

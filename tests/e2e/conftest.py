@@ -149,7 +149,8 @@ def guest():
         pytest.fail(f"cannot build the guest OS from Debian packages: {e}", pytrace=False)
 
 
-TOKEN_NAMES = ("mac", "hexip", "default", "script", "efi-mac", "efi-default", "grub", "probe")
+TOKEN_NAMES = ("mac", "hexip", "default", "script", "efi-mac", "efi-default", "grub", "probe",
+               "inv-alpha", "inv-beta")
 
 
 @pytest.fixture(scope="session")
@@ -172,6 +173,15 @@ def tree(workdir, tokens, guest):
     grub = {cases.GRUB_CONFIG: tokens["grub"]}
     try:
         return e2e_guest.write_tree(workdir / "root", HTTP_BASE, pxelinux, scripts, grub)
+    except (RuntimeError, OSError, TimeoutError) as e:
+        pytest.fail(f"cannot build the boot tree: {e}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def bare_tree(workdir, guest):
+    """The loaders and nothing else: every config comes from pxed's inventory."""
+    try:
+        return e2e_guest.write_tree(workdir / "bare-root", HTTP_BASE, {}, {}, {})
     except (RuntimeError, OSError, TimeoutError) as e:
         pytest.fail(f"cannot build the boot tree: {e}", pytrace=False)
 
@@ -199,11 +209,12 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def served_lab(labdir, pxed, tree, iso, provider, plan):
-    """A fresh lab with pxed (serving tree + the ISO) and the provider's DHCP running."""
+def served_lab(labdir, pxed, tree, iso, provider, plan, inventory=""):
+    """A fresh lab with pxed (serving tree + the ISO) and the provider's DHCP running;
+    `inventory` is more of pxed's config ([[profile]], [[machine]], ...)."""
     lab = e2e_lab.create(labdir)
     try:
-        lab.start_pxed(pxed, tree, {e2e_guest.ISO_AT: iso}, provider.pxed_toml(lab, plan))
+        lab.start_pxed(pxed, tree, {e2e_guest.ISO_AT: iso}, provider.pxed_toml(lab, plan) + "\n" + inventory)
         provider.start(lab, plan)
         yield lab
     finally:
@@ -213,9 +224,9 @@ def served_lab(labdir, pxed, tree, iso, provider, plan):
             e2e_lab.destroy(lab)
 
 
-def boot_once(labdir, pxed, tree, iso, provider, plan, firmware, mac, accel, **kwargs):
+def boot_once(labdir, pxed, tree, iso, provider, plan, firmware, mac, accel, inventory="", **kwargs):
     labdir.mkdir(parents=True, exist_ok=True)
-    with served_lab(labdir, pxed, tree, iso, provider, plan) as lab:
+    with served_lab(labdir, pxed, tree, iso, provider, plan, inventory) as lab:
         result = e2e_vm.boot(lab, firmware, mac, accel, **kwargs)
         alive = lab.pxed.alive()
         # Stop pxed before reading its log: every line it wrote is then on disk.
@@ -284,7 +295,7 @@ class Netboot:
         self.last = None
         self._n = 0
 
-    def boot(self, firmware, mac, plan, timeout=e2e_vm.BOOT_TIMEOUT):
+    def boot(self, firmware, mac, plan, timeout=e2e_vm.BOOT_TIMEOUT, inventory=""):
         """Boot `mac` with `firmware` through a fresh lab; the Outcome (also kept in .last)."""
         spent = time.monotonic() - _SESSION_START
         if spent > SUITE_BUDGET:
@@ -296,14 +307,24 @@ class Netboot:
         self._n += 1
         labdir = self.workdir / f"{self.test_id}-{self._n}"
         self.last = boot_once(labdir, self.pxed, self.tree, self.iso, provider,
-                              plan, firmware, mac, accel, timeout=timeout)
+                              plan, firmware, mac, accel, inventory=inventory, timeout=timeout)
         BOOTS.append((self.test_id, self.last.result))
         return self.last
+
+
+def _test_id(request):
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name).strip("_")
 
 
 @pytest.fixture(params=e2e_dhcp.selected())
 def netboot(request, workdir, pxed_bin, tree, guest, accelerator):
     """Boots VMs through pxed, with each DHCP provider in turn."""
-    test_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name).strip("_")
     return Netboot(e2e_dhcp.PROVIDERS[request.param], workdir, pxed_bin, tree, guest,
-                   accelerator, test_id)
+                   accelerator, _test_id(request))
+
+
+@pytest.fixture(params=e2e_dhcp.selected())
+def bare_netboot(request, workdir, pxed_bin, bare_tree, guest, accelerator):
+    """Boots VMs through pxed serving only the loaders: the inventory writes every config."""
+    return Netboot(e2e_dhcp.PROVIDERS[request.param], workdir, pxed_bin, bare_tree, guest,
+                   accelerator, _test_id(request))

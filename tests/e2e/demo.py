@@ -173,15 +173,23 @@ def boot_with_fallback(lab, pxed_log, token, mac):
 
 
 # -- the served tree and pxed ---------------------------------------------------------
-def write_tree(root, token):
-    """What a pxelinux user has: the loader, its module, and pxelinux.cfg/default, whose
-    kernel and initrd are read over HTTP out of the ISO image pxed serves as a folder."""
-    (root / "pxelinux.cfg").mkdir(parents=True)
+def write_tree(root):
+    """Only the loader and its module: no pxelinux.cfg/ written by hand. pxed's
+    inventory writes each machine's config when its pxelinux asks."""
+    root.mkdir(parents=True)
     shutil.copyfile(e2e_guest.LPXELINUX, root / "lpxelinux.0")
     shutil.copyfile(e2e_guest.LDLINUX_BIOS, root / "ldlinux.c32")
-    (root / "pxelinux.cfg" / "default").write_text(e2e_guest.pxelinux_cfg(HTTP_BASE, token))
-    for p in [root, root / "pxelinux.cfg"]:
-        os.chmod(p, 0o755)
+    os.chmod(root, 0o755)
+
+
+def inventory(token):
+    """One profile (the ISO's kernel and initrd, over HTTP), the demo VM by its MAC, and
+    the same profile for every other machine ([boot] default, in the plan)."""
+    return (f'[[profile]]\nname = "demo"\nlabel = "pxed demo: the ISO\'s kernel"\n'
+            f'kernel = "${{http}}{e2e_guest.KERNEL_PATH}"\n'
+            f'initrd = ["${{http}}{e2e_guest.INITRD_PATH}"]\n'
+            f'append = "{e2e_guest.CMDLINE} pxed_token={token} hostname=${{name}}"\n\n'
+            f'[[machine]]\nmac = "{MAC}"\nname = "demo-01"\nprofile = "demo"\n')
 
 
 def summarize(result, pxed_log_text, token, iso):
@@ -194,7 +202,8 @@ def summarize(result, pxed_log_text, token, iso):
                      f" (file {a.get('file', a.get('boot_file', '-'))})")
     for name, f in events:
         if name == "tftp.done":
-            lines.append(f"TFTP     {f.get('file', '?'):32} {f.get('bytes', '?'):>9} bytes  {f.get('result', '')}")
+            made = f"  generated {f['generated']}" if f.get("generated") else ""
+            lines.append(f"TFTP     {f.get('file', '?'):32} {f.get('bytes', '?'):>9} bytes  {f.get('result', '')}{made}")
     refused = [f.get("file", "?") for name, f in events if name == "tftp.refused"]
     if refused:
         lines.append(f"TFTP     {len(refused)} lookups refused (no such file; pxelinux then tries the next"
@@ -256,8 +265,11 @@ def keep_hints(state):
 The lab keeps running: pxed (PID {state['processes'][0]['pid']}) in namespace {state['srv_ns']} at {e2e_lab.SERVER_IP},
 a client namespace {client} at {CLIENT_IP}, the VM's bridge and tap in {lan}. Try:
 
-  # the tree over HTTP, and the ISO image's contents as a folder (never mounted)
+  # what the VM booted, and why (every name its pxelinux asked, the config it got)
+  {PXED_BIN} lookup -c {state['config']} --mac {MAC}
+  # the config pxed generates for a machine it does not know (the client namespace)
   ip netns exec {client} curl -s {HTTP_BASE}/pxelinux.cfg/default
+  # the ISO image's contents as a folder (never mounted)
   ip netns exec {client} curl -s {HTTP_BASE}{e2e_guest.ISO_AT}/boot/
   ip netns exec {client} curl -s -H 'Accept: application/json' {HTTP_BASE}{e2e_guest.ISO_AT}/boot/
   ip netns exec {client} curl -sI {HTTP_BASE}{e2e_guest.KERNEL_PATH}
@@ -321,9 +333,9 @@ def demo(keep):
     os.chmod(workdir, 0o755)
     token = f"demo-{secrets.token_hex(4)}"
     root = workdir / "tftpboot"
-    write_tree(root, token)
+    write_tree(root)
 
-    plan = e2e_dhcp.BootPlan(bios="lpxelinux.0")
+    plan = e2e_dhcp.BootPlan(bios="lpxelinux.0", default="demo")
     provider = e2e_dhcp.PxedFull()
     lab = None
     kept = False
@@ -332,18 +344,22 @@ def demo(keep):
         lab = e2e_lab.create(workdir)
         say("demo", f"lab: namespaces {', '.join(lab._made)}; pxed at {e2e_lab.SERVER_IP} "
                     f"on bridge {e2e_lab.BRIDGE} with tap {e2e_lab.TAP} for the VM")
-        lab.start_pxed(PXED_BIN, root, {e2e_guest.ISO_AT: iso}, provider.pxed_toml(lab, plan))
+        lab.start_pxed(PXED_BIN, root, {e2e_guest.ISO_AT: iso},
+                       provider.pxed_toml(lab, plan) + "\n" + inventory(token))
         provider.start(lab, plan)
         config = workdir / "pxed.toml"
         say("demo", f"pxed runs in FULL DHCP mode (PID {lab.pxed.pid}) with {config}:")
         for line in config.read_text().splitlines():
             say("demo", "  " + line)
         Follower(lab.pxed.log_path, "pxed", keep=PXED_SHOWN, clean=clean_pxed).poll()
-        say("demo", f"tree {root}: lpxelinux.0, ldlinux.c32, pxelinux.cfg/default:")
-        for line in (root / "pxelinux.cfg" / "default").read_text().splitlines():
+        say("demo", f"tree {root}: lpxelinux.0 and ldlinux.c32, nothing else; what the VM will get, "
+                    f"as `pxed lookup -c {config} --mac {MAC}` explains it:")
+        lookup = subprocess.run([str(PXED_BIN), "lookup", "-c", str(config), "--mac", MAC],
+                                capture_output=True, text=True, timeout=30)
+        for line in (lookup.stdout + lookup.stderr).splitlines():
             say("demo", "  " + line)
         say("demo", "booting a BIOS VM: SeaBIOS + iPXE ROM -> DHCP -> lpxelinux.0 (TFTP) -> "
-                    "pxelinux.cfg/default -> kernel + initrd (HTTP, out of the ISO)")
+                    "its generated pxelinux.cfg -> kernel + initrd (HTTP, out of the ISO)")
         result = boot_with_fallback(lab, lab.pxed.log_path, token, MAC)
         alive = lab.pxed.alive()
         time.sleep(0.2)

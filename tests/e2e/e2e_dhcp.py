@@ -35,6 +35,7 @@ class BootPlan:
     ipxe: str = None    # URL for clients already running iPXE (user class "iPXE")
     efi64_http: str = None  # URL for UEFI HTTP boot clients (vendor class "HTTPClient")
     hosts: dict = field(default_factory=dict)  # mac -> fixed address
+    default: str = None  # pxed's [boot] default profile (the inventory); other servers ignore it
 
 
 class Provider:
@@ -170,7 +171,8 @@ class Kea(Provider):
 
 def pxed_boot_toml(plan):
     """The plan as pxed's [boot] table: what each firmware gets first."""
-    keys = {"bios": plan.bios, "efi64": plan.efi64, "ipxe": plan.ipxe, "http": plan.efi64_http}
+    keys = {"bios": plan.bios, "efi64": plan.efi64, "ipxe": plan.ipxe, "http": plan.efi64_http,
+            "default": plan.default}
     return "[boot]\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items() if v)
 
 
