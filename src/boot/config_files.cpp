@@ -179,7 +179,7 @@ std::optional<Identified> identify(const ConfigName& name, const Asker& asker, c
 }
 
 std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, const config::Config& cfg,
-                                      const Sightings& sightings) {
+                                      const Sightings& sightings, const Installed* installed) {
   auto name = parse_config_name(rel);
   if (!name) return std::nullopt;
   auto id = identify(*name, asker, cfg, sightings);
@@ -193,7 +193,7 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
   }
   ConfigFile out;
   out.facts = id->facts;
-  out.match = match(out.facts, cfg);
+  out.match = match(out.facts, cfg, installed);
   if (out.match.profile.empty()) return std::nullopt;
   out.loader = name->loader;
   if (out.loader == Loader::pxelinux && firmware_of(out.facts.arch) != Firmware::bios && out.facts.arch) {

@@ -54,7 +54,7 @@ struct ConfigFile {
 
 // What pxed generates at rel for who asks, or nullopt (not found).
 std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, const config::Config& cfg,
-                                      const Sightings& sightings);
+                                      const Sightings& sightings, const Installed* installed = nullptr);
 
 // The machine behind a request: from the name itself, iPXE's query, then the
 // source address; how it is known ("by name", "by address, lease", ...).

@@ -1,6 +1,7 @@
 #include "boot/inventory.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 namespace pxed::boot {
 namespace {
@@ -87,7 +88,7 @@ bool group_matches(const config::GroupMatch& m, const ClientFacts& facts) {
          any_or_empty(m.uuid, [&](const core::Uuid& u) { return facts.uuid && *facts.uuid == u; });
 }
 
-Match match(const ClientFacts& facts, const config::Config& cfg) {
+Match match(const ClientFacts& facts, const config::Config& cfg, const Installed* installed) {
   Match m;
   m.machine = machine_of(facts, cfg.inventory);
   for (const auto& g : cfg.inventory.groups) {
@@ -109,8 +110,76 @@ Match match(const ClientFacts& facts, const config::Config& cfg) {
     if (m.machine != nullptr) m.rule = machine_rule(cfg, *m.machine) + ", profile of " + m.rule;
     m.by_default = m.machine == nullptr;
   }
+  if (m.machine != nullptr && m.machine->once && !m.profile.empty()) {
+    m.once = true;
+    m.once_profile = m.profile;
+    const core::Mac key = m.machine->mac.value_or(facts.mac);
+    auto done = installed != nullptr ? installed->find(key) : Installed::const_iterator{};
+    if (installed != nullptr && done != installed->end()) {
+      m.installed_at = done->second;
+      m.profile = std::string(config::kLocalProfile);
+      m.rule += ", once: installed " + utc_time(done->second) + " -> local (pxed machines reinstall " +
+                key.to_string() + " to install again)";
+    } else {
+      m.rule += ", once: install pending";
+    }
+  }
   if (!m.profile.empty()) m.declared = cfg.inventory.find_profile(m.profile);
   return m;
+}
+
+std::string utc_time(std::int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return out;
+}
+
+namespace {
+
+// A kernel or initrd as the plan names it, as a tree path: "/x/vmlinuz",
+// "http://<us>/x/vmlinuz" and "x/vmlinuz" are all "x/vmlinuz". Another host's URL is nobody's here.
+std::string tree_path(std::string_view ref, const Context& context) {
+  if (!context.http_base.empty() && ref.starts_with(context.http_base)) ref.remove_prefix(context.http_base.size());
+  if (ref.find("://") != std::string_view::npos) return {};
+  ref = ref.substr(0, ref.find('?'));
+  if (ref.starts_with("::")) ref.remove_prefix(2);
+  while (ref.starts_with('/')) ref.remove_prefix(1);
+  return std::string(ref);
+}
+
+bool names(std::string_view ref, std::string_view rel, const Context& context) {
+  auto path = tree_path(ref, context);
+  return !path.empty() && path == rel;
+}
+
+}  // namespace
+
+Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Config& cfg, const Context& context,
+                const Installed* installed) {
+  const auto m = match(facts, cfg, installed);
+  const auto values = values_of(m, facts, context);
+  std::vector<const config::Profile*> profiles{m.declared};
+  if (m.declared != nullptr && m.declared->kind == config::ProfileKind::menu) {
+    for (const auto& item : m.declared->menu) profiles.push_back(cfg.inventory.find_profile(item));
+  }
+  for (const auto* p : profiles) {
+    if (p == nullptr || p->kind != config::ProfileKind::linux) continue;
+    if (names(expand(p->kernel, values), rel, context)) return Fetched::kernel;
+    for (const auto& i : p->initrd) {
+      if (names(expand(i, values), rel, context)) return Fetched::initrd;
+    }
+  }
+  auto plan = resolve(facts, cfg.boot, context);
+  if (!plan.none && names(plan.file, rel, context)) return Fetched::loader;
+  auto slash = rel.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+  if (rel.find("pxelinux.cfg/") != std::string_view::npos || base.starts_with("grub.cfg") || base.ends_with(".ipxe")) {
+    return Fetched::config;
+  }
+  return Fetched::other;
 }
 
 config::Vars values_of(const Match& m, const ClientFacts& facts, const Context& context) {

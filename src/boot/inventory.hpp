@@ -3,6 +3,8 @@
 // its [[machine]], else the first [[group]] whose match holds (file order),
 // else [boot] default. Then the profile with every ${...} expanded for that
 // machine, as the plan a loader's config is rendered from. Pure.
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,10 @@
 #include "config/config.hpp"
 
 namespace pxed::boot {
+
+// `once` machines whose install reported done, and when (Unix seconds): they
+// boot "local" until asked to install again. The store keeps it; app hands it in.
+using Installed = std::map<core::Mac, std::int64_t>;
 
 struct Match {
   std::string profile;                       // empty: nothing names this machine
@@ -21,10 +27,24 @@ struct Match {
   // "[boot] default (pxed.toml:4)".
   std::string rule;
   bool by_default = false;  // only [boot] default applies
+  // A `once` machine: its profile until the install reports done, then local.
+  bool once = false;
+  std::optional<std::int64_t> installed_at;  // once and done: boots "local"
+  std::string once_profile;                  // what a reinstall would boot
 };
 
 // facts.mac, uuid, arch, vendor class, address (else relay, else segment) are matched.
-Match match(const ClientFacts& facts, const config::Config& cfg);
+Match match(const ClientFacts& facts, const config::Config& cfg, const Installed* installed = nullptr);
+
+// "2026-12-06 21:02:05 UTC" for reasons and lookup.
+std::string utc_time(std::int64_t unix_seconds);
+
+// Which step of its boot a machine took by fetching rel (normalized, no
+// leading '/'): its first loader, a loader config, its profile's kernel or
+// initrd; anything else is `other` (an installer fetching its packages).
+enum class Fetched { loader, config, kernel, initrd, other };
+Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Config& cfg, const Context& context,
+                const Installed* installed = nullptr);
 
 // Whether a group's match holds for these facts (every key given; any value of a list).
 bool group_matches(const config::GroupMatch& match, const ClientFacts& facts);

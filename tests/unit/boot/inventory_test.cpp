@@ -103,6 +103,43 @@ TEST(InventoryMatch, NothingMatchesWithoutADefault) {
   EXPECT_EQ(m.declared, nullptr);  // built in
 }
 
+TEST(InventoryOnce, BootsItsProfileUntilTheInstallIsDoneThenLocal) {
+  auto cfg = rooms();
+  cfg.inventory.machines[0].once = true;
+  auto f = facts_of(kDb03);
+  auto pending = match(f, cfg, nullptr);
+  EXPECT_EQ(pending.profile, "centos7-ks");
+  EXPECT_TRUE(pending.once);
+  EXPECT_EQ(pending.rule, "machine db-03 (pxed.toml:22), once: install pending");
+  Installed installed{{kDb03, 1'796'590'925}};  // 2026-12-06 21:02:05 UTC
+  auto done = match(f, cfg, &installed);
+  EXPECT_EQ(done.profile, "local");
+  EXPECT_EQ(done.declared, nullptr);
+  EXPECT_EQ(done.once_profile, "centos7-ks");
+  EXPECT_EQ(done.installed_at, 1'796'590'925);
+  EXPECT_NE(done.rule.find("once: installed 2026-12-06 21:02:05 UTC -> local"), std::string::npos) << done.rule;
+  // Not a once machine: an install state changes nothing.
+  cfg.inventory.machines[0].once = false;
+  EXPECT_EQ(match(f, cfg, &installed).profile, "centos7-ks");
+}
+
+TEST(InventoryFetched, TellsTheLoaderConfigKernelAndInitrdOfTheMachinesPlan) {
+  auto cfg = rooms();
+  cfg.boot.choice.bios = "bios/lpxelinux.0";
+  cfg.inventory.profiles[0].kernel = "${http}/centos7/images/pxeboot/vmlinuz";
+  auto f = facts_of(kDb03);
+  EXPECT_EQ(fetched("bios/lpxelinux.0", f, cfg, kContext), Fetched::loader);
+  EXPECT_EQ(fetched("bios/pxelinux.cfg/01-88-99-aa-bb-cc-dd", f, cfg, kContext), Fetched::config);
+  EXPECT_EQ(fetched("grub/grub.cfg", f, cfg, kContext), Fetched::config);
+  EXPECT_EQ(fetched("centos7/images/pxeboot/vmlinuz", f, cfg, kContext), Fetched::kernel);
+  EXPECT_EQ(fetched("centos7/images/pxeboot/initrd.img", f, cfg, kContext), Fetched::initrd);
+  EXPECT_EQ(fetched("centos7/Packages/bash.rpm", f, cfg, kContext), Fetched::other);
+  // A menu's entries count too.
+  auto office = facts_of(kOffice);
+  office.address = *core::Ipv4::parse("192.168.99.40");
+  EXPECT_EQ(fetched("centos7/images/pxeboot/initrd.img", office, cfg, kContext), Fetched::initrd);
+}
+
 TEST(InventoryValues, MachineVarsWinOverGroupOverProfileAndBuiltInsOverAll) {
   auto cfg = rooms();
   auto f = facts_of(kDb03);
