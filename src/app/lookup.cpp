@@ -144,7 +144,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   if (match.profile.empty()) {
     out << "machine      no [[machine]] or [[group]] names it and [boot] has no default: no generated config\n";
   } else {
-    std::string declared = match.declared ? fmt::format(" ({}:{})", cfg.source.filename().string(), match.declared->line)
+    std::string declared = match.declared ? fmt::format(" ({}:{})", cfg.inventory.source.filename().string(), match.declared->line)
                                           : " (built in)";
     out << fmt::format("machine      {} -> profile {}{}\n", match.rule, match.profile, declared);
   }

@@ -22,22 +22,23 @@ std::vector<Reference> references_of(const config::Config& cfg) {
   const auto& b = cfg.boot.choice;
   for (const auto& [key, value] : {std::pair{"boot.bios", &b.bios}, {"boot.efi32", &b.efi32},
                                    {"boot.efi64", &b.efi64}, {"boot.arm64", &b.arm64}}) {
-    if (checkable(*value)) refs.push_back({*value, line_of(key), key});
+    if (checkable(*value)) refs.push_back({*value, cfg.source, line_of(key), key});
   }
   if (cfg.boot.menu) {
     for (const auto& item : cfg.boot.menu->items) {
       if (checkable(item.file) && !item.server) {
-        refs.push_back({item.file, line_of("boot.menu.item.file"), "boot.menu.item \"" + item.label + "\": file"});
+        refs.push_back({item.file, cfg.source, line_of("boot.menu.item.file"), "boot.menu.item \"" + item.label + "\": file"});
       }
     }
   }
+  const auto& inventory = cfg.inventory.source;
   for (const auto& p : cfg.inventory.profiles) {
     const std::string key = "profile " + p.name + ": ";
-    if (checkable(p.kernel)) refs.push_back({p.kernel, p.line, key + "kernel"});
+    if (checkable(p.kernel)) refs.push_back({p.kernel, inventory, p.line, key + "kernel"});
     for (const auto& i : p.initrd) {
-      if (checkable(i)) refs.push_back({i, p.line, key + "initrd"});
+      if (checkable(i)) refs.push_back({i, inventory, p.line, key + "initrd"});
     }
-    if (checkable(p.chain)) refs.push_back({p.chain, p.line, key + "chain"});
+    if (checkable(p.chain)) refs.push_back({p.chain, inventory, p.line, key + "chain"});
   }
   return refs;
 }
@@ -68,7 +69,7 @@ std::vector<config::ConfigError> check_tree(const config::Config& cfg, const vfs
     } else {
       message += "cannot be served (" + std::string(vfs::to_string(file.error())) + ")";
     }
-    errors.push_back({cfg.source.string(), ref.line, ref.key, std::move(message)});
+    errors.push_back({ref.file.string(), ref.line, ref.key, std::move(message)});
   }
   return errors;
 }

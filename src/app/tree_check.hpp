@@ -3,6 +3,7 @@
 // loaders, each profile's kernel, initrds and chained loader. A missing one is
 // reported like any config error (file:line: key: what), with the nearest name
 // in that directory when one is close; `serve` logs the same as warnings.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace pxed::app {
 // A file the config expects in the tree, and where the config says so.
 struct Reference {
   std::string path;       // as written: "lpxelinux.0", "/centos7/images/pxeboot/vmlinuz"
+  std::filesystem::path file;  // pxed.toml for [boot], the inventory's file for profiles
   std::uint32_t line = 0;
   std::string key;        // "boot.bios", "profile centos7-ks: kernel"
 };

@@ -6,17 +6,20 @@
 namespace pxed::boot {
 namespace {
 
-std::string where(const config::Config& cfg, std::uint32_t line) {
-  return cfg.source.filename().string() + ":" + std::to_string(line);
+// "inventory.toml:19": a line of `file`, which is pxed.toml for [boot] and the
+// inventory's own file for its items (the same file when it is inline).
+std::string where(const std::filesystem::path& file, std::uint32_t line) {
+  return file.filename().string() + ":" + std::to_string(line);
 }
 
 std::string machine_rule(const config::Config& cfg, const config::Machine& m) {
   std::string who = !m.name.empty() ? m.name : m.mac ? m.mac->to_string() : m.uuid->to_string();
-  return "machine " + who + " (" + where(cfg, m.line) + ")";
+  return "machine " + who + " (" + where(cfg.inventory.source, m.line) + ")";
 }
 
 std::string group_rule(const config::Config& cfg, const config::Group& g) {
-  return (g.name.empty() ? std::string("group") : "group " + g.name) + " (" + where(cfg, g.line) + ")";
+  return (g.name.empty() ? std::string("group") : "group " + g.name) + " (" +
+         where(cfg.inventory.source, g.line) + ")";
 }
 
 const config::Machine* machine_of(const ClientFacts& facts, const config::Inventory& inventory) {
@@ -106,7 +109,7 @@ Match match(const ClientFacts& facts, const config::Config& cfg, const Installed
     if (m.machine != nullptr) m.rule = machine_rule(cfg, *m.machine) + ", profile of " + m.rule;
   } else if (!cfg.boot.default_profile.empty()) {
     m.profile = cfg.boot.default_profile;
-    m.rule = "[boot] default (" + where(cfg, cfg.boot.default_line) + ")";
+    m.rule = "[boot] default (" + where(cfg.source, cfg.boot.default_line) + ")";
     if (m.machine != nullptr) m.rule = machine_rule(cfg, *m.machine) + ", profile of " + m.rule;
     m.by_default = m.machine == nullptr;
   }

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <system_error>
@@ -104,6 +105,7 @@ const KeySpec kServerKeys[] = {
     {"log_level",
      [](auto& c, auto& f, auto& cfg) { read_choice(c, f, cfg.server.log_level, kLogLevels); }},
     {"log_format", read_log_format},
+    {"inventory", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.inventory); }},
 };
 
 
@@ -203,11 +205,17 @@ void read_document(Checker& c, const toml::value& document, Config& cfg) {
 }
 
 // Rules that involve more than one key, checked once every key has been read.
-void check_together(Checker& c, const Config& cfg) {
+// `inventory` is the checker the inventory was read with (c itself when it is
+// in this file); null when its file could not be read, so nothing is said about
+// names it would have declared.
+void check_together(Checker& c, Checker* inventory, const Config& cfg) {
   check_files(c, cfg);
   check_dhcp(c, cfg);
   check_boot(c, cfg);
-  check_inventory(c, cfg);
+  if (inventory != nullptr) {
+    check_inventory(*inventory, cfg);
+    check_default_profile(c, cfg);
+  }
   const auto& tftp = cfg.tftp;
   if (tftp.retransmit_max < tftp.retransmit_min && !c.failed("tftp.retransmit_min") &&
       !c.failed("tftp.retransmit_max")) {
@@ -273,18 +281,36 @@ std::string ConfigError::to_string() const {
   return out + message;
 }
 
-std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
-                                                      const std::string& name) {
-  toml::value document;
+bool is_section(std::string_view name) {
+  return std::ranges::find(kSections, name, &SectionSpec::name) != std::end(kSections);
+}
+
+std::expected<std::string, std::string> read_whole_file(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return std::unexpected("is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected(std::error_code(errno, std::generic_category()).message());
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::unexpected("read failed");
+  return text.str();
+}
+
+std::expected<toml::value, ConfigError> parse_toml(std::string_view text, const std::string& name) {
   try {
     std::istringstream in{std::string(text)};
-    document = toml::parse(in, name);
+    return toml::parse(in, name);
   } catch (const toml::exception& e) {
-    return std::unexpected(std::vector{syntax_error(name, e)});
+    return std::unexpected(syntax_error(name, e));
   } catch (const std::exception& e) {  // toml11 can let a std:: error through on odd input
-    return std::unexpected(
-        std::vector<ConfigError>{{name, 0, "", "cannot parse: " + std::string(e.what())}});
+    return std::unexpected(ConfigError{name, 0, "", "cannot parse: " + std::string(e.what())});
   }
+}
+
+std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
+                                                      const std::string& name) {
+  auto document = parse_toml(text, name);
+  if (!document) return std::unexpected(std::vector{std::move(document.error())});
 
   fs::path dir = fs::path(name).parent_path();
   std::error_code ec;
@@ -292,32 +318,35 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
             {}, {}, {}};
   Config cfg;
   cfg.source = name;
-  read_document(c, document, cfg);
-  check_together(c, cfg);
+  cfg.sources = {cfg.source};
+  cfg.inventory.source = name;
+  read_document(c, *document, cfg);
+  auto own = read_inventory_file(c, cfg);
+  Checker* inventory = own ? &*own : c.line_of("server.inventory") ? nullptr : &c;
+  check_together(c, inventory, cfg);
   cfg.lines = c.seen;
-  if (c.errors.empty()) return cfg;
-  // By line; by key within a line, since toml11's tables do not keep the file's order;
-  // stable, so the elements of one array stay in their order.
-  std::ranges::stable_sort(c.errors, {},
-                           [](const ConfigError& e) { return std::tie(e.line, e.key); });
-  return std::unexpected(std::move(c.errors));
+  auto errors = std::move(c.errors);
+  if (own) std::ranges::move(own->errors, std::back_inserter(errors));
+  if (errors.empty()) return cfg;
+  // This file's first, then the inventory file's; by line; by key within a line,
+  // since toml11's tables do not keep the file's order; stable, so the elements
+  // of one array stay in their order.
+  std::ranges::stable_sort(errors, {}, [&](const ConfigError& e) {
+    return std::tuple(e.file != name, e.line, std::string_view(e.key));
+  });
+  return std::unexpected(std::move(errors));
 }
 
 std::expected<Config, std::vector<ConfigError>> load(const fs::path& path) {
-  auto cannot_read = [&](const std::string& why) {
+  auto text = read_whole_file(path);
+  if (!text) {
     std::error_code ec;
     fs::path where = fs::absolute(path, ec);
-    std::string message = "cannot read config file " + (ec ? path : where).string() + ": " + why;
+    std::string message =
+        "cannot read config file " + (ec ? path : where).string() + ": " + text.error();
     return std::unexpected(std::vector<ConfigError>{{path.string(), 0, "", std::move(message)}});
-  };
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return cannot_read("is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return cannot_read(std::error_code(errno, std::generic_category()).message());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return cannot_read("read failed");
-  return parse(text.str(), path.string());
+  }
+  return parse(*text, path.string());
 }
 
 }  // namespace pxed::config

@@ -28,6 +28,9 @@ struct Server {
   std::vector<std::string> interfaces;  // DHCP only; empty: none
   std::string log_level = "info";       // trace debug info warn error critical off
   LogFormat log_format = LogFormat::text;
+  // The file holding the inventory ([[profile]], [[group]], [[machine]] and
+  // nothing else); empty: they are in this file. Never both.
+  std::filesystem::path inventory;
 };
 
 // [[files.mount]]: an ISO image's tree, or a directory, appears at `at` for
@@ -217,6 +220,10 @@ struct Machine {
 };
 
 struct Inventory {
+  // The file its tables were read from, named as errors name it: Config::source,
+  // or the file [server] inventory names ("inventory.toml", "/etc/pxed/inventory.toml").
+  // Its items' lines are lines of this file.
+  std::filesystem::path source;
   std::vector<Profile> profiles;
   std::vector<Group> groups;    // first match in file order
   std::vector<Machine> machines;
@@ -225,6 +232,10 @@ struct Inventory {
 
 struct Config {
   std::filesystem::path source;  // the file it was read from
+  // Every file it was read from, for a watcher: source first, then the
+  // inventory's file when it has its own. Named as errors name them (relative
+  // to where pxed started when source is). (`files` is the [files] section.)
+  std::vector<std::filesystem::path> sources;
   Server server;
   Files files;
   Tftp tftp;
@@ -232,8 +243,8 @@ struct Config {
   Dhcp dhcp;
   Boot boot;
   Inventory inventory;
-  // The line of every key read, dotted ("boot.bios"), for checks after parsing
-  // (`pxed check` looking for the files the config names).
+  // The line of every key read from `source`, dotted ("boot.bios"), for checks
+  // after parsing (`pxed check` looking for the files the config names).
   std::map<std::string, std::uint32_t, std::less<>> lines;
 };
 
@@ -251,7 +262,8 @@ struct ConfigError {
 // sorted by line, not just the first one.
 std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& path);
 
-// Same, from text already in memory; `name` is what errors call the file.
+// Same, from text already in memory; `name` is what errors call the file. An
+// inventory file named by [server] inventory is read from disk either way.
 std::expected<Config, std::vector<ConfigError>> parse(std::string_view text, const std::string& name);
 
 }  // namespace pxed::config

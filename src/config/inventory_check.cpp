@@ -1,5 +1,7 @@
 // Rules across the inventory, once every table is read: each profile that a
 // group, machine, menu or [boot] default names exists, and no menu holds itself.
+// The inventory may be in a file of its own: [boot] default's problem is then
+// pxed.toml's, the others the inventory file's, so each has its own Checker.
 #include <algorithm>
 #include <map>
 
@@ -86,9 +88,13 @@ const Profile* Inventory::find_profile(std::string_view name) const {
   return it == profiles.end() ? nullptr : &*it;
 }
 
+void check_default_profile(Checker& c, const Config& cfg) {
+  check_reference(c, cfg.inventory, cfg.boot.default_profile, cfg.boot.default_line,
+                  "boot.default");
+}
+
 void check_inventory(Checker& c, const Config& cfg) {
   const Inventory& inventory = cfg.inventory;
-  check_reference(c, inventory, cfg.boot.default_profile, cfg.boot.default_line, "boot.default");
   for (const auto& p : inventory.profiles) {
     for (const auto& item : p.menu) {
       check_reference(c, inventory, item, c.line_in_item("profile.menu", p.line), "profile.menu");

@@ -1,6 +1,9 @@
 #pragma once
 // Sections read outside config.cpp, each in its own file. Internal to the module.
+#include <expected>
+#include <optional>
 #include <span>
+#include <string>
 
 #include "config/table.hpp"
 
@@ -15,7 +18,23 @@ std::span<const Key<Config>> inventory_keys();
 void check_files(Checker& c, const Config& cfg);
 void check_dhcp(Checker& c, const Config& cfg);
 void check_boot(Checker& c, const Config& cfg);
-void check_inventory(Checker& c, const Config& cfg);  // inventory_check.cpp
+// inventory_check.cpp: the inventory's rules, recorded against the file it was
+// read from; [boot] default's profile, recorded against pxed.toml.
+void check_inventory(Checker& inventory, const Config& cfg);
+void check_default_profile(Checker& c, const Config& cfg);
+
+// config.cpp, for the inventory file: a whole file, or why it cannot be read;
+// a TOML document, or its syntax error; whether `name` is a section of pxed.toml.
+std::expected<std::string, std::string> read_whole_file(const std::filesystem::path& path);
+std::expected<toml::value, ConfigError> parse_toml(std::string_view text, const std::string& name);
+bool is_section(std::string_view name);
+// [server] inventory (inventory_file.cpp): when the key is written, moves the
+// inventory to the file it names, read with a Checker of its own (returned) so
+// every problem there names that file. Problems with the key itself (the
+// inventory in both files, a file that cannot be read) are recorded in c, and
+// nullopt is returned when the file could not be read or parsed. Also nullopt
+// when the key is not written: the inventory is in pxed.toml, read with c.
+std::optional<Checker> read_inventory_file(Checker& c, Config& cfg);
 
 // Shared value readers: "10.0.0.1", "52:54:00:12:34:56".
 void read_ipv4(Checker& c, const Field& f, core::Ipv4& out);

@@ -25,6 +25,7 @@ inline config::Profile linux_profile(std::string name, std::uint32_t line) {
 inline config::Config rooms() {
   config::Config cfg;
   cfg.source = "/etc/pxed/pxed.toml";
+  cfg.inventory.source = cfg.source;
   cfg.boot.default_profile = "local";
   cfg.boot.default_line = 4;
   cfg.inventory.profiles.push_back(linux_profile("centos7-ks", 6));

@@ -83,6 +83,18 @@ TEST(InventoryMatch, AMachineWithoutAProfileTakesItsGroupsOrTheDefault) {
   EXPECT_EQ(match(f, cfg).rule, "machine db-03 (pxed.toml:22), profile of group office (pxed.toml:18)");
 }
 
+TEST(InventoryMatch, RulesNameTheFileEachWasWrittenIn) {
+  auto cfg = rooms();
+  cfg.inventory.source = "/etc/pxed/inventory.toml";  // [server] inventory
+  cfg.inventory.machines[0].profile.clear();
+  auto f = facts_of(kDb03);
+  EXPECT_EQ(match(f, cfg).rule,
+            "machine db-03 (inventory.toml:22), profile of [boot] default (pxed.toml:4)");
+  f.address = *core::Ipv4::parse("192.168.99.23");
+  EXPECT_EQ(match(f, cfg).rule,
+            "machine db-03 (inventory.toml:22), profile of group office (inventory.toml:18)");
+}
+
 TEST(InventoryMatch, AMachineIsKnownByUuidWhenItsMacDiffers) {
   auto cfg = rooms();
   cfg.inventory.machines[0].uuid = core::Uuid::parse("4c4c4544-0000-0000-0000-000000000003");
