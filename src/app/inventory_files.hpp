@@ -4,6 +4,7 @@
 // holds the snapshot it decides with. A reload makes a new provider.
 #include <memory>
 
+#include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
 #include "vfs/generated.hpp"
@@ -12,14 +13,16 @@ namespace pxed::app {
 
 class InventoryFiles : public vfs::Generator {
  public:
-  InventoryFiles(std::shared_ptr<const config::Config> config, const boot::Sightings& sightings)
-      : config_(std::move(config)), sightings_(sightings) {}
+  InventoryFiles(std::shared_ptr<const config::Config> config, const boot::Sightings& sightings,
+                 const boot::Installed* installed = nullptr)
+      : config_(std::move(config)), sightings_(sightings), installed_(installed) {}
 
   std::optional<vfs::Generation> generate(std::string_view rel, const vfs::Requester& who) const override;
 
  private:
   std::shared_ptr<const config::Config> config_;
   const boot::Sightings& sightings_;
+  const boot::Installed* installed_;
 };
 
 // Whether the config asks for generated files at all: an inventory, or a default profile.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace pxed::boot {
 namespace {
@@ -45,29 +46,6 @@ std::optional<core::Ipv4> full_address(std::string_view hex) {
   return core::Ipv4{static_cast<std::uint32_t>(std::stoul(std::string(hex), nullptr, 16))};
 }
 
-// One parameter of a query string, with %XX decoded (iPXE's ${mac} is "52%3A54...").
-std::string query_value(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (!pair.starts_with(key) || pair.size() <= key.size() || pair[key.size()] != '=') continue;
-    std::string out;
-    auto value = pair.substr(key.size() + 1);
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value[i] == '%' && i + 2 < value.size() + 0 && std::isxdigit(static_cast<unsigned char>(value[i + 1])) &&
-          std::isxdigit(static_cast<unsigned char>(value[i + 2]))) {
-        out += static_cast<char>(std::stoi(std::string(value.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += value[i];
-      }
-    }
-    return out;
-  }
-  return {};
-}
-
 ClientFacts facts_with(const core::Mac& mac, std::optional<core::Uuid> uuid = std::nullopt) {
   ClientFacts facts;
   facts.mac = mac;
@@ -86,6 +64,52 @@ std::string who_of(const Match& m, const ClientFacts& facts) {
 }
 
 }  // namespace
+
+std::string query_value(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (!pair.starts_with(key) || pair.size() <= key.size() || pair[key.size()] != '=') continue;
+    std::string out;
+    auto value = pair.substr(key.size() + 1);
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] == '%' && i + 2 < value.size() && std::isxdigit(static_cast<unsigned char>(value[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(value[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(value.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += value[i];
+      }
+    }
+    return out;
+  }
+  return {};
+}
+
+std::optional<core::Mac> neighbour_in(std::string_view arp_table, core::Ipv4 address) {
+  // "IP address  HW type  Flags  HW address  Mask  Device"; flags 0x2: the entry is complete.
+  constexpr unsigned kComplete = 0x2;
+  const std::string ip = address.to_string();
+  while (!arp_table.empty()) {
+    auto end = arp_table.find('\n');
+    std::string_view line = arp_table.substr(0, end);
+    arp_table = end == std::string_view::npos ? std::string_view{} : arp_table.substr(end + 1);
+    std::vector<std::string_view> fields;
+    for (std::size_t at = 0; at < line.size();) {
+      auto start = line.find_first_not_of(' ', at);
+      if (start == std::string_view::npos) break;
+      auto stop = line.find(' ', start);
+      fields.push_back(line.substr(start, stop - start));
+      at = stop == std::string_view::npos ? line.size() : stop;
+    }
+    if (fields.size() < 4 || fields[0] != ip) continue;
+    unsigned flags = 0;
+    if (std::sscanf(std::string(fields[2]).c_str(), "%x", &flags) != 1 || (flags & kComplete) == 0) continue;
+    if (auto mac = core::Mac::parse(fields[3]); mac && *mac != core::Mac{}) return mac;
+  }
+  return std::nullopt;
+}
 
 std::optional<ConfigName> parse_config_name(std::string_view rel) {
   ConfigName name;
@@ -172,6 +196,10 @@ std::optional<Identified> identify(const ConfigName& name, const Asker& asker, c
   }
   if (!found && !asker.address.is_zero()) {
     if (const auto* seen = sightings.by_address(asker.address)) found = Identified{seen->facts, "by address, " + seen->how};
+  }
+  if (!found && asker.neighbour) {
+    found = from_sighting(sightings.by_mac(*asker.neighbour), "by the neighbour table");
+    if (!found) found = Identified{facts_with(*asker.neighbour), "by the neighbour table"};
   }
   // The request comes from the machine itself: its source is the machine's address now.
   if (found && found->facts.address.is_zero()) found->facts.address = asker.address;

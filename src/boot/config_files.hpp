@@ -41,7 +41,13 @@ struct Asker {
   core::Ipv4 address;  // source address; zero: unknown
   core::Ipv4 local;    // our address it reached
   std::string query;   // HTTP query string: iPXE's "mac=${mac}&uuid=${uuid}"
+  // The kernel's neighbour table's MAC for `address`, the last resort when no
+  // DHCP exchange showed who has it (app reads /proc/net/arp).
+  std::optional<core::Mac> neighbour;
 };
+
+// The MAC /proc/net/arp holds for address (complete entries only).
+std::optional<core::Mac> neighbour_in(std::string_view arp_table, core::Ipv4 address);
 
 struct ConfigFile {
   std::string content;
@@ -55,6 +61,9 @@ struct ConfigFile {
 // What pxed generates at rel for who asks, or nullopt (not found).
 std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, const config::Config& cfg,
                                       const Sightings& sightings, const Installed* installed = nullptr);
+
+// One parameter of a query string ("mac=52%3A54..."), %XX decoded; empty when absent.
+std::string query_value(std::string_view query, std::string_view key);
 
 // The machine behind a request: from the name itself, iPXE's query, then the
 // source address; how it is known ("by name", "by address, lease", ...).

@@ -82,7 +82,7 @@ class ConfigFiles : public ::testing::Test {
     sightings_.record(db);
   }
   std::optional<ConfigFile> ask(std::string_view rel, core::Ipv4 from, std::string query = "") const {
-    return config_file(rel, Asker{from, kServer, std::move(query)}, cfg_, sightings_);
+    return config_file(rel, Asker{from, kServer, std::move(query), std::nullopt}, cfg_, sightings_);
   }
 
   config::Config cfg_;
@@ -145,6 +145,27 @@ TEST_F(ConfigFiles, NothingIsGeneratedWhenNoRuleAndNoDefaultName) {
   EXPECT_FALSE(ask("pxelinux.cfg/default", *core::Ipv4::parse("10.77.0.200")));
   EXPECT_FALSE(ask("pxelinux.cfg/01-00-11-22-33-44-55", *core::Ipv4::parse("10.77.0.200")));
   EXPECT_TRUE(ask("pxelinux.cfg/default", kDbAddress));
+}
+
+TEST(Neighbours, ReadsCompleteEntriesOfTheArpTable) {
+  constexpr std::string_view kTable =
+      "IP address       HW type     Flags       HW address            Mask     Device\n"
+      "10.77.0.23       0x1         0x2         88:99:aa:bb:cc:dd     *        eth1\n"
+      "10.77.0.24       0x1         0x0         00:00:00:00:00:00     *        eth1\n"
+      "10.77.0.25       0x1         0x0         52:54:00:00:00:25     *        eth1\n";
+  EXPECT_EQ(neighbour_in(kTable, *core::Ipv4::parse("10.77.0.23")), kDb03);
+  EXPECT_FALSE(neighbour_in(kTable, *core::Ipv4::parse("10.77.0.24")));  // incomplete
+  EXPECT_FALSE(neighbour_in(kTable, *core::Ipv4::parse("10.77.0.25")));
+  EXPECT_FALSE(neighbour_in(kTable, *core::Ipv4::parse("10.77.0.2")));   // no prefix match
+  EXPECT_FALSE(neighbour_in("", *core::Ipv4::parse("10.77.0.23")));
+}
+
+TEST_F(ConfigFiles, TheNeighbourTableIsTheLastResort) {
+  const auto address = *core::Ipv4::parse("10.77.0.88");
+  auto f = config_file("grub/grub.cfg", Asker{address, kServer, "", kDb03}, cfg_, sightings_);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->match.profile, "centos7-ks");
+  EXPECT_THAT(f->why, HasSubstr("by the neighbour table"));
 }
 
 TEST_F(ConfigFiles, AnEfiMachineGetsSyslinuxEfisFlavour) {
