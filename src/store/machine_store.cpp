@@ -333,7 +333,8 @@ struct MachineStore::Impl {
   }
 };
 
-std::expected<MachineStore, std::string> MachineStore::open(const fs::path& dir, bool read_only) {
+std::expected<MachineStore, std::string> MachineStore::open(const fs::path& dir, Access access) {
+  const bool read_only = access == Access::reader;
   const fs::path file = dir / kDatabaseName;
   std::error_code ec;
   if (read_only) {
@@ -348,7 +349,7 @@ std::expected<MachineStore, std::string> MachineStore::open(const fs::path& dir,
   }
   // Readers take no lock: WAL lets them read while pxed writes.
   sqlite::DirLock lock;
-  if (!read_only) {
+  if (access == Access::server) {
     auto taken = sqlite::DirLock::take(dir, kLockName);
     if (!taken) return std::unexpected(taken.error());
     lock = std::move(*taken);

@@ -52,11 +52,15 @@ struct Install {
   bool operator==(const Install&) const = default;
 };
 
+// server: the one pxed that serves (takes the directory's lock; a second is refused).
+// reader: the CLI beside it (never creates the file). editor: the CLI changing an
+// install state beside a running pxed: no lock, SQLite's own locking orders the writes.
+enum class Access : std::uint8_t { server, reader, editor };
+
 class MachineStore {
  public:
-  // Opens or creates <dir>/machines.sqlite3; errors name the file. read_only:
-  // for the CLI beside a running pxed (never creates the file).
-  static std::expected<MachineStore, std::string> open(const std::filesystem::path& dir, bool read_only = false);
+  // Opens or creates <dir>/machines.sqlite3; errors name the file.
+  static std::expected<MachineStore, std::string> open(const std::filesystem::path& dir, Access access = Access::server);
   ~MachineStore();
   MachineStore(MachineStore&&) noexcept;
   MachineStore& operator=(MachineStore&&) noexcept;

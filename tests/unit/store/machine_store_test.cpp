@@ -333,7 +333,7 @@ TEST(MachineStore, EverythingSurvivesReopen) {
   const std::map<core::Mac, Install> installs = {{mac(1), {InstallState::done, 102}}};
   for (bool read_only : {false, true}) {
     SCOPED_TRACE(read_only ? "read-only" : "read-write");
-    auto store = MachineStore::open(dir.path(), read_only);
+    auto store = MachineStore::open(dir.path(), read_only ? Access::reader : Access::server);
     ASSERT_TRUE(store) << store.error();
     EXPECT_EQ(machines_in(*store), machines);
     EXPECT_EQ(installs_in(*store), installs);
@@ -365,7 +365,7 @@ TEST(MachineStore, AReaderSeesWhatTheWriterCommittedWhileTheWriterIsOpen) {
   auto writer = MachineStore::open(dir.path());
   ASSERT_TRUE(writer) << writer.error();
   ASSERT_TRUE(observe(*writer, {seen(1, 100)}));
-  auto reader = MachineStore::open(dir.path(), true);
+  auto reader = MachineStore::open(dir.path(), Access::reader);
   ASSERT_TRUE(reader) << reader.error();
   EXPECT_EQ(macs_in(*reader), std::vector{mac(1)});
   ASSERT_TRUE(observe(*writer, {seen(2, 200)}));
@@ -375,7 +375,7 @@ TEST(MachineStore, AReaderSeesWhatTheWriterCommittedWhileTheWriterIsOpen) {
   // `pxed machines` is another process, beside pxed holding the writer's lock.
   auto status = test::run_in_child(
       [&] {
-        auto cli = MachineStore::open(dir.path(), true);
+        auto cli = MachineStore::open(dir.path(), Access::reader);
         if (!cli) return 1;
         auto all = cli->machines();
         return all && all->size() == 2 ? 0 : 2;
@@ -391,7 +391,7 @@ TEST(MachineStore, AReaderOpensAStoreWhoseWriterHasClosed) {
     ASSERT_TRUE(writer) << writer.error();
     ASSERT_TRUE(observe(*writer, {seen(1, 100)}));
   }
-  auto reader = MachineStore::open(dir.path(), true);
+  auto reader = MachineStore::open(dir.path(), Access::reader);
   ASSERT_TRUE(reader) << reader.error();
   EXPECT_EQ(macs_in(*reader), std::vector{mac(1)});
 }
@@ -399,7 +399,7 @@ TEST(MachineStore, AReaderOpensAStoreWhoseWriterHasClosed) {
 TEST(MachineStore, AReaderNeverWrites) {
   TempDir dir;
   { ASSERT_TRUE(MachineStore::open(dir.path())); }
-  auto reader = MachineStore::open(dir.path(), true);
+  auto reader = MachineStore::open(dir.path(), Access::reader);
   ASSERT_TRUE(reader) << reader.error();
   auto observed = observe(*reader, {seen(1, 100)});
   ASSERT_FALSE(observed);
@@ -413,12 +413,12 @@ TEST(MachineStore, AReaderNeverWrites) {
 
 TEST(MachineStore, AReaderOfAMissingFileSaysNothingWasRecordedYet) {
   TempDir dir;
-  auto reader = MachineStore::open(dir.path(), true);
+  auto reader = MachineStore::open(dir.path(), Access::reader);
   ASSERT_FALSE(reader);
   EXPECT_HAS(reader.error(), "pxed has not recorded any machine yet in " + dir.path().string());
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "machines.sqlite3"));  // never created by a reader
   std::ofstream(dir.path() / "machines.sqlite3").flush();  // created by a writer that died at once
-  reader = MachineStore::open(dir.path(), true);
+  reader = MachineStore::open(dir.path(), Access::reader);
   ASSERT_FALSE(reader);
   EXPECT_HAS(reader.error(), "pxed has not recorded any machine yet in " + dir.path().string());
 }
@@ -451,6 +451,19 @@ TEST(MachineStore, ASecondWriterOnTheSameDirIsRefusedWhileTheFirstIsOpen) {
   EXPECT_TRUE(MachineStore::open(dir.path()));
 }
 
+TEST(MachineStore, AnEditorChangesAnInstallBesideTheServingWriter) {
+  TempDir dir;
+  auto server = MachineStore::open(dir.path());
+  ASSERT_TRUE(server) << server.error();
+  ASSERT_TRUE(server->set_install(mac(1), Install{InstallState::done, 100}));
+  auto editor = MachineStore::open(dir.path(), Access::editor);  // `pxed machines reinstall`
+  ASSERT_TRUE(editor) << editor.error();
+  ASSERT_TRUE(editor->clear_install(mac(1)));
+  auto installs = server->installs();
+  ASSERT_TRUE(installs) << installs.error();
+  EXPECT_FALSE(installs->contains(mac(1)));
+}
+
 TEST(MachineStore, SharesItsStateDirWithTheLeaseStore) {
   TempDir dir;
   auto leases = LeaseStore::open(dir.path());
@@ -467,7 +480,7 @@ TEST(MachineStore, AFileThatIsNotADatabaseIsAClearError) {
   auto file = dir.path() / "machines.sqlite3";
   std::ofstream(file) << std::string(4096, 'x');
   for (bool read_only : {false, true}) {
-    auto store = MachineStore::open(dir.path(), read_only);
+    auto store = MachineStore::open(dir.path(), read_only ? Access::reader : Access::server);
     ASSERT_FALSE(store);
     EXPECT_HAS(store.error(), file.string());
     EXPECT_HAS(store.error(), "not a database");
@@ -480,7 +493,7 @@ TEST(MachineStore, AnotherProgramsDatabaseIsRefusedAndLeftAsItWas) {
   auto file = dir.path() / "machines.sqlite3";
   run_sql(file, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
   for (bool read_only : {false, true}) {
-    auto store = MachineStore::open(dir.path(), read_only);
+    auto store = MachineStore::open(dir.path(), read_only ? Access::reader : Access::server);
     ASSERT_FALSE(store);
     EXPECT_HAS(store.error(), file.string() + ": an SQLite database, but not pxed's machine store");
     EXPECT_HAS(store.error(), "move it away");
@@ -507,7 +520,7 @@ TEST(MachineStore, ADatabaseDamagedPastItsHeaderIsRefusedAtOpen) {
     f << std::string(4096, '\x5a');
   }
   for (bool read_only : {false, true}) {
-    auto store = MachineStore::open(dir.path(), read_only);
+    auto store = MachineStore::open(dir.path(), read_only ? Access::reader : Access::server);
     ASSERT_FALSE(store);
     EXPECT_HAS(store.error(), file.string());
     EXPECT_HAS(store.error(), "move the file");
@@ -519,7 +532,7 @@ TEST(MachineStore, ASchemaFromANewerPxedIsRefused) {
   { ASSERT_TRUE(MachineStore::open(dir.path())); }
   run_sql(dir.path() / "machines.sqlite3", "PRAGMA user_version = 99");
   for (bool read_only : {false, true}) {
-    auto store = MachineStore::open(dir.path(), read_only);
+    auto store = MachineStore::open(dir.path(), read_only ? Access::reader : Access::server);
     ASSERT_FALSE(store);
     EXPECT_HAS(store.error(), "newer pxed");
   }
@@ -531,7 +544,7 @@ TEST(MachineStore, AHandEditedRowIsAnErrorNamingIt) {
   run_sql(dir.path() / "machines.sqlite3",
           "INSERT INTO machines VALUES ('52:54:00:12:34:56', '', '', '', '', 1, 1, '', '', '', '', 'booting', 1);"
           "INSERT INTO installs VALUES ('not-a-mac', 'done', 1)");
-  auto store = MachineStore::open(dir.path(), true);
+  auto store = MachineStore::open(dir.path(), Access::reader);
   ASSERT_TRUE(store) << store.error();
   auto machines = store->machines();
   ASSERT_FALSE(machines);
