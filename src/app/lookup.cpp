@@ -104,12 +104,21 @@ std::optional<vfs::Tree> open_tree(const config::Config& cfg, std::ostream& out)
   return std::move(*tree);
 }
 
+// Where machines reach pxed, when --server does not say: a listen address that
+// is not the wildcard, else a placeholder.
+std::string default_server(const config::Config& cfg) {
+  for (const auto* listen : {&cfg.tftp.listen, &cfg.http.listen}) {
+    if (listen->address != "0.0.0.0") return listen->address;
+  }
+  return "10.0.0.1";
+}
+
 }  // namespace
 
 int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out, std::ostream& err) {
   auto mac = core::Mac::parse(args.mac);
   auto arch = arch_code(args.arch);
-  auto server = core::Ipv4::parse(args.server);
+  auto server = core::Ipv4::parse(args.server.empty() ? default_server(cfg) : args.server);
   auto ip = args.ip.empty() ? std::optional<core::Ipv4>(core::Ipv4{}) : core::Ipv4::parse(args.ip);
   auto uuid = args.uuid.empty() ? std::optional<core::Uuid>{} : core::Uuid::parse(args.uuid);
   auto forced = args.loader.empty() ? std::optional<boot::Loader>{} : loader_named(args.loader);
@@ -222,7 +231,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     ++asked;
     std::string what;
     if (!tree) {
-      auto generated = boot::config_file(name, boot::Asker{*ip, *server, query}, cfg, sightings);
+      auto generated = boot::config_file(name, boot::Asker{*ip, *server, query, std::nullopt}, cfg, sightings);
       if (generated) {
         what = "generated " + generated->why;
         config_text = generated->content;
@@ -237,7 +246,10 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     out << fmt::format("{:12} {:40} -> {}\n", asked == 1 ? "asks" : "", name, what.empty() ? "not found" : what);
     if (!what.empty()) break;
   }
-  if (asked < names.size()) out << fmt::format("{:12} (the {} names after it are never asked)\n", "", names.size() - asked);
+  if (auto left = names.size() - asked; left > 0) {
+    out << fmt::format("{:12} ({} name{} after it {} never asked)\n", "", left, left == 1 ? "" : "s",
+                       left == 1 ? "is" : "are");
+  }
   if (config_text.empty()) {
     out << "config       none: the loader finds nothing for this machine\n";
     return kLookupAnswer;

@@ -12,7 +12,7 @@ namespace pxed::app {
 struct LookupArgs {
   std::string mac;
   std::string arch = "bios";  // a name (bios, efi32, efi64, arm64, efi64-http) or an option 93 number
-  std::string server = "10.0.0.1";
+  std::string server;          // empty: tftp.listen's or http.listen's address, else 10.0.0.1
   std::string ip;             // the machine's address (a lease, or the other server's)
   std::string uuid;           // option 97
   std::string loader;         // pxelinux, syslinux-efi, grub, ipxe; empty: from the boot file

@@ -1,6 +1,7 @@
 // pxed: one process that answers what a bare machine asks on its way to an
 // installed OS. This file wires config, services and signals; it decides nothing.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -13,6 +14,9 @@
 #include "app/config_watch.hpp"
 #include "app/inventory_files.hpp"
 #include "app/lookup.hpp"
+#include "app/machines.hpp"
+#include "app/machines_cli.hpp"
+#include "app/pid_file.hpp"
 #include "app/privileges.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
@@ -81,10 +85,29 @@ void log_counters() {
   events::emit(e);
 }
 
+// What a reload swaps: the snapshot generated files and machine records decide with.
+struct Deciding {
+  vfs::Tree* tree = nullptr;
+  const boot::Sightings& sightings;
+  app::Machines* machines = nullptr;
+
+  void use(const config::Config& cfg) const {
+    auto snapshot = std::make_shared<const config::Config>(cfg);
+    if (machines != nullptr) machines->use(snapshot);
+    if (tree == nullptr) return;
+    tree->set_generator(app::generates_files(cfg)
+                            ? std::make_shared<app::InventoryFiles>(snapshot, sightings,
+                                                                    machines ? &machines->installed() : nullptr)
+                            : nullptr);
+  }
+};
+
 // SIGHUP: read the config again and swap the inventory whole; transfers in
 // flight keep the files they opened. A broken edit keeps the last good one.
 // Sockets, the tree's mounts and DHCP's subnets stay as they were started.
-void reload(const config::Config& running, vfs::Tree* tree, const boot::Sightings& sightings) {
+// Install states are read again too (`pxed machines reinstall` signals us).
+void reload(const config::Config& running, const Deciding& deciding) {
+  if (deciding.machines != nullptr) deciding.machines->reload_installs();
   auto loaded = config::load(running.source);
   if (!loaded) {
     for (const auto& e : loaded.error()) {
@@ -97,16 +120,16 @@ void reload(const config::Config& running, vfs::Tree* tree, const boot::Sighting
                      .add("kept", "the last good inventory"));
     return;
   }
-  if (tree != nullptr) {
-    tree->set_generator(app::generates_files(*loaded)
-                            ? std::make_shared<app::InventoryFiles>(std::make_shared<const config::Config>(*loaded), sightings)
-                            : nullptr);
-  }
+  deciding.use(*loaded);
   events::emit(events::Event{.name = "pxed.reload", .level = events::Level::info, .fields = {}}
                    .add("config", running.source.string())
                    .add("profiles", std::to_string(loaded->inventory.profiles.size()))
                    .add("groups", std::to_string(loaded->inventory.groups.size()))
                    .add("machines", std::to_string(loaded->inventory.machines.size())));
+}
+
+bool has_once(const config::Config& cfg) {
+  return std::ranges::any_of(cfg.inventory.machines, &config::Machine::once);
 }
 
 int serve(const config::Config& cfg) {
@@ -158,29 +181,52 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
+  // What DHCP learns of each machine tells the file services who asks; the
+  // machine store remembers every machine and the state of `once` installs.
+  boot::Sightings sightings;
+  app::Machines machines(io, cfg.server.state_dir, sightings);
+  bool remembering = true;
+  if (auto opened = machines.open(); !opened) {
+    if (has_once(cfg)) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}
+                       .add("error", opened.error() + " (once = true needs it)"));
+      return kExitRuntime;
+    }
+    remembering = false;
+    events::emit(events::Event{.name = "pxed.no_machine_store", .level = events::Level::warn, .fields = {}}
+                     .add("error", opened.error()));
+  }
+  Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr};
+  deciding.use(cfg);
+  if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
-    http_service.emplace(io, cfg.http, *tree);
+    http::Actions actions;
+    if (remembering) {
+      actions = [&](std::string_view path, std::string_view query, const vfs::Requester& who) {
+        return machines.action(path, query, who);
+      };
+    }
+    http_service.emplace(io, cfg.http, *tree, std::move(actions));
     if (auto bound = http_service->bind(); !bound) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
     }
   }
-  // What DHCP learns of each machine tells the file services who asks.
-  boot::Sightings sightings;
-  if (tree && app::generates_files(cfg)) {
-    tree->set_generator(std::make_shared<app::InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings));
-  }
   std::optional<dhcp::Service> dhcp_service;
   if (cfg.dhcp.mode != config::DhcpMode::off) {
-    dhcp_service.emplace(io, cfg, sightings);
+    std::function<void(const boot::Sighting&)> on_seen;
+    if (remembering) on_seen = [&](const boot::Sighting& s) { machines.seen(s); };
+    dhcp_service.emplace(io, cfg, sightings, std::move(on_seen));
     if (auto bound = dhcp_service->bind(); !bound) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
     }
   }
+  // `pxed machines reinstall` finds us here to send SIGHUP.
+  app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");
   // An edited config or inventory reloads by itself, as on SIGHUP.
-  app::ConfigWatch config_watch(io, {cfg.source}, [&] { reload(cfg, tree ? &*tree : nullptr, sightings); });
+  app::ConfigWatch config_watch(io, cfg.sources, [&] { reload(cfg, deciding); });
   if (auto watching = config_watch.open(); !watching) {
     events::emit(events::Event{.name = "pxed.no_config_watch", .level = events::Level::warn, .fields = {}}
                      .add("error", watching.error())
@@ -199,7 +245,7 @@ int serve(const config::Config& cfg) {
   boost::asio::signal_set control(io, SIGHUP, SIGUSR1);
   std::function<void(const boost::system::error_code&, int)> on_control = [&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    if (signal == SIGHUP) reload(cfg, tree ? &*tree : nullptr, sightings);
+    if (signal == SIGHUP) reload(cfg, deciding);
     if (signal == SIGUSR1) log_counters();
     control.async_wait(on_control);
   };
@@ -262,8 +308,9 @@ int main(int argc, char** argv) {
   lookup_cmd->add_flag("--ipxe", lookup_args.ipxe, "The machine already runs iPXE (user class iPXE)");
   lookup_cmd->add_flag("--http-client", lookup_args.http_client, "UEFI HTTP boot (vendor class HTTPClient)");
   lookup_cmd->add_option("--boot-item", lookup_args.boot_item, "A PXE menu item type the machine chose (port 4011)");
-  lookup_cmd->add_option("--server", lookup_args.server, "pxed's address as the machine sees it (${server})")
-      ->capture_default_str();
+  lookup_cmd->add_option("--server", lookup_args.server,
+                         "pxed's address as the machine sees it (${server}); default: tftp.listen's or http.listen's "
+                         "address, else 10.0.0.1");
   lookup_cmd->add_option("--ip", lookup_args.ip, "The machine's address (its lease, or the other DHCP server's)");
   lookup_cmd->add_option("--uuid", lookup_args.uuid, "The machine's UUID (option 97), 8-4-4-4-12 hex digits");
   lookup_cmd->add_option("--loader", lookup_args.loader, "pxelinux, syslinux-efi, grub or ipxe (default: from the boot file)");
@@ -276,6 +323,23 @@ int main(int argc, char** argv) {
       "  pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --ipxe\n"
       "Exit codes: 0 an answer, 1 nothing to boot, 2 bad input or config.");
 
+  bool machines_json = false;
+  std::string reinstall_mac;
+  auto* machines_cmd = cli.add_subcommand("machines", "Every machine that asked (known or not), newest first");
+  machines_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  machines_cmd->add_flag("--json", machines_json, "One JSON array");
+  auto* reinstall_cmd = machines_cmd->add_subcommand("reinstall", "Make a once machine install again at its next boot");
+  reinstall_cmd->add_option("MAC", reinstall_mac, "The machine's MAC address")->required();
+  reinstall_cmd->add_option("-c,--config", config_path, "Config file (TOML)");
+  machines_cmd->footer(
+      "Reads <state_dir>/machines.sqlite3 (beside a running pxed too). Columns: MAC, NAME (inventory), IP,\n"
+      "ARCH, STAGE (dhcp, loader, config, kernel, initrd, installer, done), LAST SEEN, PROFILE, INSTALL\n"
+      "(once machines: pending, or done and when). Machines in the inventory that never asked come last.\n"
+      "Examples:\n"
+      "  pxed machines -c /etc/pxed/pxed.toml\n"
+      "  pxed machines -c /etc/pxed/pxed.toml --json\n"
+      "  pxed machines -c /etc/pxed/pxed.toml reinstall 88:99:aa:bb:cc:dd");
+
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
 
@@ -283,6 +347,8 @@ int main(int argc, char** argv) {
   if (!cfg) return kExitConfig;
   if (*check_cmd) return check(*cfg, config_path);
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
+  if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
+  if (*machines_cmd) return app::list_machines(*cfg, machines_json, std::cout, std::cerr);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

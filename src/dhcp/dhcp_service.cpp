@@ -125,13 +125,15 @@ bool receive(int fd, std::vector<std::byte>& buffer, Datagram& out) {
 }  // namespace
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Config& config_, boot::Sightings& sightings_)
-      : io(io_), config(config_), sightings(sightings_), commit_timer(io_) {}
+  Impl(asio::io_context& io_, const config::Config& config_, boot::Sightings& sightings_,
+       std::function<void(const boot::Sighting&)> on_seen_)
+      : io(io_), config(config_), sightings(sightings_), on_seen(std::move(on_seen_)), commit_timer(io_) {}
   ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
 
   asio::io_context& io;
   config::Config config;
   boot::Sightings& sightings;
+  std::function<void(const boot::Sighting&)> on_seen;
   std::optional<store::LeaseStore> store;
   std::optional<Server> server;
   std::vector<std::unique_ptr<Listener>> listeners;
@@ -242,7 +244,10 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
       .local_port = l.port,
   };
   Response response = server->handle(unix_now(), arrival, bytes);
-  if (response.seen) sightings.record(std::move(*response.seen));
+  if (response.seen) {
+    if (on_seen) on_seen(*response.seen);
+    sightings.record(std::move(*response.seen));
+  }
   for (auto& event : response.events) {
     event.add("interface", l.interface);
     events::emit(event);
@@ -314,8 +319,9 @@ void Service::Impl::send(Listener& l, const Reply& reply) {
   }
 }
 
-Service::Service(asio::io_context& io, const config::Config& config, boot::Sightings& sightings)
-    : impl_(std::make_unique<Impl>(io, config, sightings)) {}
+Service::Service(asio::io_context& io, const config::Config& config, boot::Sightings& sightings,
+                 std::function<void(const boot::Sighting&)> on_seen)
+    : impl_(std::make_unique<Impl>(io, config, sightings, std::move(on_seen))) {}
 Service::~Service() = default;
 
 std::expected<void, std::string> Service::bind() { return impl_->bind(); }

@@ -5,6 +5,7 @@
 // decisions are in dhcp::Server.
 #include <cstddef>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,8 +21,9 @@ namespace pxed::dhcp {
 class Service {
  public:
   // What each request shows of its machine goes into `sightings` (on io's
-  // thread), for the file services to tell who asks.
-  Service(boost::asio::io_context& io, const config::Config& config, boot::Sightings& sightings);
+  // thread), for the file services to tell who asks, and to on_seen.
+  Service(boost::asio::io_context& io, const config::Config& config, boot::Sightings& sightings,
+          std::function<void(const boot::Sighting&)> on_seen = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

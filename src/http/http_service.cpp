@@ -384,8 +384,10 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   c->socket.close(ec);
 }
 
-Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree)
-    : impl_(std::make_unique<Impl>(io, config, tree)) {}
+Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, Actions actions)
+    : impl_(std::make_unique<Impl>(io, config, tree)) {
+  impl_->responder.set_actions(std::move(actions));
+}
 
 Service::~Service() = default;
 

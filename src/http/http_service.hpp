@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "http/actions.hpp"
 #include "vfs/tree.hpp"
 
 namespace boost::asio {
@@ -19,7 +20,8 @@ namespace pxed::http {
 
 class Service {
  public:
-  Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree);
+  // actions: pxed's own calls (http/actions.hpp); empty: none, 404.
+  Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, Actions actions = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

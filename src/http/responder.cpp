@@ -58,6 +58,20 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
     x.reason = std::string(to_string(path.error()));
     return text_reply(bhttp::status::bad_request, version, keep_alive);
   }
+  if (path->starts_with(kActionPrefix)) {
+    auto result = actions_ ? actions_(*path, query_of(std::string_view(req.target().data(), req.target().size())), who)
+                           : std::nullopt;
+    if (!result) {
+      x.reason = "no-such-action";
+      return text_reply(bhttp::status::not_found, version, keep_alive);
+    }
+    auto r = text_reply(bhttp::int_to_status(result->status), version, keep_alive);
+    r.text = std::move(result->body);
+    r.head.content_length(r.text.size());
+    r.head.set(bhttp::field::cache_control, "no-store");
+    x.reason = std::move(result->reason);
+    return r;
+  }
   // A trailing slash names a directory: list it (a file there is 404).
   if (path->ends_with('/')) return answer_directory(req, *path, x);
   auto file = tree_.open(*path, who);

@@ -12,6 +12,7 @@
 
 #include "core/time.hpp"
 #include "events/events.hpp"
+#include "http/actions.hpp"
 #include "http/request_logic.hpp"
 #include "vfs/tree.hpp"
 
@@ -46,9 +47,11 @@ struct Reply {
 // A short text/plain response ("404 Not Found\n") with Server and Date.
 Reply text_reply(bhttp::status status, unsigned version, bool keep_alive);
 
+
 class Responder {
  public:
   explicit Responder(const vfs::Tree& tree) : tree_(tree) {}
+  void set_actions(Actions actions) { actions_ = std::move(actions); }
   // GET and HEAD alike (the caller leaves the body out for HEAD); x gets
   // what the access log needs: path refused and why, range, log level.
   Reply answer(const Request& req, const vfs::Requester& who, Exchange& x) const;
@@ -59,6 +62,7 @@ class Responder {
   Reply redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const;
 
   const vfs::Tree& tree_;
+  Actions actions_;
 };
 
 }  // namespace pxed::http

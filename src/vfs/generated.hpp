@@ -40,6 +40,15 @@ class Generator {
   virtual std::optional<Generation> generate(std::string_view rel, const Requester& who) const = 0;
 };
 
+// Told of every file the tree opened for someone (a tree file or a generated
+// one), so app can follow each machine's boot: loader, config, kernel, initrd.
+// Called on the io_context's thread; must not block.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void opened(std::string_view rel, const Requester& who, const File& file) const = 0;
+};
+
 // Content as a File (a sealed memfd): TFTP preads it and HTTP sendfile()s it
 // like any file, with its size known before the first block.
 std::expected<File, int> file_of(std::string_view content);

@@ -122,9 +122,10 @@ std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester&
   if (!rel) return std::unexpected(OpenError::bad_path);
   // The root is a directory: asking for it is asking for a listing.
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
-  auto own = open_own(*rel);
-  if (own || own.error() != OpenError::not_found || !generator_) return own;
-  return open_generated(*rel, who);
+  auto file = open_own(*rel);
+  if (!file && file.error() == OpenError::not_found && generator_) file = open_generated(*rel, who);
+  if (file && observer_ && !who.address.is_zero()) observer_->opened(*rel, who, *file);
+  return file;
 }
 
 std::expected<File, OpenError> Tree::open_own(const std::string& rel) const {

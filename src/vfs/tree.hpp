@@ -41,6 +41,8 @@ class Tree {
   // The provider of generated files; null: none. Swapped whole on reload:
   // transfers already running keep the File they opened.
   void set_generator(std::shared_ptr<const Generator> generator) { generator_ = std::move(generator); }
+  // Told of each successful open(raw, who) by a requester with an address.
+  void set_observer(std::shared_ptr<const Observer> observer) { observer_ = std::move(observer); }
 
   // The entries of a directory: regular files and directories, and symlinks
   // that resolve inside the root (or the image, or the mounted directory) to
@@ -93,6 +95,7 @@ class Tree {
   std::filesystem::path root_;
   MountTable mounts_;
   std::shared_ptr<const Generator> generator_;
+  std::shared_ptr<const Observer> observer_;
 };
 
 }  // namespace pxed::vfs

@@ -107,6 +107,27 @@ TEST_F(TreeGenerated, AGeneratedFileKeepsItsContentWhenTheProviderChanges) {
   EXPECT_EQ(tree_->open("boot.ipxe").error(), OpenError::not_found);
 }
 
+class Recorder : public Observer {
+ public:
+  mutable std::vector<std::string> opened_names;
+  void opened(std::string_view rel, const Requester&, const File& file) const override {
+    opened_names.push_back(std::string(rel) + (file.generated().empty() ? "" : " (generated)"));
+  }
+};
+
+TEST_F(TreeGenerated, TheObserverHearsOfEveryOpenForAnAddressedRequester) {
+  write("vmlinuz", "kernel");
+  generator_->answers["boot.ipxe"] = Generation{"#!ipxe\n", "for x", {}};
+  auto recorder = std::make_shared<Recorder>();
+  tree_->set_observer(recorder);
+  const Requester machine{.address = *core::Ipv4::parse("10.0.0.7"), .local = {}, .query = "", .protocol = "http"};
+  ASSERT_TRUE(tree_->open("/vmlinuz", machine));
+  ASSERT_TRUE(tree_->open("boot.ipxe", machine));
+  EXPECT_FALSE(tree_->open("missing", machine));
+  ASSERT_TRUE(tree_->open("vmlinuz"));  // no address: a lookup or a check, not a machine
+  EXPECT_EQ(recorder->opened_names, (std::vector<std::string>{"vmlinuz", "boot.ipxe (generated)"}));
+}
+
 TEST(GeneratedFile, IsSealedAgainstWrites) {
   auto file = file_of("abc");
   ASSERT_TRUE(file);

@@ -1,0 +1,192 @@
+#include "app/machines.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <ctime>
+#include <map>
+#include <vector>
+
+#include "boot/config_files.hpp"
+#include "events/events.hpp"
+#include "store/machine_store.hpp"
+
+namespace pxed::app {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::optional<store::Stage> stage_of(boot::Fetched what) {
+  switch (what) {
+    case boot::Fetched::loader: return store::Stage::loader;
+    case boot::Fetched::config: return store::Stage::config;
+    case boot::Fetched::kernel: return store::Stage::kernel;
+    case boot::Fetched::initrd: return store::Stage::initrd;
+    case boot::Fetched::other: break;
+  }
+  return std::nullopt;
+}
+
+void emit_error(std::string_view name, const std::string& error) {
+  events::emit(events::Event{.name = std::string(name), .level = events::Level::error, .fields = {}}.add("error", error));
+}
+
+}  // namespace
+
+struct Machines::Impl {
+  Impl(asio::io_context& io_, std::filesystem::path dir, const boot::Sightings& s)
+      : io(io_), state_dir(std::move(dir)), sightings(s) {}
+  ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
+
+  asio::io_context& io;
+  std::filesystem::path state_dir;
+  const boot::Sightings& sightings;
+  std::shared_ptr<const config::Config> config;
+  std::optional<store::MachineStore> store;  // touched only on the writer thread once open
+  boot::Installed installed;                 // the loop's
+  std::map<core::Mac, store::Stage> stages;  // the step each machine reached in this run
+  std::vector<store::Observation> queue;
+  bool flushing = false;
+  asio::thread_pool writer{1};
+
+  void observe(store::Observation o) {
+    if (!store) return;
+    queue.push_back(std::move(o));
+    flush();
+  }
+
+  // One batch in flight at a time; what arrives meanwhile goes in the next.
+  void flush() {
+    if (flushing || queue.empty()) return;
+    flushing = true;
+    auto batch = std::make_shared<std::vector<store::Observation>>(std::move(queue));
+    queue.clear();
+    asio::post(writer, [this, batch] {
+      auto written = store->observe(*batch);
+      asio::post(io, [this, written = std::move(written)] {
+        flushing = false;
+        if (!written) emit_error("machines.store_failed", written.error());
+        flush();
+      });
+    });
+  }
+
+  void step(const core::Mac& mac, store::Stage stage, std::string path) {
+    stages[mac] = stage;
+    observe(store::Observation{.mac = mac, .at = unix_now(), .uuid = {}, .arch = {}, .vendor_class = {}, .ip = {},
+                               .stage = stage, .path = std::move(path)});
+  }
+};
+
+Machines::Machines(asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings)
+    : impl_(std::make_unique<Impl>(io, std::move(state_dir), sightings)) {}
+
+Machines::~Machines() = default;
+
+std::expected<void, std::string> Machines::open() {
+  std::error_code ec;
+  std::filesystem::create_directories(impl_->state_dir, ec);
+  if (ec) return std::unexpected("machines: cannot create state_dir " + impl_->state_dir.string() + ": " + ec.message());
+  auto opened = store::MachineStore::open(impl_->state_dir);
+  if (!opened) return std::unexpected("machines: " + opened.error());
+  auto installs = opened->installs();
+  if (!installs) return std::unexpected("machines: " + installs.error());
+  for (const auto& [mac, install] : *installs) {
+    if (install.state == store::InstallState::done) impl_->installed[mac] = install.at;
+  }
+  impl_->store.emplace(std::move(*opened));
+  return {};
+}
+
+const boot::Installed& Machines::installed() const { return impl_->installed; }
+
+void Machines::use(std::shared_ptr<const config::Config> config) { impl_->config = std::move(config); }
+
+void Machines::reload_installs() {
+  if (!impl_->store) return;
+  asio::post(impl_->writer, [impl = impl_.get()] {
+    auto installs = impl->store->installs();
+    asio::post(impl->io, [impl, installs = std::move(installs)] {
+      if (!installs) return emit_error("machines.store_failed", installs.error());
+      boot::Installed done;
+      for (const auto& [mac, install] : *installs) {
+        if (install.state == store::InstallState::done) done[mac] = install.at;
+      }
+      impl->installed = std::move(done);
+    });
+  });
+}
+
+void Machines::seen(const boot::Sighting& s) {
+  const auto& f = s.facts;
+  store::Observation o{.mac = f.mac, .at = s.at, .uuid = f.uuid ? f.uuid->to_string() : "",
+                       .arch = f.arch ? std::string(boot::to_string(boot::firmware_of(f.arch))) : "",
+                       .vendor_class = f.vendor_class, .ip = f.address.is_zero() ? "" : f.address.to_string(),
+                       .stage = std::nullopt, .path = {}};
+  // A firmware's PXE request starts a boot; an installer's or a loader's own DHCP does not.
+  if ((f.pxe_client || f.http_client) && f.arch) {
+    o.stage = store::Stage::dhcp;
+    impl_->stages[f.mac] = store::Stage::dhcp;
+  }
+  impl_->observe(std::move(o));
+}
+
+void Machines::opened(std::string_view rel, const vfs::Requester& who, const vfs::File&) {
+  const auto* seen = impl_->sightings.by_address(who.address);
+  if (seen == nullptr || !impl_->config) return;
+  const auto& cfg = *impl_->config;
+  auto what = boot::fetched(rel, seen->facts, cfg, boot::context_for(cfg.http, who.local), &impl_->installed);
+  if (auto stage = stage_of(what)) return impl_->step(seen->facts.mac, *stage, std::string(rel));
+  // Past its initrd, what a machine fetches is its installer at work: one record, not one per package.
+  auto it = impl_->stages.find(seen->facts.mac);
+  if (it != impl_->stages.end() && it->second == store::Stage::initrd) impl_->step(seen->facts.mac, store::Stage::installer, {});
+}
+
+std::optional<http::ActionResult> Machines::action(std::string_view path, std::string_view query,
+                                                   const vfs::Requester& who) {
+  if (path != kDonePath) return std::nullopt;
+  const auto* seen = impl_->sightings.by_address(who.address);
+  if (seen == nullptr) {
+    return http::ActionResult{403,
+                              "pxed cannot tell which machine has address " + who.address.to_string() +
+                                  ": the done call must come from the installing machine itself\n",
+                              "done-unknown-address"};
+  }
+  const core::Mac mac = seen->facts.mac;
+  if (auto asked = boot::query_value(query, "mac"); !asked.empty() && core::Mac::parse(asked) != mac) {
+    return http::ActionResult{403, "this address belongs to " + mac.to_string() + ", not " + asked + "\n",
+                              "done-other-machine"};
+  }
+  const auto now = unix_now();
+  auto m = impl_->config ? boot::match(seen->facts, *impl_->config, &impl_->installed) : boot::Match{};
+  const std::string who_text = m.machine != nullptr && !m.machine->name.empty()
+                                   ? m.machine->name + " (" + mac.to_string() + ")"
+                                   : mac.to_string();
+  impl_->step(mac, store::Stage::done, {});
+  events::Event e{.name = "machine.done", .level = events::Level::info, .fields = {}};
+  e.add("mac", mac.to_string()).add("ip", who.address.to_string());
+  if (m.machine != nullptr && !m.machine->name.empty()) e.add("name", m.machine->name);
+  if (!m.once) {
+    e.add("once", "false");
+    events::emit(e);
+    return http::ActionResult{200, "pxed: " + who_text + " reported done; it is not a once machine, so it boots " +
+                                       (m.profile.empty() ? "as before" : "profile " + m.profile) + " next time\n",
+                              "done"};
+  }
+  impl_->installed[mac] = now;
+  e.add("once", "true").add("next", "local");
+  events::emit(e);
+  if (impl_->store) {
+    asio::post(impl_->writer, [impl = impl_.get(), mac, now] {
+      auto written = impl->store->set_install(mac, store::Install{store::InstallState::done, now});
+      if (!written) asio::post(impl->io, [error = written.error()] { emit_error("machines.store_failed", error); });
+    });
+  }
+  return http::ActionResult{200, "pxed: " + who_text + " installed at " + boot::utc_time(now) +
+                                     "; it boots from its disk until `pxed machines reinstall " + mac.to_string() + "`\n",
+                            "done"};
+}
+
+}  // namespace pxed::app

@@ -1,0 +1,69 @@
+#pragma once
+// What pxed remembers of machines, wired to the event loop: every machine that
+// asked (store::MachineStore, written on a worker thread, never on the loop),
+// the step of its boot each fetched file is (boot::fetched), and `once`
+// installs: the done call an installer makes at its end, and the install
+// states the inventory decides with (boot::Installed, owned here, read on
+// the loop's thread).
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "boot/inventory.hpp"
+#include "boot/sightings.hpp"
+#include "config/config.hpp"
+#include "http/actions.hpp"
+#include "vfs/generated.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace pxed::app {
+
+inline constexpr std::string_view kDonePath = "/pxed/v1/done";
+
+class Machines {
+ public:
+  Machines(boost::asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings);
+  ~Machines();
+  Machines(const Machines&) = delete;
+  Machines& operator=(const Machines&) = delete;
+
+  // Opens the store and reads the install states; before privileges drop.
+  std::expected<void, std::string> open();
+
+  const boot::Installed& installed() const;
+  // The snapshot decisions are made with; swapped on reload.
+  void use(std::shared_ptr<const config::Config> config);
+  // Reads the install states again (off the loop; `pxed machines reinstall` then SIGHUP).
+  void reload_installs();
+
+  // A DHCP request showed this machine.
+  void seen(const boot::Sighting& sighting);
+  // The tree opened a file for this requester.
+  void opened(std::string_view rel, const vfs::Requester& who, const vfs::File& file);
+  // GET /pxed/v1/done[?mac=M] from the machine itself.
+  std::optional<http::ActionResult> action(std::string_view path, std::string_view query, const vfs::Requester& who);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Hands the tree's opens to Machines.
+class MachineObserver : public vfs::Observer {
+ public:
+  explicit MachineObserver(Machines& machines) : machines_(machines) {}
+  void opened(std::string_view rel, const vfs::Requester& who, const vfs::File& file) const override {
+    machines_.opened(rel, who, file);
+  }
+
+ private:
+  Machines& machines_;
+};
+
+}  // namespace pxed::app

@@ -1,0 +1,151 @@
+#include "app/machines_cli.hpp"
+
+#include <signal.h>
+
+#include <ctime>
+#include <fmt/format.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "app/pid_file.hpp"
+#include "boot/inventory.hpp"
+#include "store/machine_store.hpp"
+
+namespace pxed::app {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kBadInput = 2;
+
+std::string when(std::int64_t t) { return t == 0 ? "-" : boot::utc_time(t); }
+
+// The facts a record holds, as the inventory matches them.
+boot::ClientFacts facts_of(const store::MachineRecord& r) {
+  boot::ClientFacts f;
+  f.mac = r.mac;
+  f.uuid = core::Uuid::parse(r.uuid);
+  f.vendor_class = r.vendor_class;
+  f.address = core::Ipv4::parse(r.ip).value_or(core::Ipv4{});
+  static const std::pair<std::string_view, std::uint16_t> kArch[] = {
+      {"bios", 0}, {"efi32", 6}, {"efi64", 7}, {"arm32_efi", 10}, {"arm64_efi", 11}, {"efi64_http", 16}, {"arm64_http", 19}};
+  for (const auto& [name, code] : kArch) {
+    if (r.arch == name) f.arch = code;
+  }
+  return f;
+}
+
+struct Row {
+  store::MachineRecord record;
+  bool seen = true;
+  bool known = false;  // a [[machine]] or [[group]] names it
+  std::string name, profile, rule, install;
+};
+
+}  // namespace
+
+int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::ostream& err) {
+  auto opened = store::MachineStore::open(cfg.server.state_dir, store::Access::reader);
+  if (!opened) {
+    err << opened.error() << '\n';
+    return kFailed;
+  }
+  auto records = opened->machines();
+  auto installs = opened->installs();
+  if (!records || !installs) {
+    err << (!records ? records.error() : installs.error()) << '\n';
+    return kFailed;
+  }
+  boot::Installed installed;
+  for (const auto& [mac, i] : *installs) {
+    if (i.state == store::InstallState::done) installed[mac] = i.at;
+  }
+  std::vector<Row> rows;
+  std::map<core::Mac, bool> listed;
+  auto describe = [&](Row row) {
+    auto m = boot::match(facts_of(row.record), cfg, &installed);
+    if (m.machine != nullptr) row.name = m.machine->name;
+    row.known = m.machine != nullptr || m.group != nullptr;
+    row.profile = m.profile.empty() ? "-" : m.profile;
+    row.rule = m.rule.empty() ? "not in the inventory" : m.rule;
+    if (m.once) row.install = m.installed_at ? "done " + when(*m.installed_at) : "pending";
+    listed[row.record.mac] = true;
+    rows.push_back(std::move(row));
+  };
+  for (auto& r : *records) describe(Row{std::move(r), true, false, {}, {}, {}, {}});
+  // Known to the inventory but never seen: listed last, so nothing is hidden.
+  for (const auto& m : cfg.inventory.machines) {
+    if (!m.mac || listed.contains(*m.mac)) continue;
+    store::MachineRecord r;
+    r.mac = *m.mac;
+    if (m.uuid) r.uuid = m.uuid->to_string();
+    describe(Row{std::move(r), false, false, {}, {}, {}, {}});
+  }
+  if (json) {
+    auto all = nlohmann::json::array();
+    for (const auto& row : rows) {
+      const auto& r = row.record;
+      nlohmann::json j{{"mac", r.mac.to_string()}, {"name", row.name},         {"known", row.known},
+                       {"seen", row.seen},         {"profile", row.profile},   {"rule", row.rule},
+                       {"uuid", r.uuid},           {"arch", r.arch},           {"vendor_class", r.vendor_class},
+                       {"ip", r.ip},               {"first_seen", r.first_seen}, {"last_seen", r.last_seen},
+                       {"loader", r.loader},       {"config", r.config},       {"kernel", r.kernel},
+                       {"initrd", r.initrd}};
+      j["stage"] = row.seen ? nlohmann::json(std::string(store::to_string(r.stage))) : nlohmann::json(nullptr);
+      j["stage_at"] = r.stage_at;
+      j["install"] = row.install.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.install);
+      all.push_back(std::move(j));
+    }
+    out << all.dump(2) << '\n';
+    return kOk;
+  }
+  out << fmt::format("{:17}  {:12}  {:15}  {:10}  {:9}  {:23}  {:14}  {}\n", "MAC", "NAME", "IP", "ARCH", "STAGE",
+                     "LAST SEEN", "PROFILE", "INSTALL");
+  for (const auto& row : rows) {
+    const auto& r = row.record;
+    out << fmt::format("{:17}  {:12}  {:15}  {:10}  {:9}  {:23}  {:14}  {}\n", r.mac.to_string(),
+                       row.name.empty() ? "-" : row.name, r.ip.empty() ? "-" : r.ip, r.arch.empty() ? "-" : r.arch,
+                       row.seen ? store::to_string(r.stage) : "-", row.seen ? when(r.last_seen) : "never seen",
+                       row.profile, row.install.empty() ? "-" : row.install);
+  }
+  return kOk;
+}
+
+int reinstall_machine(const config::Config& cfg, const std::string& text, std::ostream& out, std::ostream& err) {
+  auto mac = core::Mac::parse(text);
+  if (!mac) {
+    err << "MAC: expected 52:54:00:12:34:56, got " << text << '\n';
+    return kBadInput;
+  }
+  const auto* machine = [&]() -> const config::Machine* {
+    for (const auto& m : cfg.inventory.machines) {
+      if (m.mac == mac) return &m;
+    }
+    return nullptr;
+  }();
+  auto opened = store::MachineStore::open(cfg.server.state_dir, store::Access::editor);
+  if (!opened) {
+    err << opened.error() << '\n';
+    return kFailed;
+  }
+  if (auto cleared = opened->clear_install(*mac); !cleared) {
+    err << cleared.error() << '\n';
+    return kFailed;
+  }
+  out << fmt::format("{}{}: install pending; it boots {} next time\n", mac->to_string(),
+                     machine && !machine->name.empty() ? " (" + machine->name + ")" : "",
+                     machine && machine->once ? "profile " + (machine->profile.empty() ? std::string("of its rule") : machine->profile)
+                                              : "as before (it is not a once machine in this config)");
+  // The running server keeps install states in memory: it reads them again on SIGHUP.
+  if (auto pid = PidFile::running(cfg.server.state_dir / "pxed.pid")) {
+    if (::kill(*pid, SIGHUP) == 0) {
+      out << fmt::format("told the running pxed (pid {}) to read it\n", *pid);
+    } else {
+      err << fmt::format("could not signal pxed (pid {}): send it SIGHUP\n", *pid);
+    }
+  }
+  return kOk;
+}
+
+}  // namespace pxed::app
