@@ -13,6 +13,7 @@
 #include "boot/config_files.hpp"
 #include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
+#include "store/machine_store.hpp"
 #include "vfs/tree.hpp"
 
 namespace pxed::app {
@@ -149,13 +150,26 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   out << fmt::format("client       {} arch {} ({}){}{}{}\n", mac->to_string(), *arch, boot::to_string(firmware),
                      args.ipxe ? ", running iPXE" : "", ip->is_zero() ? "" : ", ip " + ip->to_string(),
                      uuid ? ", uuid " + uuid->to_string() : "");
-  const auto match = boot::match(facts, cfg);
+  // Install states as the serving pxed recorded them (when this user may read its store).
+  boot::Installed installed;
+  if (auto store = store::MachineStore::open(cfg.server.state_dir, store::Access::reader)) {
+    if (auto installs = store->installs()) {
+      for (const auto& [m, i] : *installs) {
+        if (i.state == store::InstallState::done) installed[m] = i.at;
+      }
+    }
+  }
+  const auto match = boot::match(facts, cfg, &installed);
   if (match.profile.empty()) {
     out << "machine      no [[machine]] or [[group]] names it and [boot] has no default: no generated config\n";
   } else {
     std::string declared = match.declared ? fmt::format(" ({}:{})", cfg.inventory.source.filename().string(), match.declared->line)
                                           : " (built in)";
     out << fmt::format("machine      {} -> profile {}{}\n", match.rule, match.profile, declared);
+    if (match.once && !match.installed_at) {
+      out << fmt::format("after        the installer's done call {}/pxed/v1/done (from the machine) -> local boot\n",
+                         context.http_base);
+    }
   }
 
   auto plan = boot::resolve(facts, cfg.boot, context);
@@ -222,7 +236,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   if (ip->is_zero()) seen.how.clear();
   sightings.record(seen);
   if (tree && generates_files(cfg)) {
-    tree->set_generator(std::make_shared<InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings));
+    tree->set_generator(std::make_shared<InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings, &installed));
   }
   vfs::Requester who{.address = *ip, .local = *server, .query = query, .protocol = "lookup"};
   std::string config_text;
@@ -231,7 +245,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     ++asked;
     std::string what;
     if (!tree) {
-      auto generated = boot::config_file(name, boot::Asker{*ip, *server, query, std::nullopt}, cfg, sightings);
+      auto generated = boot::config_file(name, boot::Asker{*ip, *server, query, std::nullopt}, cfg, sightings, &installed);
       if (generated) {
         what = "generated " + generated->why;
         config_text = generated->content;

@@ -48,6 +48,7 @@ Examples:
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
+  pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
   kill -HUP <pid>                              reload the inventory (saving the config file does it too);
                                              kill -USR1 logs every counter
 

@@ -198,6 +198,8 @@ config::Vars values_of(const Match& m, const ClientFacts& facts, const Context& 
   values["name"] = m.machine != nullptr ? m.machine->name : "";
   values["uuid"] = facts.uuid ? facts.uuid->to_string() : "";
   values["arch"] = std::string(to_string(firmware_of(facts.arch)));
+  // What an installer's last step calls to end a `once` install (app serves it).
+  values["done_url"] = context.http_base + "/pxed/v1/done";
   return values;
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 // What ${...} always means; a var of the same name would be ambiguous.
 constexpr std::string_view kBuiltinVars[] = {"server", "http", "mac", "ip",
-                                             "name",   "uuid", "arch"};
+                                             "name",   "uuid", "arch", "done_url"};
 
 constexpr std::string_view kIsoPrefix = "iso:";
 

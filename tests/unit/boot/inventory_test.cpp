@@ -162,6 +162,7 @@ TEST(InventoryValues, MachineVarsWinOverGroupOverProfileAndBuiltInsOverAll) {
   EXPECT_EQ(values.at("mac"), "88:99:aa:bb:cc:dd");
   EXPECT_EQ(values.at("ip"), "192.168.99.23");
   EXPECT_EQ(values.at("arch"), "bios");
+  EXPECT_EQ(values.at("done_url"), "http://10.77.0.1/pxed/v1/done");
   cfg.inventory.machines[0].vars.clear();
   EXPECT_EQ(values_of(match(f, cfg), f, kContext).at("disk"), "sdb");
 }
