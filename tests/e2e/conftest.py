@@ -150,7 +150,7 @@ def guest():
 
 
 TOKEN_NAMES = ("mac", "hexip", "default", "script", "efi-mac", "efi-default", "grub", "probe",
-               "inv-alpha", "inv-beta")
+               "inv-alpha", "inv-beta", "local")
 
 
 @pytest.fixture(scope="session")
@@ -294,6 +294,29 @@ class Netboot:
         self.test_id = test_id
         self.last = None
         self._n = 0
+
+    @contextlib.contextmanager
+    def served(self, plan, inventory=""):
+        """One lab and pxed for several boots (state carried from one to the next)."""
+        spent = time.monotonic() - _SESSION_START
+        if spent > SUITE_BUDGET:
+            pytest.skip(f"suite budget of {SUITE_BUDGET:.0f}s spent ({spent:.0f}s): PXED_E2E_BUDGET")
+        provider = self.provider_factory()
+        if not provider.supports(plan):
+            pytest.skip(f"DHCP provider {provider.name} cannot serve {plan}")
+        self._n += 1
+        labdir = self.workdir / f"{self.test_id}-{self._n}"
+        labdir.mkdir(parents=True, exist_ok=True)
+        with served_lab(labdir, self.pxed, self.tree, self.iso, provider, plan, inventory) as lab:
+            lab.provider = provider
+            yield lab
+
+    def boot_in(self, lab, firmware, mac, **kwargs):
+        """Boot in a lab from served(); the result (pxed keeps running)."""
+        result = e2e_vm.boot(lab, firmware, mac, self.accelerator.for_firmware(firmware), **kwargs)
+        BOOTS.append((self.test_id, result))
+        self.last = Outcome(result, lab.pxed.log_text(), lab.pxed.alive(), lab.provider)
+        return result
 
     def boot(self, firmware, mac, plan, timeout=e2e_vm.BOOT_TIMEOUT, inventory=""):
         """Boot `mac` with `firmware` through a fresh lab; the Outcome (also kept in .last)."""

@@ -234,6 +234,35 @@ def ipxe_script(http_base, token):
             f"boot\n")
 
 
+def local_disk(path, token):
+    """A raw disk whose boot sector prints the marker with `token` on COM1 and powers the
+    machine off (ACPI PM1a_CNT at 0x604, where SeaBIOS puts PIIX4's PM block): the proof
+    that the firmware moved on to its next boot device."""
+    message = f"\r\n{MARKER} token={token}\r\n".encode() + b"\0"
+    code = bytes([
+        0xFA,                    # cli
+        0x31, 0xC0, 0x8E, 0xD8,  # xor ax,ax; mov ds,ax
+        0xFC,                    # cld
+        0xBA, 0xF8, 0x03,        # mov dx,0x3f8 (COM1)
+        0xBE, 0x1E, 0x7C,        # mov si,0x7c1e (the message, right after the code)
+        0xAC,                    # next: lodsb
+        0x84, 0xC0,              # test al,al
+        0x74, 0x03,              # jz off
+        0xEE,                    # out dx,al
+        0xEB, 0xF8,              # jmp next
+        0xBA, 0x04, 0x06,        # off: mov dx,0x604
+        0xB8, 0x00, 0x20,        # mov ax,0x2000 (SLP_EN, S5)
+        0xEF,                    # out dx,ax
+        0xF4, 0xEB, 0xFD,        # hlt; jmp hlt
+    ])
+    assert len(code) == 0x1E
+    sector = code + message
+    assert len(sector) <= 510
+    sector += b"\0" * (510 - len(sector)) + b"\x55\xAA"
+    Path(path).write_bytes(sector + b"\0" * (1024 * 1024 - 512))
+    return Path(path)
+
+
 def write_tree(root, http_base, pxelinux_configs, ipxe_scripts, grub_configs):
     """The tree pxed serves: lpxelinux.0 + ldlinux.c32 at the root, syslinux.efi +
     ldlinux.e64 + grubnetx64.efi + snponly.efi in efi64/ (syslinux.efi looks for pxelinux.cfg/ next to

@@ -64,17 +64,19 @@ class BootResult:
         return f"{self.firmware} {self.accel} mac={self.mac} {self.seconds:.1f}s {end} tokens={self.tokens()}"
 
 
-def argv(firmware, accel, mac, tap, console, workdir):
+def argv(firmware, accel, mac, tap, console, workdir, disk=None):
     if firmware not in FIRMWARES:
         raise ValueError(f"firmware {firmware!r}: expected one of {FIRMWARES}")
     out = [QEMU, "-machine", f"pc,accel={accel}", "-m", "512", "-smp", "1",
            "-nographic", "-monitor", "none", "-serial", f"file:{console}",
-           "-no-reboot", "-boot", "n",
+           "-no-reboot", "-boot", "order=nc" if disk else "n",
            "-netdev", f"tap,id=net0,ifname={tap},script=no,downscript=no"]
     nic = f"virtio-net-pci,netdev=net0,mac={mac}"
     if firmware in ("uefi-pxe", "uefi-http"):
         nic += ",romfile="
     out += ["-device", nic]
+    if disk:  # the machine's own disk, tried after the network
+        out += ["-drive", f"file={disk},format=raw,if=ide"]
     if firmware == "uefi-http":
         out += ["-fw_cfg", "name=opt/org.tianocore/IPv4PXESupport,string=n",
                 "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n"]
@@ -100,7 +102,7 @@ DEAD_ENDS = ("No bootable device",                      # SeaBIOS, after the ROM
              "Could not find kernel image")             # pxelinux, then its boot: prompt
 
 
-def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall=None):
+def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall=None, disk=None):
     """Boot one VM on the lab's tap until it powers off; never longer than `timeout`.
 
     stall: give up early when the console has not changed for this many seconds
@@ -110,7 +112,7 @@ def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall
     console = lab.workdir / f"console-{name}.log"
     qemu_log = lab.workdir / f"qemu-{name}.log"
     console.unlink(missing_ok=True)
-    cmd = argv(firmware, accel, mac, lab.tap, console, lab.workdir)
+    cmd = argv(firmware, accel, mac, lab.tap, console, lab.workdir, disk)
     with open(qemu_log, "wb") as log:
         log.write((" ".join(cmd) + "\n").encode())
         log.flush()

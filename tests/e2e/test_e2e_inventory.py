@@ -5,8 +5,14 @@ Two machines, two profiles (each carrying its own token on the kernel command li
 the marker on the serial console proves which generated config the firmware's loader
 read, and pxed's tftp.done / http.request lines say the file was generated and for whom.
 """
+import json
+import subprocess
+
 import pytest
 
+import e2e_lab
+
+import e2e_cases as cases
 import e2e_guest
 from e2e_cases import HTTP_BASE
 from e2e_dhcp import BootPlan
@@ -15,6 +21,9 @@ MAC_ALPHA = "52:54:00:e2:e1:01"
 MAC_BETA = "52:54:00:e2:e1:02"
 MAC_IPXE = "52:54:00:e2:e1:03"
 MAC_EFI = "52:54:00:e2:e1:04"
+MAC_GRUB = "52:54:00:e2:e1:05"
+MAC_HTTP = "52:54:00:e2:e1:06"
+MAC_ONCE = "52:54:00:e2:e1:07"
 
 
 def inventory(tokens):
@@ -25,15 +34,24 @@ def inventory(tokens):
                 f'kernel = "${{http}}{e2e_guest.KERNEL_PATH}"\n'
                 f'initrd = ["{e2e_guest.INITRD_PATH}"]\n'
                 f'append = "{e2e_guest.CMDLINE} pxed_token={token} host=${{name}}"\n')
-    return (profile("alpha", tokens["inv-alpha"]) + profile("beta", tokens["inv-beta"]) +
+    # Debian 12's signed GRUB has no http module: its profile names tree paths (TFTP).
+    gamma = (f'[[profile]]\nname = "gamma"\nkernel = "{e2e_guest.KERNEL_PATH}"\n'
+             f'initrd = ["{e2e_guest.INITRD_PATH}"]\n'
+             f'append = "{e2e_guest.CMDLINE} pxed_token={tokens["inv-alpha"]} host=${{name}}"\n')
+    return (profile("alpha", tokens["inv-alpha"]) + profile("beta", tokens["inv-beta"]) + gamma +
             f'[[machine]]\nmac = "{MAC_ALPHA}"\nname = "alpha-01"\nprofile = "alpha"\n'
             f'[[machine]]\nmac = "{MAC_IPXE}"\nname = "ipxe-01"\nprofile = "alpha"\n'
+            f'[[machine]]\nmac = "{MAC_GRUB}"\nname = "grub-01"\nprofile = "gamma"\n'
+            f'[[machine]]\nmac = "{MAC_HTTP}"\nname = "http-01"\nprofile = "alpha"\n'
+            f'[[machine]]\nmac = "{MAC_ONCE}"\nname = "once-01"\nprofile = "alpha"\nonce = true\n'
             f'[[group]]\nname = "efi"\nmatch = {{ arch = "efi64" }}\nprofile = "alpha"\n')
 
 
 PXELINUX = BootPlan(bios="lpxelinux.0", efi64="efi64/syslinux.efi", default="beta")
 # iPXE expands ${mac} in the file name DHCP gives it: the script says who asks.
 SCRIPT = BootPlan(ipxe=f"{HTTP_BASE}/boot.ipxe?mac=${{mac}}", default="beta")
+GRUB = BootPlan(efi64=cases.GRUB_LOADER, default="beta")
+HTTP_BOOT = BootPlan(efi64_http=f"{HTTP_BASE}/{cases.SNPONLY}", ipxe=f"{HTTP_BASE}/boot.ipxe", default="beta")
 
 
 def expect_token(out, token):
@@ -77,3 +95,68 @@ def test_uefi_syslinux_efi_group_by_arch(bare_netboot, tokens, guest):
     served = generated(out, "tftp.done", "file")
     assert served and served[0]["file"].startswith("efi64/pxelinux.cfg/"), served
     assert "group efi" in served[0]["generated"], served[0]
+
+
+# Debian's signed GRUB asks a fixed grub/grub.cfg and sends no MAC: pxed knows it by the
+# address it leased (full mode only: GRUB 2.06 never reads a ProxyDHCP answer, FIRMWARE.md 29).
+@pytest.mark.uefi
+def test_uefi_signed_grub_fixed_name_known_by_address(bare_netboot, tokens, guest):
+    out = bare_netboot.boot("uefi-pxe", MAC_GRUB, GRUB, inventory=inventory(tokens))
+    expect_token(out, tokens["inv-alpha"])
+    served = generated(out, "tftp.done", "file")
+    assert served and "grub.cfg" in served[0]["file"], served
+    assert "grub-01" in served[0]["generated"], served[0]
+
+
+# UEFI HTTP boot: OVMF fetches snponly.efi over HTTP, iPXE asks DHCP again and fetches the
+# script pxed writes for the machine it knows by address (no ?mac= here).
+@pytest.mark.uefi
+def test_uefi_http_boot_script_known_by_address(bare_netboot, tokens, guest):
+    out = bare_netboot.boot("uefi-http", MAC_HTTP, HTTP_BOOT, inventory=inventory(tokens))
+    expect_token(out, tokens["inv-alpha"])
+    scripts = [e for e in generated(out, "http.request", "path") if e["path"].startswith("/boot.ipxe")]
+    assert scripts and "http-01" in scripts[0]["generated"] and "by address" in scripts[0]["generated"], scripts
+
+
+def machine_ip(lab, mac):
+    """The address the machine had, as pxed recorded it (its lease, or the one it asked
+    the other DHCP server for)."""
+    r = subprocess.run([str(lab.pxed.argv[0]), "machines", "-c", str(lab.workdir / "pxed.toml"), "--json"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    machines = {m["mac"]: m for m in json.loads(r.stdout)}
+    assert machines.get(mac, {}).get("ip"), machines.get(mac)
+    return machines[mac]
+
+
+def report_done(lab, ip):
+    """The installer's last step, made from the machine's own address (it is powered off
+    now): the DHCP namespace borrows the address for one HTTP call."""
+    e2e_lab.run(["ip", "-n", lab.srv_ns, "neigh", "flush", "to", ip], check=False)
+    e2e_lab.run(["ip", "-n", lab.dhcp_ns, "addr", "add", f"{ip}/24", "dev", "pxe2e-dhcp"])
+    try:
+        r = e2e_lab.run(["ip", "netns", "exec", lab.dhcp_ns, "curl", "-sS", "--max-time", "20",
+                         "--interface", ip, f"{HTTP_BASE}/pxed/v1/done"], check=False, timeout=30)
+    finally:
+        e2e_lab.run(["ip", "-n", lab.dhcp_ns, "addr", "del", f"{ip}/24", "dev", "pxe2e-dhcp"], check=False)
+    return r
+
+
+# Install once, then boot from disk: the machine boots its profile, the install reports
+# done, and the next boot's generated config says LOCALBOOT: SeaBIOS moves on to the disk,
+# whose boot sector prints its own marker and powers off.
+def test_once_machine_installs_then_boots_its_own_disk(bare_netboot, tokens, guest, workdir):
+    disk = e2e_guest.local_disk(workdir / "once-disk.img", tokens["local"])
+    with bare_netboot.served(PXELINUX, inventory(tokens)) as lab:
+        first = bare_netboot.boot_in(lab, "bios", MAC_ONCE, disk=disk)
+        assert first.tokens() == [tokens["inv-alpha"]], f"first boot: {first.summary()}"
+        record = machine_ip(lab, MAC_ONCE)
+        assert record["install"] == "pending" and record["stage"] in ("initrd", "installer"), record
+        done = report_done(lab, record["ip"])
+        assert done.returncode == 0 and "installed" in done.stdout, (done.stdout, done.stderr)
+        second = bare_netboot.boot_in(lab, "bios", MAC_ONCE, disk=disk)
+        assert second.tokens() == [tokens["local"]], f"second boot: {second.summary()}"
+        assert second.returncode == 0, second.summary()
+        local = [e for e in e2e_lab.log_events(lab.pxed.log_text(), "tftp.done")
+                 if "generated" in e[1] and "once: installed" in e[1]["generated"]]
+        assert local, "the second boot's config did not come from the installed once rule"
