@@ -44,6 +44,10 @@ struct Files {
   // Every *.iso directly in it appears as /iso/<name>/, followed while pxed
   // runs; empty: none. An existing directory.
   std::filesystem::path iso_dir;
+  // Where the tree has no file of the name, serve the loader the system's
+  // packages installed (pxelinux, syslinux-efi, ipxe, shim-signed,
+  // grub-efi-amd64-signed) under its usual name: vfs/debian_loaders.hpp.
+  bool system_loaders = true;
 };
 
 struct Tftp {
