@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <tuple>
 
 #include "core/suggest.hpp"
 #include "vfs/path.hpp"
@@ -50,10 +51,14 @@ std::vector<Reference> references_of(const config::Config& cfg) {
     auto it = cfg.lines.find(key);
     return it == cfg.lines.end() ? std::uint32_t{0} : it->second;
   };
+  // A default goes to machines like a value written in [boot]: it must be there as much.
   const auto& b = cfg.boot.choice;
-  for (const auto& [key, value] : {std::pair{"boot.bios", &b.bios}, {"boot.efi32", &b.efi32},
-                                   {"boot.efi64", &b.efi64}, {"boot.arm64", &b.arm64}}) {
+  const auto& d = cfg.boot.defaults;
+  for (const auto& [key, value, fallback] :
+       {std::tuple{"boot.bios", &b.bios, &d.bios}, {"boot.efi32", &b.efi32, &d.efi32},
+        {"boot.efi64", &b.efi64, &d.efi64}, {"boot.arm64", &b.arm64, &d.arm64}}) {
     if (checkable(*value)) refs.push_back({*value, line_of(key), key});
+    if (value->empty() && checkable(*fallback)) refs.push_back({*fallback, 0, key, true});
   }
   if (cfg.boot.menu) {
     for (const auto& item : cfg.boot.menu->items) {
@@ -82,7 +87,9 @@ std::vector<config::ConfigError> check_tree(const config::Config& cfg, const vfs
     if (rel && !cfg.files.iso_dir.empty() && (rel->starts_with("iso/") || *rel == "iso")) continue;
     auto file = tree.open(ref.path);
     if (file) continue;
-    std::string message = ref.path + ": ";
+    std::string message = ref.path;
+    if (ref.by_default) message += " (pxed's default: [boot] " + ref.key.substr(ref.key.find('.') + 1) + " is not set)";
+    message += ": ";
     if (file.error() == vfs::OpenError::not_found) {
       message += "not in the tree (files.root " + cfg.files.root.string() + " and its mounts)";
       message += rel ? what_to_do(cfg, tree, loaders, *rel) : "";

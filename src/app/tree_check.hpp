@@ -1,6 +1,7 @@
 #pragma once
 // `pxed check` looks in the tree for every file the config names: [boot]'s
-// loaders, each profile's kernel, initrds and chained loader. A missing one is reported like any config error (file:line: key:
+// loaders (its defaults too), each profile's kernel, initrds and chained
+// loader. A missing one is reported like any config error (file:line: key:
 // what), with the nearest name in that directory when one is close, or the
 // Debian package that installs it when it is a loader pxed serves from the
 // system; `serve` logs the same as warnings.
@@ -20,6 +21,7 @@ struct Reference {
   std::string path;       // as written: "lpxelinux.0", "/centos7/images/pxeboot/vmlinuz"
   std::uint32_t line = 0;
   std::string key;        // "boot.bios", "profile centos7-ks: kernel"
+  bool by_default = false;  // a [boot] key left out: pxed's default (config::Boot::defaults)
 };
 
 // Paths only: URLs, values with ${...} (known per machine) and images under

@@ -265,6 +265,12 @@ ConfigError syntax_error(const std::string& file, const toml::exception& e) {
 
 }  // namespace
 
+bool has_inventory(const Config& cfg) {
+  const auto& inventory = cfg.inventory;
+  return !cfg.boot.default_profile.empty() || !inventory.profiles.empty() || !inventory.groups.empty() ||
+         !inventory.machines.empty();
+}
+
 std::string ConfigError::to_string() const {
   std::string out = file;
   if (line != 0) out += ":" + std::to_string(line);
@@ -293,6 +299,7 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
   Config cfg;
   cfg.source = name;
   read_document(c, document, cfg);
+  set_boot_defaults(cfg);
   check_together(c, cfg);
   cfg.lines = c.seen;
   if (c.errors.empty()) return cfg;

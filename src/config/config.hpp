@@ -143,6 +143,11 @@ struct BootHost {
 
 struct Boot {
   BootChoice choice;  // the keys of [boot] itself
+  // What pxed uses for a key [boot] leaves out, when the config has an
+  // inventory (has_inventory): the system's loaders, chaining to the configs
+  // pxed generates. Kept apart from `choice` so every answer can say which it
+  // used ("[boot] bios (default)"). Set by load(); empty without an inventory.
+  BootChoice defaults;
   std::optional<BootMenu> menu;
   std::vector<BootHost> hosts;
   // The profile of machines no [[machine]] or [[group]] names; empty: none
@@ -226,6 +231,12 @@ struct Inventory {
   std::vector<Machine> machines;
   const Profile* find_profile(std::string_view name) const;
 };
+
+struct Config;
+// Whether the config describes machines: a [[profile]], [[group]], [[machine]]
+// or [boot] default. Then pxed generates the loaders' configs, and [boot] keys
+// left out get defaults (Boot::defaults).
+bool has_inventory(const Config& cfg);
 
 struct Config {
   std::filesystem::path source;  // the file it was read from

@@ -15,6 +15,8 @@ std::span<const Key<Config>> inventory_keys();
 void check_files(Checker& c, const Config& cfg);
 void check_dhcp(Checker& c, const Config& cfg);
 void check_boot(Checker& c, const Config& cfg);
+// Boot::defaults from the inventory and [http], once every key is read (boot_config.cpp).
+void set_boot_defaults(Config& cfg);
 void check_inventory(Checker& c, const Config& cfg);  // inventory_check.cpp
 
 // Shared value readers: "10.0.0.1", "52:54:00:12:34:56".

@@ -107,3 +107,23 @@ def test_check_passes_on_a_config_naming_lpxelinux_with_an_empty_root(tmp_path):
     assert f"{cfg}:5: boot.bios: lpxelinux.0: not in the tree" in r.stderr, r.stderr
     assert "system_loaders = true" in r.stderr, r.stderr
 
+
+def test_a_profile_and_a_default_boot_with_the_systems_loaders(tmp_path):
+    installed("lpxelinux.0")
+    root = tmp_path / "root"
+    root.mkdir()
+    cfg = tmp_path / "pxed.toml"
+    cfg.write_text(f'[files]\nroot = "{root}"\n[boot]\ndefault = "office"\n'
+                   '[[profile]]\nname = "office"\nkernel = "http://10.0.0.1/vmlinuz"\n')
+    r = pxed("lookup", "-c", str(cfg), "--mac", "52:54:00:00:00:01")
+    assert r.returncode == 0, r.stderr
+    fields = dict(line.split(None, 1) for line in r.stdout.splitlines() if " " in line.strip()
+                  and not line.startswith(" "))
+    assert fields["file"].strip() == "lpxelinux.0", r.stdout
+    assert "[boot] bios (default)" in fields["why"], r.stdout
+    assert fields["from"].strip() == "the system: /usr/lib/PXELINUX/lpxelinux.0", r.stdout
+    check = pxed("check", "-c", str(cfg))
+    if Path(LOADERS["efi64/syslinux.efi"]).is_file():
+        assert check.returncode == 0, check.stderr
+    else:
+        assert "apt-get install syslinux-efi provides it" in check.stderr, check.stderr

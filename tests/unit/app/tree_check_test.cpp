@@ -82,5 +82,20 @@ TEST_F(TreeCheck, AMisspeltModuleOfAnInstalledPackageGetsADidYouMean) {
   EXPECT_THAT(errors[0].message, Not(HasSubstr("apt-get")));
 }
 
+TEST_F(TreeCheck, TheDefaultsOfAnInventoryAreCheckedAndSaySo) {
+  auto errors = check("[boot]\ndefault = \"local\"\n");
+  ASSERT_EQ(errors.size(), 1u);  // lpxelinux.0 is there; efi64/syslinux.efi is not
+  EXPECT_EQ(errors[0].line, 0u);
+  EXPECT_EQ(errors[0].key, "boot.efi64");
+  EXPECT_THAT(errors[0].message,
+              HasSubstr("efi64/syslinux.efi (pxed's default: [boot] efi64 is not set): not in the tree"));
+  EXPECT_THAT(errors[0].message, HasSubstr("apt-get install syslinux-efi"));
+}
+
+TEST_F(TreeCheck, AKeyTheConfigSetsIsNotCheckedAgainstItsDefault) {
+  std::ofstream(root() / "shimx64.efi") << "mine";
+  EXPECT_THAT(check("[boot]\ndefault = \"local\"\nefi64 = \"shimx64.efi\"\n"), IsEmpty());
+}
+
 }  // namespace
 }  // namespace pxed::app

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "support/test_support.hpp"
 #include "vfs/debian_loaders.hpp"
 #include "vfs/file_reading.hpp"
@@ -239,6 +240,22 @@ TEST(DebianLoaders, RowsAreNormalizedNamesAndAbsoluteDirectories) {
       EXPECT_TRUE(row.file.empty());
     }
     EXPECT_FALSE(row.package.empty());
+  }
+}
+
+// [boot]'s defaults name files the table serves: a config with only an
+// inventory boots from the system's packages.
+TEST(DebianLoaders, ServeTheBootDefaults) {
+  test::TempDir dir;
+  auto cfg = config::parse("[files]\nroot = \"" + dir.path().string() +
+                               "\"\n[http]\nenabled = true\n[boot]\ndefault = \"local\"\n",
+                           (dir.path() / "pxed.toml").string());
+  ASSERT_TRUE(cfg);
+  const auto& d = cfg->boot.defaults;
+  for (std::string file : {d.bios, d.efi64, d.http}) {
+    ASSERT_FALSE(file.empty());
+    if (file.starts_with("${http}/")) file.erase(0, 8);
+    EXPECT_NE(source_of(kDebianLoaders, file), nullptr) << file;
   }
 }
 
