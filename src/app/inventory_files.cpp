@@ -30,10 +30,6 @@ std::optional<vfs::Generation> InventoryFiles::generate(std::string_view rel, co
   return vfs::Generation{std::move(file->content), std::move(file->why), std::move(file->yield_to)};
 }
 
-bool generates_files(const config::Config& config) {
-  const auto& inventory = config.inventory;
-  return !config.boot.default_profile.empty() || !inventory.profiles.empty() || !inventory.groups.empty() ||
-         !inventory.machines.empty();
-}
+bool generates_files(const config::Config& config) { return config::has_inventory(config); }
 
 }  // namespace pxed::app

@@ -189,6 +189,16 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     }
   }
 
+  // Where the boot file comes from: the user's tree, or the system's package.
+  auto tree = open_tree(cfg, out);
+  if (tree && !plan.file.empty() && plan.file.find("://") == std::string::npos &&
+      plan.file.find("${") == std::string::npos) {
+    auto file = tree->open(plan.file);
+    out << fmt::format("from         {}\n", !file                      ? "not found: pxed check says what to do"
+                                          : file->system().empty() ? "your file (tree)"
+                                                                   : "the system: " + file->system());
+  }
+
   // The loader the boot file starts, and, for iPXE, the script it is handed next.
   auto loader = forced ? forced : loader_of_file(plan.file);
   if (!loader) {
@@ -229,7 +239,6 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   }
 
   // What each name gets, through the tree a boot uses: a user's file wins over a generated one.
-  auto tree = open_tree(cfg, out);
   boot::Sightings sightings;
   boot::Sighting seen{facts, "lookup --ip", 0};
   seen.facts.ipxe = false;

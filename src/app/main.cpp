@@ -105,8 +105,9 @@ struct Deciding {
 
 // SIGHUP: read the config again and swap the inventory whole; transfers in
 // flight keep the files they opened. A broken edit keeps the last good one.
-// Sockets, the tree's mounts and DHCP's subnets stay as they were started.
-// Install states are read again too (`pxed machines reinstall` signals us).
+// Sockets, the tree's mounts, the system's loaders and DHCP's subnets stay as
+// they were started. Install states are read again too (`pxed machines
+// reinstall` signals us).
 void reload(const config::Config& running, const Deciding& deciding) {
   if (deciding.machines != nullptr) deciding.machines->reload_installs();
   auto loaded = config::load(running.source);
@@ -158,6 +159,9 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
+  // The system's loaders too: their directories may not be readable once root is gone.
+  auto system_files = tree ? app::open_system_files(cfg) : nullptr;
+  if (tree) tree->set_system_files(system_files);
   // A missing loader or kernel fails a boot much later, on some machine: say so now.
   if (tree) {
     for (const auto& e : app::check_tree(cfg, *tree)) {
@@ -258,6 +262,14 @@ int serve(const config::Config& cfg) {
   if (dhcp_service) dhcp_service->start();
   events::Event ready{.name = "pxed.ready", .level = events::Level::info, .fields = {}};
   ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
+  if (tree) {
+    // Which packages' loaders fill in the tree: "pxelinux,syslinux-common,ipxe", "none" or "off".
+    std::string packages;
+    for (const auto& name : system_files ? system_files->packages() : std::vector<std::string>{}) {
+      packages += (packages.empty() ? "" : ",") + name;
+    }
+    ready.add("system_loaders", !system_files ? "off" : packages.empty() ? "none" : packages);
+  }
   if (cfg.tftp.enabled) ready.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
   if (cfg.http.enabled) ready.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
   if (dhcp_service) {

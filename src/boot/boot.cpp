@@ -51,18 +51,22 @@ constexpr std::array<FirmwareRow, 8> kFirmwares = {{
     {Firmware::unknown, "unknown", "", false},
 }};
 
-// The BootChoice keys by their config name, so lookups and reasons agree.
+// The BootChoice keys by their config name, so lookups and reasons agree, and
+// the one firmware a key's default (config::Boot::defaults, x86 files) may go
+// to: the efi64 default is a PXE loader, not for efi64 HTTP boot, which falls
+// back to that key; the http default is x86-64, not for arm64 HTTP boot.
 struct KeyRow {
   std::string_view name;
   std::string BootChoice::*member;
+  std::optional<Firmware> default_for;  // nullopt: any (the iPXE script)
 };
 constexpr std::array<KeyRow, 6> kKeys = {{
-    {"bios", &BootChoice::bios},
-    {"efi32", &BootChoice::efi32},
-    {"efi64", &BootChoice::efi64},
-    {"arm64", &BootChoice::arm64},
-    {"ipxe", &BootChoice::ipxe},
-    {"http", &BootChoice::http},
+    {"bios", &BootChoice::bios, Firmware::bios},
+    {"efi32", &BootChoice::efi32, Firmware::efi32},
+    {"efi64", &BootChoice::efi64, Firmware::efi64},
+    {"arm64", &BootChoice::arm64, Firmware::arm64_efi},
+    {"ipxe", &BootChoice::ipxe, std::nullopt},
+    {"http", &BootChoice::http, Firmware::efi64_http},
 }};
 
 // File names that load iPXE: handing one to a client already running iPXE
@@ -100,7 +104,7 @@ std::string hex16(std::uint16_t v) {
 // A [boot] value and where it came from, for the plan's reason.
 struct Pick {
   std::string value;
-  std::string source;  // "[boot] efi64" or "host 52:54:00:12:34:56 efi64"
+  std::string source;  // "[boot] efi64", "[boot] efi64 (default)" or "host 52:54:00:12:34:56 efi64"
 };
 
 // Resolution state for one request: the client, the config and the context.
@@ -131,13 +135,20 @@ class Resolver {
   }
 
  private:
-  // A host's non-empty key wins over [boot]'s (config::BootHost).
+  // A host's non-empty key wins over [boot]'s (config::BootHost), [boot]'s
+  // over its default for this firmware.
   Pick pick(std::string_view key) const {
     const auto& k = *std::ranges::find(kKeys, key, &KeyRow::name);
     if (host_ != nullptr && !(host_->choice.*k.member).empty()) {
       return {host_->choice.*k.member, "host " + host_->mac.to_string() + " " + std::string(key)};
     }
-    return {boot_.choice.*k.member, "[boot] " + std::string(key)};
+    const std::string source = "[boot] " + std::string(key);
+    const auto& fallback = boot_.defaults.*k.member;
+    if ((boot_.choice.*k.member).empty() && !fallback.empty() &&
+        (!k.default_for || *k.default_for == row_.firmware)) {
+      return {fallback, source + " (default)"};
+    }
+    return {boot_.choice.*k.member, source};
   }
 
   std::string expand(std::string s) const {

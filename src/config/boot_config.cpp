@@ -1,5 +1,6 @@
 // [boot]: what each firmware gets first, per-MAC overrides ([[boot.host]]), an
-// optional PXE boot menu ([boot.menu] with [[boot.menu.item]]) and the default profile.
+// optional PXE boot menu ([boot.menu] with [[boot.menu.item]]), the default profile,
+// and the loaders pxed uses for keys left out when the config has an inventory.
 #include <array>
 #include <vector>
 
@@ -128,6 +129,28 @@ constexpr Key<Config> kBootOwnKeys[] = {
     {"default", read_default},
 };
 
+// What pxed boots when the config has an inventory and [boot] leaves the key
+// out: loaders the system's packages install (pxed serves them when the tree
+// has none: vfs/debian_loaders.hpp), each of which asks for the config pxed
+// generates for the machine. Keys without a row (efi32, arm64) stay unset.
+struct DefaultRow {
+  std::string BootChoice::*key;
+  std::string_view value;
+  bool needs_http;  // a URL of ours: only when [http] is enabled
+};
+constexpr DefaultRow kDefaults[] = {
+    // pxelinux that also fetches over HTTP, so kernels may be ${http} URLs.
+    {&BootChoice::bios, "lpxelinux.0", false},
+    // syslinux.efi honours a ProxyDHCP offer, Debian's signed GRUB does not
+    // (FIRMWARE.md 29); in efi64/ with its own ldlinux.e64 and EFI modules.
+    {&BootChoice::efi64, "efi64/syslinux.efi", false},
+    // iPXE expands ${mac} itself; pxed generates boot.ipxe for that machine.
+    {&BootChoice::ipxe, "${http}/boot.ipxe?mac=${mac}", true},
+    // x86-64 UEFI HTTP boot (boot::resolve gives it to no other firmware):
+    // iPXE on the firmware's own network driver, which then asks for [boot] ipxe.
+    {&BootChoice::http, "${http}/efi64/snponly.efi", true},
+};
+
 bool any(const BootChoice& b) {
   return !(b.bios.empty() && b.efi32.empty() && b.efi64.empty() && b.arm64.empty() &&
            b.ipxe.empty() && b.http.empty());
@@ -140,14 +163,24 @@ std::span<const Key<Config>> boot_keys() {
   return keys;
 }
 
+void set_boot_defaults(Config& cfg) {
+  cfg.boot.defaults = {};
+  if (!has_inventory(cfg)) return;
+  for (const auto& row : kDefaults) {
+    if (!row.needs_http || cfg.http.enabled) cfg.boot.defaults.*row.key = std::string(row.value);
+  }
+}
+
 void check_boot(Checker& c, const Config& cfg) {
   if (cfg.dhcp.mode != DhcpMode::proxy || c.failed("dhcp.mode")) return;
-  bool something = any(cfg.boot.choice) || cfg.boot.menu.has_value();
+  // With an inventory the defaults name boot files, [boot] or not.
+  bool something = any(cfg.boot.choice) || any(cfg.boot.defaults) || cfg.boot.menu.has_value();
   for (const auto& host : cfg.boot.hosts) something = something || any(host.choice);
   if (!something) {
     c.fail(c.line_of("dhcp.mode").value_or(0), "boot",
            "proxy mode only adds boot information, and [boot] names no boot file: set at least "
-           "one of bios, efi64, efi32, arm64, ipxe, http under [boot]");
+           "one of bios, efi64, efi32, arm64, ipxe, http under [boot] (or describe machines with "
+           "[[profile]] and [boot] default, and pxed boots them with the system's loaders)");
   }
 }
 

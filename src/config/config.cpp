@@ -273,6 +273,12 @@ ConfigError syntax_error(const std::string& file, const toml::exception& e) {
 
 }  // namespace
 
+bool has_inventory(const Config& cfg) {
+  const auto& inventory = cfg.inventory;
+  return !cfg.boot.default_profile.empty() || !inventory.profiles.empty() || !inventory.groups.empty() ||
+         !inventory.machines.empty();
+}
+
 std::string ConfigError::to_string() const {
   std::string out = file;
   if (line != 0) out += ":" + std::to_string(line);
@@ -322,6 +328,8 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
   cfg.inventory.source = name;
   read_document(c, *document, cfg);
   auto own = read_inventory_file(c, cfg);
+  // The defaults depend on whether there is an inventory, wherever it was written.
+  set_boot_defaults(cfg);
   Checker* inventory = own ? &*own : c.line_of("server.inventory") ? nullptr : &c;
   check_together(c, inventory, cfg);
   cfg.lines = c.seen;

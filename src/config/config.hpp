@@ -47,6 +47,10 @@ struct Files {
   // Every *.iso directly in it appears as /iso/<name>/, followed while pxed
   // runs; empty: none. An existing directory.
   std::filesystem::path iso_dir;
+  // Where the tree has no file of the name, serve the loader the system's
+  // packages installed (pxelinux, syslinux-efi, ipxe, shim-signed,
+  // grub-efi-amd64-signed) under its usual name: vfs/debian_loaders.hpp.
+  bool system_loaders = true;
 };
 
 struct Tftp {
@@ -142,6 +146,11 @@ struct BootHost {
 
 struct Boot {
   BootChoice choice;  // the keys of [boot] itself
+  // What pxed uses for a key [boot] leaves out, when the config has an
+  // inventory (has_inventory): the system's loaders, chaining to the configs
+  // pxed generates. Kept apart from `choice` so every answer can say which it
+  // used ("[boot] bios (default)"). Set by load(); empty without an inventory.
+  BootChoice defaults;
   std::optional<BootMenu> menu;
   std::vector<BootHost> hosts;
   // The profile of machines no [[machine]] or [[group]] names; empty: none
@@ -229,6 +238,12 @@ struct Inventory {
   std::vector<Machine> machines;
   const Profile* find_profile(std::string_view name) const;
 };
+
+struct Config;
+// Whether the config describes machines: a [[profile]], [[group]], [[machine]]
+// or [boot] default. Then pxed generates the loaders' configs, and [boot] keys
+// left out get defaults (Boot::defaults).
+bool has_inventory(const Config& cfg);
 
 struct Config {
   std::filesystem::path source;  // the file it was read from

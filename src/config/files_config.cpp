@@ -1,5 +1,6 @@
-// [files]: the served root, [[files.mount]] of ISO images and directories, and
-// files.iso_dir. Paths are checked at startup so a typo fails `pxed check`.
+// [files]: the served root, [[files.mount]] of ISO images and directories,
+// files.iso_dir and system_loaders. Paths are checked at startup so a typo
+// fails `pxed check`.
 #include <optional>
 
 #include "config/sections.hpp"
@@ -123,6 +124,7 @@ constexpr Key<Config> kFilesKeys[] = {
     {"root", read_root},
     {"mount", read_mounts},
     {"iso_dir", read_iso_dir},
+    {"system_loaders", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.files.system_loaders); }},
 };
 
 }  // namespace

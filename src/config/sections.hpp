@@ -35,6 +35,8 @@ bool is_section(std::string_view name);
 // nullopt is returned when the file could not be read or parsed. Also nullopt
 // when the key is not written: the inventory is in pxed.toml, read with c.
 std::optional<Checker> read_inventory_file(Checker& c, Config& cfg);
+// Boot::defaults from the inventory and [http], once every key is read (boot_config.cpp).
+void set_boot_defaults(Config& cfg);
 
 // Shared value readers: "10.0.0.1", "52:54:00:12:34:56".
 void read_ipv4(Checker& c, const Field& f, core::Ipv4& out);

@@ -204,6 +204,7 @@ void Service::Impl::log(const Connection& c, const Exchange& x, events::Level le
       .add("ms", fmt::format("{:.1f}", ms));
   if (!x.range.empty()) e.add("range", x.range);
   if (!x.reason.empty()) e.add("reason", x.reason);
+  if (!x.system.empty()) e.add("system", x.system);
   if (!x.generated.empty()) e.add("generated", x.generated);
   events::emit(e);
 }

@@ -75,7 +75,10 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   // A trailing slash names a directory: list it (a file there is 404).
   if (path->ends_with('/')) return answer_directory(req, *path, x);
   auto file = tree_.open(*path, who);
-  if (file) x.generated = file->generated();
+  if (file) {
+    x.generated = file->generated();
+    x.system = file->system();
+  }
   if (!file && file.error() == vfs::OpenError::not_a_file && tree_.is_directory(*path).value_or(false)) {
     return redirect_to_directory(req, *path, x);
   }

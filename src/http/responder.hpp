@@ -32,6 +32,7 @@ struct Exchange {
   std::string range;
   std::string reason;  // why a request was refused, for the log only
   std::string generated;  // a generated file: for whom and why (vfs::File::generated)
+  std::string system;     // a loader of the system's packages: its path (vfs::File::system)
   events::Level level = events::Level::info;
 };
 

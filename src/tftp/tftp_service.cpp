@@ -368,7 +368,9 @@ void Service::Impl::finish(Transfer& t) {
       .add("ms", fmt::format("{:.1f}", elapsed))
       .add("retransmits", std::to_string(stats.retransmitted))
       .add("result", result);
-  // Which kind was served: a file a user wrote wins over a generated one.
+  // Which kind was served: a file a user wrote wins over the system's loader
+  // of that name, and both over a generated one.
+  if (!t.file.system().empty()) event.add("system", t.file.system());
   if (!t.file.generated().empty()) event.add("generated", t.file.generated());
   if (stats.client_error) {
     event.add("client_error", std::to_string(static_cast<int>(*stats.client_error)))

@@ -69,7 +69,8 @@ File::File(File&& other) noexcept
       size_(std::exchange(other.size_, 0)),
       mtime_ns_(std::exchange(other.mtime_ns_, 0)),
       plain_(other.plain_),
-      generated_(std::move(other.generated_)) {}
+      generated_(std::move(other.generated_)),
+      system_(std::move(other.system_)) {}
 
 File& File::operator=(File&& other) noexcept {
   if (this != &other) {
@@ -79,6 +80,7 @@ File& File::operator=(File&& other) noexcept {
     mtime_ns_ = std::exchange(other.mtime_ns_, 0);
     plain_ = other.plain_;
     generated_ = std::move(other.generated_);
+    system_ = std::move(other.system_);
   }
   return *this;
 }

@@ -69,6 +69,11 @@ class File {
   // made ("for db-03 (by address, lease)"), so the log says which kind was served.
   const std::string& generated() const { return generated_; }
   void set_generated(std::string why) { generated_ = std::move(why); }
+  // Empty for a file of the tree; for one the system's packages installed and
+  // the tree lacked (system_files.hpp), the path it was served from
+  // ("/usr/lib/PXELINUX/lpxelinux.0"), so the log says which was served.
+  const std::string& system() const { return system_; }
+  void set_system(std::string path) { system_ = std::move(path); }
 
  private:
   std::shared_ptr<const Descriptor> fd_;
@@ -77,6 +82,7 @@ class File {
   std::int64_t mtime_ns_ = 0;
   bool plain_ = true;  // a whole file of its own, not extents inside an image
   std::string generated_;
+  std::string system_;
 };
 
 }  // namespace pxed::vfs

@@ -58,7 +58,9 @@ Tree::Tree(int dirfd, std::filesystem::path root) : dirfd_(dirfd), root_(std::mo
 Tree::Tree(Tree&& other) noexcept
     : dirfd_(std::exchange(other.dirfd_, -1)),
       root_(std::move(other.root_)),
-      mounts_(std::move(other.mounts_)) {}
+      mounts_(std::move(other.mounts_)),
+      generator_(std::move(other.generator_)),
+      system_(std::move(other.system_)) {}
 
 Tree& Tree::operator=(Tree&& other) noexcept {
   if (this != &other) {
@@ -66,6 +68,8 @@ Tree& Tree::operator=(Tree&& other) noexcept {
     dirfd_ = std::exchange(other.dirfd_, -1);
     root_ = std::move(other.root_);
     mounts_ = std::move(other.mounts_);
+    generator_ = std::move(other.generator_);
+    system_ = std::move(other.system_);
   }
   return *this;
 }
@@ -123,6 +127,15 @@ std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester&
   // The root is a directory: asking for it is asking for a listing.
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
   auto file = open_own(*rel);
+  if (!file && file.error() == OpenError::not_found && system_) {
+    auto system = system_->open(*rel);
+    if (system || system.error() != OpenError::not_found) {
+      file = std::move(system);
+    } else if (system_->is_directory(*rel)) {
+      // "efi64" of a root without it: a directory of the system's, as HTTP must know to redirect.
+      file = std::unexpected(OpenError::not_a_file);
+    }
+  }
   if (!file && file.error() == OpenError::not_found && generator_) file = open_generated(*rel, who);
   if (file && observer_ && !who.address.is_zero()) observer_->opened(*rel, who, *file);
   return file;
@@ -167,6 +180,14 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw)
   } else if (!inner.empty()) {
     entries = std::unexpected(OpenError::not_found);
   }
+  // The system's files fill in names the tree lacks, in a directory of the
+  // tree or one only the system has ("efi64" of an empty root).
+  if (system_ && (entries || entries.error() == OpenError::not_found) && system_->is_directory(*rel)) {
+    if (!entries) entries.emplace();
+    for (auto& e : system_->list(*rel)) {
+      if (std::ranges::find(*entries, e.name, &DirEntry::name) == entries->end()) entries->push_back(std::move(e));
+    }
+  }
   // Mount points below rel show as directories, over whatever shares their
   // name, even where the directories leading to them do not exist.
   auto children = mounts_.children(*rel);
@@ -189,7 +210,16 @@ std::expected<bool, OpenError> Tree::is_directory(std::string_view raw) const {
   auto [mount, inner] = mounts_.find(*rel);
   if (mount != nullptr && inner.empty()) return true;
   if (!mounts_.children(*rel).empty()) return true;  // on the way to a mount point
-  if (mount == nullptr) return is_directory_beneath(dirfd_, *rel);
+  auto own = is_directory_own(*rel, mount, inner);
+  if (own || own.error() != OpenError::not_found || !system_) return own;
+  if (system_->is_directory(*rel)) return true;
+  if (system_->open(*rel)) return false;
+  return own;
+}
+
+std::expected<bool, OpenError> Tree::is_directory_own(const std::string& rel, const Mount* mount,
+                                                      std::string_view inner) const {
+  if (mount == nullptr) return is_directory_beneath(dirfd_, rel);
   switch (mount->kind) {
     case Mount::Kind::image: return member_is_directory(*mount->image.image, inner);
     case Mount::Kind::directory: return is_directory_beneath(mount->directory->get(), std::string(inner));

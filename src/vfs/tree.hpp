@@ -3,6 +3,9 @@
 // mounted at paths in it. Real directories are opened through
 // openat2(RESOLVE_BENEATH) on a descriptor taken before privileges are
 // dropped (see beneath.hpp), images through our own reader (iso_mount.hpp).
+// A name none of them holds may be a loader the system installed
+// (system_files.hpp), and then a file generated for the machine that asks
+// (generated.hpp): the user's own file always wins.
 //
 // Single-threaded: every call, the iso_dir watcher's changes included, runs
 // on the io_context's one thread (see mount_table.hpp).
@@ -17,6 +20,7 @@
 #include "vfs/generated.hpp"
 #include "vfs/iso_mount.hpp"
 #include "vfs/mount_table.hpp"
+#include "vfs/system_files.hpp"
 #include "vfs/types.hpp"
 
 namespace pxed::vfs {
@@ -33,8 +37,10 @@ class Tree {
   ~Tree();
 
   // raw is what the client sent; it is normalized here (see path.hpp). A
-  // file of the tree wins; where there is none, the generator (if any) may
-  // make one for `who` (see generated.hpp).
+  // file of the tree (root or mounts) wins; where there is none, the system's
+  // file of that name (if any), then the generator's for `who` (if any).
+  // Only not_found falls through: a name the tree has but refuses (a
+  // directory, a link that leaves it) stays refused.
   std::expected<File, OpenError> open(std::string_view raw, const Requester& who) const;
   std::expected<File, OpenError> open(std::string_view raw) const { return open(raw, Requester{}); }
 
@@ -44,13 +50,19 @@ class Tree {
   // Told of each successful open(raw, who) by a requester with an address.
   void set_observer(std::shared_ptr<const Observer> observer) { observer_ = std::move(observer); }
 
+  // Loaders the system's packages installed, under the names their table
+  // gives them (debian_loaders.hpp); null: none ([files] system_loaders = false).
+  // Opened at start-up like the root, before privileges are dropped.
+  void set_system_files(std::shared_ptr<const SystemFiles> files) { system_ = std::move(files); }
+
   // The entries of a directory: regular files and directories, and symlinks
   // that resolve inside the root (or the image, or the mounted directory) to
   // one of those; anything else (FIFOs, sockets, devices, links that leave
   // or dangle) is omitted, as open() would refuse it anyway. Sorted
   // directories first, then by name (bytewise); "." and ".." are not
   // included. "/" (or ".") is the root. A name that is a file, or missing,
-  // is not_found. Mount points below it show as directories.
+  // is not_found. Mount points below it show as directories; the system's
+  // files show where the tree has no entry of their name.
   std::expected<std::vector<DirEntry>, OpenError> list(std::string_view raw) const;
 
   // Whether raw names a directory inside the root (the root itself included),
@@ -90,12 +102,15 @@ class Tree {
   // A file of the tree (root or mounts) at a normalized, non-empty name.
   std::expected<File, OpenError> open_own(const std::string& rel) const;
   std::expected<File, OpenError> open_generated(const std::string& rel, const Requester& who) const;
+  std::expected<bool, OpenError> is_directory_own(const std::string& rel, const Mount* mount,
+                                                  std::string_view inner) const;
 
   int dirfd_ = -1;
   std::filesystem::path root_;
   MountTable mounts_;
   std::shared_ptr<const Generator> generator_;
   std::shared_ptr<const Observer> observer_;
+  std::shared_ptr<const SystemFiles> system_;
 };
 
 }  // namespace pxed::vfs

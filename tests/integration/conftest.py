@@ -107,11 +107,13 @@ def tree(workdir):
 @pytest.fixture(scope="module")
 def lab(workdir, tree, server_kind, request):
     """One lab per test module; a module may set PXED_TFTP = {...},
-    PXED_SERVER = {...} and PXED_HTTP = {...} (enables [http]) config overrides."""
+    PXED_SERVER = {...} and PXED_HTTP = {...} (enables [http]) config overrides,
+    and PXED_FILES = [...], raw lines added under [files]."""
     yield from netlab.served_lab(workdir, tree, server_kind, PXED_BIN,
                                  tftp_overrides=getattr(request.module, "PXED_TFTP", None),
                                  server_overrides=getattr(request.module, "PXED_SERVER", None),
-                                 http_overrides=getattr(request.module, "PXED_HTTP", None))
+                                 http_overrides=getattr(request.module, "PXED_HTTP", None),
+                                 files_extra=getattr(request.module, "PXED_FILES", None))
 
 
 @pytest.fixture

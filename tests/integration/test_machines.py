@@ -68,7 +68,8 @@ def boot_as(lab, mac, tmp_path):
     """The machine's firmware asks (a PXE DISCOVER), then gets a lease; its address is set."""
     set_mac(lab, "pxc0", mac)
     netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
-    assert pxe_request(lab, "pxc0", mac, arch=0), "no PXE offer"
+    # As a PXE ROM does, ask again: the link may still be coming up after the MAC change.
+    assert any(pxe_request(lab, "pxc0", mac, arch=0, wait=2.0) for _ in range(4)), "no PXE offer"
     env, output = udhcpc(lab, "pxc0", tmp_path)
     assert env, output
     netlab.run(["ip", "-n", lab.client_ns, "addr", "add", f"{env['ip']}/24", "dev", "pxc0"])

@@ -399,5 +399,60 @@ TEST(Resolve, BootItemZeroIsTheBootstrapRequestAndGetsTheArchFile) {
   EXPECT_EQ(resolve(f, site(), kContext).file, "ipxe.efi");
 }
 
+// ---- defaults (config::Boot::defaults: a config with an inventory and [http])
+
+config::Boot with_defaults() {
+  config::Boot b;
+  b.defaults.bios = "lpxelinux.0";
+  b.defaults.efi64 = "efi64/syslinux.efi";
+  b.defaults.ipxe = "${http}/boot.ipxe?mac=${mac}";
+  b.defaults.http = "${http}/efi64/snponly.efi";
+  return b;
+}
+
+TEST(ResolveDefaults, AKeyLeftOutGetsItsDefaultAndTheReasonSaysSo) {
+  auto plan = resolve(client(0), with_defaults(), kContext);
+  EXPECT_EQ(plan.file, "lpxelinux.0");
+  EXPECT_EQ(plan.reason, "bios from [boot] bios (default)");
+  plan = resolve(client(7), with_defaults(), kContext);
+  EXPECT_EQ(plan.file, "efi64/syslinux.efi");
+  EXPECT_TRUE(mentions(plan, "[boot] efi64 (default)")) << plan.reason;
+}
+
+TEST(ResolveDefaults, IpxeKeepsItsOwnMacForIpxeToExpand) {
+  auto plan = resolve(ipxe_client(0), with_defaults(), kContext);
+  EXPECT_EQ(plan.file, "http://10.77.0.1/boot.ipxe?mac=${mac}");
+  EXPECT_TRUE(mentions(plan, "[boot] ipxe (default)")) << plan.reason;
+}
+
+TEST(ResolveDefaults, WhatBootSaysWinsAndThenAHostsKey) {
+  auto b = with_defaults();
+  b.choice.bios = "undionly.kpxe";
+  b.hosts.push_back(host(kMac, &config::BootChoice::efi64, "grubx64.efi"));
+  auto plan = resolve(client(0), b, kContext);
+  EXPECT_EQ(plan.file, "undionly.kpxe");
+  EXPECT_EQ(plan.reason, "bios from [boot] bios");
+  EXPECT_EQ(resolve(client(9), b, kContext).file, "grubx64.efi");
+  auto other = client(9);
+  other.mac = kOtherMac;
+  EXPECT_EQ(resolve(other, b, kContext).file, "efi64/syslinux.efi");
+}
+
+TEST(ResolveDefaults, Efi64HttpBootGetsSnponlyNotThePxeLoader) {
+  auto plan = resolve(http_client(16), with_defaults(), kContext);
+  EXPECT_EQ(plan.file, "http://10.77.0.1/efi64/snponly.efi");
+  EXPECT_TRUE(mentions(plan, "[boot] http (default)")) << plan.reason;
+  // Without [http] there is no http default, and syslinux.efi cannot start from HTTP boot.
+  auto no_http = with_defaults();
+  no_http.defaults.http.clear();
+  EXPECT_TRUE(resolve(http_client(16), no_http, kContext).none);
+}
+
+TEST(ResolveDefaults, OtherFirmwareGetsNoX86Default) {
+  EXPECT_TRUE(resolve(client(6), with_defaults(), kContext).none);        // efi32
+  EXPECT_TRUE(resolve(client(11), with_defaults(), kContext).none);       // arm64
+  EXPECT_TRUE(resolve(http_client(19), with_defaults(), kContext).none);  // arm64 HTTP boot
+}
+
 }  // namespace
 }  // namespace pxed::boot

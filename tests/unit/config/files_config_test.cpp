@@ -129,5 +129,22 @@ TEST_F(FilesConfig, IsoDirAndAMountAtIsoCannotBothHaveIt) {
   EXPECT_TRUE(below) << describe(errors_of(below));
 }
 
+TEST_F(FilesConfig, SystemLoadersAreOnUnlessTurnedOff) {
+  auto on = parse("");
+  ASSERT_TRUE(on) << describe(errors_of(on));
+  EXPECT_TRUE(on->files.system_loaders);
+  auto off = parse("system_loaders = false\n");
+  ASSERT_TRUE(off) << describe(errors_of(off));
+  EXPECT_FALSE(off->files.system_loaders);
+}
+
+TEST_F(FilesConfig, SystemLoadersMustBeABoolean) {
+  auto errors = errors_of(parse("system_loaders = \"yes\"\n"));
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 3u);
+  EXPECT_EQ(errors[0].key, "files.system_loaders");
+  EXPECT_THAT(errors[0].message, HasSubstr("boolean"));
+}
+
 }  // namespace
 }  // namespace pxed::config
