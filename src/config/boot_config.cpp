@@ -165,7 +165,9 @@ std::span<const Key<Config>> boot_keys() {
 
 void set_boot_defaults(Config& cfg) {
   cfg.boot.defaults = {};
-  if (!has_inventory(cfg)) return;
+  // Whoever names one loader has chosen them: an iPXE script default would
+  // otherwise take every iPXE ROM away from the [boot] bios it was given.
+  if (!has_inventory(cfg) || any(cfg.boot.choice)) return;
   for (const auto& row : kDefaults) {
     if (!row.needs_http || cfg.http.enabled) cfg.boot.defaults.*row.key = std::string(row.value);
   }

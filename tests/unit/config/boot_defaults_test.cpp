@@ -22,12 +22,21 @@ TEST(BootDefaults, WithoutAnInventoryThereAreNone) {
   EXPECT_EQ(cfg->boot.defaults.ipxe, "");
 }
 
-TEST(BootDefaults, AProfileGivesTheSystemsLoadersToKeysLeftOut) {
+TEST(BootDefaults, NamingOneLoaderMeansNoDefaults) {
   Scratch s;
-  auto cfg = s.parse_with_root(std::string(kProfile) + "[boot]\nbios = \"mine.0\"\n");
+  auto cfg = s.parse_with_root(std::string(kProfile) + "[http]\nenabled = true\n[boot]\nbios = \"mine.0\"\n");
   ASSERT_TRUE(cfg) << cfg.error().front().to_string();
   EXPECT_EQ(cfg->boot.choice.bios, "mine.0");
-  EXPECT_EQ(cfg->boot.defaults.bios, "lpxelinux.0");  // unused: [boot] bios wins (boot::resolve)
+  // An iPXE ROM keeps getting mine.0, not a script default.
+  EXPECT_EQ(cfg->boot.defaults.ipxe, "");
+  EXPECT_EQ(cfg->boot.defaults.efi64, "");
+}
+
+TEST(BootDefaults, AProfileWithoutLoadersGetsTheSystemsLoaders) {
+  Scratch s;
+  auto cfg = s.parse_with_root(std::string(kProfile));
+  ASSERT_TRUE(cfg) << cfg.error().front().to_string();
+  EXPECT_EQ(cfg->boot.defaults.bios, "lpxelinux.0");
   EXPECT_EQ(cfg->boot.defaults.efi64, "efi64/syslinux.efi");
   EXPECT_EQ(cfg->boot.choice.efi64, "");
   // No [http]: nothing of ours to point iPXE or UEFI HTTP boot at.
