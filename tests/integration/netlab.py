@@ -233,7 +233,9 @@ class ServerProcess:
             "windowsize_max": 16,
         }
         self.tftp.update(tftp_overrides or {})
-        self.server = {"log_level": "debug", "log_format": "text"}
+        # Its own state_dir (leases, machines seen): never the machine's /var/lib/pxed.
+        self.server = {"log_level": "debug", "log_format": "text",
+                       "state_dir": str(lab.workdir / f"state-{lab.tag}")}
         self.server.update(server_overrides or {})
         self.pxed_bin = pxed_bin
         # [http] is written only when a module asks for it (PXED_HTTP), so the
