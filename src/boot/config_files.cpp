@@ -222,7 +222,8 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
   ConfigFile out;
   out.facts = id->facts;
   out.match = match(out.facts, cfg, installed);
-  if (out.match.profile.empty()) return std::nullopt;
+  // An image profile ("iso:...") has nothing to render until images are identified.
+  if (out.match.profile.empty() || out.match.profile.starts_with(config::kImagePrefix)) return std::nullopt;
   out.loader = name->loader;
   if (out.loader == Loader::pxelinux && firmware_of(out.facts.arch) != Firmware::bios && out.facts.arch) {
     out.loader = Loader::syslinux_efi;

@@ -244,8 +244,9 @@ RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& cont
   const auto& menu = *m.declared;
   for (const auto& item : menu.menu) {
     const auto* p = cfg.inventory.find_profile(item);
-    // One level of menu: every loader's menu syntax is flat.
+    // One level of menu: every loader's menu syntax is flat. Images are not identified yet.
     if (p != nullptr && p->kind == config::ProfileKind::menu) continue;
+    if (p == nullptr && item.starts_with(config::kImagePrefix)) continue;
     plan.entries.push_back(entry_of(p, item, values));
     if (item == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
   }

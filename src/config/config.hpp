@@ -167,6 +167,9 @@ using Vars = std::map<std::string, std::string, std::less<>>;
 
 // The built-in profile that boots the machine's own disk; never declared.
 inline constexpr std::string_view kLocalProfile = "local";
+// "iso:<image>": an image identified in files.iso_dir (the ISO issue); until
+// images are identified nothing is generated for it.
+inline constexpr std::string_view kImagePrefix = "iso:";
 
 enum class ProfileKind {
   linux,  // kernel + initrd + append

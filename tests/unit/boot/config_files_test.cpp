@@ -168,6 +168,11 @@ TEST_F(ConfigFiles, TheNeighbourTableIsTheLastResort) {
   EXPECT_THAT(f->why, HasSubstr("by the neighbour table"));
 }
 
+TEST_F(ConfigFiles, AnImageProfileGeneratesNothingYet) {
+  cfg_.inventory.machines[0].profile = "iso:ubuntu-22.04";
+  EXPECT_FALSE(ask("pxelinux.cfg/01-88-99-aa-bb-cc-dd", kDbAddress));
+}
+
 TEST_F(ConfigFiles, AnEfiMachineGetsSyslinuxEfisFlavour) {
   Sighting efi;
   efi.facts = facts_of(kOffice, 7);

@@ -115,6 +115,17 @@ TEST(InventoryMatch, NothingMatchesWithoutADefault) {
   EXPECT_EQ(m.declared, nullptr);  // built in
 }
 
+TEST(InventoryPlan, ImageEntriesAreLeftOutUntilImagesAreIdentified) {
+  auto cfg = rooms();
+  cfg.inventory.profiles[1].menu = {"iso:ubuntu-22.04", "centos7-ks", "local"};
+  auto f = facts_of(kOffice);
+  f.address = *core::Ipv4::parse("192.168.99.40");
+  auto plan = plan_of(match(f, cfg), f, kContext, cfg);
+  ASSERT_EQ(plan.entries.size(), 2u);
+  EXPECT_EQ(plan.entries[0].name, "centos7-ks");
+  EXPECT_EQ(plan.entries[plan.default_entry].name, "local");
+}
+
 TEST(InventoryOnce, BootsItsProfileUntilTheInstallIsDoneThenLocal) {
   auto cfg = rooms();
   cfg.inventory.machines[0].once = true;
