@@ -60,6 +60,7 @@ Tree::Tree(Tree&& other) noexcept
       root_(std::move(other.root_)),
       mounts_(std::move(other.mounts_)),
       generator_(std::move(other.generator_)),
+      observer_(std::move(other.observer_)),
       system_(std::move(other.system_)) {}
 
 Tree& Tree::operator=(Tree&& other) noexcept {
@@ -69,6 +70,7 @@ Tree& Tree::operator=(Tree&& other) noexcept {
     root_ = std::move(other.root_);
     mounts_ = std::move(other.mounts_);
     generator_ = std::move(other.generator_);
+    observer_ = std::move(other.observer_);
     system_ = std::move(other.system_);
   }
   return *this;

@@ -126,6 +126,9 @@ TEST_F(TreeGenerated, TheObserverHearsOfEveryOpenForAnAddressedRequester) {
   EXPECT_FALSE(tree_->open("missing", machine));
   ASSERT_TRUE(tree_->open("vmlinuz"));  // no address: a lookup or a check, not a machine
   EXPECT_EQ(recorder->opened_names, (std::vector<std::string>{"vmlinuz", "boot.ipxe (generated)"}));
+  Tree moved = std::move(*tree_);  // the generator and the observer go with it
+  ASSERT_TRUE(moved.open("boot.ipxe", machine));
+  EXPECT_EQ(recorder->opened_names.size(), 3u);
 }
 
 TEST(GeneratedFile, IsSealedAgainstWrites) {
