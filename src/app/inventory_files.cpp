@@ -30,6 +30,5 @@ std::optional<vfs::Generation> InventoryFiles::generate(std::string_view rel, co
   return vfs::Generation{std::move(file->content), std::move(file->why), std::move(file->yield_to)};
 }
 
-bool generates_files(const config::Config& config) { return config::has_inventory(config); }
 
 }  // namespace pxed::app

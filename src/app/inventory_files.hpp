@@ -25,7 +25,4 @@ class InventoryFiles : public vfs::Generator {
   const boot::Installed* installed_;
 };
 
-// Whether the config asks for generated files at all: an inventory, or a default profile.
-bool generates_files(const config::Config& config);
-
 }  // namespace pxed::app

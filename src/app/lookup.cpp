@@ -244,7 +244,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   seen.facts.ipxe = false;
   if (ip->is_zero()) seen.how.clear();
   sightings.record(seen);
-  if (tree && generates_files(cfg)) {
+  if (tree && config::has_inventory(cfg)) {
     tree->set_generator(std::make_shared<InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings, &installed));
   }
   vfs::Requester who{.address = *ip, .local = *server, .query = query, .protocol = "lookup"};

@@ -28,11 +28,7 @@ boot::ClientFacts facts_of(const store::MachineRecord& r) {
   f.uuid = core::Uuid::parse(r.uuid);
   f.vendor_class = r.vendor_class;
   f.address = core::Ipv4::parse(r.ip).value_or(core::Ipv4{});
-  static const std::pair<std::string_view, std::uint16_t> kArch[] = {
-      {"bios", 0}, {"efi32", 6}, {"efi64", 7}, {"arm32_efi", 10}, {"arm64_efi", 11}, {"efi64_http", 16}, {"arm64_http", 19}};
-  for (const auto& [name, code] : kArch) {
-    if (r.arch == name) f.arch = code;
-  }
+  f.arch = boot::arch_of(r.arch);
   return f;
 }
 

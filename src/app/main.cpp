@@ -96,7 +96,7 @@ struct Deciding {
     auto snapshot = std::make_shared<const config::Config>(cfg);
     if (machines != nullptr) machines->use(snapshot);
     if (tree == nullptr) return;
-    tree->set_generator(app::generates_files(cfg)
+    tree->set_generator(config::has_inventory(cfg)
                             ? std::make_shared<app::InventoryFiles>(snapshot, sightings,
                                                                     machines ? &machines->installed() : nullptr)
                             : nullptr);

@@ -289,6 +289,13 @@ Firmware firmware_of(std::optional<std::uint16_t> arch) {
 
 std::string_view to_string(Firmware f) { return row_of(f).name; }
 
+std::optional<std::uint16_t> arch_of(std::string_view firmware_name) {
+  for (const auto& row : kArchs) {
+    if (row_of(row.firmware).name == firmware_name) return row.arch;
+  }
+  return std::nullopt;
+}
+
 Context context_for(const config::Http& http, core::Ipv4 local) {
   Context context{local, http.base_url};
   if (context.http_base.empty()) {

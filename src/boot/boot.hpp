@@ -18,6 +18,9 @@ namespace pxed::boot {
 enum class Firmware { bios, efi32, efi64, arm32_efi, arm64_efi, efi64_http, arm64_http, unknown };
 Firmware firmware_of(std::optional<std::uint16_t> arch);
 std::string_view to_string(Firmware f);  // "bios", "efi64", ... for logs
+// The first option 93 code of the firmware so named (to_string's names): what a
+// stored "efi64" stands for when the machine is matched again.
+std::optional<std::uint16_t> arch_of(std::string_view firmware_name);
 
 // What a DHCP request tells us about the machine that sent it.
 struct ClientFacts {

@@ -454,5 +454,14 @@ TEST(ResolveDefaults, OtherFirmwareGetsNoX86Default) {
   EXPECT_TRUE(resolve(http_client(19), with_defaults(), kContext).none);  // arm64 HTTP boot
 }
 
+TEST(FirmwareNames, NameTheFirstArchOfTheirFirmware) {
+  for (std::uint16_t arch : {0, 6, 7, 10, 11, 16, 19}) {
+    EXPECT_EQ(arch_of(to_string(firmware_of(arch))), arch) << arch;
+  }
+  EXPECT_EQ(arch_of("efi64"), 7);  // 7 and 9 are both efi64: the first stands for both
+  EXPECT_FALSE(arch_of("unknown"));
+  EXPECT_FALSE(arch_of("efi64-http"));
+}
+
 }  // namespace
 }  // namespace pxed::boot
