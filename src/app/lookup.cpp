@@ -13,6 +13,7 @@
 #include "boot/config_files.hpp"
 #include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
+#include "dhcp/facts.hpp"
 #include "store/machine_store.hpp"
 #include "vfs/tree.hpp"
 
@@ -132,20 +133,20 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
         << (!args.loader.empty() && !forced ? "--loader: expected pxelinux, syslinux-efi, grub or ipxe\n" : "");
     return kLookupBadInput;
   }
-  boot::ClientFacts facts;
-  facts.mac = *mac;
-  facts.arch = *arch;
-  facts.uuid = uuid;
-  facts.address = *ip;
-  facts.segment = *server;
-  facts.ipxe = args.ipxe;
-  facts.http_client = args.http_client || *arch == 16 || *arch == 19;
-  facts.pxe_client = !facts.http_client;
-  facts.vendor_class = fmt::format("{}:Arch:{:05}:UNDI:003016", facts.http_client ? "HTTPClient" : "PXEClient", *arch);
-  if (args.ipxe) facts.user_classes.push_back("iPXE");
-  if (args.boot_item >= 0) facts.boot_item = static_cast<std::uint16_t>(args.boot_item);
-  const auto context = boot::context_for(cfg.http, *server);
+  // The machine as the server sees it: from the request its firmware sends.
   const auto firmware = boot::firmware_of(*arch);
+  dhcp::Firmware asking{
+      .mac = *mac,
+      .arch = *arch,
+      .uuid = uuid,
+      .http_client = args.http_client || firmware == boot::Firmware::efi64_http || firmware == boot::Firmware::arm64_http,
+      .ipxe = args.ipxe,
+      .boot_item = args.boot_item >= 0 ? std::optional<std::uint16_t>(args.boot_item) : std::nullopt,
+      .address = *ip,
+  };
+  auto facts = dhcp::facts_of(dhcp::request_of(asking));
+  facts.segment = *server;
+  const auto context = boot::context_for(cfg.http, *server);
 
   out << fmt::format("client       {} arch {} ({}){}{}{}\n", mac->to_string(), *arch, boot::to_string(firmware),
                      args.ipxe ? ", running iPXE" : "", ip->is_zero() ? "" : ", ip " + ip->to_string(),
@@ -214,9 +215,9 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     // A client already running iPXE was handed its script; one loading iPXE asks DHCP again.
     auto script = plan;
     if (!is_script(plan.file)) {
-      auto again = facts;
-      again.ipxe = true;
-      again.user_classes = {"iPXE"};
+      asking.ipxe = true;
+      auto again = dhcp::facts_of(dhcp::request_of(asking));
+      again.segment = *server;
       script = boot::resolve(again, cfg.boot, context);
     }
     if (script.none || !is_script(script.file)) {

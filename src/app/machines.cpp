@@ -75,8 +75,12 @@ struct Machines::Impl {
 
   void step(const core::Mac& mac, store::Stage stage, std::string path) {
     stages[mac] = stage;
-    observe(store::Observation{.mac = mac, .at = unix_now(), .uuid = {}, .arch = {}, .vendor_class = {}, .ip = {},
-                               .stage = stage, .path = std::move(path)});
+    store::Observation o;
+    o.mac = mac;
+    o.at = unix_now();
+    o.stage = stage;
+    o.path = std::move(path);
+    observe(std::move(o));
   }
 };
 
@@ -124,7 +128,7 @@ void Machines::seen(const boot::Sighting& s) {
   store::Observation o{.mac = f.mac, .at = s.at, .uuid = f.uuid ? f.uuid->to_string() : "",
                        .arch = f.arch ? std::string(boot::to_string(boot::firmware_of(f.arch))) : "",
                        .vendor_class = f.vendor_class, .ip = f.address.is_zero() ? "" : f.address.to_string(),
-                       .stage = std::nullopt, .path = {}};
+                       .stage = std::nullopt, .path = {}, .serial = {}, .manufacturer = {}, .product = {}};
   // A firmware's PXE request starts a boot; an installer's or a loader's own DHCP does not.
   if ((f.pxe_client || f.http_client) && f.arch) {
     o.stage = store::Stage::dhcp;
@@ -135,6 +139,7 @@ void Machines::seen(const boot::Sighting& s) {
 
 void Machines::opened(std::string_view rel, const vfs::Requester& who, const vfs::File&) {
   const auto* seen = impl_->sightings.by_address(who.address);
+  record_hardware(seen, who.query);
   if (seen == nullptr || !impl_->config) return;
   const auto& cfg = *impl_->config;
   auto what = boot::fetched(rel, seen->facts, cfg, boot::context_for(cfg.http, who.local), &impl_->installed);
@@ -142,6 +147,23 @@ void Machines::opened(std::string_view rel, const vfs::Requester& who, const vfs
   // Past its initrd, what a machine fetches is its installer at work: one record, not one per package.
   auto it = impl_->stages.find(seen->facts.mac);
   if (it != impl_->stages.end() && it->second == store::Stage::initrd) impl_->step(seen->facts.mac, store::Stage::installer, {});
+}
+
+// iPXE fills in SMBIOS's serial, manufacturer and product in its script's URL
+// ([boot] ipxe's default asks for them). They are recorded for the machine the
+// request comes from; a query naming another machine's MAC records nothing.
+void Machines::record_hardware(const boot::Sighting* seen, std::string_view query) {
+  store::Observation o;
+  o.serial = boot::query_value(query, "serial");
+  o.manufacturer = boot::query_value(query, "manufacturer");
+  o.product = boot::query_value(query, "product");
+  if (o.serial.empty() && o.manufacturer.empty() && o.product.empty()) return;
+  auto named = core::Mac::parse(boot::query_value(query, "mac"));
+  if (seen != nullptr && named && *named != seen->facts.mac) return;
+  if (seen == nullptr && !named) return;
+  o.mac = seen != nullptr ? seen->facts.mac : *named;
+  o.at = unix_now();
+  impl_->observe(std::move(o));
 }
 
 std::optional<http::ActionResult> Machines::action(std::string_view path, std::string_view query,

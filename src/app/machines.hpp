@@ -50,6 +50,8 @@ class Machines {
   std::optional<http::ActionResult> action(std::string_view path, std::string_view query, const vfs::Requester& who);
 
  private:
+  void record_hardware(const boot::Sighting* seen, std::string_view query);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

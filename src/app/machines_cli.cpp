@@ -90,6 +90,9 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
                        {"initrd", r.initrd}};
       j["stage"] = row.seen ? nlohmann::json(std::string(store::to_string(r.stage))) : nlohmann::json(nullptr);
       j["stage_at"] = r.stage_at;
+      j["serial"] = r.serial;
+      j["manufacturer"] = r.manufacturer;
+      j["product"] = r.product;
       j["install"] = row.install.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.install);
       all.push_back(std::move(j));
     }

@@ -118,9 +118,10 @@ class Resolver {
   }
 
   BootPlan resolve() const {
-    // PXE 2.1 §2.2.6: a 4011 request naming one of our menu items. Type 0 is the
-    // bootstrap request of a client that saw no menu: it gets the usual answer.
-    if (facts_.boot_item && *facts_.boot_item != kLocalBootType) {
+    // PXE 2.1 §2.2.6: a 4011 request wants one file, never a menu. Type 0 is the
+    // bootstrap request of a client that saw no menu: the arch's file.
+    if (facts_.boot_item && *facts_.boot_item == kLocalBootType) return arch(/*menu_allowed=*/false);
+    if (facts_.boot_item) {
       // FIRMWARE.md 30: a ROM that followed another server's menu, or always asks
       // port 4011, names an item we never offered: dnsmasq gives it the arch's file.
       if (!boot_.menu) {

@@ -144,8 +144,13 @@ constexpr DefaultRow kDefaults[] = {
     // syslinux.efi honours a ProxyDHCP offer, Debian's signed GRUB does not
     // (FIRMWARE.md 29); in efi64/ with its own ldlinux.e64 and EFI modules.
     {&BootChoice::efi64, "efi64/syslinux.efi", false},
-    // iPXE expands ${mac} itself; pxed generates boot.ipxe for that machine.
-    {&BootChoice::ipxe, "${http}/boot.ipxe?mac=${mac}", true},
+    // iPXE expands its own settings in the file name: the MAC tells pxed whose
+    // boot.ipxe to write; SMBIOS's UUID, serial, manufacturer and product are
+    // recorded for `pxed machines` (URI-escaped by iPXE's uristring type).
+    {&BootChoice::ipxe,
+     "${http}/boot.ipxe?mac=${mac}&uuid=${uuid}&serial=${serial:uristring}"
+     "&manufacturer=${manufacturer:uristring}&product=${product:uristring}",
+     true},
     // x86-64 UEFI HTTP boot (boot::resolve gives it to no other firmware):
     // iPXE on the firmware's own network driver, which then asks for [boot] ipxe.
     {&BootChoice::http, "${http}/efi64/snponly.efi", true},

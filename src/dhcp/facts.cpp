@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "dhcp/pxe_options.hpp"
 
 namespace pxed::dhcp {
@@ -76,6 +78,29 @@ boot::ClientFacts facts_of(const Packet& request) {
     }
   }
   return facts;
+}
+
+Packet request_of(const Firmware& firmware) {
+  Packet p;
+  std::ranges::copy(firmware.mac.bytes, p.chaddr.begin());
+  p.ciaddr = firmware.address;
+  p.options.set_u8(option::kMessageType,
+                   static_cast<std::uint8_t>(firmware.boot_item ? MessageType::request : MessageType::discover));
+  const auto prefix = firmware.http_client ? kHttpClientPrefix : kPxeClientPrefix;
+  p.options.set(option::kVendorClass, fmt::format("{}:Arch:{:05}:UNDI:003016", prefix, firmware.arch));
+  p.options.set_u16(option::kClientArch, firmware.arch);
+  if (firmware.uuid) {
+    std::vector<std::uint8_t> value{kUuidTypeGuid};
+    value.insert(value.end(), firmware.uuid->bytes.begin(), firmware.uuid->bytes.end());
+    p.options.set(option::kClientUuid, std::move(value));
+  }
+  if (firmware.ipxe) p.options.set(option::kUserClass, kIpxeUserClass);
+  if (firmware.boot_item) {
+    PxeOptions pxe;
+    pxe.boot_item = PxeBootItem{*firmware.boot_item, 0};
+    if (auto blob = encode_pxe(pxe)) p.options.set(option::kVendorSpecific, std::move(*blob));
+  }
+  return p;
 }
 
 }  // namespace pxed::dhcp

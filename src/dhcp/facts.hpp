@@ -10,4 +10,19 @@ namespace pxed::dhcp {
 // firmware with a broken 97 still boots (FIRMWARE.md 2).
 boot::ClientFacts facts_of(const Packet& request);
 
+// A machine as `pxed lookup` is told of it, asking the way its firmware does.
+struct Firmware {
+  core::Mac mac;
+  std::uint16_t arch = 0;
+  std::optional<core::Uuid> uuid;
+  bool http_client = false;  // UEFI HTTP boot: vendor class HTTPClient
+  bool ipxe = false;         // already running iPXE: user class "iPXE"
+  std::optional<std::uint16_t> boot_item;  // a 4011 REQUEST naming a menu item
+  core::Ipv4 address;        // ciaddr: the address it holds
+};
+
+// The DHCP request such a machine sends (PXE 2.1 §2.2.1, RFC 4578, UEFI HTTP
+// boot, iPXE), so lookup reads its facts through facts_of as serving does.
+Packet request_of(const Firmware& firmware);
+
 }  // namespace pxed::dhcp

@@ -24,28 +24,6 @@ std::optional<PxeBootItem> requested_item(const Packet& request) {
   return decoded->boot_item;
 }
 
-struct ItemChoice {
-  std::string file;
-  std::optional<core::Ipv4> server;
-};
-
-// The file behind a menu choice. boot::resolve answers with the item's file
-// when it knows the item (facts.boot_item; type 0 is a bootstrap request that
-// gets the usual answer); when it still hands back the menu, the item is found
-// by its type in the plan and by its label in [boot] menu.
-std::optional<ItemChoice> item_choice(const boot::BootPlan& plan, const config::Boot& boot, std::uint16_t type) {
-  if (plan.menu.empty()) return ItemChoice{plan.file, std::nullopt};
-  const boot::MenuEntry* entry = nullptr;
-  for (const auto& e : plan.menu) {
-    if (e.type == type) entry = &e;
-  }
-  if (entry == nullptr || !boot.menu) return std::nullopt;
-  for (const auto& item : boot.menu->items) {
-    if (item.label == entry->label) return ItemChoice{item.file, entry->server ? entry->server : item.server};
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Response proxy_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
@@ -85,21 +63,23 @@ Response boot_server_reply(const Arrival& arrival, const Packet& request, const 
     return silent(request, "bis-not-supported", events::Level::info);
   }
 
+  // The menu choice (facts.boot_item) is resolve's to make, like everything else.
   auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
-  if (plan.none) return silent(request, "no-boot-file", events::Level::info);
-  auto choice = item ? item_choice(plan, boot, item->type) : std::optional<ItemChoice>{ItemChoice{plan.file, {}}};
-  if (!choice) return silent(request, "unknown-boot-item", events::Level::info);
-  if (choice->file.empty()) return silent(request, "no-boot-file", events::Level::info);
+  if (plan.none || plan.file.empty()) {
+    auto r = silent(request, item ? "unknown-boot-item" : "no-boot-file", events::Level::info);
+    r.events.back().add("why", plan.reason);
+    return r;
+  }
 
   Response r;
   // FIRMWARE.md 4: yiaddr = the client's ciaddr, ciaddr 0, siaddr = boot server.
   auto reply = reply_to(request, MessageType::ack);
   reply.yiaddr = request.ciaddr;
-  reply.siaddr = choice->server.value_or(plan.next_server.is_zero() ? arrival.local : plan.next_server);
+  reply.siaddr = plan.next_server.is_zero() ? arrival.local : plan.next_server;
   reply.options.set_ipv4(option::kServerId, arrival.local);
   echo_vendor_class(reply, facts, plan);
   echo_uuid(reply, request);
-  set_file(reply, request, choice->file);
+  set_file(reply, request, plan.file);
   if (item) {
     PxeOptions echo;
     echo.boot_item = *item;  // PXE spec 2.1 §2.2.6: the item we answer for

@@ -27,7 +27,7 @@ constexpr std::array<std::string_view, 3> kInstallStateNames = {"", "pending", "
 // n + 1 inside one transaction. A new version appends a step; never edit one.
 // No CHECK on stage or state: a row we cannot read is refused when read
 // (read_machine), and a later stage would otherwise need a table rebuild.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     "CREATE TABLE machines ("
     "  mac          TEXT PRIMARY KEY,"   // "52:54:00:12:34:56"
     "  uuid         TEXT NOT NULL,"
@@ -48,6 +48,10 @@ constexpr std::array<std::string_view, 1> kMigrations = {
     "  state TEXT NOT NULL,"             // kInstallStateNames
     "  at    INTEGER NOT NULL"           // Unix seconds of the change
     ") WITHOUT ROWID",
+    // What iPXE read from SMBIOS and reported in its script's URL.
+    "ALTER TABLE machines ADD COLUMN serial TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE machines ADD COLUMN manufacturer TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE machines ADD COLUMN product TEXT NOT NULL DEFAULT ''",
 };
 
 const sqlite::Schema kSchema{
@@ -61,13 +65,14 @@ const sqlite::Schema kSchema{
 
 // One observation folded into its machine's row. ?1 mac, ?2 uuid, ?3 arch,
 // ?4 vendor_class, ?5 ip, ?6 at, ?7 stage or NULL, ?8..?11 the path for the
-// loader / config / kernel / initrd column or NULL: empty text and NULL keep
-// what the row had; first_seen is written once; last_seen never goes back.
+// loader / config / kernel / initrd column or NULL, ?12 serial, ?13
+// manufacturer, ?14 product: empty text and NULL keep what the row had;
+// first_seen is written once; last_seen never goes back.
 constexpr std::string_view kUpsert =
     "INSERT INTO machines (mac, uuid, arch, vendor_class, ip, first_seen, last_seen,"
-    "                      loader, config, kernel, initrd, stage, stage_at)"
+    "                      loader, config, kernel, initrd, stage, stage_at, serial, manufacturer, product)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, coalesce(?8, ''), coalesce(?9, ''), coalesce(?10, ''),"
-    "         coalesce(?11, ''), coalesce(?7, 'dhcp'), CASE WHEN ?7 IS NULL THEN 0 ELSE ?6 END)"
+    "         coalesce(?11, ''), coalesce(?7, 'dhcp'), CASE WHEN ?7 IS NULL THEN 0 ELSE ?6 END, ?12, ?13, ?14)"
     " ON CONFLICT (mac) DO UPDATE SET"
     "  uuid = CASE WHEN ?2 = '' THEN uuid ELSE ?2 END,"
     "  arch = CASE WHEN ?3 = '' THEN arch ELSE ?3 END,"
@@ -77,10 +82,13 @@ constexpr std::string_view kUpsert =
     "  loader = coalesce(?8, loader), config = coalesce(?9, config),"
     "  kernel = coalesce(?10, kernel), initrd = coalesce(?11, initrd),"
     "  stage = coalesce(?7, stage),"
-    "  stage_at = CASE WHEN ?7 IS NULL THEN stage_at ELSE ?6 END";
+    "  stage_at = CASE WHEN ?7 IS NULL THEN stage_at ELSE ?6 END,"
+    "  serial = CASE WHEN ?12 = '' THEN serial ELSE ?12 END,"
+    "  manufacturer = CASE WHEN ?13 = '' THEN manufacturer ELSE ?13 END,"
+    "  product = CASE WHEN ?14 = '' THEN product ELSE ?14 END";
 constexpr std::string_view kSelectMachines =
     "SELECT mac, uuid, arch, vendor_class, ip, first_seen, last_seen, loader, config, kernel, initrd,"
-    " stage, stage_at FROM machines ORDER BY last_seen DESC, mac";
+    " stage, stage_at, serial, manufacturer, product FROM machines ORDER BY last_seen DESC, mac";
 constexpr std::string_view kSetInstall =
     "INSERT INTO installs (mac, state, at) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (mac) DO UPDATE SET state = excluded.state, at = excluded.at";
@@ -206,6 +214,9 @@ struct MachineStore::Impl {
     if (rc == SQLITE_OK) rc = text(4, o.vendor_class);
     if (rc == SQLITE_OK) rc = text(5, o.ip);
     if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 6, o.at);
+    if (rc == SQLITE_OK) rc = text(12, o.serial);
+    if (rc == SQLITE_OK) rc = text(13, o.manufacturer);
+    if (rc == SQLITE_OK) rc = text(14, o.product);
     if (rc == SQLITE_OK && o.stage) {
       rc = text(7, to_string(*o.stage));
       const int column = path_parameter(*o.stage);
@@ -276,6 +287,9 @@ struct MachineStore::Impl {
     if (!stage) return bad("unknown stage \"" + std::string(stage_text) + "\"");
     m.stage = *stage;
     m.stage_at = sqlite3_column_int64(s, 12);
+    m.serial = sqlite::text_of(s, 13);
+    m.manufacturer = sqlite::text_of(s, 14);
+    m.product = sqlite::text_of(s, 15);
     return m;
   }
 

@@ -31,6 +31,7 @@ struct Observation {
   std::string uuid, arch, vendor_class, ip;
   std::optional<Stage> stage;
   std::string path;     // the file fetched at that stage (loader, config, kernel, initrd)
+  std::string serial, manufacturer, product;  // SMBIOS, as iPXE reported them
 };
 
 struct MachineRecord {
@@ -40,6 +41,7 @@ struct MachineRecord {
   std::string loader, config, kernel, initrd;  // the last file fetched at each stage
   Stage stage = Stage::dhcp;
   std::int64_t stage_at = 0;
+  std::string serial, manufacturer, product;
   bool operator==(const MachineRecord&) const = default;
 };
 

@@ -75,6 +75,8 @@ def argv(firmware, accel, mac, tap, console, workdir, disk=None):
     if firmware in ("uefi-pxe", "uefi-http"):
         nic += ",romfile="
     out += ["-device", nic]
+    # SMBIOS as a vendor's machine has it: iPXE reports these to pxed (spaces need its uristring).
+    out += ["-smbios", f"type=1,manufacturer=pxed e2e,product=Test Rig 1,serial=E2E-{mac.replace(':', '')}"]
     if disk:  # the machine's own disk, tried after the network
         out += ["-drive", f"file={disk},format=raw,if=ide"]
     if firmware == "uefi-http":

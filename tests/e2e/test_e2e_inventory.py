@@ -48,8 +48,9 @@ def inventory(tokens):
 
 
 PXELINUX = BootPlan(bios="lpxelinux.0", efi64="efi64/syslinux.efi", default="beta")
-# iPXE expands ${mac} in the file name DHCP gives it: the script says who asks.
-SCRIPT = BootPlan(ipxe=f"{HTTP_BASE}/boot.ipxe?mac=${{mac}}", default="beta")
+# [boot] ipxe's default: iPXE expands ${mac} and its SMBIOS settings in the file name DHCP
+# gives it, so the script says who asks and pxed records the machine's serial.
+SCRIPT = BootPlan(default="beta")
 GRUB = BootPlan(efi64=cases.GRUB_LOADER, default="beta")
 HTTP_BOOT = BootPlan(efi64_http=f"{HTTP_BASE}/{cases.SNPONLY}", ipxe=f"{HTTP_BASE}/boot.ipxe", default="beta")
 
@@ -91,11 +92,15 @@ def test_bios_pxelinux_unknown_machine_gets_the_default(bare_netboot, tokens, gu
 
 def test_bios_ipxe_script_is_generated_for_the_machine(bare_netboot, tokens, guest):
     only_with(bare_netboot, "pxed-full", "the script names its machine itself, whoever gave the address")
-    out = bare_netboot.boot("bios", MAC_IPXE, SCRIPT, inventory=inventory(tokens))
-    expect_token(out, tokens["inv-alpha"])
-    scripts = [e for e in generated(out, "http.request", "path") if e["path"].startswith("/boot.ipxe")]
-    assert scripts and "ipxe-01" in scripts[0]["generated"], scripts
-    assert "by iPXE's mac" in scripts[0]["generated"], scripts
+    with bare_netboot.served(SCRIPT, inventory(tokens)) as lab:
+        bare_netboot.boot_in(lab, "bios", MAC_IPXE)
+        out = bare_netboot.last
+        expect_token(out, tokens["inv-alpha"])
+        scripts = [e for e in generated(out, "http.request", "path") if e["path"].startswith("/boot.ipxe")]
+        assert scripts and "ipxe-01" in scripts[0]["generated"], scripts
+        assert "by iPXE's mac" in scripts[0]["generated"], scripts
+        m = machine_ip(lab, MAC_IPXE)
+        assert (m["serial"], m["manufacturer"], m["product"]) == ("E2E-525400e2e103", "pxed e2e", "Test Rig 1"), m
 
 
 @pytest.mark.uefi

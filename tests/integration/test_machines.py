@@ -160,3 +160,19 @@ def test_machines_lists_unknown_machines_and_known_ones_never_seen(mlab):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("MAC"), r.stdout
     assert ONCE_MAC in r.stdout and "db-01" in r.stdout
+
+
+def test_ipxe_reports_the_machines_serial_manufacturer_and_product(mlab, tmp_path):
+    """[boot] ipxe's default URL has iPXE fill in SMBIOS settings; pxed records them for the
+    machine the request comes from, never for another MAC named in the query."""
+    boot_as(mlab, STRANGER_MAC, tmp_path)
+    # The forged one first: observations are stored in order, so once the real one shows, so would it.
+    code, _ = http(mlab, f"/boot.ipxe?mac={ONCE_MAC}&serial=FORGED")
+    assert code == 200
+    code, body = http(mlab, f"/boot.ipxe?mac={STRANGER_MAC}&uuid=&serial=SN%2042&manufacturer=QEMU"
+                            "&product=Standard%20PC%20%28i440FX%29")
+    assert code == 200 and body.startswith("#!ipxe"), (code, body)
+    m = netlab.wait_for(lambda: machines(mlab)[STRANGER_MAC] if machines(mlab)[STRANGER_MAC]["serial"] else None,
+                        10, "the serial in the store")
+    assert (m["serial"], m["manufacturer"], m["product"]) == ("SN 42", "QEMU", "Standard PC (i440FX)"), m
+    assert machines(mlab)[ONCE_MAC]["serial"] == "", "a query naming another machine recorded its serial"

@@ -397,6 +397,12 @@ TEST(Resolve, BootItemZeroIsTheBootstrapRequestAndGetsTheArchFile) {
   auto f = client(7);
   f.boot_item = 0;
   EXPECT_EQ(resolve(f, site(), kContext).file, "ipxe.efi");
+  // A 4011 answer carries one file: with a BIOS menu configured too, the plain loader.
+  auto bios = client(0);
+  bios.boot_item = 0;
+  auto plan = resolve(bios, with_menu(kThreeItems), kContext);
+  EXPECT_TRUE(plan.menu.empty());
+  EXPECT_EQ(plan.file, "lpxelinux.0");
 }
 
 // ---- defaults (config::Boot::defaults: a config with an inventory and [http])

@@ -50,7 +50,7 @@ TEST(BootDefaults, WithHttpIpxeGetsItsScriptAndHttpBootSnponly) {
   Scratch s;
   auto cfg = s.parse_with_root("[http]\nenabled = true\n[boot]\ndefault = \"local\"\n");
   ASSERT_TRUE(cfg) << cfg.error().front().to_string();
-  EXPECT_EQ(cfg->boot.defaults.ipxe, "${http}/boot.ipxe?mac=${mac}");
+  EXPECT_EQ(cfg->boot.defaults.ipxe, "${http}/boot.ipxe?mac=${mac}&uuid=${uuid}&serial=${serial:uristring}&manufacturer=${manufacturer:uristring}&product=${product:uristring}");
   EXPECT_EQ(cfg->boot.defaults.http, "${http}/efi64/snponly.efi");
 }
 

@@ -205,4 +205,33 @@ TEST(DhcpCapture, OvmfOwnPxeDiscover) {
 }
 
 }  // namespace
+// lookup asks as firmware does: what facts_of reads back is what it was told.
+TEST(DhcpFacts, RequestOfAFirmwareReadsBackAsThatFirmware) {
+  Firmware fw{.mac = *core::Mac::parse("52:54:00:aa:bb:cc"),
+              .arch = 7,
+              .uuid = core::Uuid::parse("4c4c4544-0042-3510-8056-b4c04f4e4d32"),
+              .boot_item = 0x8001,
+              .address = *core::Ipv4::parse("10.77.0.23")};
+  auto f = facts_of(request_of(fw));
+  EXPECT_EQ(f.mac, fw.mac);
+  EXPECT_EQ(f.arch, 7);
+  EXPECT_EQ(f.uuid, fw.uuid);
+  EXPECT_EQ(f.address, fw.address);
+  EXPECT_TRUE(f.pxe_client);
+  EXPECT_FALSE(f.http_client || f.ipxe);
+  EXPECT_EQ(f.boot_item, 0x8001);
+
+  fw.arch = 16;
+  fw.uuid.reset();
+  fw.http_client = true;
+  fw.ipxe = true;
+  fw.boot_item.reset();
+  f = facts_of(request_of(fw));
+  EXPECT_TRUE(f.http_client);
+  EXPECT_FALSE(f.pxe_client);
+  EXPECT_TRUE(f.ipxe);
+  EXPECT_FALSE(f.uuid || f.boot_item);
+  EXPECT_EQ(f.vendor_class, "HTTPClient:Arch:00016:UNDI:003016");
+}
+
 }  // namespace pxed::dhcp

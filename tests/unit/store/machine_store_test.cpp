@@ -186,6 +186,52 @@ TEST(MachineStore, EmptyFieldsKeepWhatWasKnown) {
   EXPECT_EQ(m.stage_at, 1102);
 }
 
+TEST(MachineStore, HardwareIsRecordedAndKeptWhenALaterObservationSaysNothing) {
+  TempDir dir;
+  auto store = MachineStore::open(dir.path());
+  ASSERT_TRUE(store) << store.error();
+  Observation ipxe = seen(1, 1000);  // iPXE's script request
+  ipxe.serial = "SN-0042";
+  ipxe.manufacturer = "QEMU";
+  ipxe.product = "Standard PC (i440FX + PIIX, 1996)";
+  ASSERT_TRUE(observe(*store, {ipxe, discover(1, 1001)}));
+  auto m = only_machine(*store);
+  EXPECT_EQ(m.serial, "SN-0042");
+  EXPECT_EQ(m.manufacturer, "QEMU");
+  EXPECT_EQ(m.product, "Standard PC (i440FX + PIIX, 1996)");
+  EXPECT_EQ(m.stage, Stage::dhcp);
+}
+
+// A store written by the pxed before hardware was recorded (user_version 1).
+TEST(MachineStore, AVersionOneStoreGainsTheHardwareColumnsAndKeepsItsRows) {
+  TempDir dir;
+  auto file = dir.path() / "machines.sqlite3";
+  run_sql(file,
+          "PRAGMA application_id = 1886940531; PRAGMA journal_mode = WAL;"
+          "CREATE TABLE machines (mac TEXT PRIMARY KEY, uuid TEXT NOT NULL, arch TEXT NOT NULL,"
+          " vendor_class TEXT NOT NULL, ip TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+          " loader TEXT NOT NULL, config TEXT NOT NULL, kernel TEXT NOT NULL, initrd TEXT NOT NULL,"
+          " stage TEXT NOT NULL, stage_at INTEGER NOT NULL) WITHOUT ROWID;"
+          "CREATE TABLE installs (mac TEXT PRIMARY KEY, state TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
+          "INSERT INTO machines VALUES ('52:54:00:12:00:01', '', 'bios', '', '10.77.0.9', 5, 6, 'lpxelinux.0', '',"
+          " '', '', 'loader', 6);"
+          "INSERT INTO installs VALUES ('52:54:00:12:00:01', 'done', 6);"
+          "PRAGMA user_version = 1;");
+  auto store = MachineStore::open(dir.path());
+  ASSERT_TRUE(store) << store.error();
+  auto m = only_machine(*store);
+  EXPECT_EQ(m.loader, "lpxelinux.0");
+  EXPECT_EQ(m.serial, "");
+  Observation ipxe = seen(1, 7);
+  ipxe.serial = "SN-1";
+  ASSERT_TRUE(observe(*store, {ipxe}));
+  EXPECT_EQ(only_machine(*store).serial, "SN-1");
+  auto installs = store->installs();
+  ASSERT_TRUE(installs) << installs.error();
+  EXPECT_EQ(installs->size(), 1u);
+  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "2");
+}
+
 TEST(MachineStore, EachStagePutsItsPathInItsOwnColumn) {
   TempDir dir;
   auto store = MachineStore::open(dir.path());
@@ -357,7 +403,7 @@ TEST(MachineStore, UsesWalAndMarksTheFileAsPxeds) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "machines.sqlite3-wal"));
   EXPECT_EQ(query_text(file, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_text(file, "PRAGMA application_id"), std::to_string(0x70786d73));  // "pxms"
-  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "1");
+  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "2");
 }
 
 TEST(MachineStore, AReaderSeesWhatTheWriterCommittedWhileTheWriterIsOpen) {
@@ -542,7 +588,8 @@ TEST(MachineStore, AHandEditedRowIsAnErrorNamingIt) {
   TempDir dir;
   { ASSERT_TRUE(MachineStore::open(dir.path())); }
   run_sql(dir.path() / "machines.sqlite3",
-          "INSERT INTO machines VALUES ('52:54:00:12:34:56', '', '', '', '', 1, 1, '', '', '', '', 'booting', 1);"
+          "INSERT INTO machines VALUES ('52:54:00:12:34:56', '', '', '', '', 1, 1, '', '', '', '', 'booting', 1,"
+          " '', '', '');"
           "INSERT INTO installs VALUES ('not-a-mac', 'done', 1)");
   auto store = MachineStore::open(dir.path(), Access::reader);
   ASSERT_TRUE(store) << store.error();
