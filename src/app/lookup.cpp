@@ -173,7 +173,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     }
   }
 
-  auto plan = boot::resolve(facts, cfg.boot, context);
+  auto plan = boot::decide(facts, cfg, context, &installed);
   if (plan.none) {
     out << fmt::format("boot         nothing: {}\n", plan.reason);
     return kLookupNothing;

@@ -91,10 +91,12 @@ struct Deciding {
   vfs::Tree* tree = nullptr;
   const boot::Sightings& sightings;
   app::Machines* machines = nullptr;
+  dhcp::Service* dhcp = nullptr;
 
   void use(const config::Config& cfg) const {
     auto snapshot = std::make_shared<const config::Config>(cfg);
     if (machines != nullptr) machines->use(snapshot);
+    if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, machines ? &machines->installed() : nullptr});
     if (tree == nullptr) return;
     tree->set_generator(config::has_inventory(cfg)
                             ? std::make_shared<app::InventoryFiles>(snapshot, sightings,
@@ -105,8 +107,9 @@ struct Deciding {
 
 // SIGHUP: read the config again and swap the inventory whole; transfers in
 // flight keep the files they opened. A broken edit keeps the last good one.
-// Sockets, the tree's mounts, the system's loaders and DHCP's subnets stay as
-// they were started. Install states are read again too (`pxed machines
+// [boot] and the inventory change what DHCP offers and what files say; sockets,
+// the tree's mounts, the system's loaders and DHCP's subnets stay as they were
+// started. Install states are read again too (`pxed machines
 // reinstall` signals us).
 void reload(const config::Config& running, const Deciding& deciding) {
   if (deciding.machines != nullptr) deciding.machines->reload_installs();
@@ -202,7 +205,6 @@ int serve(const config::Config& cfg) {
                      .add("error", opened.error()));
   }
   Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr};
-  deciding.use(cfg);
   if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
@@ -223,11 +225,13 @@ int serve(const config::Config& cfg) {
     std::function<void(const boot::Sighting&)> on_seen;
     if (remembering) on_seen = [&](const boot::Sighting& s) { machines.seen(s); };
     dhcp_service.emplace(io, cfg, sightings, std::move(on_seen));
+    deciding.dhcp = &*dhcp_service;
     if (auto bound = dhcp_service->bind(); !bound) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
     }
   }
+  deciding.use(cfg);
   // `pxed machines reinstall` finds us here to send SIGHUP.
   app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");
   // An edited config or inventory reloads by itself, as on SIGHUP.

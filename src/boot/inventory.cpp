@@ -131,6 +131,27 @@ Match match(const ClientFacts& facts, const config::Config& cfg, const Installed
   return m;
 }
 
+bool boots_locally(const Match& m) {
+  if (m.profile == config::kLocalProfile) return true;
+  return m.declared != nullptr && m.declared->kind == config::ProfileKind::local;
+}
+
+BootPlan decide(const ClientFacts& facts, const config::Config& cfg, const Context& context,
+                const Installed* installed) {
+  if (cfg.boot.local_by_firmware && !facts.boot_item && config::has_inventory(cfg)) {
+    const auto m = match(facts, cfg, installed);
+    if (boots_locally(m)) {
+      BootPlan plan;
+      plan.none = true;
+      plan.next_server = context.server;
+      plan.reason = "profile " + m.profile + " by " + m.rule +
+                    ": no boot offer ([boot] local_boot = \"next-device\"), the firmware boots its next device";
+      return plan;
+    }
+  }
+  return resolve(facts, cfg.boot, context);
+}
+
 std::string utc_time(std::int64_t unix_seconds) {
   const auto t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

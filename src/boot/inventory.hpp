@@ -36,6 +36,16 @@ struct Match {
 // facts.mac, uuid, arch, vendor class, address (else relay, else segment) are matched.
 Match match(const ClientFacts& facts, const config::Config& cfg, const Installed* installed = nullptr);
 
+// Whether the profile the match names boots the machine's own disk.
+bool boots_locally(const Match& m);
+
+// The DHCP answer with the inventory's say: a machine whose profile is local
+// gets no boot offer when [boot] local_boot = "next-device" (plan.none; its
+// firmware moves on to its next boot device); everyone else gets resolve()'s.
+// A 4011 request names a menu item the machine chose: that is resolve's.
+BootPlan decide(const ClientFacts& facts, const config::Config& cfg, const Context& context,
+                const Installed* installed = nullptr);
+
 // "2026-12-06 21:02:05 UTC" for reasons and lookup.
 std::string utc_time(std::int64_t unix_seconds);
 

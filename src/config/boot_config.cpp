@@ -123,10 +123,19 @@ void read_default(Checker& c, const Field& f, Config& cfg) {
   cfg.boot.default_line = f.line();
 }
 
+constexpr std::string_view kLocalBoots[] = {"loader", "next-device"};
+
+void read_local_boot(Checker& c, const Field& f, Config& cfg) {
+  std::string how;
+  read_choice(c, f, how, kLocalBoots);
+  if (!how.empty()) cfg.boot.local_by_firmware = how == "next-device";
+}
+
 constexpr Key<Config> kBootOwnKeys[] = {
     {"menu", read_menu},
     {"host", read_hosts},
     {"default", read_default},
+    {"local_boot", read_local_boot},
 };
 
 // What pxed boots when the config has an inventory and [boot] leaves the key

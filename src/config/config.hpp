@@ -157,6 +157,10 @@ struct Boot {
   // (they get their first loader and no generated config). "local" is built in.
   std::string default_profile;
   std::uint32_t default_line = 0;  // where [boot] default was written, for lookup and errors
+  // How a machine whose profile is local boots its disk: its loader does it
+  // (LOCALBOOT, exit), or DHCP makes it no boot offer and the firmware moves
+  // on to its next boot device ([boot] local_boot = "next-device").
+  bool local_by_firmware = false;
 };
 
 // ---- The inventory: [[profile]], [[group]], [[machine]]. Values keep the

@@ -136,6 +136,7 @@ struct Service::Impl {
   std::function<void(const boot::Sighting&)> on_seen;
   std::optional<store::LeaseStore> store;
   std::optional<Server> server;
+  std::optional<Deciding> deciding;  // until the server exists
   std::vector<std::unique_ptr<Listener>> listeners;
 
   // Group commit: leases waiting for the next write, and the replies that wait for them.
@@ -218,6 +219,7 @@ std::expected<void, std::string> Service::Impl::bind() {
     sightings.record(std::move(seen));
   }
   server.emplace(config.dhcp, config.boot, config.http, std::move(leases));
+  if (deciding) server->decide_with(std::move(*deciding));
   return {};
 }
 
@@ -330,6 +332,11 @@ void Service::start() {
   for (auto& l : impl_->listeners) {
     asio::co_spawn(impl_->io, impl_->listen(*l), asio::detached);
   }
+}
+
+void Service::decide_with(Deciding deciding) {
+  if (impl_->server) return impl_->server->decide_with(std::move(deciding));
+  impl_->deciding = std::move(deciding);
 }
 
 std::size_t Service::active_leases() const {

@@ -11,6 +11,7 @@
 
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
+#include "dhcp/server.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -33,6 +34,8 @@ class Service {
   std::expected<void, std::string> bind();
   void start();
   std::size_t active_leases() const;
+  // Boot answers follow this [boot] and inventory from now on (start and reload).
+  void decide_with(Deciding deciding);
 
  private:
   struct Impl;

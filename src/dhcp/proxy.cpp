@@ -27,15 +27,19 @@ std::optional<PxeBootItem> requested_item(const Packet& request) {
 }  // namespace
 
 Response proxy_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
-                     const config::Boot& boot, const config::Http& http) {
+                     const Deciding& deciding, const config::Http& http) {
   auto type = request.message_type();
   if (type != MessageType::discover && type != MessageType::request) {
     return silent(request, "proxy-" + std::string(to_string(*type)));
   }
   // PXE spec 2.1 §2.2.5: a ProxyDHCP server answers boot clients only.
   if (!is_boot_client(facts)) return silent(request, "not-pxe");
-  auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
-  if (plan.none) return silent(request, "no-boot-file", events::Level::info);
+  auto plan = deciding.plan(facts, boot_context(http, arrival));
+  if (plan.none) {
+    auto r = silent(request, "no-boot-file", events::Level::info);
+    r.events.back().add("why", plan.reason);
+    return r;
+  }
 
   Response r;
   // FIRMWARE.md 6: no yiaddr, broadcast, boot fields only; the lease is the other server's.
@@ -51,7 +55,7 @@ Response proxy_reply(const Arrival& arrival, const Packet& request, const boot::
 }
 
 Response boot_server_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
-                           const config::Boot& boot, const config::Http& http) {
+                           const Deciding& deciding, const config::Http& http) {
   auto type = request.message_type();
   if (type != MessageType::request && type != MessageType::inform) {
     return silent(request, "pxe-" + std::string(to_string(*type)));
@@ -64,7 +68,7 @@ Response boot_server_reply(const Arrival& arrival, const Packet& request, const 
   }
 
   // The menu choice (facts.boot_item) is resolve's to make, like everything else.
-  auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
+  auto plan = deciding.plan(facts, boot_context(http, arrival));
   if (plan.none || plan.file.empty()) {
     auto r = silent(request, item ? "unknown-boot-item" : "no-boot-file", events::Level::info);
     r.events.back().add("why", plan.reason);

@@ -12,10 +12,10 @@ namespace pxed::dhcp {
 
 // Port 67 in proxy mode: DISCOVER -> OFFER, REQUEST -> ACK, never a yiaddr.
 Response proxy_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
-                     const config::Boot& boot, const config::Http& http);
+                     const Deciding& deciding, const config::Http& http);
 
 // Port 4011 (proxy and full mode): REQUEST or INFORM -> ACK unicast to the asker.
 Response boot_server_reply(const Arrival& arrival, const Packet& request, const boot::ClientFacts& facts,
-                           const config::Boot& boot, const config::Http& http);
+                           const Deciding& deciding, const config::Http& http);
 
 }  // namespace pxed::dhcp

@@ -51,17 +51,24 @@ void add_lease_time(Packet& reply, std::chrono::seconds lease_time) {
   reply.options.set_u32(option::kRebindingTime, static_cast<std::uint32_t>(std::uint64_t{t} * 7 / 8));
 }
 
+// A config of [boot] alone: a server made without an inventory.
+std::shared_ptr<const config::Config> boot_only(const config::Boot& boot) {
+  auto cfg = std::make_shared<config::Config>();
+  cfg->boot = boot;
+  return cfg;
+}
+
 }  // namespace
 
 struct Server::Impl {
   config::Dhcp dhcp;
-  config::Boot boot;
+  Deciding deciding;
   config::Http http;
   LeasePool pool;
   std::map<std::uint32_t, std::int64_t> foreign_reported;  // server address -> when
 
   Impl(const config::Dhcp& d, const config::Boot& b, const config::Http& h, std::vector<store::Lease> leases)
-      : dhcp(d), boot(b), http(h), pool(d.subnets, d.decline_quarantine, leases) {}
+      : dhcp(d), deciding{boot_only(b), nullptr}, http(h), pool(d.subnets, d.decline_quarantine, leases) {}
 
   Response handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram);
   Response observe(std::int64_t now, const Arrival& arrival, const Packet& packet);
@@ -128,9 +135,9 @@ boot::Sighting Server::Impl::sighting_of(std::int64_t now, const Arrival& arriva
 Response Server::Impl::answer(std::int64_t now, const Arrival& arrival, const Packet& packet,
                               boot::ClientFacts facts) {
   auto type = packet.message_type();
-  if (arrival.local_port == kPxePort) return boot_server_reply(arrival, packet, facts, boot, http);
+  if (arrival.local_port == kPxePort) return boot_server_reply(arrival, packet, facts, deciding, http);
   if (dhcp.mode == config::DhcpMode::proxy) {
-    auto r = proxy_reply(arrival, packet, facts, boot, http);
+    auto r = proxy_reply(arrival, packet, facts, deciding, http);
     // Beside the site's DHCP server, its name in a client's REQUEST (option 54) is
     // how we learn of it: it may send its OFFERs to the client's MAC, unseen on port 68.
     auto chosen = packet.options.ipv4(option::kServerId);
@@ -227,7 +234,7 @@ void Server::Impl::add_boot_info(Packet& reply, const Arrival& arrival, const Pa
                                  boot::ClientFacts& facts, std::vector<events::Event>& events) const {
   if (!is_boot_client(facts)) return;
   facts.address = reply.yiaddr.is_zero() ? request.ciaddr : reply.yiaddr;
-  auto plan = boot::resolve(facts, boot, boot_context(http, arrival));
+  auto plan = deciding.plan(facts, boot_context(http, arrival));
   // Full mode still gives an address when there is nothing to boot.
   if (plan.none) return;
   add_boot(reply, request, facts, plan, arrival.local, events);
@@ -360,6 +367,12 @@ Server& Server::operator=(Server&&) noexcept = default;
 
 Response Server::handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram) {
   return impl_->handle(now, arrival, datagram);
+}
+
+void Server::decide_with(Deciding deciding) { impl_->deciding = std::move(deciding); }
+
+boot::BootPlan Deciding::plan(const boot::ClientFacts& facts, const boot::Context& context) const {
+  return boot::decide(facts, *config, context, installed);
 }
 
 std::vector<store::Lease> Server::active_leases(std::int64_t now) const { return impl_->pool.active(now); }

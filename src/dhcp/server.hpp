@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "boot/boot.hpp"
+#include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
 #include "core/net.hpp"
@@ -57,6 +58,15 @@ struct Response {
   std::optional<boot::Sighting> seen;
 };
 
+// What boot answers are decided with: [boot] and the inventory (a snapshot
+// that a reload replaces) and the install states of once machines (app's,
+// read on the loop's thread).
+struct Deciding {
+  std::shared_ptr<const config::Config> config;
+  const boot::Installed* installed = nullptr;
+  boot::BootPlan plan(const boot::ClientFacts& facts, const boot::Context& context) const;
+};
+
 class Server {
  public:
   // `leases` is what the store loaded at startup; `now` is Unix seconds.
@@ -67,6 +77,9 @@ class Server {
   Server& operator=(Server&&) noexcept;
 
   Response handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram);
+  // From now on boot answers follow this config's [boot] and inventory (a
+  // reload); leases, subnets and listeners stay as they were.
+  void decide_with(Deciding deciding);
 
   // Bound, unexpired leases now (for the status API and tests).
   std::vector<store::Lease> active_leases(std::int64_t now) const;

@@ -36,6 +36,7 @@ class BootPlan:
     efi64_http: str = None  # URL for UEFI HTTP boot clients (vendor class "HTTPClient")
     hosts: dict = field(default_factory=dict)  # mac -> fixed address
     default: str = None  # pxed's [boot] default profile (the inventory); other servers ignore it
+    local_boot: str = None  # pxed's [boot] local_boot ("next-device": no offer for local machines)
 
 
 class Provider:
@@ -172,7 +173,7 @@ class Kea(Provider):
 def pxed_boot_toml(plan):
     """The plan as pxed's [boot] table: what each firmware gets first."""
     keys = {"bios": plan.bios, "efi64": plan.efi64, "ipxe": plan.ipxe, "http": plan.efi64_http,
-            "default": plan.default}
+            "default": plan.default, "local_boot": plan.local_boot}
     return "[boot]\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items() if v)
 
 

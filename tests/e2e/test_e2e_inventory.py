@@ -24,6 +24,7 @@ MAC_EFI = "52:54:00:e2:e1:04"
 MAC_GRUB = "52:54:00:e2:e1:05"
 MAC_HTTP = "52:54:00:e2:e1:06"
 MAC_ONCE = "52:54:00:e2:e1:07"
+MAC_LOCAL = "52:54:00:e2:e1:08"
 
 
 def inventory(tokens):
@@ -177,3 +178,18 @@ def test_once_machine_installs_then_boots_its_own_disk(bare_netboot, tokens, gue
         local = [e for e in e2e_lab.log_events(lab.pxed.log_text(), "tftp.done")
                  if "generated" in e[1] and "once: installed" in e[1]["generated"]]
         assert local, "the second boot's config did not come from the installed once rule"
+
+
+# [boot] local_boot = "next-device": a machine the inventory boots locally (here by [boot]
+# default) gets an address and no boot file; QEMU's iPXE ROM gives up and SeaBIOS moves on
+# to the disk, whose boot sector prints its own marker.
+def test_a_local_machine_gets_no_boot_offer_and_the_firmware_boots_its_disk(bare_netboot, tokens, guest, workdir):
+    only_with(bare_netboot, "pxed-full", "the decision is the same in proxy mode (unit and integration tests)")
+    disk = e2e_guest.local_disk(workdir / "next-device-disk.img", tokens["local"])
+    plan = BootPlan(bios="lpxelinux.0", default="local", local_boot="next-device")
+    with bare_netboot.served(plan, inventory(tokens)) as lab:
+        result = bare_netboot.boot_in(lab, "bios", MAC_LOCAL, disk=disk)
+        assert result.tokens() == [tokens["local"]], f"boot: {result.summary()}"
+        offers = [e for _, e in e2e_lab.log_events(lab.pxed.log_text(), "dhcp.offer") if e.get("mac") == MAC_LOCAL]
+        assert offers and not any(e.get("file") for e in offers), offers
+        assert not e2e_lab.log_events(lab.pxed.log_text(), "tftp.done"), "a local machine fetched a file"

@@ -4,13 +4,15 @@ reinstall`. The machine is busybox udhcpc (a lease from pxed in full mode), curl
 TFTP and HTTP from the leased address, and pxed's own CLI reading the store beside the
 running server."""
 import json
+import os
+import signal
 import subprocess
 
 import pytest
 
 import netlab
 from conftest import PXED_BIN
-from dhcp_clients import pxe_request, set_mac, udhcpc
+from dhcp_clients import file_field, pxe_request, set_mac, udhcpc
 
 ONCE_MAC = "52:54:00:aa:cc:01"
 STRANGER_MAC = "52:54:00:aa:cc:02"
@@ -176,3 +178,31 @@ def test_ipxe_reports_the_machines_serial_manufacturer_and_product(mlab, tmp_pat
                         10, "the serial in the store")
     assert (m["serial"], m["manufacturer"], m["product"]) == ("SN 42", "QEMU", "Standard PC (i440FX)"), m
     assert machines(mlab)[ONCE_MAC]["serial"] == "", "a query naming another machine recorded its serial"
+
+
+def test_local_boot_by_the_firmware_means_no_boot_offer_after_a_reload(mlab, tmp_path):
+    """[boot] local_boot = "next-device", added by a reload: the stranger (default local)
+    gets its address and no boot file, so its firmware tries its next device; the once
+    machine, whose install is pending again, still gets its loader."""
+    def offer(mac):
+        set_mac(mlab, "pxc0", mac)
+        replies = [r for _ in range(4) for r in pxe_request(mlab, "pxc0", mac, arch=0, wait=2.0)][:1]
+        assert replies, f"no offer for {mac}"
+        return replies[0][0]
+
+    assert file_field(offer(STRANGER_MAC)) == "lpxelinux.0"
+    config = mlab.workdir / f"pxed-{mlab.tag}.toml"
+    text = config.read_text()
+    mark = mlab.server.mark()
+    config.write_text(text.replace('default = "local"\n', 'default = "local"\nlocal_boot = "next-device"\n', 1))
+    os.kill(mlab.server.proc.pid, signal.SIGHUP)
+    try:
+        mlab.server.wait_event("pxed.reload", since=mark)
+        stranger = offer(STRANGER_MAC)
+        assert stranger.yiaddr != "0.0.0.0" and file_field(stranger) == "", stranger.show(dump=True)
+        assert file_field(offer(ONCE_MAC)) == "lpxelinux.0"
+    finally:
+        mark = mlab.server.mark()
+        config.write_text(text)
+        os.kill(mlab.server.proc.pid, signal.SIGHUP)
+        mlab.server.wait_event("pxed.reload", since=mark)

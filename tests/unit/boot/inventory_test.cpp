@@ -146,6 +146,39 @@ TEST(InventoryOnce, BootsItsProfileUntilTheInstallIsDoneThenLocal) {
   EXPECT_EQ(match(f, cfg, &installed).profile, "centos7-ks");
 }
 
+// [boot] local_boot = "next-device": no boot offer for a machine the inventory boots locally.
+TEST(InventoryDecide, ALocalMachineGetsNoOfferOnlyWhenLocalBootIsTheFirmwares) {
+  auto cfg = rooms();
+  cfg.boot.choice.bios = "lpxelinux.0";
+  auto stranger = facts_of(kStranger);  // [boot] default = "local"
+  EXPECT_EQ(decide(stranger, cfg, kContext).file, "lpxelinux.0");  // its loader boots the disk
+  cfg.boot.local_by_firmware = true;
+  auto plan = decide(stranger, cfg, kContext);
+  EXPECT_TRUE(plan.none);
+  EXPECT_NE(plan.reason.find("no boot offer"), std::string::npos) << plan.reason;
+  EXPECT_NE(plan.reason.find("[boot] default (pxed.toml:4)"), std::string::npos) << plan.reason;
+  // A machine with something to install, and a menu that offers the disk among others, still boot.
+  EXPECT_EQ(decide(facts_of(kDb03), cfg, kContext).file, "lpxelinux.0");
+  auto office = facts_of(kOffice);
+  office.address = *core::Ipv4::parse("192.168.99.40");
+  EXPECT_FALSE(decide(office, cfg, kContext).none);
+  // A once machine whose install is done boots its disk: no offer either.
+  cfg.inventory.machines[0].once = true;
+  Installed installed{{kDb03, 1'796'590'925}};
+  EXPECT_TRUE(decide(facts_of(kDb03), cfg, kContext, &installed).none);
+  // A declared profile with local = true is local too.
+  config::Profile disk;
+  disk.name = "disk";
+  disk.kind = config::ProfileKind::local;
+  cfg.inventory.profiles.push_back(disk);
+  cfg.inventory.machines[0].once = false;
+  cfg.inventory.machines[0].profile = "disk";
+  EXPECT_TRUE(decide(facts_of(kDb03), cfg, kContext).none);
+  // A menu choice on port 4011 is the machine's own: resolve answers it.
+  stranger.boot_item = 0;
+  EXPECT_EQ(decide(stranger, cfg, kContext).file, "lpxelinux.0");
+}
+
 TEST(InventoryFetched, TellsTheLoaderConfigKernelAndInitrdOfTheMachinesPlan) {
   auto cfg = rooms();
   cfg.boot.choice.bios = "bios/lpxelinux.0";

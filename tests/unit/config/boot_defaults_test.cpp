@@ -70,5 +70,21 @@ TEST(BootDefaults, ProxyModeWithNeitherBootKeysNorInventoryStillFails) {
   EXPECT_THAT(cfg.error()[0].message, HasSubstr("[[profile]] and [boot] default"));
 }
 
+TEST(BootLocal, NextDeviceMeansNoOfferAndTheLoaderIsTheDefault) {
+  Scratch s;
+  auto cfg = s.parse_with_root(std::string(kProfile) + "[boot]\ndefault = \"disk\"\n");
+  ASSERT_TRUE(cfg) << cfg.error().front().to_string();
+  EXPECT_FALSE(cfg->boot.local_by_firmware);
+  cfg = s.parse_with_root(std::string(kProfile) + "[boot]\ndefault = \"disk\"\nlocal_boot = \"next-device\"\n");
+  ASSERT_TRUE(cfg) << cfg.error().front().to_string();
+  EXPECT_TRUE(cfg->boot.local_by_firmware);
+  EXPECT_EQ(cfg->boot.defaults.bios, "lpxelinux.0");  // not a loader key: the defaults stay
+  cfg = s.parse_with_root(std::string(kProfile) + "[boot]\ndefault = \"disk\"\nlocal_boot = \"disk\"\n");
+  ASSERT_FALSE(cfg);
+  EXPECT_EQ(cfg.error()[0].key, "boot.local_boot");
+  EXPECT_GT(cfg.error()[0].line, 0u);
+  EXPECT_THAT(cfg.error()[0].message, HasSubstr("loader, next-device"));
+}
+
 }  // namespace
 }  // namespace pxed::config

@@ -305,5 +305,40 @@ TEST(DhcpBootServer, DiscoverOn4011IsIgnored) {
   EXPECT_NE(find_event(r, "dhcp.ignored"), nullptr);
 }
 
+// [boot] local_boot = "next-device": a machine the inventory boots locally gets no
+// boot offer, so its firmware moves to its next device; a reload (decide_with)
+// changes what DHCP answers without a restart.
+TEST(DhcpDeciding, ALocalMachineGetsNoBootOfferOnceTheInventorySaysSo) {
+  auto local = std::make_shared<config::Config>();
+  local->boot = boot_config();
+  local->boot.default_profile = "local";
+  local->boot.local_by_firmware = true;
+
+  auto proxy = proxy_server();
+  ASSERT_TRUE(send(proxy, kT0, pxe_discover(kBios)).reply);
+  proxy.decide_with(Deciding{local, nullptr});
+  auto r = send(proxy, kT0, pxe_discover(kBios));
+  EXPECT_FALSE(r.reply);
+  EXPECT_EQ(field(find_event(r, "dhcp.ignored"), "reason"), "no-boot-file");
+  EXPECT_NE(field(find_event(r, "dhcp.ignored"), "why").find("next-device"), std::string::npos);
+
+  auto full = full_server();
+  full.decide_with(Deciding{local, nullptr});
+  auto offer = send(full, kT0, pxe_discover(kEfi64));
+  ASSERT_TRUE(offer.reply);  // an address, nothing to boot
+  EXPECT_FALSE(offer.reply->packet.yiaddr.is_zero());
+  EXPECT_EQ(offer.reply->packet.file, "");
+  EXPECT_FALSE(offer.reply->packet.options.has(option::kBootfile));
+
+  // A reloaded [boot] key is what the next answer carries.
+  auto edited = std::make_shared<config::Config>();
+  edited->boot = boot_config();
+  edited->boot.choice.efi64 = "snponly.efi";
+  full.decide_with(Deciding{edited, nullptr});
+  auto again = send(full, kT0 + 1, pxe_discover(kEfi64, mac(2)));
+  ASSERT_TRUE(again.reply);
+  EXPECT_EQ(again.reply->packet.file, "snponly.efi");
+}
+
 }  // namespace
 }  // namespace pxed::dhcp
