@@ -250,6 +250,8 @@ class Accelerator:
             if forced not in ("tcg", "kvm"):
                 pytest.fail(f"PXED_E2E_ACCEL={forced}: expected tcg or kvm", pytrace=False)
             return forced
+        # Secure Boot runs the same OVMF PXE as uefi-pxe: one probe answers both.
+        firmware = "uefi-pxe" if firmware == "uefi-pxe-sb" else firmware
         if not e2e_vm.kvm_usable():
             self.chosen.setdefault(firmware, ("tcg", "/dev/kvm not usable"))
         if firmware not in self.chosen:

@@ -204,7 +204,8 @@ class PxedProxy(Kea):
     def supports(self, plan):
         # GRUB 2.06 never reads a ProxyDHCP answer (FIRMWARE.md 29): no proxy server can
         # make it boot, so that plan is for full-mode providers only.
-        return "grub" not in (plan.efi64 or "")
+        # shim chains to GRUB.
+        return not any(name in (plan.efi64 or "") for name in ("grub", "shim"))
 
     def pxed_toml(self, lab, plan):
         return '[dhcp]\nmode = "proxy"\n' + pxed_boot_toml(plan)

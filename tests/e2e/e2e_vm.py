@@ -8,6 +8,9 @@ Firmware:
               UEFI hardware).
   uefi-http   OVMF's own UEFI HTTP boot: as uefi-pxe with OVMF's PXE switched off
               (fw_cfg opt/org.tianocore/IPv4PXESupport=n), so HTTPv4 is tried first.
+  uefi-pxe-sb as uefi-pxe with Secure Boot enforced: OVMF's secboot build (q35 with SMM,
+              as it requires) and variables with Microsoft's keys enrolled, so only a
+              Microsoft-signed shim, and what shim trusts, runs.
 The serial console goes to a file (SeaBIOS and OVMF print there too with -nographic).
 A boot ends when the guest powers off (the marker's init does `poweroff -f`), QEMU
 exits, or the deadline passes; the VM is then killed by its process group.
@@ -26,7 +29,9 @@ from e2e_lab import tail
 QEMU = "qemu-system-x86_64"
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS.fd")
-FIRMWARES = ("bios", "uefi-ipxe", "uefi-pxe", "uefi-http")
+OVMF_SB_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd")
+OVMF_SB_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.ms.fd")
+FIRMWARES = ("bios", "uefi-ipxe", "uefi-pxe", "uefi-http", "uefi-pxe-sb")
 BOOT_TIMEOUT = 170  # seconds; the brief's bound is 180 per boot
 
 
@@ -67,12 +72,14 @@ class BootResult:
 def argv(firmware, accel, mac, tap, console, workdir, disk=None):
     if firmware not in FIRMWARES:
         raise ValueError(f"firmware {firmware!r}: expected one of {FIRMWARES}")
-    out = [QEMU, "-machine", f"pc,accel={accel}", "-m", "512", "-smp", "1",
+    secure = firmware == "uefi-pxe-sb"
+    machine = f"q35,smm=on,accel={accel}" if secure else f"pc,accel={accel}"
+    out = [QEMU, "-machine", machine, "-m", "512", "-smp", "1",
            "-nographic", "-monitor", "none", "-serial", f"file:{console}",
            "-no-reboot", "-boot", "order=nc" if disk else "n",
            "-netdev", f"tap,id=net0,ifname={tap},script=no,downscript=no"]
     nic = f"virtio-net-pci,netdev=net0,mac={mac}"
-    if firmware in ("uefi-pxe", "uefi-http"):
+    if firmware in ("uefi-pxe", "uefi-http", "uefi-pxe-sb"):
         nic += ",romfile="
     out += ["-device", nic]
     # SMBIOS as a vendor's machine has it: iPXE reports these to pxed (spaces need its uristring).
@@ -83,9 +90,12 @@ def argv(firmware, accel, mac, tap, console, workdir, disk=None):
         out += ["-fw_cfg", "name=opt/org.tianocore/IPv4PXESupport,string=n",
                 "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n"]
     if firmware.startswith("uefi"):
+        code, variables = (OVMF_SB_CODE, OVMF_SB_VARS) if secure else (OVMF_CODE, OVMF_VARS)
         vars_copy = Path(workdir) / f"OVMF_VARS-{mac.replace(':', '')}.fd"
-        shutil.copyfile(OVMF_VARS, vars_copy)  # OVMF writes boot entries into its own copy
-        out += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+        shutil.copyfile(variables, vars_copy)  # OVMF writes boot entries into its own copy
+        if secure:  # the secboot build keeps its variables where only SMM may write them
+            out += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+        out += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
                 "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
     return out
 

@@ -38,7 +38,7 @@ def inventory(tokens):
     # Debian 12's signed GRUB has no http module: its profile names tree paths (TFTP).
     gamma = (f'[[profile]]\nname = "gamma"\nkernel = "{e2e_guest.KERNEL_PATH}"\n'
              f'initrd = ["{e2e_guest.INITRD_PATH}"]\n'
-             f'append = "{e2e_guest.CMDLINE} pxed_token={tokens["inv-alpha"]} host=${{name}}"\n')
+             f'append = "{e2e_guest.CMDLINE} loglevel=6 pxed_token={tokens["inv-alpha"]} host=${{name}}"\n')
     return (profile("alpha", tokens["inv-alpha"]) + profile("beta", tokens["inv-beta"]) + gamma +
             f'[[machine]]\nmac = "{MAC_ALPHA}"\nname = "alpha-01"\nprofile = "alpha"\n'
             f'[[machine]]\nmac = "{MAC_IPXE}"\nname = "ipxe-01"\nprofile = "alpha"\n'
@@ -52,7 +52,8 @@ PXELINUX = BootPlan(bios="lpxelinux.0", efi64="efi64/syslinux.efi", default="bet
 # [boot] ipxe's default: iPXE expands ${mac} and its SMBIOS settings in the file name DHCP
 # gives it, so the script says who asks and pxed records the machine's serial.
 SCRIPT = BootPlan(default="beta")
-GRUB = BootPlan(efi64=cases.GRUB_LOADER, default="beta")
+# Debian's signed shim, which loads grubx64.efi from beside itself: both from the system.
+SHIM = BootPlan(efi64="efi64/shimx64.efi", default="beta")
 HTTP_BOOT = BootPlan(efi64_http=f"{HTTP_BASE}/{cases.SNPONLY}", ipxe=f"{HTTP_BASE}/boot.ipxe", default="beta")
 
 
@@ -114,12 +115,18 @@ def test_uefi_syslinux_efi_group_by_arch(bare_netboot, tokens, guest):
     assert "group efi" in served[0]["generated"], served[0]
 
 
-# Debian's signed GRUB asks a fixed grub/grub.cfg and sends no MAC: pxed knows it by the
-# address it leased (full mode only: GRUB 2.06 never reads a ProxyDHCP answer, FIRMWARE.md 29).
+# Secure Boot enforced (OVMF with Microsoft's keys): the Microsoft-signed shim and Debian's
+# signed GRUB come from the system's packages, and Debian's signed kernel boots. GRUB asks
+# a fixed grub/grub.cfg and sends no MAC: pxed knows it by the address it leased (full
+# mode only: GRUB 2.06 never reads a ProxyDHCP answer, FIRMWARE.md 29).
 @pytest.mark.uefi
-def test_uefi_signed_grub_fixed_name_known_by_address(bare_netboot, tokens, guest):
-    out = bare_netboot.boot("uefi-pxe", MAC_GRUB, GRUB, inventory=inventory(tokens))
+def test_uefi_secure_boot_shim_and_grub_get_the_machines_config_by_address(bare_netboot, tokens, guest):
+    out = bare_netboot.boot("uefi-pxe-sb", MAC_GRUB, SHIM, inventory=inventory(tokens))
     expect_token(out, tokens["inv-alpha"])
+    assert "locked down from EFI Secure Boot" in out.result.console, "the kernel did not run under Secure Boot"
+    done = {e["file"]: e for e in out.pxed_events("tftp.done")}
+    for loader in ("efi64/shimx64.efi", "efi64/grubx64.efi"):
+        assert loader in done and done[loader].get("system"), f"{loader} not from the system: {done.get(loader)}"
     served = generated(out, "tftp.done", "file")
     assert served and "grub.cfg" in served[0]["file"], served
     assert "grub-01" in served[0]["generated"], served[0]
