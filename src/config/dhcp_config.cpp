@@ -3,6 +3,7 @@
 // address reserved twice) run once everything is read.
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "config/duration.hpp"
 #include "config/sections.hpp"
@@ -13,7 +14,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr std::string_view kModes[] = {"off", "proxy", "full"};
+constexpr std::pair<std::string_view, DhcpMode> kModes[] = {
+    {"off", DhcpMode::off}, {"proxy", DhcpMode::proxy}, {"full", DhcpMode::full}};
 // RFC 2131 leaves the lease time to the server; below a minute clients renew
 // every few seconds, above a year nobody means it.
 constexpr DurationRange kLeaseTime{seconds(60), std::chrono::hours(24 * 365)};
@@ -21,7 +23,8 @@ constexpr DurationRange kQuarantine{seconds(1), std::chrono::hours(24 * 30)};
 // An ACK waits for its batch to reach the disk; past a second clients retransmit.
 constexpr DurationRange kCommitInterval{milliseconds(0), milliseconds(1000)};
 constexpr std::size_t kMaxDomain = 253;  // RFC 1035 §2.3.4: a domain name's length
-constexpr std::string_view kRelayPolicies[] = {"routed", "listed", "any"};
+constexpr std::pair<std::string_view, RelayPolicy> kRelayPolicies[] = {
+    {"routed", RelayPolicy::routed}, {"listed", RelayPolicy::listed}, {"any", RelayPolicy::any}};
 constexpr IntRange kDeclinePerClient{1, 65535, "quarantined addresses one client may cause"};
 constexpr IntRange kDeclinePercent{1, 100, "percent of a subnet's range"};
 // 0 turns a limit off; past a million per second there is nothing left to limit.
@@ -33,20 +36,22 @@ void read_seconds(Checker& c, const Field& f, seconds& out, const DurationRange&
   out = std::chrono::duration_cast<seconds>(ms);
 }
 
-void read_mode(Checker& c, const Field& f, Config& cfg) {
-  std::string mode;
-  read_choice(c, f, mode, kModes);
-  if (mode == "proxy") cfg.dhcp.mode = DhcpMode::proxy;
-  if (mode == "full") cfg.dhcp.mode = DhcpMode::full;
-  if (mode == "off") cfg.dhcp.mode = DhcpMode::off;
+// A choice of words that stands for an enum: the first column is what the user writes.
+template <typename E, std::size_t N>
+void read_enum(Checker& c, const Field& f, E& out, const std::pair<std::string_view, E> (&choices)[N]) {
+  std::array<std::string_view, N> names;
+  std::ranges::transform(choices, names.begin(), [](const auto& choice) { return choice.first; });
+  std::string text;
+  read_choice(c, f, text, names);
+  for (const auto& [name, value] : choices) {
+    if (name == text) out = value;
+  }
 }
 
+void read_mode(Checker& c, const Field& f, Config& cfg) { read_enum(c, f, cfg.dhcp.mode, kModes); }
+
 void read_relay_policy(Checker& c, const Field& f, Config& cfg) {
-  std::string policy;
-  read_choice(c, f, policy, kRelayPolicies);
-  if (policy == "routed") cfg.dhcp.relay_policy = RelayPolicy::routed;
-  if (policy == "listed") cfg.dhcp.relay_policy = RelayPolicy::listed;
-  if (policy == "any") cfg.dhcp.relay_policy = RelayPolicy::any;
+  read_enum(c, f, cfg.dhcp.relay_policy, kRelayPolicies);
 }
 
 // relay_agents = ["10.77.0.254", "10.99.0.0/24"]: a relay's address (the IP source of

@@ -206,10 +206,13 @@ ip = "010.77.0.10"
   EXPECT_EQ(errors[2].key, "dhcp.subnet.reservation.ip");
 }
 
+// One subnet, for tests about other [dhcp] keys.
+const std::string kOneSubnet =
+    "[[dhcp.subnet]]\nnetwork = \"10.77.0.0/24\"\nrange = [\"10.77.0.100\", \"10.77.0.199\"]\n";
+
 TEST(DhcpConfig, AbuseLimitsAndRelayPolicyAreRead) {
   Scratch s;
-  const std::string subnet = "[[dhcp.subnet]]\nnetwork = \"10.77.0.0/24\"\nrange = [\"10.77.0.100\", \"10.77.0.199\"]\n";
-  auto defaults = s.parse_with_root(dhcp_head("full") + subnet);
+  auto defaults = s.parse_with_root(dhcp_head("full") + kOneSubnet);
   ASSERT_TRUE(defaults) << describe(errors_of(defaults));
   EXPECT_EQ(defaults->dhcp.decline_max_per_client, 2u);
   EXPECT_EQ(defaults->dhcp.decline_max_percent, 10u);
@@ -222,7 +225,7 @@ decline_max_percent = 25
 interface_bindings_per_second = 0
 client_bindings_per_second = 5
 relay_agents = ["10.77.0.254", "10.99.0.0/24"]
-)" + subnet);
+)" + kOneSubnet);
   ASSERT_TRUE(cfg) << describe(errors_of(cfg));
   EXPECT_EQ(cfg->dhcp.decline_max_per_client, 1u);
   EXPECT_EQ(cfg->dhcp.decline_max_percent, 25u);
@@ -234,7 +237,7 @@ relay_agents = ["10.77.0.254", "10.99.0.0/24"]
   EXPECT_EQ(cfg->dhcp.relay_agents[1].to_string(), "10.99.0.0/24");
 
   for (std::string policy : {"any", "routed"}) {
-    auto explicit_policy = s.parse_with_root(dhcp_head("full") + "relay_policy = \"" + policy + "\"\n" + subnet);
+    auto explicit_policy = s.parse_with_root(dhcp_head("full") + "relay_policy = \"" + policy + "\"\n" + kOneSubnet);
     ASSERT_TRUE(explicit_policy) << describe(errors_of(explicit_policy));
     EXPECT_EQ(explicit_policy->dhcp.relay_policy, policy == "any" ? RelayPolicy::any : RelayPolicy::routed);
   }
@@ -267,13 +270,12 @@ range = ["10.77.0.100", "10.77.0.199"]
 
 TEST(DhcpConfig, RelayPolicyAndRelayAgentsMustAgree) {
   Scratch s;
-  const std::string subnet = "[[dhcp.subnet]]\nnetwork = \"10.77.0.0/24\"\nrange = [\"10.77.0.100\", \"10.77.0.199\"]\n";
-  auto listed = only_error(s.parse_with_root(dhcp_head("full") + "relay_policy = \"listed\"\n" + subnet));
+  auto listed = only_error(s.parse_with_root(dhcp_head("full") + "relay_policy = \"listed\"\n" + kOneSubnet));
   EXPECT_EQ(listed.line, 7u);
   EXPECT_EQ(listed.key, "dhcp.relay_policy");
   EXPECT_THAT(listed.message, HasSubstr("add relay_agents"));
   auto unused = only_error(s.parse_with_root(dhcp_head("full") +
-                                             "relay_agents = [\"10.77.0.254\"]\nrelay_policy = \"routed\"\n" + subnet));
+                                             "relay_agents = [\"10.77.0.254\"]\nrelay_policy = \"routed\"\n" + kOneSubnet));
   EXPECT_EQ(unused.line, 7u);
   EXPECT_EQ(unused.key, "dhcp.relay_agents");
   EXPECT_THAT(unused.message, HasSubstr("only with relay_policy = \"listed\""));
