@@ -81,6 +81,7 @@ struct Http {
 };
 
 enum class DhcpMode { off, proxy, full };
+enum class RelayPolicy { routed, listed, any };
 
 // [[dhcp.subnet.reservation]]: this MAC always gets this address.
 struct Reservation {
@@ -111,6 +112,22 @@ struct Dhcp {
   std::chrono::seconds decline_quarantine{3600};
   // Leases are written to disk in batches; an ACK waits at most this long for its batch.
   std::chrono::milliseconds commit_interval{2};
+  // A DECLINE quarantines an address only while its client holds fewer than this many
+  // quarantined addresses, and its subnet fewer than this percent of its range (at least
+  // one address): one client cannot take the pool out of service with forged DECLINEs.
+  std::uint32_t decline_max_per_client = 2;
+  std::uint32_t decline_max_percent = 10;
+  // Addresses newly tied to a client (an offer of an address it held no claim to, or a
+  // binding of a free one; renewals do not count) per second: on one interface, and for one
+  // client. 0: no limit. A flood of new clients slows down instead of draining the pool.
+  std::uint32_t interface_bindings_per_second = 20;
+  std::uint32_t client_bindings_per_second = 2;
+  // Which relayed requests (giaddr set) are believed. routed: giaddr in the arrival
+  // interface's own subnet always; giaddr elsewhere only when unicast to us from an address
+  // outside giaddr's subnet (or giaddr itself), as relay agents forward. listed: only from
+  // relay_agents. any: every one, as before.
+  RelayPolicy relay_policy = RelayPolicy::routed;
+  std::vector<core::Ipv4Network> relay_agents;  // with relay_policy = listed
 };
 
 // One entry of a PXE boot menu (option 43 sub-option 9), as dnsmasq's pxe-service.

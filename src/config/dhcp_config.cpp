@@ -3,6 +3,7 @@
 // address reserved twice) run once everything is read.
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "config/duration.hpp"
 #include "config/sections.hpp"
@@ -13,7 +14,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr std::string_view kModes[] = {"off", "proxy", "full"};
+constexpr std::pair<std::string_view, DhcpMode> kModes[] = {
+    {"off", DhcpMode::off}, {"proxy", DhcpMode::proxy}, {"full", DhcpMode::full}};
 // RFC 2131 leaves the lease time to the server; below a minute clients renew
 // every few seconds, above a year nobody means it.
 constexpr DurationRange kLeaseTime{seconds(60), std::chrono::hours(24 * 365)};
@@ -21,6 +23,12 @@ constexpr DurationRange kQuarantine{seconds(1), std::chrono::hours(24 * 30)};
 // An ACK waits for its batch to reach the disk; past a second clients retransmit.
 constexpr DurationRange kCommitInterval{milliseconds(0), milliseconds(1000)};
 constexpr std::size_t kMaxDomain = 253;  // RFC 1035 §2.3.4: a domain name's length
+constexpr std::pair<std::string_view, RelayPolicy> kRelayPolicies[] = {
+    {"routed", RelayPolicy::routed}, {"listed", RelayPolicy::listed}, {"any", RelayPolicy::any}};
+constexpr IntRange kDeclinePerClient{1, 65535, "quarantined addresses one client may cause"};
+constexpr IntRange kDeclinePercent{1, 100, "percent of a subnet's range"};
+// 0 turns a limit off; past a million per second there is nothing left to limit.
+constexpr IntRange kBindingsPerSecond{0, 1'000'000, "0 = no limit"};
 
 void read_seconds(Checker& c, const Field& f, seconds& out, const DurationRange& range) {
   milliseconds ms = out;
@@ -28,12 +36,43 @@ void read_seconds(Checker& c, const Field& f, seconds& out, const DurationRange&
   out = std::chrono::duration_cast<seconds>(ms);
 }
 
-void read_mode(Checker& c, const Field& f, Config& cfg) {
-  std::string mode;
-  read_choice(c, f, mode, kModes);
-  if (mode == "proxy") cfg.dhcp.mode = DhcpMode::proxy;
-  if (mode == "full") cfg.dhcp.mode = DhcpMode::full;
-  if (mode == "off") cfg.dhcp.mode = DhcpMode::off;
+// A choice of words that stands for an enum: the first column is what the user writes.
+template <typename E, std::size_t N>
+void read_enum(Checker& c, const Field& f, E& out, const std::pair<std::string_view, E> (&choices)[N]) {
+  std::array<std::string_view, N> names;
+  std::ranges::transform(choices, names.begin(), [](const auto& choice) { return choice.first; });
+  std::string text;
+  read_choice(c, f, text, names);
+  for (const auto& [name, value] : choices) {
+    if (name == text) out = value;
+  }
+}
+
+void read_mode(Checker& c, const Field& f, Config& cfg) { read_enum(c, f, cfg.dhcp.mode, kModes); }
+
+void read_relay_policy(Checker& c, const Field& f, Config& cfg) {
+  read_enum(c, f, cfg.dhcp.relay_policy, kRelayPolicies);
+}
+
+// relay_agents = ["10.77.0.254", "10.99.0.0/24"]: a relay's address (the IP source of
+// what it forwards), or a network of them. Writing it implies relay_policy = "listed".
+void read_relay_agents(Checker& c, const Field& f, Config& cfg) {
+  if (!expect_type(c, f, toml::value_t::array, "an array of addresses or networks")) return;
+  std::vector<core::Ipv4Network> agents;
+  for (const auto& item : f.value.as_array()) {
+    auto text = string_of(c, Field{f.key, item}, "an address or network such as \"10.77.0.254\"");
+    if (!text) continue;
+    auto net = core::Ipv4Network::parse(text->find('/') == std::string::npos ? *text + "/32" : *text);
+    if (!net) {
+      c.fail(Field{f.key, item}, "must be an address such as \"10.77.0.254\" or a network such as "
+                                 "\"10.77.0.0/24\" (no host bits set), got " + in_quotes(*text));
+      continue;
+    }
+    agents.push_back(*net);
+  }
+  cfg.dhcp.relay_agents = std::move(agents);
+  // Keys are read in no fixed order: an explicit relay_policy read later wins.
+  if (!c.line_of("dhcp.relay_policy")) cfg.dhcp.relay_policy = RelayPolicy::listed;
 }
 
 void read_ipv4_list(Checker& c, const Field& f, std::vector<core::Ipv4>& out) {
@@ -186,6 +225,20 @@ constexpr Key<Config> kDhcpKeys[] = {
     {"commit_interval", [](auto& c, auto& f, auto& cfg) {
        read_duration(c, f, cfg.dhcp.commit_interval, kCommitInterval);
      }},
+    {"decline_max_per_client", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.dhcp.decline_max_per_client, kDeclinePerClient);
+     }},
+    {"decline_max_percent", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.dhcp.decline_max_percent, kDeclinePercent);
+     }},
+    {"interface_bindings_per_second", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.dhcp.interface_bindings_per_second, kBindingsPerSecond);
+     }},
+    {"client_bindings_per_second", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.dhcp.client_bindings_per_second, kBindingsPerSecond);
+     }},
+    {"relay_policy", read_relay_policy},
+    {"relay_agents", read_relay_agents},
     {"subnet", read_subnets},
 };
 
@@ -231,6 +284,17 @@ void check_dhcp(Checker& c, const Config& cfg) {
                    " has neither a range nor reservations: it could not give any address");
       }
     }
+  }
+  if (dhcp.relay_policy == RelayPolicy::listed && dhcp.relay_agents.empty() &&
+      !c.failed("dhcp.relay_agents")) {
+    c.fail(c.line_of("dhcp.relay_policy").value_or(mode_line), "dhcp.relay_policy",
+           "\"listed\" believes relayed requests only from relay_agents, and none is listed: "
+           "add relay_agents = [\"<your relay's address>\"] or use relay_policy = \"routed\"");
+  }
+  if (dhcp.relay_policy != RelayPolicy::listed && !dhcp.relay_agents.empty()) {
+    c.fail(c.line_of("dhcp.relay_agents").value_or(mode_line), "dhcp.relay_agents",
+           "used only with relay_policy = \"listed\"; remove relay_policy (relay_agents implies "
+           "\"listed\") or this list");
   }
   // One address, one client: across every subnet's reservations.
   for (std::size_t i = 0; i < dhcp.subnets.size(); ++i) {

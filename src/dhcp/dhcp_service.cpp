@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -127,7 +128,12 @@ bool receive(int fd, std::vector<std::byte>& buffer, Datagram& out) {
 struct Service::Impl {
   Impl(asio::io_context& io_, const config::Config& config_, boot::Sightings& sightings_,
        std::function<void(const boot::Sighting&)> on_seen_)
-      : io(io_), config(config_), sightings(sightings_), on_seen(std::move(on_seen_)), commit_timer(io_) {}
+      : io(io_),
+        config(config_),
+        sightings(sightings_),
+        on_seen(std::move(on_seen_)),
+        commit_timer(io_),
+        flood_timer(io_) {}
   ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
 
   asio::io_context& io;
@@ -153,12 +159,16 @@ struct Service::Impl {
   bool commit_armed = false;
   bool writing = false;
   asio::thread_pool writer{1};
+  // Flood summaries (Server::tick) are due even when the flood has stopped.
+  asio::steady_timer flood_timer;
+  bool flood_armed = false;
 
   std::expected<void, std::string> bind();
   std::expected<void, std::string> open_store(std::vector<store::Lease>& leases);
   asio::awaitable<void> listen(Listener& l);
   void on_datagram(Listener& l, std::span<const std::byte> bytes, const Datagram& d);
   void send(Listener& l, const Reply& reply);
+  void arm_flood_report();
   void commit();
   void committed(std::vector<Waiting> replies, std::size_t leases,
                  std::expected<void, std::string> written);
@@ -254,6 +264,7 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
     event.add("interface", l.interface);
     events::emit(event);
   }
+  arm_flood_report();
   if (response.commit.empty()) {
     if (response.reply) send(l, *response.reply);
     return;
@@ -267,6 +278,26 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
   commit_timer.async_wait([this](const boost::system::error_code& ec) {
     commit_armed = false;
     if (!ec) commit();
+  });
+}
+
+void Service::Impl::arm_flood_report() {
+  if (flood_armed) return;
+  const auto due = server->next_tick();
+  if (due == 0) return;
+  flood_armed = true;
+  flood_timer.expires_after(std::chrono::seconds(std::max<std::int64_t>(1, due - unix_now())));
+  flood_timer.async_wait([this](const boost::system::error_code& ec) {
+    flood_armed = false;
+    if (ec) return;
+    for (auto& [ifindex, event] : server->tick(unix_now())) {
+      std::array<char, IF_NAMESIZE> name{};
+      event.add("interface", ::if_indextoname(static_cast<unsigned>(ifindex), name.data()) != nullptr
+                                 ? std::string(name.data())
+                                 : std::to_string(ifindex));
+      events::emit(event);
+    }
+    arm_flood_report();
   });
 }
 

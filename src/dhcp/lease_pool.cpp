@@ -19,8 +19,12 @@ ClientId client_id_of(const Packet& packet) {
 }
 
 LeasePool::LeasePool(std::vector<config::Subnet> subnets, std::chrono::seconds decline_quarantine,
-                     std::span<const store::Lease> loaded)
-    : subnets_(std::move(subnets)), quarantine_(decline_quarantine.count()), free_(subnets_.size()) {
+                     std::span<const store::Lease> loaded, QuarantineLimits quarantine_limits)
+    : subnets_(std::move(subnets)),
+      quarantine_time_(decline_quarantine.count()),
+      free_(subnets_.size()),
+      quarantine_limits_(quarantine_limits),
+      quarantine_(subnets_.size()) {
   for (std::size_t i = 0; i < subnets_.size(); ++i) {
     free_[i].cursor = subnets_[i].range_first.value;
     const auto& reservations = subnets_[i].reservations;
@@ -118,18 +122,22 @@ bool LeasePool::knows(std::int64_t now, std::size_t subnet, const Client& client
   return held != offers_.end() && held->second.until > now && network.contains(core::Ipv4{o->second});
 }
 
+std::optional<core::Ipv4> LeasePool::claimed(std::int64_t now, std::size_t subnet, const Client& client) const {
+  if (const auto* r = reservation(subnet, client.mac); r != nullptr && available(now, subnet, client, r->ip)) {
+    return r->ip;
+  }
+  if (auto o = offer_by_client_.find(key_of(client.id)); o != offer_by_client_.end()) {
+    core::Ipv4 a{o->second};
+    if (in_range(subnet, a) && available(now, subnet, client, a)) return a;
+  }
+  return previous_address(now, subnet, client);
+}
+
 std::optional<core::Ipv4> LeasePool::offer(std::int64_t now, std::size_t subnet, const Client& client,
                                            std::optional<core::Ipv4> requested) {
   expire_offers(now);
   auto chosen = [&]() -> std::optional<core::Ipv4> {
-    if (const auto* r = reservation(subnet, client.mac); r != nullptr && available(now, subnet, client, r->ip)) {
-      return r->ip;
-    }
-    if (auto o = offer_by_client_.find(key_of(client.id)); o != offer_by_client_.end()) {
-      core::Ipv4 a{o->second};
-      if (in_range(subnet, a) && available(now, subnet, client, a)) return a;
-    }
-    if (auto a = previous_address(now, subnet, client)) return a;
+    if (auto a = claimed(now, subnet, client)) return a;
     if (requested && in_range(subnet, *requested) && available(now, subnet, client, *requested)) return requested;
     if (auto a = never_used(subnet)) return a;
     return oldest_expired(now, subnet, client);
@@ -270,8 +278,12 @@ void LeasePool::unindex(const store::Lease& lease) {
 
 void LeasePool::put(store::Lease lease) {
   auto key = lease.ip.value;
+  auto subnet = subnet_for(lease.ip);
   if (auto old = leases_.find(key); old != leases_.end()) {
     unindex(old->second);
+    if (subnet && old->second.state == store::LeaseState::declined) {
+      quarantine_[*subnet].erase({old->second.expires, key});
+    }
     if (old->second.client_id != lease.client_id) {
       if (auto c = by_client_.find(key_of(old->second.client_id)); c != by_client_.end()) {
         std::erase(c->second, key);
@@ -284,6 +296,7 @@ void LeasePool::put(store::Lease lease) {
     if (std::ranges::find(addresses, key) == addresses.end()) addresses.push_back(key);
   }
   if (auto s = range_subnet(lease.ip)) free_[*s].returned.erase(key);
+  if (subnet && lease.state == store::LeaseState::declined) quarantine_[*subnet].emplace(lease.expires, key);
   auto& stored = leases_[key];
   stored = std::move(lease);
   index(stored);
@@ -319,22 +332,48 @@ std::vector<store::Lease> LeasePool::bind(std::int64_t now, std::size_t subnet, 
   return changed;
 }
 
-std::optional<store::Lease> LeasePool::decline(std::int64_t now, const Client& client, core::Ipv4 address) {
+std::expected<store::Lease, DeclineRefusal> LeasePool::decline(std::int64_t now, const Client& client,
+                                                                core::Ipv4 address) {
+  // RFC 2131 §3.1 step 5, §4.3.3: a client declines what it was ACKed, after
+  // probing it. An offer is not yet its address: declining one only took it
+  // out of service, as often as a forger liked.
   auto l = leases_.find(address.value);
-  bool leased = l != leases_.end() && l->second.client_id == client.id;
-  auto o = offers_.find(address.value);
-  bool offered = o != offers_.end() && o->second.client == client.id && o->second.until > now;
-  if (!leased && !offered) return std::nullopt;  // not its address: a forged or stale DECLINE
-  if (offered) drop_offer(o);
+  if (l == leases_.end() || l->second.client_id != client.id || l->second.state != store::LeaseState::bound ||
+      l->second.expires <= now) {
+    return std::unexpected(DeclineRefusal::not_acked);
+  }
+  auto subnet = subnet_for(address);
+  if (!subnet) return std::unexpected(DeclineRefusal::not_acked);  // a lease from an older config
+  const auto held = quarantined(now, *subnet);
+  const auto& s = subnets_[*subnet];
+  const std::uint64_t range = s.range_first.is_zero() ? 0 : std::uint64_t{s.range_last.value} - s.range_first.value + 1;
+  const auto share = std::max<std::uint64_t>(1, range * quarantine_limits_.percent / 100);
+  if (held >= share) return std::unexpected(DeclineRefusal::subnet_limit);
+  // The client's share counts across every subnet: a relay's giaddr must not multiply it.
+  std::uint64_t mine = 0;
+  for (std::size_t i = 0; i < quarantine_.size(); ++i) {
+    quarantined(now, i);
+    mine += static_cast<std::uint64_t>(std::ranges::count_if(
+        quarantine_[i], [&](const auto& entry) { return leases_.at(entry.second).mac == client.mac; }));
+  }
+  if (mine >= quarantine_limits_.per_client) {
+    return std::unexpected(DeclineRefusal::client_limit);
+  }
   store::Lease lease{.ip = address,
                      .client_id = {},
                      .mac = client.mac,
                      .hostname = {},
                      .state = store::LeaseState::declined,
-                     .expires = now + quarantine_,
+                     .expires = now + quarantine_time_,
                      .updated = now};
   put(lease);
   return lease;
+}
+
+std::size_t LeasePool::quarantined(std::int64_t now, std::size_t subnet) {
+  auto& q = quarantine_.at(subnet);
+  while (!q.empty() && q.begin()->first <= now) q.erase(q.begin());
+  return q.size();
 }
 
 std::optional<store::Lease> LeasePool::release(std::int64_t now, const Client& client, core::Ipv4 address) {

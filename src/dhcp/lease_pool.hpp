@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <expected>
 #include <map>
 #include <optional>
 #include <set>
@@ -48,10 +49,23 @@ enum class Standing {
   wrong_network,  // not in the subnet at all
 };
 
+// How much a DECLINE may quarantine (config::Dhcp decline_max_*; these are its defaults).
+struct QuarantineLimits {
+  std::uint32_t per_client = 2;  // live quarantines caused by one MAC
+  std::uint32_t percent = 10;    // of a subnet's range, at least one address
+};
+
+// Why a DECLINE quarantined nothing.
+enum class DeclineRefusal {
+  not_acked,     // RFC 2131 §4.3.3: only an address we ACKed to it, still bound
+  client_limit,  // that client has quarantined its share already
+  subnet_limit,  // the subnet has its share quarantined already
+};
+
 class LeasePool {
  public:
   LeasePool(std::vector<config::Subnet> subnets, std::chrono::seconds decline_quarantine,
-            std::span<const store::Lease> loaded);
+            std::span<const store::Lease> loaded, QuarantineLimits quarantine_limits = {});
 
   const std::vector<config::Subnet>& subnets() const { return subnets_; }
   // The subnet whose network holds `address` (giaddr, or our arrival address).
@@ -65,6 +79,11 @@ class LeasePool {
   std::optional<core::Ipv4> offer(std::int64_t now, std::size_t subnet, const Client& client,
                                   std::optional<core::Ipv4> requested);
 
+  // The address offer() would give without taking a new one: the client's
+  // reservation, its held offer, or its current or previous lease. Empty when
+  // an offer would tie a new address to it (what the binding limits count).
+  std::optional<core::Ipv4> claimed(std::int64_t now, std::size_t subnet, const Client& client) const;
+
   Standing standing(std::int64_t now, std::size_t subnet, const Client& client, core::Ipv4 address) const;
   // Whether we have any record of the client: a lease, a reservation or an offer.
   bool knows(std::int64_t now, std::size_t subnet, const Client& client) const;
@@ -74,8 +93,12 @@ class LeasePool {
   // then any other address the client held in the subnet, now released.
   std::vector<store::Lease> bind(std::int64_t now, std::size_t subnet, const Client& client,
                                  core::Ipv4 address, std::chrono::seconds lease_time);
-  // DHCPDECLINE: someone else answers ARP for it. Quarantined, owned by nobody.
-  std::optional<store::Lease> decline(std::int64_t now, const Client& client, core::Ipv4 address);
+  // DHCPDECLINE: someone else answers ARP for it. Quarantined, owned by nobody,
+  // when it is the client's bound lease and the quarantine limits allow.
+  std::expected<store::Lease, DeclineRefusal> decline(std::int64_t now, const Client& client,
+                                                      core::Ipv4 address);
+  // Addresses quarantined now in a subnet (for tests and the fuzzer's checks).
+  std::size_t quarantined(std::int64_t now, std::size_t subnet);
   // DHCPRELEASE: free now, still remembered as the client's previous address.
   std::optional<store::Lease> release(std::int64_t now, const Client& client, core::Ipv4 address);
   // The client took another server's offer (RFC 2131 §4.3.2 selecting).
@@ -124,7 +147,7 @@ class LeasePool {
   void unindex(const store::Lease& lease);
 
   std::vector<config::Subnet> subnets_;
-  std::int64_t quarantine_ = 0;
+  std::int64_t quarantine_time_ = 0;
   std::map<std::uint32_t, store::Lease> leases_;             // by address
   // Addresses whose lease names the client, by its id as a string (GCC 12 warns
   // falsely about std::map<std::vector<std::uint8_t>, ...>).
@@ -136,6 +159,9 @@ class LeasePool {
   // (subnet, MAC) -> index in that subnet's reservations; the first one wins.
   std::map<std::pair<std::size_t, core::Mac>, std::size_t> reservation_of_;
   std::vector<Free> free_;                                   // by subnet
+  QuarantineLimits quarantine_limits_;
+  // Declined leases, (expires, address), by subnet: kept by put(), pruned as they expire.
+  std::vector<std::set<std::pair<std::int64_t, std::uint32_t>>> quarantine_;
 };
 
 }  // namespace pxed::dhcp

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "dhcp/admission.hpp"
 #include "dhcp/facts.hpp"
 #include "dhcp/lease_pool.hpp"
 #include "dhcp/proxy.hpp"
@@ -19,6 +20,8 @@ constexpr std::int64_t kForeignReportSeconds = 3600;
 // Server addresses remembered for that: a spoofer inventing server ids must
 // not grow the table without end. Past it the oldest report is forgotten.
 constexpr std::size_t kMaxForeignServers = 256;
+// Refusals in a flood are summed up in one line per interface this often.
+constexpr std::int64_t kFloodReportSeconds = 10;
 
 events::Event dropped_event(std::string reason, const Arrival& arrival) {
   events::Event e{"dhcp.dropped", events::Level::debug, {}};
@@ -66,9 +69,15 @@ struct Server::Impl {
   config::Http http;
   LeasePool pool;
   std::map<std::uint32_t, std::int64_t> foreign_reported;  // server address -> when
+  BindingLimits limits;
+  FloodReport floods{kFloodReportSeconds};
 
   Impl(const config::Dhcp& d, const config::Boot& b, const config::Http& h, std::vector<store::Lease> leases)
-      : dhcp(d), deciding{boot_only(b), nullptr}, http(h), pool(d.subnets, d.decline_quarantine, leases) {}
+      : dhcp(d),
+        deciding{boot_only(b), nullptr},
+        http(h),
+        pool(d.subnets, d.decline_quarantine, leases, {d.decline_max_per_client, d.decline_max_percent}),
+        limits(d.interface_bindings_per_second, d.client_bindings_per_second) {}
 
   Response handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram);
   Response observe(std::int64_t now, const Arrival& arrival, const Packet& packet);
@@ -78,6 +87,10 @@ struct Server::Impl {
   std::optional<events::Event> foreign(std::int64_t now, core::Ipv4 server, core::Ipv4 offered,
                                        const Packet& packet, events::Level level);
   Response full(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts facts);
+  Response refuse(std::int64_t now, const Arrival& arrival, const Packet& request, std::string_view reason);
+  // Whether `client` may take one more new address now; the reason to refuse when not.
+  std::optional<std::string_view> over_limit(std::int64_t now, const Arrival& arrival, const Client& client);
+  Response decline(std::int64_t now, const Arrival& arrival, const Packet& request, const Client& client);
   Response offer(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
                  std::size_t subnet, const Client& client);
   Response request(std::int64_t now, const Arrival& arrival, const Packet& request, boot::ClientFacts& facts,
@@ -192,28 +205,22 @@ Response Server::Impl::full(std::int64_t now, const Arrival& arrival, const Pack
   auto where = request.giaddr.is_zero() ? arrival.local : request.giaddr;
   auto subnet = pool.subnet_for(where);
   if (!subnet) return with_event(dropped_event("no-subnet", arrival).add("via", where.to_string()));
+  if (!request.giaddr.is_zero()) {
+    auto local = pool.subnet_for(arrival.local);
+    const auto* local_network = local ? &pool.subnets()[*local].network : nullptr;
+    if (!relay_trusted(dhcp, arrival, request.giaddr, local_network, pool.subnets()[*subnet].network)) {
+      auto r = refuse(now, arrival, request, "untrusted-relay");
+      r.events.front().add("giaddr", request.giaddr.to_string()).add("source", arrival.source.to_string());
+      return r;
+    }
+  }
   Client client{client_id_of(request), request.mac(), request.options.text(option::kHostname).value_or("")};
 
   switch (type) {
     case MessageType::discover: return offer(now, arrival, request, facts, *subnet, client);
     case MessageType::request: return this->request(now, arrival, request, facts, *subnet, client);
     case MessageType::inform: return inform(arrival, request, facts, *subnet);
-    case MessageType::decline: {
-      // RFC 2131 §4.3.3: the client found the address in use (ARP).
-      auto server = request.options.ipv4(option::kServerId);
-      auto address = request.options.ipv4(option::kRequestedIp);
-      if ((server && *server != arrival.local) || !address) return with_event(ignored_event(request, "decline-not-ours"));
-      auto lease = pool.decline(now, client, *address);
-      if (!lease) return with_event(ignored_event(request, "decline-not-its-address"));
-      Response r;
-      r.commit.push_back(*lease);
-      r.events.push_back(events::Event{"dhcp.decline", events::Level::warn, {}}
-                             .add("mac", client.mac.to_string())
-                             .add("ip", address->to_string())
-                             .add("quarantine", std::to_string(dhcp.decline_quarantine.count()))
-                             .add("xid", xid_hex(request.xid)));
-      return r;
-    }
+    case MessageType::decline: return decline(now, arrival, request, client);
     case MessageType::release: {
       // RFC 2131 §4.3.4: ciaddr names the address given back.
       auto lease = pool.release(now, client, request.ciaddr);
@@ -230,6 +237,53 @@ Response Server::Impl::full(std::int64_t now, const Arrival& arrival, const Pack
   }
 }
 
+Response Server::Impl::decline(std::int64_t now, const Arrival& arrival, const Packet& request,
+                                const Client& client) {
+  // RFC 2131 §4.3.3: the client found the address it was ACKed in use (ARP).
+  auto server = request.options.ipv4(option::kServerId);
+  auto address = request.options.ipv4(option::kRequestedIp);
+  if ((server && *server != arrival.local) || !address) return with_event(ignored_event(request, "decline-not-ours"));
+  auto lease = pool.decline(now, client, *address);
+  if (!lease) {
+    switch (lease.error()) {
+      case DeclineRefusal::not_acked: return with_event(ignored_event(request, "decline-not-its-address"));
+      case DeclineRefusal::client_limit: return refuse(now, arrival, request, "decline-client-limit");
+      case DeclineRefusal::subnet_limit: return refuse(now, arrival, request, "decline-subnet-limit");
+    }
+  }
+  Response r;
+  r.commit.push_back(*lease);
+  r.events.push_back(events::Event{"dhcp.decline", events::Level::warn, {}}
+                         .add("mac", client.mac.to_string())
+                         .add("ip", address->to_string())
+                         .add("quarantine", std::to_string(dhcp.decline_quarantine.count()))
+                         .add("xid", xid_hex(request.xid)));
+  return r;
+}
+
+// One debug event per refused request (counted as dhcp.refused.<reason>), and
+// for the log one line per interval however many there were (FloodReport).
+Response Server::Impl::refuse(std::int64_t now, const Arrival& arrival, const Packet& request,
+                              std::string_view reason) {
+  Response r;
+  r.events.push_back(events::Event{"dhcp.refused", events::Level::debug, {}}
+                         .add("result", std::string(reason))
+                         .add("mac", request.mac().to_string())
+                         .add("xid", xid_hex(request.xid)));
+  for (auto& e : floods.refused(now, arrival.ifindex, reason)) r.events.push_back(std::move(e));
+  return r;
+}
+
+std::optional<std::string_view> Server::Impl::over_limit(std::int64_t now, const Arrival& arrival,
+                                                         const Client& client) {
+  switch (limits.take(now, arrival.ifindex, std::string(client.id.begin(), client.id.end()))) {
+    case BindingLimits::Verdict::allowed: return std::nullopt;
+    case BindingLimits::Verdict::client_limited: return "client-rate";
+    case BindingLimits::Verdict::interface_limited: return "interface-rate";
+  }
+  return std::nullopt;
+}
+
 void Server::Impl::add_boot_info(Packet& reply, const Arrival& arrival, const Packet& request,
                                  boot::ClientFacts& facts, std::vector<events::Event>& events) const {
   if (!is_boot_client(facts)) return;
@@ -242,11 +296,14 @@ void Server::Impl::add_boot_info(Packet& reply, const Arrival& arrival, const Pa
 
 Response Server::Impl::offer(std::int64_t now, const Arrival& arrival, const Packet& request,
                              boot::ClientFacts& facts, std::size_t subnet, const Client& client) {
+  if (!pool.claimed(now, subnet, client)) {
+    if (auto why = over_limit(now, arrival, client)) return refuse(now, arrival, request, *why);
+  }
   auto address = pool.offer(now, subnet, client, request.options.ipv4(option::kRequestedIp));
   if (!address) {
-    auto e = ignored_event(request, "pool-exhausted");
-    e.level = events::Level::warn;
-    return with_event(std::move(e).add("subnet", pool.subnets()[subnet].network.to_string()));
+    auto r = refuse(now, arrival, request, "pool-exhausted");
+    r.events.front().add("subnet", pool.subnets()[subnet].network.to_string());
+    return r;
   }
   Response r;
   const auto& s = pool.subnets()[subnet];
@@ -280,6 +337,10 @@ Response Server::Impl::request(std::int64_t now, const Arrival& arrival, const P
     auto address = requested.value_or(request.ciaddr);
     if (address.is_zero()) return with_event(ignored_event(request, "request-without-address"));
     auto st = pool.standing(now, subnet, client, address);
+    if (st == Standing::free) {
+      // No offer of ours behind it (a restart lost it, or nobody asked): a new binding.
+      if (auto why = over_limit(now, arrival, client)) return refuse(now, arrival, request, *why);
+    }
     if (st == Standing::yours || st == Standing::free) {
       return ack(now, arrival, request, facts, subnet, client, address, "selecting");
     }
@@ -302,8 +363,10 @@ Response Server::Impl::request(std::int64_t now, const Arrival& arrival, const P
   // RFC 2131 §4.3.2 RENEWING (unicast to us) or REBINDING (broadcast): ciaddr is the lease.
   auto phase = arrival.destination == core::kBroadcast ? "rebinding" : "renewing";
   switch (pool.standing(now, subnet, client, request.ciaddr)) {
-    case Standing::yours:
-    case Standing::free: return ack(now, arrival, request, facts, subnet, client, request.ciaddr, phase);
+    case Standing::free:
+      if (auto why = over_limit(now, arrival, client)) return refuse(now, arrival, request, *why);
+      [[fallthrough]];
+    case Standing::yours: return ack(now, arrival, request, facts, subnet, client, request.ciaddr, phase);
     case Standing::wrong_network: return nak(arrival, request, facts, request.ciaddr, "wrong-network");
     case Standing::taken:
     case Standing::out_of_range: return nak(arrival, request, facts, request.ciaddr, "not-yours");
@@ -376,5 +439,9 @@ boot::BootPlan Deciding::plan(const boot::ClientFacts& facts, const boot::Contex
 }
 
 std::vector<store::Lease> Server::active_leases(std::int64_t now) const { return impl_->pool.active(now); }
+
+std::vector<std::pair<int, events::Event>> Server::tick(std::int64_t now) { return impl_->floods.tick(now); }
+
+std::int64_t Server::next_tick() const { return impl_->floods.next_tick(); }
 
 }  // namespace pxed::dhcp

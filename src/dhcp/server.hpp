@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "boot/boot.hpp"
@@ -83,6 +84,11 @@ class Server {
 
   // Bound, unexpired leases now (for the status API and tests).
   std::vector<store::Lease> active_leases(std::int64_t now) const;
+
+  // Flood summaries due by `now`, each with the ifindex it is about; the
+  // service calls it at next_tick() (0: nothing pending) and names the interface.
+  std::vector<std::pair<int, events::Event>> tick(std::int64_t now);
+  std::int64_t next_tick() const;
 
  private:
   struct Impl;

@@ -650,6 +650,11 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
   EXPECT_EQ(cfg->dhcp.pxe_only, defaults.dhcp.pxe_only);
   EXPECT_EQ(cfg->dhcp.decline_quarantine, defaults.dhcp.decline_quarantine);
   EXPECT_EQ(cfg->dhcp.commit_interval, defaults.dhcp.commit_interval);
+  EXPECT_EQ(cfg->dhcp.decline_max_per_client, defaults.dhcp.decline_max_per_client);
+  EXPECT_EQ(cfg->dhcp.decline_max_percent, defaults.dhcp.decline_max_percent);
+  EXPECT_EQ(cfg->dhcp.interface_bindings_per_second, defaults.dhcp.interface_bindings_per_second);
+  EXPECT_EQ(cfg->dhcp.client_bindings_per_second, defaults.dhcp.client_bindings_per_second);
+  EXPECT_EQ(cfg->dhcp.relay_policy, defaults.dhcp.relay_policy);
   EXPECT_TRUE(cfg->dhcp.subnets.empty());
   EXPECT_TRUE(cfg->boot.hosts.empty());
   EXPECT_FALSE(cfg->boot.menu);
@@ -658,7 +663,9 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
                           "enabled", "listen", "blksize_max", "windowsize_max", "max_transfers",
                           "retransmit_min", "retransmit_max", "idle_timeout", "max_connections",
                           "header_timeout", "max_header_bytes", "base_url", "mode", "pxe_only",
-                          "decline_quarantine", "commit_interval"}) {
+                          "decline_quarantine", "commit_interval", "decline_max_per_client",
+                          "decline_max_percent", "interface_bindings_per_second",
+                          "client_bindings_per_second", "relay_policy"}) {
     EXPECT_THAT(text, HasSubstr("\n" + key + " = ")) << "the example does not set " << key;
   }
   // The inventory is shown in comments: an example must not boot anything.

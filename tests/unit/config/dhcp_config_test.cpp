@@ -206,6 +206,81 @@ ip = "010.77.0.10"
   EXPECT_EQ(errors[2].key, "dhcp.subnet.reservation.ip");
 }
 
+// One subnet, for tests about other [dhcp] keys.
+const std::string kOneSubnet =
+    "[[dhcp.subnet]]\nnetwork = \"10.77.0.0/24\"\nrange = [\"10.77.0.100\", \"10.77.0.199\"]\n";
+
+TEST(DhcpConfig, AbuseLimitsAndRelayPolicyAreRead) {
+  Scratch s;
+  auto defaults = s.parse_with_root(dhcp_head("full") + kOneSubnet);
+  ASSERT_TRUE(defaults) << describe(errors_of(defaults));
+  EXPECT_EQ(defaults->dhcp.decline_max_per_client, 2u);
+  EXPECT_EQ(defaults->dhcp.decline_max_percent, 10u);
+  EXPECT_EQ(defaults->dhcp.interface_bindings_per_second, 20u);
+  EXPECT_EQ(defaults->dhcp.client_bindings_per_second, 2u);
+  EXPECT_EQ(defaults->dhcp.relay_policy, RelayPolicy::routed);
+
+  auto cfg = s.parse_with_root(dhcp_head("full") + R"(decline_max_per_client = 1
+decline_max_percent = 25
+interface_bindings_per_second = 0
+client_bindings_per_second = 5
+relay_agents = ["10.77.0.254", "10.99.0.0/24"]
+)" + kOneSubnet);
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->dhcp.decline_max_per_client, 1u);
+  EXPECT_EQ(cfg->dhcp.decline_max_percent, 25u);
+  EXPECT_EQ(cfg->dhcp.interface_bindings_per_second, 0u);
+  EXPECT_EQ(cfg->dhcp.client_bindings_per_second, 5u);
+  EXPECT_EQ(cfg->dhcp.relay_policy, RelayPolicy::listed);  // implied by relay_agents
+  ASSERT_EQ(cfg->dhcp.relay_agents.size(), 2u);
+  EXPECT_EQ(cfg->dhcp.relay_agents[0].to_string(), "10.77.0.254/32");
+  EXPECT_EQ(cfg->dhcp.relay_agents[1].to_string(), "10.99.0.0/24");
+
+  for (std::string policy : {"any", "routed"}) {
+    auto explicit_policy = s.parse_with_root(dhcp_head("full") + "relay_policy = \"" + policy + "\"\n" + kOneSubnet);
+    ASSERT_TRUE(explicit_policy) << describe(errors_of(explicit_policy));
+    EXPECT_EQ(explicit_policy->dhcp.relay_policy, policy == "any" ? RelayPolicy::any : RelayPolicy::routed);
+  }
+}
+
+TEST(DhcpConfig, AbuseLimitProblemsNameLineAndKey) {
+  Scratch s;
+  auto errors = errors_of(s.parse_with_root(dhcp_head("full") + R"(decline_max_percent = 0
+interface_bindings_per_second = -1
+relay_policy = "trusting"
+relay_agents = ["10.77.0.1/33", "relay-1"]
+[[dhcp.subnet]]
+network = "10.77.0.0/24"
+range = ["10.77.0.100", "10.77.0.199"]
+)"));
+  ASSERT_EQ(errors.size(), 5u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 7u);
+  EXPECT_EQ(errors[0].key, "dhcp.decline_max_percent");
+  EXPECT_THAT(errors[0].message, HasSubstr("1..100"));
+  EXPECT_EQ(errors[1].line, 8u);
+  EXPECT_EQ(errors[1].key, "dhcp.interface_bindings_per_second");
+  EXPECT_THAT(errors[1].message, HasSubstr("0 = no limit"));
+  EXPECT_EQ(errors[2].line, 9u);
+  EXPECT_EQ(errors[2].key, "dhcp.relay_policy");
+  EXPECT_THAT(errors[2].message, HasSubstr("routed, listed, any"));
+  EXPECT_EQ(errors[3].key, "dhcp.relay_agents");
+  EXPECT_THAT(errors[3].message, HasSubstr("10.77.0.1/33"));
+  EXPECT_THAT(errors[4].message, HasSubstr("relay-1"));
+}
+
+TEST(DhcpConfig, RelayPolicyAndRelayAgentsMustAgree) {
+  Scratch s;
+  auto listed = only_error(s.parse_with_root(dhcp_head("full") + "relay_policy = \"listed\"\n" + kOneSubnet));
+  EXPECT_EQ(listed.line, 7u);
+  EXPECT_EQ(listed.key, "dhcp.relay_policy");
+  EXPECT_THAT(listed.message, HasSubstr("add relay_agents"));
+  auto unused = only_error(s.parse_with_root(dhcp_head("full") +
+                                             "relay_agents = [\"10.77.0.254\"]\nrelay_policy = \"routed\"\n" + kOneSubnet));
+  EXPECT_EQ(unused.line, 7u);
+  EXPECT_EQ(unused.key, "dhcp.relay_agents");
+  EXPECT_THAT(unused.message, HasSubstr("only with relay_policy = \"listed\""));
+}
+
 TEST(DhcpConfig, BaseUrlDropsTrailingSlashesAndRefusesOtherSchemes) {
   Scratch s;
   auto cfg = s.parse_with_root("[http]\nbase_url = \"http://10.77.0.1:8080/pxe/\"\n");

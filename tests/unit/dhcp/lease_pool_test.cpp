@@ -262,15 +262,91 @@ TEST(DhcpLeasePool, ReleasedLeaseIsReusedBeforeLaterExpiries) {
   EXPECT_EQ(pool.offer(later, kLab, client(7), std::nullopt), ip("10.77.0.101"));
 }
 
-TEST(DhcpLeasePool, DeclinedOfferIsQuarantinedThenReused) {
+// Issue 11: one MAC DECLINEd every address it was offered and quarantined the
+// whole pool for an hour. RFC 2131 §4.3.3: a client declines what it was ACKed.
+TEST(DhcpLeasePool, DeclineOfAnAddressOnlyOfferedIsRefused) {
   auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.101")});
   ASSERT_EQ(pool.offer(kT0, kLab, client(1), std::nullopt), ip("10.77.0.100"));
+  auto declined = pool.decline(kT0 + 1, client(1), ip("10.77.0.100"));
+  ASSERT_FALSE(declined);
+  EXPECT_EQ(declined.error(), DeclineRefusal::not_acked);
+  EXPECT_EQ(pool.quarantined(kT0 + 1, kLab), 0u);
+  // Nothing changed: the offer still stands, the other address is free.
+  EXPECT_EQ(pool.standing(kT0 + 1, kLab, client(1), ip("10.77.0.100")), Standing::yours);
+  EXPECT_EQ(pool.offer(kT0 + 2, kLab, client(2), std::nullopt), ip("10.77.0.101"));
+}
+
+TEST(DhcpLeasePool, DeclineOfAReleasedOrExpiredLeaseIsRefused) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.101")});
+  pool.bind(kT0, kLab, client(1), ip("10.77.0.100"), kLease);
+  pool.bind(kT0, kLab, client(2), ip("10.77.0.101"), kLease);
+  ASSERT_TRUE(pool.release(kT0 + 1, client(1), ip("10.77.0.100")));
+  EXPECT_EQ(pool.decline(kT0 + 2, client(1), ip("10.77.0.100")).error(), DeclineRefusal::not_acked);
+  EXPECT_EQ(pool.decline(kT0 + kLease.count(), client(2), ip("10.77.0.101")).error(), DeclineRefusal::not_acked);
+}
+
+TEST(DhcpLeasePool, DeclinedLeaseIsQuarantinedThenReused) {
+  auto pool = pool_of({small_subnet("10.77.0.100", "10.77.0.101")});
+  pool.bind(kT0, kLab, client(1), ip("10.77.0.100"), kLease);
   ASSERT_TRUE(pool.decline(kT0 + 1, client(1), ip("10.77.0.100")));
+  EXPECT_EQ(pool.quarantined(kT0 + 1, kLab), 1u);
   EXPECT_EQ(pool.offer(kT0 + 2, kLab, client(2), std::nullopt), ip("10.77.0.101"));
   EXPECT_FALSE(pool.offer(kT0 + 2, kLab, client(3), std::nullopt));
   auto after = kT0 + 1 + kQuarantine.count();  // client 2's offer has lapsed: never used comes first
+  EXPECT_EQ(pool.quarantined(after, kLab), 0u);
   EXPECT_EQ(pool.offer(after, kLab, client(3), std::nullopt), ip("10.77.0.101"));
   EXPECT_EQ(pool.offer(after, kLab, client(4), std::nullopt), ip("10.77.0.100"));
+}
+
+TEST(DhcpLeasePool, OneClientQuarantinesAtMostItsShare) {
+  auto pool = LeasePool({small_subnet("10.77.0.100", "10.77.0.199")}, kQuarantine, {},
+                        QuarantineLimits{.per_client = 2, .percent = 50});
+  // Bind, decline, bind the next one: what a client does that finds each address taken.
+  for (int i = 0; i < 2; ++i) {
+    auto a = core::Ipv4{ip("10.77.0.100").value + static_cast<std::uint32_t>(i)};
+    pool.bind(kT0 + i, kLab, client(1), a, kLease);
+    ASSERT_TRUE(pool.decline(kT0 + i, client(1), a)) << i;
+  }
+  pool.bind(kT0 + 2, kLab, client(1), ip("10.77.0.102"), kLease);
+  EXPECT_EQ(pool.decline(kT0 + 2, client(1), ip("10.77.0.102")).error(), DeclineRefusal::client_limit);
+  EXPECT_EQ(pool.active(kT0 + 2).size(), 1u);  // refused: its lease stands
+  // Another client is not held back by it.
+  pool.bind(kT0 + 3, kLab, client(2), ip("10.77.0.103"), kLease);
+  EXPECT_TRUE(pool.decline(kT0 + 3, client(2), ip("10.77.0.103")));
+  // Once its quarantines end, the client may decline again.
+  EXPECT_TRUE(pool.decline(kT0 + 1 + kQuarantine.count(), client(1), ip("10.77.0.102")));
+}
+
+TEST(DhcpLeasePool, QuarantineTakesAtMostItsShareOfTheRange) {
+  // 20 addresses, 10%: two quarantined at once, whoever declines.
+  auto pool = LeasePool({small_subnet("10.77.0.100", "10.77.0.119")}, kQuarantine, {},
+                        QuarantineLimits{.per_client = 2, .percent = 10});
+  for (int n = 1; n <= 3; ++n) {
+    pool.bind(kT0, kLab, client(n), core::Ipv4{ip("10.77.0.100").value + static_cast<std::uint32_t>(n)}, kLease);
+  }
+  EXPECT_TRUE(pool.decline(kT0 + 1, client(1), ip("10.77.0.101")));
+  EXPECT_TRUE(pool.decline(kT0 + 1, client(2), ip("10.77.0.102")));
+  EXPECT_EQ(pool.decline(kT0 + 1, client(3), ip("10.77.0.103")).error(), DeclineRefusal::subnet_limit);
+  EXPECT_EQ(pool.quarantined(kT0 + 1, kLab), 2u);
+  // Loaded from the store, quarantines count the same after a restart.
+  std::vector<store::Lease> stored;
+  for (auto a : {"10.77.0.101", "10.77.0.102"}) stored.push_back(*pool.lease(ip(a)));
+  stored.push_back(*pool.lease(ip("10.77.0.103")));
+  auto restarted = LeasePool({small_subnet("10.77.0.100", "10.77.0.119")}, kQuarantine, stored,
+                             QuarantineLimits{.per_client = 2, .percent = 10});
+  EXPECT_EQ(restarted.quarantined(kT0 + 2, kLab), 2u);
+  EXPECT_EQ(restarted.decline(kT0 + 2, client(3), ip("10.77.0.103")).error(), DeclineRefusal::subnet_limit);
+}
+
+TEST(DhcpLeasePool, ClaimedIsWhatAClientHoldsAlready) {
+  auto pool = pool_of({test::lab_subnet()});
+  EXPECT_FALSE(pool.claimed(kT0, kLab, client(1)));
+  auto offered = pool.offer(kT0, kLab, client(1), std::nullopt);
+  EXPECT_EQ(pool.claimed(kT0, kLab, client(1)), offered);
+  pool.bind(kT0, kLab, client(2), ip("10.77.0.150"), kLease);
+  EXPECT_EQ(pool.claimed(kT0, kLab, client(2)), ip("10.77.0.150"));
+  ASSERT_TRUE(pool.release(kT0 + 1, client(2), ip("10.77.0.150")));
+  EXPECT_EQ(pool.claimed(kT0 + 2, kLab, client(2)), ip("10.77.0.150"));  // its previous address
 }
 
 TEST(DhcpLeasePool, RestartedPoolSkipsLoadedLeasesAndUsesTheGaps) {
