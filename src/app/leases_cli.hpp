@@ -1,0 +1,15 @@
+#pragma once
+// `pxed leases check`: whether the lease store in server.state_dir is whole and
+// what it holds; `pxed leases recover`: keep a copy of a damaged store and
+// build a new one from what is readable (docs/leases.md says what that means).
+#include <cstdint>
+#include <iosfwd>
+
+#include "config/config.hpp"
+
+namespace pxed::app {
+
+int check_leases(const config::Config& cfg, std::int64_t now, std::ostream& out, std::ostream& err);
+int recover_leases(const config::Config& cfg, std::int64_t now, std::ostream& out, std::ostream& err);
+
+}  // namespace pxed::app
