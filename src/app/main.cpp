@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <optional>
 
 #include "app/config_watch.hpp"
@@ -20,6 +21,7 @@
 #include "app/machines_cli.hpp"
 #include "app/pid_file.hpp"
 #include "app/privileges.hpp"
+#include "app/served_access.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
@@ -72,6 +74,7 @@ int check(const config::Config& cfg, const std::string& path) {
   if (!cfg.files.root.empty()) {
     auto tree = app::open_configured_tree(cfg);
     errors = tree ? app::check_tree(cfg, *tree) : tree.error();
+    std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
@@ -240,8 +243,16 @@ int serve(const config::Config& cfg) {
                      .add("error", watching.error())
                      .add("reload", "on SIGHUP only"));
   }
+  const app::ServedDirs served_dirs(cfg);
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
+    return kExitRuntime;
+  }
+  // Not "ready" and then a 403 for every file: a tree we cannot read now is fatal.
+  if (auto unreadable = served_dirs.unreadable(cfg); !unreadable.empty()) {
+    for (const auto& e : unreadable) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", e.to_string()));
+    }
     return kExitRuntime;
   }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -35,6 +35,9 @@ struct Checker {
   // The keys of an array of tables repeat from item to item, so cross-checks
   // find each item's keys by (key, line of the item's table).
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> item_seen;
+  // files.allow_system_root: a key that only widens what the checks accept,
+  // so it lives with them rather than in Config (serve never reads it).
+  bool allow_system_root = false;
 
   void fail(std::uint32_t line, std::string key, std::string message);
   void fail(const Field& f, std::string message);
