@@ -73,6 +73,10 @@ void read_duration(Checker& c, const Field& f, std::chrono::milliseconds& out,
 void read_choice(Checker& c, const Field& f, std::string& out,
                  std::span<const std::string_view> choices);
 void read_path(Checker& c, const Field& f, std::filesystem::path& out);  // relative: base_dir
+// The directory a config file really is in, symlinks followed: relative paths
+// in /etc/pxed/pxed.toml -> /srv/site/pxed.toml are relative to /srv/site,
+// where the files written beside it are (pxed.example.toml says so).
+std::filesystem::path directory_holding(const std::filesystem::path& file);
 void read_endpoint(Checker& c, const Field& f, Endpoint& out);
 
 template <std::integral T>

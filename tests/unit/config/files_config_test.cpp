@@ -196,5 +196,15 @@ TEST_F(ServedDirs, TheWholeSystemIsRefusedUnlessAllowed) {
   EXPECT_THAT(all(parse("/", "allow_system_root = true\n")), HasSubstr("holds server.state_dir"));
 }
 
+TEST_F(ServedDirs, ASymlinkedConfigResolvesRelativePathsFromItsTarget) {
+  fs::create_directories(dir_.path() / "site/tree");
+  fs::create_directories(dir_.path() / "etc");
+  std::ofstream(dir_.path() / "site/pxed.toml") << "[files]\nroot = \"tree\"\n";
+  fs::create_symlink(dir_.path() / "site/pxed.toml", dir_.path() / "etc/pxed.toml");
+  auto cfg = config::load(dir_.path() / "etc/pxed.toml");
+  ASSERT_TRUE(cfg) << all(cfg);
+  EXPECT_EQ(cfg->files.root, fs::weakly_canonical(dir_.path() / "site/tree"));
+}
+
 }  // namespace
 }  // namespace pxed::config
