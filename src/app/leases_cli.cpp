@@ -30,8 +30,11 @@ int check_leases(const config::Config& cfg, std::int64_t now, std::ostream& out,
     out << fmt::format("{}: no lease store yet (pxed makes one when it starts in full DHCP mode)\n", found.file.string());
     return kOk;
   }
-  out << fmt::format("{}: {} leases ({} bound and unexpired)", found.file.string(),
-                     found.rows < 0 ? std::string("?") : std::to_string(found.rows), found.bound);
+  if (found.rows < 0) {
+    out << fmt::format("{}: no lease could be read", found.file.string());
+  } else {
+    out << fmt::format("{}: {} leases ({} bound and unexpired)", found.file.string(), found.rows, found.bound);
+  }
   out << (found.seen ? fmt::format(", pxed last wrote {}\n", *found.seen) : std::string(", no leases.seen yet\n"));
   if (found.recovered != 0) out << fmt::format("recovered at {}\n", boot::utc_time(found.recovered));
   if (found.problems.empty()) {

@@ -148,7 +148,10 @@ LeaseCheck check_leases(const fs::path& dir, std::int64_t now) {
   }
   auto rows = first_value(db->get(), "SELECT count(*) FROM leases");
   if (!rows) {
-    out.problems.push_back(name + ": cannot count leases: " + rows.error());
+    out.problems.push_back(name + ": cannot count leases: " + rows.error() +
+                           (out.seen ? " (pxed last wrote " + std::to_string(*out.seen) +
+                                           " leases to it: the file was truncated or made anew)"
+                                     : std::string()));
     return out;
   }
   out.rows = std::stoll(*rows);
