@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "boot/inventory.hpp"
+#include "events/events.hpp"
 #include "store/lease_check.hpp"
 #include "store/lease_store.hpp"
 
@@ -73,6 +74,17 @@ int recover_leases(const config::Config& cfg, std::int64_t now, std::ostream& ou
   }
   out << "pxed starts with the new store now.\n";
   return kOk;
+}
+
+void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now) {
+  const std::int64_t recovered = store::lease_store_recovered_at(cfg.server.state_dir);
+  const std::int64_t until = recovered + longest_lease(cfg);
+  if (recovered == 0 || now >= until) return;
+  events::emit(events::Event{.name = "dhcp.recovered_store", .level = events::Level::warn, .fields = {}}
+                   .add("recovered", boot::utc_time(recovered))
+                   .add("until", boot::utc_time(until))
+                   .add("why", "leases lost before the recovery are unknown; a new machine may be offered an "
+                               "address another still holds until then (docs/leases.md)"));
 }
 
 }  // namespace pxed::app

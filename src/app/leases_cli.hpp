@@ -12,4 +12,8 @@ namespace pxed::app {
 int check_leases(const config::Config& cfg, std::int64_t now, std::ostream& out, std::ostream& err);
 int recover_leases(const config::Config& cfg, std::int64_t now, std::ostream& out, std::ostream& err);
 
+// serve in full mode: a store recovered less than the longest lease_time ago
+// may lack leases machines still hold; say so at every start until then.
+void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now);
+
 }  // namespace pxed::app

@@ -233,6 +233,10 @@ int serve(const config::Config& cfg) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
     }
+    if (cfg.dhcp.mode == config::DhcpMode::full) {
+      app::warn_if_recently_recovered(
+          cfg, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    }
   }
   // `pxed machines reinstall` finds us here to send SIGHUP.
   app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");

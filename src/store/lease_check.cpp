@@ -107,6 +107,11 @@ std::vector<std::string> present_files(const fs::path& dir) {
 
 }  // namespace
 
+std::int64_t lease_store_recovered_at(const fs::path& dir) {
+  auto seen = leases::read_seen(dir);
+  return seen && *seen ? (*seen)->recovered : 0;
+}
+
 LeaseCheck check_leases(const fs::path& dir, std::int64_t now) {
   LeaseCheck out;
   out.file = dir / leases::kDatabaseName;

@@ -37,4 +37,7 @@ struct LeaseRecovery {
 // reads every row it can, and writes them to a new store that pxed starts with.
 std::expected<LeaseRecovery, std::string> recover_leases(const std::filesystem::path& dir, std::int64_t now);
 
+// When `pxed leases recover` last rebuilt the store in dir; 0 if never (or unknown).
+std::int64_t lease_store_recovered_at(const std::filesystem::path& dir);
+
 }  // namespace pxed::store

@@ -134,7 +134,7 @@ def test_a_lease_store_that_lost_rows_is_refused_until_recovered(site):
     assert list(state.glob("leases.damaged-*/leases.seen")), list(state.iterdir())
     assert pxed("leases", "check", "-c", str(cfg)).returncode == 0
     code, log = serve_until_ready_or_exit(cfg)
-    assert code is None and "leases=0" in log, log
+    assert code is None and "leases=0" in log and "dhcp.recovered_store" in log, log
 
 
 def test_check_refuses_serving_the_state_dir_or_the_whole_system(site):
