@@ -155,7 +155,7 @@ LeaseCheck check_leases(const fs::path& dir, std::int64_t now) {
   if (!rows) {
     out.problems.push_back(name + ": cannot count leases: " + rows.error() +
                            (out.seen ? " (pxed last wrote " + std::to_string(*out.seen) +
-                                           " leases to it: the file was truncated or made anew)"
+                                           " leases to it: the file was truncated or made anew, or its -wal lost)"
                                      : std::string()));
     return out;
   }

@@ -274,6 +274,14 @@ std::expected<LeaseStore, std::string> LeaseStore::open(const std::filesystem::p
                            " but pxed last wrote " + std::to_string((*seen)->leases) + " leases to it (" +
                            std::string(leases::kSeenName) + ")" + std::string(leases::kRecoverHint));
   }
+  // Read-only first, as `pxed leases check` does: a store that lost rows is
+  // refused before opening it for writing could change it (a file whose rows
+  // were all in a lost -wal would otherwise get a new, empty schema).
+  if (*seen) {
+    if (auto found = check_leases(dir, 0); !found.problems.empty()) {
+      return std::unexpected(found.problems.front() + std::string(leases::kRecoverHint));
+    }
+  }
   auto opened = sqlite::File::open(file, sqlite::File::Mode::read_write, leases::kSchema);
   if (!opened) return std::unexpected(opened.error());
   auto impl = std::make_unique<Impl>(dir, std::move(*opened));
