@@ -42,8 +42,9 @@ lease_time = "10m"
     return path
 
 
-def serve_until_ready_or_exit(cfg, timeout=15):
-    """(exit code or None if it got ready, the log). A ready pxed is stopped with SIGTERM."""
+def serve_until_ready_or_exit(cfg, timeout=15, while_ready=None):
+    """(exit code or None if it got ready, the log). A ready pxed is stopped with SIGTERM after
+    while_ready(pid) ran."""
     script = f'ip link set lo up && exec "{PXED_BIN}" serve -c "{cfg}"'
     proc = subprocess.Popen(["unshare", "-n", "sh", "-c", script], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -53,6 +54,8 @@ def serve_until_ready_or_exit(cfg, timeout=15):
         for line in proc.stdout:
             log.append(line)
             if "pxed.ready" in line:
+                if while_ready:
+                    while_ready(proc.pid)  # unshare and sh exec: this is pxed itself
                 proc.terminate()
                 proc.wait(timeout=10)
                 return None, "".join(log)
@@ -98,8 +101,18 @@ def test_a_planted_symlink_for_the_lease_database_is_refused_and_nothing_created
 
 def test_state_files_are_private_and_owned_by_the_service_user(site):
     tmp, root, state = site
-    code, log = serve_until_ready_or_exit(write_config(tmp / "pxed.toml", root, state))
+    status = {}
+
+    def read_status(pid):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            status[key] = value.strip()
+    code, log = serve_until_ready_or_exit(write_config(tmp / "pxed.toml", root, state), while_ready=read_status)
     assert code is None, log
+    # after the drop: nobody, no capability left even in the bounding set, no new privileges
+    assert status["Uid"].split() == [str(NOBODY)] * 4, status
+    assert int(status["CapBnd"], 16) == 0 and int(status["CapEff"], 16) == 0, status
+    assert status["NoNewPrivs"] == "1", status
     for name in ("leases.sqlite3", "machines.sqlite3", "leases.seen"):
         st = os.lstat(state / name)
         assert (st.st_mode & 0o777, st.st_uid) == (0o600, NOBODY), name
