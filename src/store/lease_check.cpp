@@ -175,6 +175,9 @@ std::expected<LeaseRecovery, std::string> recover_leases(const fs::path& dir, st
   // pxed holds this while it serves: recovering under it would pull its files away.
   auto lock = sqlite::DirLock::take(dir, leases::kLockName);
   if (!lock) return std::unexpected(lock.error());
+  // Before acting as the owner: a file an older pxed made as root is handed over now.
+  if (auto r = state::check_database(dir, leases::kDatabaseName); !r) return std::unexpected(r.error());
+  if (auto r = state::check_plain(dir, leases::kSeenName); !r) return std::unexpected(r.error());
   auto as_owner = state::AsOwner::of(dir);
   if (!as_owner) return std::unexpected(as_owner.error());
   LeaseRecovery out;
@@ -191,7 +194,6 @@ std::expected<LeaseRecovery, std::string> recover_leases(const fs::path& dir, st
   // 2. What is readable, in address order, up to the first damaged page.
   std::vector<Lease> rows;
   const fs::path file = dir / leases::kDatabaseName;
-  if (auto r = state::check_database(dir, leases::kDatabaseName); !r) return std::unexpected(r.error());
   if (fs::exists(fs::symlink_status(file, ec))) {
     auto db = open_raw(file, SQLITE_OPEN_READWRITE);  // READWRITE: a valid -wal is read too
     if (!db) {

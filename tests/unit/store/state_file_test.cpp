@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "store/lease_check.hpp"
 #include "store/lease_store.hpp"
 #include "store/machine_store.hpp"
 #include "support/test_support.hpp"
@@ -100,6 +101,17 @@ TEST(StateFile, AsRootARootOwnedFileFromAnOlderPxedIsHandedToTheOwner) {
   struct stat st{};
   ASSERT_EQ(::lstat((dir.path() / "machines.sqlite3").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, kNobody);
+}
+
+TEST(StateFile, AsRootRecoverHandsAnOlderPxedsRootOwnedStoreToTheOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  TempDir dir;
+  { ASSERT_TRUE(LeaseStore::open(dir.path())); }  // made by root, as pxed did before
+  fs::remove(dir.path() / "leases.seen");
+  ASSERT_EQ(::chown(dir.path().c_str(), kNobody, kNobody), 0);
+  auto recovered = recover_leases(dir.path(), 1'800'000'000);
+  ASSERT_TRUE(recovered) << recovered.error();
+  ASSERT_TRUE(LeaseStore::open(dir.path()));
 }
 
 TEST(StateFile, ReplaceNeverWritesThroughALink) {
