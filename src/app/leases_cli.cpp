@@ -76,6 +76,18 @@ int recover_leases(const config::Config& cfg, std::int64_t now, std::ostream& ou
   return kOk;
 }
 
+std::vector<config::ConfigError> lease_store_errors(const config::Config& cfg, std::int64_t now) {
+  std::vector<config::ConfigError> errors;
+  if (cfg.dhcp.mode != config::DhcpMode::full) return errors;
+  const auto line = cfg.lines.find("server.state_dir");
+  for (const auto& problem : store::check_leases(cfg.server.state_dir, now).problems) {
+    errors.push_back(config::ConfigError{cfg.source.string(), line == cfg.lines.end() ? 0u : line->second,
+                                         "server.state_dir",
+                                         problem + "; serve refuses this lease store: see `pxed leases check`"});
+  }
+  return errors;
+}
+
 void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now) {
   const std::int64_t recovered = store::lease_store_recovered_at(cfg.server.state_dir);
   const std::int64_t until = recovered + longest_lease(cfg);

@@ -76,6 +76,9 @@ int check(const config::Config& cfg, const std::string& path) {
     errors = tree ? app::check_tree(cfg, *tree) : tree.error();
     std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  std::ranges::move(app::lease_store_errors(cfg, now), std::back_inserter(errors));
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
     return 0;
@@ -319,7 +322,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  auto* check_cmd = cli.add_subcommand("check", "Validate a config file and the files it names in the tree; print every problem, exit 2 if any");
+  auto* check_cmd = cli.add_subcommand("check", "Validate a config file, the files it names in the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
 
   std::string iso_image;

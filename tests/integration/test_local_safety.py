@@ -141,6 +141,8 @@ def test_a_lease_store_that_lost_rows_is_refused_until_recovered(site):
 
     check = pxed("leases", "check", "-c", str(cfg))
     assert check.returncode == 1, check
+    check = pxed("check", "-c", str(cfg))  # check finds what serve would refuse
+    assert check.returncode == 2 and "server.state_dir:" in check.stderr and "leases.sqlite3" in check.stderr, check
     recover = pxed("leases", "recover", "-c", str(cfg))
     assert recover.returncode == 0, recover
     assert "kept the files as they were in" in recover.stdout and "Up to 3 addresses" in recover.stdout, recover
