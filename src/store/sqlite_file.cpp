@@ -90,7 +90,13 @@ std::expected<File, std::string> File::open(fs::path path, Mode mode, const Sche
   // there is followed, and the file and its companions are opened as the
   // directory's owner (state_file.hpp). SQLite creates -wal and -shm with the
   // database's mode, so 0600 here is 0600 for all three.
-  const fs::path dir = path.parent_path();
+  // SQLITE_OPEN_NOFOLLOW refuses a link anywhere in the name, and an admin may
+  // well reach the state dir through one (/var/lib/pxed -> /data/pxed): SQLite
+  // is given the directory as the kernel resolves it; only the last component
+  // is ours to distrust.
+  std::error_code ec;
+  fs::path dir = fs::canonical(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
+  if (ec) dir = path.parent_path();
   const std::string base = path.filename().string();
   if (auto r = state::check_database(dir, base); !r) return std::unexpected(r.error());
   auto as_owner = state::AsOwner::of(dir);
@@ -101,7 +107,7 @@ std::expected<File, std::string> File::open(fs::path path, Mode mode, const Sche
   const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.name_.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2((dir / base).c_str(), &raw, flags, nullptr);
   file.db_.reset(raw);
   if (rc != SQLITE_OK) {
     return std::unexpected(file.name_ + ": cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));

@@ -114,6 +114,19 @@ TEST(StateFile, AsRootRecoverHandsAnOlderPxedsRootOwnedStoreToTheOwner) {
   ASSERT_TRUE(LeaseStore::open(dir.path()));
 }
 
+TEST(StateFile, AStateDirReachedThroughASymlinkStillOpens) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "real");
+  fs::create_directory_symlink(dir.path() / "real", dir.path() / "link");
+  {
+    auto leases = LeaseStore::open(dir.path() / "link");
+    ASSERT_TRUE(leases) << leases.error();
+    auto machines = MachineStore::open(dir.path() / "link");
+    ASSERT_TRUE(machines) << machines.error();
+  }
+  EXPECT_TRUE(fs::is_regular_file(dir.path() / "real/leases.sqlite3"));
+}
+
 TEST(StateFile, ReplaceNeverWritesThroughALink) {
   TempDir dir, elsewhere;
   const fs::path target = elsewhere.path() / "precious";
