@@ -30,8 +30,13 @@ std::string errno_text(int error) { return std::system_category().message(error)
 // SQLite's own connection, without sqlite::File's refusals: a damaged file is
 // what we want to read here. Never follows a link (checked before, and NOFOLLOW).
 std::expected<Connection, std::string> open_raw(const fs::path& file, int flags) {
+  // As sqlite::File::open: NOFOLLOW refuses a link anywhere in the name, and
+  // only the last component is ours to distrust.
+  std::error_code ec;
+  const fs::path dir = fs::canonical(file.parent_path(), ec);
+  const fs::path name = ec ? file : dir / file.filename();
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
   Connection db{raw};
   if (rc != SQLITE_OK) {
     return std::unexpected(file.string() + ": cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));

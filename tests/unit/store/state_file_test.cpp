@@ -125,6 +125,9 @@ TEST(StateFile, AStateDirReachedThroughASymlinkStillOpens) {
     ASSERT_TRUE(machines) << machines.error();
   }
   EXPECT_TRUE(fs::is_regular_file(dir.path() / "real/leases.sqlite3"));
+  auto found = check_leases(dir.path() / "link", 0);
+  EXPECT_TRUE(found.problems.empty()) << found.problems.front();
+  EXPECT_EQ(found.rows, 0);
 }
 
 TEST(StateFile, ReplaceNeverWritesThroughALink) {
