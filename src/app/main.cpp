@@ -4,20 +4,24 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <optional>
 
 #include "app/config_watch.hpp"
 #include "app/inventory_files.hpp"
+#include "app/leases_cli.hpp"
 #include "app/lookup.hpp"
 #include "app/machines.hpp"
 #include "app/machines_cli.hpp"
 #include "app/pid_file.hpp"
 #include "app/privileges.hpp"
+#include "app/served_access.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
@@ -49,6 +53,7 @@ Examples:
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
   pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
+  pxed leases check -c pxed.toml               is the lease store whole (pxed refuses a damaged one in full mode)
   kill -HUP <pid>                              reload the inventory (saving the config file does it too);
                                              kill -USR1 logs every counter
 
@@ -69,7 +74,11 @@ int check(const config::Config& cfg, const std::string& path) {
   if (!cfg.files.root.empty()) {
     auto tree = app::open_configured_tree(cfg);
     errors = tree ? app::check_tree(cfg, *tree) : tree.error();
+    std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  std::ranges::move(app::lease_store_errors(cfg, now), std::back_inserter(errors));
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
     return 0;
@@ -230,6 +239,10 @@ int serve(const config::Config& cfg) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
     }
+    if (cfg.dhcp.mode == config::DhcpMode::full) {
+      app::warn_if_recently_recovered(
+          cfg, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    }
   }
   deciding.use(cfg);
   // `pxed machines reinstall` finds us here to send SIGHUP.
@@ -241,8 +254,16 @@ int serve(const config::Config& cfg) {
                      .add("error", watching.error())
                      .add("reload", "on SIGHUP only"));
   }
+  const app::ServedDirs served_dirs(cfg);
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
     events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
+    return kExitRuntime;
+  }
+  // Not "ready" and then a 403 for every file: a tree we cannot read now is fatal.
+  if (auto unreadable = served_dirs.unreadable(cfg); !unreadable.empty()) {
+    for (const auto& e : unreadable) {
+      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", e.to_string()));
+    }
     return kExitRuntime;
   }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -305,7 +326,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  auto* check_cmd = cli.add_subcommand("check", "Validate a config file and the files it names in the tree; print every problem, exit 2 if any");
+  auto* check_cmd = cli.add_subcommand("check", "Validate a config file, the files it names in the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
 
   std::string iso_image;
@@ -357,6 +378,25 @@ int main(int argc, char** argv) {
       "  pxed machines -c /etc/pxed/pxed.toml --json\n"
       "  pxed machines -c /etc/pxed/pxed.toml reinstall 88:99:aa:bb:cc:dd");
 
+  auto* leases_cmd = cli.add_subcommand("leases", "Check or recover the DHCP lease store (<state_dir>/leases.sqlite3)");
+  leases_cmd->require_subcommand(1);
+  auto* leases_check_cmd = leases_cmd->add_subcommand(
+      "check", "Say whether the lease store is whole and what it holds; exit 1 if pxed would refuse it");
+  leases_check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  auto* leases_recover_cmd = leases_cmd->add_subcommand(
+      "recover", "With pxed stopped: keep a copy of the lease files and build a new store from what is readable");
+  leases_recover_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  leases_cmd->footer(
+      "pxed remembers in <state_dir>/leases.seen how many addresses its store held. A store that holds fewer\n"
+      "(truncated, its -wal lost or garbled, another file in its place) or fails SQLite's quick_check is\n"
+      "refused at start in full mode, since pxed would hand out addresses other machines still hold.\n"
+      "recover copies every lease file to <state_dir>/leases.damaged-<UTC time>/, reads every row it can,\n"
+      "writes them to a new store and says how long machines may still hold addresses it lost (docs/leases.md).\n"
+      "Examples:\n"
+      "  pxed leases check -c /etc/pxed/pxed.toml\n"
+      "  systemctl stop pxed && pxed leases recover -c /etc/pxed/pxed.toml && systemctl start pxed\n"
+      "Exit codes: 0 ok, 1 damaged or failed, 2 config error.");
+
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
 
@@ -366,6 +406,10 @@ int main(int argc, char** argv) {
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
   if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
   if (*machines_cmd) return app::list_machines(*cfg, machines_json, std::cout, std::cerr);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  if (*leases_check_cmd) return app::check_leases(*cfg, now, std::cout, std::cerr);
+  if (*leases_recover_cmd) return app::recover_leases(*cfg, now, std::cout, std::cerr);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

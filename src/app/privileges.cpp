@@ -24,6 +24,15 @@ std::expected<void, std::string> drop_privileges(const std::string& user) {
     return std::unexpected(fmt::format("server.user = \"{}\": switching user needs root; "
                                        "leave server.user empty when running unprivileged", user));
   }
+  // Nothing pxed runs later may gain a capability back (it never execs, but a
+  // compromised process might): empty the bounding set while CAP_SETPCAP is
+  // ours. It does not touch the permitted set, so setuid below still works;
+  // outside systemd this is what the unit's CapabilityBoundingSet does.
+  for (int cap = 0; ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+      return std::unexpected(fmt::format("cannot drop capability {} from the bounding set: {}", cap, std::strerror(errno)));
+    }
+  }
   // Order matters: groups and gid while still root, uid last.
   if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
     return std::unexpected(fmt::format("cannot switch to user \"{}\": {}", user, std::strerror(errno)));

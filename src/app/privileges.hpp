@@ -5,7 +5,8 @@
 namespace pxed::app {
 
 // After every privileged socket is bound: switch to `user` (its uid, gid and
-// only its primary group), and make sure root cannot be regained. An empty
+// only its primary group) with an empty capability bounding set, and make
+// sure root cannot be regained. An empty
 // user keeps the current identity (e.g. run unprivileged with
 // CAP_NET_BIND_SERVICE from the systemd unit).
 std::expected<void, std::string> drop_privileges(const std::string& user);

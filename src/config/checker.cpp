@@ -121,6 +121,13 @@ void read_choice(Checker& c, const Field& f, std::string& out,
   c.fail(f, "must be one of " + list + "; got " + in_quotes(*text));
 }
 
+std::filesystem::path directory_holding(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto real = std::filesystem::weakly_canonical(std::filesystem::absolute(file, ec), ec);
+  if (ec) real = std::filesystem::absolute(file, ec);
+  return real.lexically_normal().parent_path();
+}
+
 // Relative paths follow the config file, not the directory pxed was started from.
 void read_path(Checker& c, const Field& f, std::filesystem::path& out) {
   auto text = string_of(c, f);

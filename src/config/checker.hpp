@@ -35,6 +35,9 @@ struct Checker {
   // The keys of an array of tables repeat from item to item, so cross-checks
   // find each item's keys by (key, line of the item's table).
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> item_seen;
+  // files.allow_system_root: a key that only widens what the checks accept,
+  // so it lives with them rather than in Config (serve never reads it).
+  bool allow_system_root = false;
 
   void fail(std::uint32_t line, std::string key, std::string message);
   void fail(const Field& f, std::string message);
@@ -70,6 +73,10 @@ void read_duration(Checker& c, const Field& f, std::chrono::milliseconds& out,
 void read_choice(Checker& c, const Field& f, std::string& out,
                  std::span<const std::string_view> choices);
 void read_path(Checker& c, const Field& f, std::filesystem::path& out);  // relative: base_dir
+// The directory a config file really is in, symlinks followed: relative paths
+// in /etc/pxed/pxed.toml -> /srv/site/pxed.toml are relative to /srv/site,
+// where the files written beside it are (pxed.example.toml says so).
+std::filesystem::path directory_holding(const std::filesystem::path& file);
 void read_endpoint(Checker& c, const Field& f, Endpoint& out);
 
 template <std::integral T>

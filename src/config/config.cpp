@@ -318,10 +318,7 @@ std::expected<Config, std::vector<ConfigError>> parse(std::string_view text,
   auto document = parse_toml(text, name);
   if (!document) return std::unexpected(std::vector{std::move(document.error())});
 
-  fs::path dir = fs::path(name).parent_path();
-  std::error_code ec;
-  Checker c{name, fs::absolute(dir.empty() ? fs::path(".") : dir, ec).lexically_normal(),
-            {}, {}, {}};
+  Checker c{name, directory_holding(name), {}, {}, {}};
   Config cfg;
   cfg.source = name;
   cfg.sources = {cfg.source};

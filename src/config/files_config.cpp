@@ -125,13 +125,61 @@ constexpr Key<Config> kFilesKeys[] = {
     {"mount", read_mounts},
     {"iso_dir", read_iso_dir},
     {"system_loaders", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.files.system_loaders); }},
+    {"allow_system_root", [](auto& c, auto& f, auto&) { read_bool(c, f, c.allow_system_root); }},
 };
+
+// What a root must not be nor hold unless files.allow_system_root says so:
+// anyone who can reach TFTP or HTTP could read them.
+constexpr std::string_view kSystemDirs[] = {"/etc", "/root", "/home", "/usr", "/var",
+                                            "/boot", "/proc", "/sys", "/dev", "/run"};
+
+// a == b, or b is somewhere below a; both as the kernel resolves them (symlinks followed).
+bool holds(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  const auto outer = fs::weakly_canonical(a, ec);
+  if (ec) return false;
+  const auto inner = fs::weakly_canonical(b, ec);
+  if (ec) return false;
+  const auto relative = inner.lexically_relative(outer);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+// Served trees never hold pxed's own state nor, unless asked for, the system's files.
+void check_served_dirs(Checker& c, const Config& cfg) {
+  if (cfg.files.root.empty()) return;
+  const auto root_line = c.line_of("files.root").value_or(0);
+  for (std::string_view system : kSystemDirs) {
+    if (c.allow_system_root || !holds(cfg.files.root, fs::path(system))) continue;
+    c.fail(root_line, "files.root",
+           cfg.files.root.string() + " holds " + std::string(system) +
+               ": anyone on the network could read it over TFTP or HTTP (" +
+               (system == "/etc" ? "/etc/passwd, keys" : "the system's files") +
+               "); point root at a directory of boot files only, or set allow_system_root = true under [files] "
+               "if that is really meant");
+    break;
+  }
+  const auto& state = cfg.server.state_dir;
+  const std::string state_text = "server.state_dir " + state.string() +
+                                 " (the lease and machine databases, with every client's MAC and address)";
+  if (holds(cfg.files.root, state)) {
+    c.fail(root_line, "files.root",
+           cfg.files.root.string() + " holds " + state_text +
+               ", which anyone could then download over TFTP or HTTP; move state_dir out of the tree");
+  }
+  for (const auto& mount : cfg.files.mounts) {
+    if (!mount.dir.empty() && holds(mount.dir, state)) {
+      c.fail(c.line_of("files.mount").value_or(0), "files.mount",
+             "dir " + mount.dir.string() + " holds " + state_text + "; mount a directory without it");
+    }
+  }
+}
 
 }  // namespace
 
 std::span<const Key<Config>> files_keys() { return kFilesKeys; }
 
 void check_files(Checker& c, const Config& cfg) {
+  check_served_dirs(c, cfg);
   if (cfg.files.iso_dir.empty()) return;
   for (const auto& mount : cfg.files.mounts) {
     if (mount.at == "/iso") {

@@ -22,6 +22,9 @@ constexpr std::string_view kHoldsOnly =
 std::string display_name(const Checker& c, const fs::path& inventory) {
   const fs::path relative = inventory.lexically_relative(c.base_dir);
   if (relative.empty() || *relative.begin() == "..") return inventory.string();
+  // A symlinked config: its name's directory is not where the inventory is.
+  std::error_code ec;
+  if (fs::absolute(fs::path(c.file), ec).lexically_normal().parent_path() != c.base_dir) return inventory.string();
   return (fs::path(c.file).parent_path() / relative).lexically_normal().string();
 }
 
@@ -92,7 +95,7 @@ std::optional<Checker> read_inventory_file(Checker& c, Config& cfg) {
     c.errors.push_back(std::move(document.error()));
     return std::nullopt;
   }
-  Checker inventory{file, path.parent_path(), {}, {}, {}};
+  Checker inventory{file, directory_holding(path), {}, {}, {}};
   read_inventory_document(inventory, c.file, *document, cfg);
   return inventory;
 }

@@ -367,9 +367,9 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       // GET/HEAD with a body: RFC 9110 gives it no meaning, and we would have to read it.
       reply = text_reply(bhttp::status::bad_request, req.version(), false);
       x.reason = "unexpected-body";
-    } else if (req.version() >= 11 && req.find(bhttp::field::host) == req.end()) {
+    } else if (auto bad_host = host_problem(req.version(), req.count(bhttp::field::host))) {
       reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive());  // RFC 9112 §3.2
-      x.reason = "no-host";
+      x.reason = std::string(*bad_host);
     } else {
       c->requester.query = query_of(std::string_view(req.target().data(), req.target().size()));
       reply = responder.answer(req, c->requester, x);

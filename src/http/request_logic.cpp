@@ -122,6 +122,12 @@ std::expected<std::string, TargetError> target_path(std::string_view target) {
   return percent_decode(target);
 }
 
+std::optional<std::string_view> host_problem(unsigned version, std::size_t host_fields) {
+  if (host_fields > 1) return "two-hosts";
+  if (host_fields == 0 && version >= 11) return "no-host";
+  return std::nullopt;
+}
+
 std::string query_of(std::string_view target) {
   target = target.substr(0, target.find('#'));
   auto mark = target.find('?');

@@ -28,6 +28,11 @@ std::string query_of(std::string_view target);
 // needs vfs::normalize (Tree::open does it): ".." is not judged here.
 std::expected<std::string, TargetError> target_path(std::string_view target);
 
+// RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request without Host and
+// to any request with more than one Host line (two could name two origins to
+// two readers of the same request). The reason logged, or nullopt when fine.
+std::optional<std::string_view> host_problem(unsigned version, std::size_t host_fields);
+
 // A byte range of a file: [first, first + length).
 struct ByteRange {
   std::uint64_t first = 0;

@@ -37,7 +37,11 @@ std::string padded_left(std::string s, std::size_t width) {
 
 int iso_ls(const std::string& image_path, const std::string& path, std::ostream& out,
            std::ostream& err) {
-  const int raw_fd = ::open(image_path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not hang us waiting for a writer, and opening a
+  // device may act on it (a tape rewinds); both are refused below. Only
+  // regular files: a block device (/dev/sr0) reports no size through fstat,
+  // and an image is copied to a file before it is served anyway.
+  const int raw_fd = ::open(image_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (raw_fd < 0) {
     err << "pxed iso ls: " << image_path << ": " << std::strerror(errno) << "\n";
     return 1;
@@ -49,9 +53,14 @@ int iso_ls(const std::string& image_path, const std::string& path, std::ostream&
   });
   struct stat st{};
   if (::fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    err << "pxed iso ls: " << image_path << ": not a regular file\n";
+    const char* what = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                    : "not a regular file";
+    err << "pxed iso ls: " << image_path << ": is " << what << ", not an image file\n";
     return 1;
   }
+  ::fcntl(*fd, F_SETFL, ::fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
   ReadAt read = [fd](std::span<std::byte> buffer, std::uint64_t offset)
       -> std::expected<std::size_t, int> {
     for (;;) {

@@ -30,6 +30,7 @@ struct Lease {
 class LeaseStore {
  public:
   // Opens or creates <dir>/leases.sqlite3 (WAL, synchronous=FULL); errors name the file.
+  // Refuses a store that lost rows pxed wrote (store/lease_check.hpp, docs/leases.md).
   static std::expected<LeaseStore, std::string> open(const std::filesystem::path& dir);
   ~LeaseStore();
   LeaseStore(LeaseStore&&) noexcept;

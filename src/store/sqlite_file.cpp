@@ -9,6 +9,8 @@
 #include <system_error>
 #include <utility>
 
+#include "store/state_file.hpp"
+
 namespace pxed::store::sqlite {
 namespace {
 
@@ -37,8 +39,12 @@ std::string_view text_of(sqlite3_stmt* s, int column) {
 
 std::expected<DirLock, std::string> DirLock::take(const fs::path& dir, std::string_view name) {
   const fs::path path = dir / name;
-  DirLock lock{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)};
-  if (lock.fd_ < 0) return std::unexpected(path.string() + ": cannot open: " + errno_text(errno));
+  if (auto r = state::check_plain(dir, name); !r) return std::unexpected(r.error());
+  auto as_owner = state::AsOwner::of(dir);
+  if (!as_owner) return std::unexpected(as_owner.error());
+  auto fd = state::open_plain(dir, name, O_RDWR | O_CREAT);
+  if (!fd) return std::unexpected(fd.error());
+  DirLock lock{*fd};
   int rc = 0;
   while ((rc = ::flock(lock.fd_, LOCK_EX | LOCK_NB)) < 0 && errno == EINTR) {
   }
@@ -80,10 +86,28 @@ std::expected<File, std::string> File::open(fs::path path, Mode mode, const Sche
   file.name_ = path.string();
   file.mode_ = mode;
   file.schema_ = schema;
+  // The state dir may belong to the service user while we are root: no name
+  // there is followed, and the file and its companions are opened as the
+  // directory's owner (state_file.hpp). SQLite creates -wal and -shm with the
+  // database's mode, so 0600 here is 0600 for all three.
+  // SQLITE_OPEN_NOFOLLOW refuses a link anywhere in the name, and an admin may
+  // well reach the state dir through one (/var/lib/pxed -> /data/pxed): SQLite
+  // is given the directory as the kernel resolves it; only the last component
+  // is ours to distrust.
+  std::error_code ec;
+  fs::path dir = fs::canonical(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
+  if (ec) dir = path.parent_path();
+  const std::string base = path.filename().string();
+  if (auto r = state::check_database(dir, base); !r) return std::unexpected(r.error());
+  auto as_owner = state::AsOwner::of(dir);
+  if (!as_owner) return std::unexpected(as_owner.error());
+  if (mode == Mode::read_write) {
+    if (auto r = state::create_private(dir, base); !r) return std::unexpected(r.error());
+  }
   const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+                    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.name_.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2((dir / base).c_str(), &raw, flags, nullptr);
   file.db_.reset(raw);
   if (rc != SQLITE_OK) {
     return std::unexpected(file.name_ + ": cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
@@ -167,7 +191,8 @@ std::expected<int, std::string> File::identify() {
   auto objects = query_int("SELECT count(*) FROM sqlite_schema", "cannot list its tables");
   if (!objects) return std::unexpected(objects.error());
   const bool empty = *application_id == 0 && *version == 0 && *objects == 0;
-  if (!empty && *application_id != schema_.application_id) {
+  const bool unmarked = *application_id == 0 && *version >= 1 && *version <= schema_.unmarked_up_to;
+  if (!empty && !unmarked && *application_id != schema_.application_id) {
     return std::unexpected(name_ + ": an SQLite database, but not pxed's " + std::string(schema_.what) +
                            " (application_id " + hex(*application_id) + ", expected " +
                            hex(schema_.application_id) +
@@ -209,7 +234,8 @@ std::expected<void, std::string> File::migrate(int from) {
     // Each step and its version number commit together: a crash leaves the
     // file at version v or v + 1, never between.
     std::string step = "BEGIN IMMEDIATE; " + std::string(schema_.migrations[static_cast<std::size_t>(v)]) + ";";
-    if (v == 0) step += " PRAGMA application_id = " + std::to_string(schema_.application_id) + ";";
+    // Every step (re)marks the file: one written before the id existed gets it too.
+    step += " PRAGMA application_id = " + std::to_string(schema_.application_id) + ";";
     step += " PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT";
     if (auto r = exec(step, "cannot migrate the schema to version " + std::to_string(v + 1)); !r) {
       if (!sqlite3_get_autocommit(db_.get())) (void)exec("ROLLBACK", "rollback");

@@ -3,7 +3,7 @@
 // connection whose errors name the file, a schema versioned with user_version
 // behind an application_id that tells our files from anyone else's, and the
 // flock that keeps a second pxed from writing the same state dir.
-// lease_store.cpp predates it and still carries its own copy.
+// Every name in the state dir is opened as state_file.hpp says (no links).
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -52,6 +52,7 @@ struct Schema {
   std::span<const std::string_view> migrations;  // [n] takes user_version n to n + 1; append, never edit
   std::string_view damaged_hint;     // what an admin can do about a damaged file
   std::string_view nothing_yet;      // a reader's message for a file no writer has filled yet
+  int unmarked_up_to = 0;            // versions written before application_id was set (id 0 there is ours)
   int version() const { return static_cast<int>(migrations.size()); }
 };
 
@@ -61,6 +62,7 @@ class File {
 
   // read_write opens or creates the file, switches it to WAL and migrates it
   // to schema.version(); read_only never writes and wants that version as is.
+  // Neither follows a symbolic link, and a created file is 0600 (state_file.hpp).
   // Both refuse a file that is not a database, another program's database, a
   // newer pxed's or a damaged one (quick_check), with what to do about it.
   static std::expected<File, std::string> open(std::filesystem::path path, Mode mode, const Schema& schema);

@@ -298,6 +298,14 @@ def test_http_1_1_without_host_is_400(lab, raw_http):
     assert c.response()[0] == 400
 
 
+def test_two_host_lines_are_400(lab, raw_http):
+    # RFC 9112 §3.2: any request with more than one Host line, HTTP/1.0 too.
+    for version in (b"1.1", b"1.0"):
+        c = raw_http()
+        c.send(b"GET /text.txt HTTP/" + version + b"\r\nHost: x\r\nHost: evil.example\r\n\r\n")
+        assert c.response()[0] == 400, version
+
+
 def test_headers_over_the_limit_get_431_and_a_close(lab, raw_http):
     c = raw_http()
     c.send(b"GET /text.txt HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 4096 + b"\r\n\r\n")

@@ -148,3 +148,63 @@ TEST_F(FilesConfig, SystemLoadersMustBeABoolean) {
 
 }  // namespace
 }  // namespace pxed::config
+
+namespace pxed::config {
+namespace {
+
+class ServedDirs : public ::testing::Test {
+ protected:
+  auto parse(const std::string& root, const std::string& rest = "") const {
+    return config::parse("[server]\nstate_dir = \"" + (dir_.path() / "state").string() + "\"\n[files]\nroot = \"" +
+                             root + "\"\n" + rest,
+                         (dir_.path() / "pxed.toml").string());
+  }
+  static std::string all(const std::expected<Config, std::vector<ConfigError>>& r) {
+    std::string out;
+    for (const auto& e : r ? std::vector<ConfigError>{} : r.error()) out += e.to_string() + "\n";
+    return out;
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(ServedDirs, ARootHoldingTheStateDirIsRefusedNamingBoth) {
+  fs::create_directories(dir_.path() / "state");
+  auto cfg = parse(dir_.path().string());
+  ASSERT_FALSE(cfg);
+  EXPECT_THAT(all(cfg), HasSubstr(":4: files.root: " + dir_.path().string() + " holds server.state_dir " +
+                                  (dir_.path() / "state").string()));
+}
+
+TEST_F(ServedDirs, AMountedDirHoldingTheStateDirIsRefused) {
+  fs::create_directories(dir_.path() / "root");
+  auto cfg = parse((dir_.path() / "root").string(),
+                   "[[files.mount]]\nat = \"/x\"\ndir = \"" + dir_.path().string() + "\"\n");
+  ASSERT_FALSE(cfg);
+  EXPECT_THAT(all(cfg), HasSubstr("files.mount: dir " + dir_.path().string() + " holds server.state_dir"));
+}
+
+TEST_F(ServedDirs, TheWholeSystemIsRefusedUnlessAllowed) {
+  auto slash = parse("/");
+  ASSERT_FALSE(slash);
+  EXPECT_THAT(all(slash), HasSubstr("files.root: / holds /etc: anyone on the network could read it"));
+  EXPECT_THAT(all(slash), HasSubstr("allow_system_root = true"));
+  auto usr = parse("/usr");
+  EXPECT_THAT(all(usr), HasSubstr("files.root: /usr holds /usr"));
+  auto allowed = parse("/usr", "allow_system_root = true\n");
+  EXPECT_TRUE(allowed) << all(allowed);
+  // The state dir stays refused whatever the key says.
+  EXPECT_THAT(all(parse("/", "allow_system_root = true\n")), HasSubstr("holds server.state_dir"));
+}
+
+TEST_F(ServedDirs, ASymlinkedConfigResolvesRelativePathsFromItsTarget) {
+  fs::create_directories(dir_.path() / "site/tree");
+  fs::create_directories(dir_.path() / "etc");
+  std::ofstream(dir_.path() / "site/pxed.toml") << "[files]\nroot = \"tree\"\n";
+  fs::create_symlink(dir_.path() / "site/pxed.toml", dir_.path() / "etc/pxed.toml");
+  auto cfg = config::load(dir_.path() / "etc/pxed.toml");
+  ASSERT_TRUE(cfg) << all(cfg);
+  EXPECT_EQ(cfg->files.root, fs::weakly_canonical(dir_.path() / "site/tree"));
+}
+
+}  // namespace
+}  // namespace pxed::config

@@ -220,3 +220,17 @@ TEST(ContentType, UnknownOrMissingExtensionIsOctetStream) {
 
 }  // namespace
 }  // namespace pxed::http
+
+namespace pxed::http {
+namespace {
+
+TEST(HostProblem, TwoHostLinesAreRefusedInEveryVersionAndNoneOnlyInHttp11) {
+  EXPECT_EQ(host_problem(11, 1), std::nullopt);
+  EXPECT_EQ(host_problem(10, 0), std::nullopt);
+  EXPECT_EQ(host_problem(11, 0), "no-host");
+  EXPECT_EQ(host_problem(11, 2), "two-hosts");
+  EXPECT_EQ(host_problem(10, 2), "two-hosts");
+}
+
+}  // namespace
+}  // namespace pxed::http

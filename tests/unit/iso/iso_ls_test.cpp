@@ -1,6 +1,7 @@
 #include "iso/iso_ls.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <sstream>
 
@@ -64,6 +65,22 @@ TEST_F(IsoLs, FailsClearlyWhenTheFileIsNotAnIsoImage) {
   write_file(dir_.path() / "text.iso", std::string(40'000, 'x'));
   EXPECT_EQ(run((dir_.path() / "text.iso").string(), "/"), 1);
   EXPECT_NE(err_.str().find("not an ISO 9660 image"), std::string::npos) << err_.str();
+}
+
+TEST_F(IsoLs, RefusesAFifoAtOnceInsteadOfWaitingForAWriter) {
+  const auto fifo = dir_.path() / "pipe.iso";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto status = test::run_in_child([&] { return run(fifo.string(), "/"); }, std::chrono::seconds(5));
+  EXPECT_EQ(status, 1);  // nullopt: it hung until killed
+  EXPECT_EQ(run(fifo.string(), "/"), 1);
+  EXPECT_NE(err_.str().find("is a FIFO, not an image file"), std::string::npos) << err_.str();
+}
+
+TEST_F(IsoLs, RefusesADirectoryAndADevice) {
+  EXPECT_EQ(run(dir_.path().string(), "/"), 1);
+  EXPECT_NE(err_.str().find("is a directory"), std::string::npos) << err_.str();
+  EXPECT_EQ(run("/dev/null", "/"), 1);
+  EXPECT_NE(err_.str().find("is a device"), std::string::npos) << err_.str();
 }
 
 TEST_F(IsoLs, FailsClearlyWhenThePathIsNotInTheImage) {
