@@ -263,6 +263,37 @@ def local_disk(path, token):
     return Path(path)
 
 
+EFI_GRUB = Path("/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed")  # grub-efi-amd64-signed
+
+
+def local_efi_disk(path, token):
+    """A raw disk with an MBR whose one partition (type 0xEF) is an EFI system partition
+    holding the removable-media loader EFI/BOOT/BOOTX64.EFI, Debian's signed GRUB, whose
+    grub.cfg prints the marker with `token` and powers the machine off: the proof that
+    OVMF moved on to its next boot device. The file system is made with mtools."""
+    path = Path(path)
+    size, start = 16 * 1024 * 1024, 2048  # bytes; first sector of the partition
+    sectors = size // 512 - start
+    entry = bytes([0x00, 0, 0, 0, 0xEF, 0, 0, 0]) + start.to_bytes(4, "little") + sectors.to_bytes(4, "little")
+    mbr = bytearray(512)
+    mbr[446:462] = entry
+    mbr[510:512] = b"\x55\xAA"
+    with open(path, "wb") as f:
+        f.write(mbr)
+        f.truncate(size)
+    image = f"-i{path}@@{start * 512}"
+    subprocess.run(["mformat", image, "-T", str(sectors), "-v", "PXEDLOCAL", "::"], check=True, capture_output=True)
+    config = Path(str(path) + ".grub.cfg")
+    config.write_text(f'echo "{MARKER} token={token}"\nhalt\n')
+    # Debian's GRUB reads its config from /EFI/debian; the others are where other builds look.
+    for d in ("::/EFI", "::/EFI/BOOT", "::/EFI/debian", "::/boot", "::/boot/grub"):
+        subprocess.run(["mmd", image, d], check=True, capture_output=True)
+    subprocess.run(["mcopy", image, str(EFI_GRUB), "::/EFI/BOOT/BOOTX64.EFI"], check=True, capture_output=True)
+    for d in ("::/EFI/debian", "::/EFI/BOOT", "::/boot/grub"):
+        subprocess.run(["mcopy", image, str(config), f"{d}/grub.cfg"], check=True, capture_output=True)
+    return path
+
+
 def write_tree(root, http_base, pxelinux_configs, ipxe_scripts, grub_configs):
     """The tree pxed serves: lpxelinux.0 + ldlinux.c32 at the root, syslinux.efi +
     ldlinux.e64 + grubnetx64.efi + snponly.efi in efi64/ (syslinux.efi looks for pxelinux.cfg/ next to

@@ -84,7 +84,14 @@ def argv(firmware, accel, mac, tap, console, workdir, disk=None):
     out += ["-device", nic]
     # SMBIOS as a vendor's machine has it: iPXE reports these to pxed (spaces need its uristring).
     out += ["-smbios", f"type=1,manufacturer=pxed e2e,product=Test Rig 1,serial=E2E-{mac.replace(':', '')}"]
-    if disk:  # the machine's own disk, tried after the network
+    if disk and firmware.startswith("uefi"):
+        # OVMF follows bootindex, not -boot order: the network first, then the disk.
+        out[out.index(nic)] = nic + ",bootindex=1"
+        # OVMF tries every network option of the NIC before the disk, each waiting out its
+        # own DHCP timeouts: no IPv6 leaves PXE and HTTP boot over IPv4.
+        out += ["-fw_cfg", "name=opt/org.tianocore/IPv6Support,string=no"]
+        out += ["-drive", f"file={disk},format=raw,if=none,id=disk0", "-device", "ide-hd,drive=disk0,bootindex=2"]
+    elif disk:  # the machine's own disk, tried after the network
         out += ["-drive", f"file={disk},format=raw,if=ide"]
     if firmware == "uefi-http":
         out += ["-fw_cfg", "name=opt/org.tianocore/IPv4PXESupport,string=n",
