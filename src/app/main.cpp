@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "app/config_watch.hpp"
+#include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
 #include "app/leases_cli.hpp"
 #include "app/lookup.hpp"
@@ -151,6 +152,18 @@ int serve(const config::Config& cfg) {
   // sendfile(2) takes no MSG_NOSIGNAL: a client that resets mid-download must
   // cost an EPIPE, not the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // Before any socket: the caps may need more open files than a shell's default.
+  const auto needed = app::descriptors_needed(cfg);
+  auto file_limit = app::raise_file_limit();
+  if (!file_limit || file_limit->now < needed) {
+    events::Event e{.name = "pxed.file_limit", .level = events::Level::warn, .fields = {}};
+    if (!file_limit) e.add("error", file_limit.error());
+    else e.add("limit", std::to_string(file_limit->now));
+    e.add("needed", std::to_string(needed))
+        .add("hint", "at the caps (tftp.max_transfers, http.max_connections) opens fail; raise LimitNOFILE or "
+                     "`ulimit -Hn`, or lower the caps");
+    events::emit(e);
+  }
   // The root is opened before privileges go, so it may stay unreadable to others.
   // Without one (TFTP and HTTP both off: pxed answers DHCP only) nothing is served.
   std::optional<vfs::Tree> tree;
@@ -287,6 +300,7 @@ int serve(const config::Config& cfg) {
   if (dhcp_service) dhcp_service->start();
   events::Event ready{.name = "pxed.ready", .level = events::Level::info, .fields = {}};
   ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
+  if (file_limit) ready.add("open_files", std::to_string(file_limit->now));
   if (tree) {
     // Which packages' loaders fill in the tree: "pxelinux,syslinux-common,ipxe", "none" or "off".
     std::string packages;

@@ -51,3 +51,21 @@ def test_a_full_server_refuses_with_a_clear_error_and_recovers(lab, raw):
     data, first, _ = again.fetch(FILE, timeout=2.0, deadline=30.0)
     assert first.op == tftp_raw.DATA, first
     assert data is not None and len(data) == (1 << 20) + 77
+
+
+def test_starts_with_the_open_file_limit_raised_to_the_hard_limit(lab):
+    """A root shell's soft limit of 1,024 runs out at ~500 transfers: pxed raises it itself."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lab.server.stop()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    try:
+        mark = lab.server.mark()
+        lab.server.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    ready = lab.server.wait_event("pxed.ready", since=mark)
+    assert ready.fields["open_files"] == str(hard), ready
+    limits = open(f"/proc/{lab.server.proc.pid}/limits").read()
+    line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
+    assert line.split()[3:5] == [str(hard), str(hard)], line
