@@ -118,6 +118,9 @@ const KeySpec kTftpKeys[] = {
      [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.tftp.windowsize_max, kWindowsize); }},
     {"max_transfers",
      [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.tftp.max_transfers, kMaxTransfers); }},
+    {"max_transfers_per_client", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.tftp.max_transfers_per_client, kMaxTransfers);
+     }},
     {"retransmit_min", [](auto& c, auto& f, auto& cfg) {
        read_duration(c, f, cfg.tftp.retransmit_min, kRetransmitMin);
      }},
@@ -134,6 +137,9 @@ const KeySpec kHttpKeys[] = {
     {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.http.listen); }},
     {"max_connections", [](auto& c, auto& f, auto& cfg) {
        read_int(c, f, cfg.http.max_connections, kMaxConnections);
+     }},
+    {"max_connections_per_client", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.http.max_connections_per_client, kMaxConnections);
      }},
     {"header_timeout", [](auto& c, auto& f, auto& cfg) {
        read_duration(c, f, cfg.http.header_timeout, kHeaderTimeout);

@@ -59,6 +59,9 @@ struct Tftp {
   std::uint32_t blksize_max = 1468;   // RFC 2348 8..65464; also capped by the interface MTU
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
   std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
+  // Concurrent transfers of one client (its address): one machine, or a forged
+  // source, cannot take every slot. A firmware fetches one file at a time.
+  std::uint32_t max_transfers_per_client = 8;
   std::chrono::milliseconds retransmit_min{2};    // adaptive RTO floor
   // RTO ceiling (a client's timeout option lowers it). Backoff must be able to
   // outlast client timeouts: atftp re-ACKs only after seconds of silence.
@@ -70,6 +73,9 @@ struct Http {
   bool enabled = false;  // off unless asked for, so existing configs keep their meaning
   Endpoint listen{"0.0.0.0", 80};
   std::uint32_t max_connections = 512;  // beyond it a new connection gets 503 and is closed
+  // Open connections of one client address: installers open a few in parallel,
+  // a web proxy in front of many machines more; a slowloris no more than this.
+  std::uint32_t max_connections_per_client = 64;
   // A client must finish its request headers this long after it starts them
   // (slowloris); a keep-alive connection may sit idle idle_timeout between requests.
   std::chrono::milliseconds header_timeout{10000};

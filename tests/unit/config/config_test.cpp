@@ -37,6 +37,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->tftp.blksize_max, 1468u);
   EXPECT_EQ(cfg->tftp.windowsize_max, 16);
   EXPECT_EQ(cfg->tftp.max_transfers, 1000u);
+  EXPECT_EQ(cfg->tftp.max_transfers_per_client, 8u);
   EXPECT_EQ(cfg->tftp.retransmit_min, 2ms);
   EXPECT_EQ(cfg->tftp.retransmit_max, 5s);
   EXPECT_EQ(cfg->tftp.idle_timeout, 20s);
@@ -44,6 +45,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->http.listen.address, "0.0.0.0");
   EXPECT_EQ(cfg->http.listen.port, 80);
   EXPECT_EQ(cfg->http.max_connections, 512u);
+  EXPECT_EQ(cfg->http.max_connections_per_client, 64u);
   EXPECT_EQ(cfg->http.header_timeout, 10s);
   EXPECT_EQ(cfg->http.idle_timeout, 60s);
   EXPECT_EQ(cfg->http.max_header_bytes, 8192u);
@@ -95,6 +97,7 @@ listen = "10.77.0.1:6969"
 blksize_max = 8192
 windowsize_max = 64
 max_transfers = 50
+max_transfers_per_client = 3
 retransmit_min = "10ms"
 retransmit_max = "3s"
 idle_timeout = "2m"
@@ -110,6 +113,7 @@ idle_timeout = "2m"
   EXPECT_EQ(cfg->tftp.blksize_max, 8192u);
   EXPECT_EQ(cfg->tftp.windowsize_max, 64);
   EXPECT_EQ(cfg->tftp.max_transfers, 50u);
+  EXPECT_EQ(cfg->tftp.max_transfers_per_client, 3u);
   EXPECT_EQ(cfg->tftp.retransmit_min, 10ms);
   EXPECT_EQ(cfg->tftp.retransmit_max, 3s);
   EXPECT_EQ(cfg->tftp.idle_timeout, 2min);
@@ -172,6 +176,10 @@ TEST(Config, EveryLimitAcceptsItsBoundsAndRejectsJustBeyond) {
       {"http", "max_connections", "0", false},
       {"http", "max_connections", "100000", true},
       {"http", "max_connections", "100001", false},
+      {"http", "max_connections_per_client", "0", false},
+      {"http", "max_connections_per_client", "64", true},
+      {"tftp", "max_transfers_per_client", "0", false},
+      {"tftp", "max_transfers_per_client", "1", true},
       {"http", "max_header_bytes", "1024", true},
       {"http", "max_header_bytes", "1023", false},
       {"http", "max_header_bytes", "65536", true},
@@ -324,7 +332,7 @@ TEST(Config, UnknownKeyIsAnErrorAtItsLine) {
   EXPECT_EQ(e.key, "tftp.blocksize");
   EXPECT_EQ(e.message,
             "unknown key; known keys in [tftp]: enabled, listen, blksize_max, windowsize_max, "
-            "max_transfers, retransmit_min, retransmit_max, idle_timeout");
+            "max_transfers, max_transfers_per_client, retransmit_min, retransmit_max, idle_timeout");
 }
 
 TEST(Config, UnknownSectionIsAnErrorAtItsLine) {
@@ -642,6 +650,8 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
   EXPECT_EQ(cfg->http.listen.address, "0.0.0.0");
   EXPECT_EQ(cfg->http.listen.port, 80);
   EXPECT_EQ(cfg->http.max_connections, defaults.http.max_connections);
+  EXPECT_EQ(cfg->http.max_connections_per_client, defaults.http.max_connections_per_client);
+  EXPECT_EQ(cfg->tftp.max_transfers_per_client, defaults.tftp.max_transfers_per_client);
   EXPECT_EQ(cfg->http.header_timeout, defaults.http.header_timeout);
   EXPECT_EQ(cfg->http.idle_timeout, defaults.http.idle_timeout);
   EXPECT_EQ(cfg->http.max_header_bytes, defaults.http.max_header_bytes);
@@ -665,7 +675,8 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
                           "header_timeout", "max_header_bytes", "base_url", "mode", "pxe_only",
                           "decline_quarantine", "commit_interval", "decline_max_per_client",
                           "decline_max_percent", "interface_bindings_per_second",
-                          "client_bindings_per_second", "relay_policy"}) {
+                          "client_bindings_per_second", "relay_policy", "max_transfers_per_client",
+                          "max_connections_per_client"}) {
     EXPECT_THAT(text, HasSubstr("\n" + key + " = ")) << "the example does not set " << key;
   }
   // The inventory is shown in comments: an example must not boot anything.
