@@ -75,7 +75,7 @@ struct Http {
   std::uint32_t max_connections = 512;  // beyond it a new connection gets 503 and is closed
   // Open connections of one client address: installers open a few in parallel,
   // a web proxy in front of many machines more; a slowloris no more than this.
-  std::uint32_t max_connections_per_client = 64;
+  std::uint32_t max_connections_per_client = 128;
   // A client must finish its request headers this long after it starts them
   // (slowloris); a keep-alive connection may sit idle idle_timeout between requests.
   std::chrono::milliseconds header_timeout{10000};

@@ -26,8 +26,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <map>
+#include <memory>
 #include <optional>
 
+#include "core/shares.hpp"
 #include "core/time.hpp"
 #include "events/events.hpp"
 #include "http/request_logic.hpp"
@@ -46,6 +49,14 @@ namespace {
 constexpr std::uint64_t kSendfileChunk = 1 << 20;
 constexpr std::uint64_t kYieldEvery = 8 << 20;  // bytes before letting other connections run
 constexpr std::size_t kLoggedTargetMax = 256;
+// A connection without a whole request this long after it opened may give its
+// slot to a newcomer when every slot is held: a real client sends its request
+// at once, a slowloris never finishes one.
+constexpr std::int64_t kUnprovenGraceMs = 2000;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(core::Clock::now().time_since_epoch()).count();
+}
 // After an error response we stop reading requests; what the client already
 // sent is read and dropped (up to this much, for this long) before closing,
 // or the kernel would answer it with a RST that can destroy our response.
@@ -81,6 +92,7 @@ struct Connection {
   asio::steady_timer timer;
   std::string client;
   vfs::Requester requester;  // who asks: generated files are made for this machine
+  core::Shares::Id share = 0;  // its slot among the connections (Impl::shares)
   bool finished = false;
   bool timed_out = false;
   void deadline_in(std::chrono::milliseconds d) { timer.expires_after(d); }
@@ -97,10 +109,16 @@ struct Service::Impl {
   Responder responder;
   tcp::acceptor acceptor;
   std::size_t active = 0;
+  // Who holds the connection slots; a connection that has not sent a whole
+  // request yields its slot to a newcomer when every slot is taken.
+  core::Shares shares{{config.max_connections, config.max_connections_per_client, kUnprovenGraceMs}};
+  core::Shares::Id next_share = 0;
+  std::map<core::Shares::Id, std::weak_ptr<Connection>> holders;
 
   std::expected<void, std::string> bind();
   asio::awaitable<void> accept_loop();
-  void refuse_busy(tcp::socket& socket);
+  void refuse_busy(tcp::socket& socket, core::Shares::Verdict why);
+  void evict(core::Shares::Id id);
   asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
   asio::awaitable<void> serve(std::shared_ptr<Connection> c);
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
@@ -127,7 +145,7 @@ std::expected<void, std::string> Service::Impl::bind() {
   return {};
 }
 
-void Service::Impl::refuse_busy(tcp::socket& socket) {
+void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   // Best effort, never waits: the point is to shed load.
@@ -136,9 +154,24 @@ void Service::Impl::refuse_busy(tcp::socket& socket) {
   socket.close(ec);
   events::emit(events::Event{.name = "http.refused", .level = events::Level::warn, .fields = {}}
                    .add("client", ec ? std::string("-") : endpoint_text(peer))
-                   .add("reason", "busy")
+                   .add("reason", std::string(core::to_string(why)))
                    .add("status", "503")
                    .add("active", std::to_string(active)));
+}
+
+// Every slot is held: the oldest connection still without a whole request
+// (a slowloris, or a client gone quiet mid-header) is closed for a newcomer.
+void Service::Impl::evict(core::Shares::Id id) {
+  auto it = holders.find(id);
+  if (it == holders.end()) return;
+  if (auto c = it->second.lock()) {
+    events::emit(events::Event{.name = "http.evicted", .level = events::Level::info, .fields = {}}
+                     .add("client", c->client.empty() ? "-" : c->client)
+                     .add("reason", "no-request-while-full"));
+    boost::system::error_code ec;
+    c->socket.close(ec);
+  }
+  holders.erase(it);
 }
 
 asio::awaitable<void> Service::Impl::accept_loop() {
@@ -154,17 +187,27 @@ asio::awaitable<void> Service::Impl::accept_loop() {
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    if (active >= config.max_connections) {
-      refuse_busy(socket);
+    boost::system::error_code pec;
+    auto peer = socket.remote_endpoint(pec);
+    const core::Shares::Client client = !pec && peer.address().is_v4() ? peer.address().to_v4().to_uint() : 0;
+    const auto id = ++next_share;
+    auto admission = shares.admit(now_ms(), client, id);
+    if (admission.verdict != core::Shares::Verdict::admitted) {
+      refuse_busy(socket, admission.verdict);
       continue;
     }
+    if (admission.evict) evict(*admission.evict);
     auto c = std::make_shared<Connection>(std::move(socket));
+    c->share = id;
+    holders.emplace(id, c);
     // Armed before the watchdog starts: a new timer's expiry is already past.
     c->deadline_in(config.header_timeout);
     ++active;
     asio::co_spawn(io, watchdog(c), asio::detached);
     asio::co_spawn(io, serve(c), [this, c](std::exception_ptr e) {
       --active;
+      shares.release(c->share);
+      holders.erase(c->share);
       c->finished = true;
       c->timer.cancel();
       if (!e) return;
@@ -355,6 +398,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       break;
     }
     const auto& req = parser.get();
+    shares.proven(c->share);  // a whole request: a real client, never pushed out
     x.method = std::string(req.method_string());
     x.path = std::string(req.target().substr(0, kLoggedTargetMax));
     const bool head = req.method() == bhttp::verb::head;
