@@ -7,22 +7,9 @@
 
 namespace pxed::tftp {
 
-std::expected<std::uint64_t, int> BlockReader::transfer_size(const vfs::File& file, Mode mode) {
+std::optional<std::uint64_t> BlockReader::known_size(const vfs::File& file, Mode mode) {
   if (mode == Mode::octet) return file.size();
-  std::array<std::byte, 64 * 1024> chunk{};
-  std::uint64_t lf = 0;
-  std::uint64_t cr = 0;
-  std::uint64_t offset = 0;
-  while (offset < file.size()) {
-    auto got = file.read_at(chunk, offset);
-    if (!got) return std::unexpected(got.error());
-    if (*got == 0) break;  // the file shrank under us; size what is there
-    auto view = std::span(chunk).first(*got);
-    lf += static_cast<std::uint64_t>(std::ranges::count(view, std::byte{'\n'}));
-    cr += static_cast<std::uint64_t>(std::ranges::count(view, std::byte{'\r'}));
-    offset += *got;
-  }
-  return netascii_size(offset, lf, cr);
+  return std::nullopt;
 }
 
 BlockReader::BlockReader(const vfs::File& file, Mode mode, std::uint32_t blksize)
