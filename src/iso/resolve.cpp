@@ -12,8 +12,13 @@ namespace {
 // caps what a hostile chain can queue up (40 hops of "a/a/a/...").
 constexpr std::size_t kMaxPendingComponents = 8192;
 
-// Image::directory's error when the budget, not the image, stopped it.
+// Image::directory's errors when the budget, not the image, stopped it.
 constexpr std::string_view kOverBudget = "over the lookup budget";
+constexpr std::string_view kTooLargeToKeep = "directory too large for the directory cache";
+
+bool over_budget(const CachedDirectory& listing) {
+  return !listing && (listing.error() == kOverBudget || listing.error() == kTooLargeToKeep);
+}
 
 std::string shown(std::string_view path) { return path.empty() ? "/" : std::string(path); }
 
@@ -83,7 +88,16 @@ CachedDirectory Image::directory(const Entry& dir, LookupBudget& budget) const {
   } else {
     if (!budget.read(dir.size)) return std::unexpected(std::string(kOverBudget));
     if (auto entries = read_directory(dir)) {
-      value = std::make_shared<const Directory>(std::move(*entries));
+      auto parsed = std::make_shared<const Directory>(std::move(*entries));
+      if (cache_->capacity() > 0 && parsed->bytes() > cache_->capacity()) {
+        // Too large to keep: remembered as such, so later lookups refuse at
+        // once instead of reading it again each time (a hostile image's
+        // way to keep the workers busy). This lookup still uses it.
+        cache_->put(key, std::unexpected(std::string(kTooLargeToKeep)));
+        budget.remember(key, parsed);
+        return parsed;
+      }
+      value = std::move(parsed);
     } else {
       value = std::unexpected(std::move(entries.error()));
     }
@@ -123,9 +137,7 @@ std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, Follow
     }
     if (stack.size() > kMaxPathDepth) return fail(LookupError::not_found, "path too deep");
     auto listing = directory(stack.back(), budget);
-    if (!listing && listing.error() == kOverBudget) {
-      return fail(LookupError::over_budget, "lookup reads too many directory bytes");
-    }
+    if (over_budget(listing)) return fail(LookupError::over_budget, listing.error());
     if (!listing) return fail(LookupError::bad_image, listing.error());
     const Entry* found = (*listing)->find(component);
     // Windows-made file systems (UDF, Joliet) name files case-insensitively, and
@@ -168,9 +180,7 @@ std::expected<std::vector<Entry>, LookupFailure> Image::list(std::string_view di
   if (!dir) return std::unexpected(std::move(dir.error()));
   if (!dir->directory) return std::unexpected(failure(LookupError::not_a_directory, dir_path, "not a directory"));
   auto listing = directory(*dir, budget);
-  if (!listing && listing.error() == kOverBudget) {
-    return std::unexpected(failure(LookupError::over_budget, dir_path, "listing reads too many directory bytes"));
-  }
+  if (over_budget(listing)) return std::unexpected(failure(LookupError::over_budget, dir_path, listing.error()));
   if (!listing) return std::unexpected(failure(LookupError::bad_image, dir_path, listing.error()));
   return (*listing)->entries();
 }

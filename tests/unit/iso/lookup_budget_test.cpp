@@ -36,12 +36,12 @@ struct LoopImage {
   std::uint64_t read_after_open = 0;
   bool counting = false;
 
-  Image open() {
+  Image open(std::size_t cache_bytes = 0) {
     ReadAt read = [this](std::span<std::byte> out, std::uint64_t offset) -> std::expected<std::size_t, int> {
       if (counting) read_after_open += out.size();
       return memory_reader(bytes)(out, offset);
     };
-    auto image = Image::open(std::move(read), bytes.size(), /*directory_cache_bytes=*/0);
+    auto image = Image::open(std::move(read), bytes.size(), cache_bytes);
     EXPECT_TRUE(image) << (image ? "" : image.error());
     counting = true;
     return std::move(*image);
@@ -131,6 +131,20 @@ TEST(IsoLookupBudget, AListingAndTheLinksItResolvesShareOneBudget) {
   for (const auto& link : *links) ASSERT_TRUE(image.resolve("links/" + link.name, FollowLast::yes, budget));
   // 50 links into "big": it is read once for all of them.
   EXPECT_EQ(fixture.read_after_open, big + root_and_links);
+}
+
+TEST(IsoLookupBudget, ADirectoryTooLargeToCacheIsReadOnceThenRefusedAtOnce) {
+  PXED_REQUIRE_XORRISO();
+  LoopImage fixture;
+  ASSERT_FALSE(fixture.bytes.empty());
+  auto image = fixture.open(/*cache_bytes=*/16 * 1024);  // "big" parses to more than this
+  auto first = image.resolve("big/file-with-a-long-name-3", FollowLast::yes);
+  ASSERT_TRUE(first) << first.error().message;  // the lookup that read it uses it
+  fixture.read_after_open = 0;
+  auto again = image.resolve("big/file-with-a-long-name-4", FollowLast::yes);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().error, LookupError::over_budget);
+  EXPECT_EQ(fixture.read_after_open, 0u);  // not read again: that is what a hostile image wants
 }
 
 }  // namespace
