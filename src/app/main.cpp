@@ -1,5 +1,8 @@
 // pxed: one process that answers what a bare machine asks on its way to an
 // installed OS. This file wires config, services and signals; it decides nothing.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -40,6 +43,7 @@ constexpr int kExitRuntime = 1;
 // Workers for disk work off the loop: two keep one slow lookup (a hostile
 // image's, bounded by iso::kMaxLookupReadBytes) from delaying the rest.
 constexpr std::size_t kWorkerThreads = 2;
+constexpr int kWorkerNice = 10;
 
 constexpr const char* kDescription = R"(pxed - a network boot server: DHCP or ProxyDHCP, and one tree served over TFTP and HTTP.
 
@@ -176,9 +180,14 @@ int serve(const config::Config& cfg) {
   boost::asio::io_context io(1);
   // Disk work that can take long (an image's directories) runs here, and its
   // result comes back on io's thread; the loop itself reads no image directory.
-  core::WorkerPool pool(kWorkerThreads, [&io](core::WorkerPool::Task task) {
-    boost::asio::post(io, std::move(task));
-  });
+  core::WorkerPool pool(
+      kWorkerThreads, [&io](core::WorkerPool::Task task) { boost::asio::post(io, std::move(task)); },
+      [] {
+        // Workers yield the CPU to the loop: on two cores, two workers parsing
+        // a hostile image's directory must not delay a DHCP answer. Linux
+        // nice values are per thread; raising one needs no privilege.
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
+      });
   if (tree) tree->set_cache_only_images(true);
   // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;

@@ -2,10 +2,13 @@
 
 namespace pxed::core {
 
-WorkerPool::WorkerPool(std::size_t threads, Post post) : post_(std::move(post)) {
+WorkerPool::WorkerPool(std::size_t threads, Post post, std::function<void()> on_start) : post_(std::move(post)) {
   workers_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
-    workers_.emplace_back([this](std::stop_token stop) { work(stop); });
+    workers_.emplace_back([this, on_start](std::stop_token stop) {
+      if (on_start) on_start();
+      work(stop);
+    });
   }
 }
 

@@ -25,8 +25,10 @@ class WorkerPool {
   using Post = std::function<void(Task)>;
 
   // threads 0 runs each job inline in submit() (tests, and `pxed` CLI
-  // commands that have no loop to protect).
-  WorkerPool(std::size_t threads, Post post);
+  // commands that have no loop to protect). on_start runs first on each
+  // worker thread (app lowers their CPU priority there, so parsing a huge
+  // directory never takes the CPU from the loop).
+  WorkerPool(std::size_t threads, Post post, std::function<void()> on_start = {});
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   // Queued jobs are dropped (their `done` never runs); running ones see

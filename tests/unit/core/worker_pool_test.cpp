@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 
 namespace pxed::core {
@@ -90,6 +91,24 @@ TEST(WorkerPool, StoppingDropsQueuedJobsAndTellsTheRunningOneToStop) {
   EXPECT_TRUE(saw_stop);
   EXPECT_EQ(queued_ran, 0);
   EXPECT_TRUE(loop.posted.empty());  // a stopped job's result never reaches the loop
+}
+
+TEST(WorkerPool, OnStartRunsOnEachWorkerBeforeItsFirstJob) {
+  FakeLoop loop;
+  std::mutex mutex;
+  std::set<std::thread::id> started;
+  {
+    WorkerPool pool(2, loop.post(), [&] {
+      std::lock_guard lock(mutex);
+      started.insert(std::this_thread::get_id());
+    });
+    std::thread::id ran_on;
+    pool.submit([&](std::stop_token) { ran_on = std::this_thread::get_id(); return 0; }, [](int) {});
+    ASSERT_TRUE(loop.run(1));
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(started.contains(ran_on));
+  }
+  EXPECT_EQ(started.size(), 2u);
 }
 
 TEST(WorkerPool, NoThreadsRunsInlineForCommandsWithoutALoop) {
