@@ -17,9 +17,10 @@ BlockReader::BlockReader(const vfs::File& file, Mode mode, std::uint32_t blksize
   if (mode_ == Mode::netascii) cursors_.emplace(1, NetasciiCursor{});
 }
 
-std::expected<std::size_t, int> BlockReader::read(std::uint64_t block, std::span<std::byte> out) {
+std::expected<std::size_t, int> BlockReader::read(std::uint64_t block, std::span<std::byte> out,
+                                                  vfs::Wait wait) {
   out = out.first(std::min<std::size_t>(out.size(), blksize_));
-  if (mode_ == Mode::octet) return file_.read_at(out, (block - 1) * blksize_);
+  if (mode_ == Mode::octet) return file_.read_at(out, (block - 1) * blksize_, wait);
 
   auto it = cursors_.find(block);
   if (it == cursors_.end()) return std::unexpected(EINVAL);  // asked out of order: a bug, not a client fault
@@ -29,7 +30,7 @@ std::expected<std::size_t, int> BlockReader::read(std::uint64_t block, std::span
   std::vector<std::byte> source(blksize_);
   std::size_t written = 0;
   while (written < out.size()) {
-    auto got = file_.read_at(source, cursor.source_offset);
+    auto got = file_.read_at(source, cursor.source_offset, wait);
     if (!got) return std::unexpected(got.error());
     auto produced = netascii_encode(cursor, std::span(source).first(*got), out.subspan(written));
     written += produced;

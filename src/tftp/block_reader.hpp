@@ -31,7 +31,9 @@ class BlockReader {
   // Fills out (blksize bytes, fewer for the last block). Blocks of a netascii
   // transfer must be read in order from the oldest unacknowledged one, which
   // is how the session asks for them.
-  std::expected<std::size_t, int> read(std::uint64_t block, std::span<std::byte> out);
+  // Wait::no reads only from the page cache (EAGAIN otherwise: see vfs::Wait).
+  std::expected<std::size_t, int> read(std::uint64_t block, std::span<std::byte> out,
+                                       vfs::Wait wait = vfs::Wait::yes);
 
   // Drops netascii cursors for blocks the client has acknowledged.
   void forget_before(std::uint64_t block);

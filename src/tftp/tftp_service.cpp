@@ -125,6 +125,16 @@ struct Transfer {
   std::string failure;  // set when the server itself failed (read error)
   std::vector<std::byte> window;
   std::vector<std::array<std::byte, 4>> headers;
+  std::weak_ptr<Transfer> self;          // for a worker's read to keep the transfer alive
+  bool reading = false;                  // a worker is reading into window: hands off reader and window
+  std::optional<SendBlocks> queued;      // what the session asked for meanwhile
+};
+
+// The blocks one window reads: first, and each one's expected length.
+struct WindowRead {
+  std::uint64_t first = 0;
+  std::uint32_t blksize = 0;
+  std::vector<std::uint32_t> lengths;
 };
 
 struct Service::Impl {
@@ -151,6 +161,7 @@ struct Service::Impl {
   asio::awaitable<void> watch_deadline(std::shared_ptr<Transfer> t);
   void execute(Transfer& t, const std::vector<Action>& actions);
   void send_blocks(Transfer& t, const SendBlocks& blocks);
+  void send_read(Transfer& t, const WindowRead& w, const std::expected<std::vector<std::size_t>, int>& got);
   void finish(Transfer& t);
 };
 
@@ -340,35 +351,77 @@ void Service::Impl::open_and_start(Request request, const Received& from) {
   int pmtu = IP_PMTUDISC_DONT;
   ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
   t->socket.assign(udp::v4(), fd);
+  t->self = t;
   active[key] = t;
   asio::co_spawn(io, run(t), asio::detached);
 }
 
+// Reads a window's blocks into t.window: each block's length, or the errno
+// that stopped the reads (EAGAIN with Wait::no: not all in the page cache).
+// Touches only the file, the reader and the buffer, never the session, so a
+// worker may run it while the loop leaves the transfer's reads alone.
+std::expected<std::vector<std::size_t>, int> read_window(Transfer& t, const WindowRead& w, vfs::Wait wait) {
+  t.window.resize(static_cast<std::size_t>(w.lengths.size()) * w.blksize);
+  std::vector<std::size_t> got;
+  got.reserve(w.lengths.size());
+  for (std::size_t i = 0; i < w.lengths.size(); ++i) {
+    auto slot = std::span(t.window).subspan(i * w.blksize, w.lengths[i]);
+    auto n = t.reader.read(w.first + i, slot, wait);
+    if (!n) return std::unexpected(n.error());
+    got.push_back(*n);
+    if (*n < w.blksize) break;  // the end of the file: nothing after it to read
+  }
+  return got;
+}
+
 void Service::Impl::send_blocks(Transfer& t, const SendBlocks& blocks) {
-  auto blksize = t.session.blksize();
-  t.window.resize(static_cast<std::size_t>(blocks.count) * blksize);
-  t.headers.resize(blocks.count);
-  std::vector<iovec> iov(2 * static_cast<std::size_t>(blocks.count));
-  std::vector<mmsghdr> msgs(blocks.count);
+  if (t.reading) {
+    // One read at a time per transfer: the session's latest ask goes out
+    // once the worker's read is back (an older window is only a duplicate).
+    t.queued = blocks;
+    return;
+  }
+  WindowRead w{blocks.first, t.session.blksize(), {}};
+  for (std::uint32_t i = 0; i < blocks.count; ++i) w.lengths.push_back(t.session.block_length(blocks.first + i));
+  // First from the page cache, on the loop (the usual case: boot files are
+  // hot); what is not there is read on a worker, so a cold disk never holds
+  // up DHCP, TFTP or HTTP.
+  auto got = read_window(t, w, vfs::Wait::no);
+  if (got || got.error() != EAGAIN) {
+    send_read(t, w, got);
+    return;
+  }
+  t.reading = true;
+  auto transfer = t.self.lock();
+  pool.submit([raw = &t, w](std::stop_token) { return read_window(*raw, w, vfs::Wait::yes); },
+              [this, transfer, w](std::expected<std::vector<std::size_t>, int> result) {
+                transfer->reading = false;
+                if (transfer->outcome) return;  // finished (or timed out) meanwhile
+                send_read(*transfer, w, result);
+                if (auto queued = std::exchange(transfer->queued, std::nullopt); queued && !transfer->outcome) {
+                  send_blocks(*transfer, *queued);
+                }
+                if (transfer->outcome) transfer->socket.cancel();  // wakes run() to finish
+              });
+}
+
+void Service::Impl::send_read(Transfer& t, const WindowRead& w,
+                              const std::expected<std::vector<std::size_t>, int>& got) {
   std::uint32_t count = 0;
-  for (std::uint32_t i = 0; i < blocks.count; ++i) {
-    auto block = blocks.first + i;
-    auto slot = std::span(t.window).subspan(static_cast<std::size_t>(i) * blksize, blksize);
-    auto got = t.reader.read(block, slot.first(t.session.block_length(block)));
-    if (got && !t.session.size_known() && *got < blksize) {
+  std::vector<iovec> iov(2 * w.lengths.size());
+  std::vector<mmsghdr> msgs(w.lengths.size());
+  t.headers.resize(w.lengths.size());
+  for (std::size_t i = 0; got && i < got->size(); ++i) {
+    auto block = w.first + i;
+    auto n = (*got)[i];
+    if (!t.session.size_known() && n < w.blksize) {
       // A transfer of unknown size (netascii) ends at its first short block.
-      t.session.end_at(block, static_cast<std::uint32_t>(*got));
+      t.session.end_at(block, static_cast<std::uint32_t>(n));
     }
-    if (!got || *got != t.session.block_length(block)) {
-      // The file shrank or the disk failed: say so rather than send garbage.
-      t.failure = got ? "file-changed" : fmt::format("read-error:{}", std::strerror(got.error()));
-      send_error(t.socket.native_handle(), t.peer, ErrorCode::not_defined, "read error");
-      t.outcome = Outcome::client_error;
-      return;
-    }
+    if (n != t.session.block_length(block)) break;  // the file changed: handled below
     t.headers[i] = data_header(static_cast<std::uint16_t>(block));
     iov[2 * i] = {t.headers[i].data(), t.headers[i].size()};
-    iov[2 * i + 1] = {slot.data(), *got};
+    iov[2 * i + 1] = {t.window.data() + i * w.blksize, n};
     auto& h = msgs[i].msg_hdr;
     h.msg_name = &t.peer;
     h.msg_namelen = sizeof t.peer;
@@ -376,6 +429,14 @@ void Service::Impl::send_blocks(Transfer& t, const SendBlocks& blocks) {
     h.msg_iovlen = 2;
     ++count;
     if (block == t.session.last_block()) break;  // the window reached past a just-found end
+  }
+  bool complete = got && (count == got->size() || w.first + count - 1 == t.session.last_block());
+  if (!complete) {
+    // The file shrank or the disk failed: say so rather than send garbage.
+    t.failure = got ? "file-changed" : fmt::format("read-error:{}", std::strerror(got.error()));
+    send_error(t.socket.native_handle(), t.peer, ErrorCode::not_defined, "read error");
+    t.outcome = Outcome::client_error;
+    return;
   }
   // One syscall per window; a short count means a full socket buffer, and the
   // unsent blocks are recovered by the retransmit timer like any loss.

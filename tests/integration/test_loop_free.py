@@ -113,6 +113,7 @@ def lab(workdir, server_kind):
     with open(root / "big-sparse.txt", "wb") as f:
         f.truncate(BIG)
     (root / "small.bin").write_bytes(os.urandom(1000))
+    (root / "cold.bin").write_bytes(os.urandom(3 * (1 << 20) + 123))
     for p in root.iterdir():
         os.chmod(p, 0o644)
     os.chmod(root, 0o755)
@@ -313,6 +314,31 @@ def test_netascii_of_a_huge_file_starts_at_once_without_tsize(lab):
         c.send(tftp_raw.error(0, "enough"))
     finally:
         c.close()
+
+
+@pytest.mark.parametrize("mode", ["octet", "netascii"])
+def test_a_cold_file_is_read_on_a_worker_and_arrives_intact(lab, mode):
+    # Out of the page cache, its blocks cannot be read without waiting for the
+    # disk: the loop's RWF_NOWAIT read says EAGAIN and a worker reads them.
+    path = lab.server.root / "cold.bin"
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    mark = lab.server.mark()
+    c = tftp_raw.RawClient(lab.socket(), lab.server_ip)
+    try:
+        data, first, _ = c.fetch("cold.bin", mode=mode, options={"blksize": 1468, "windowsize": 8})
+    finally:
+        c.close()
+    want = path.read_bytes()
+    if mode == "netascii":
+        want = want.replace(b"\r", b"\r\0").replace(b"\n", b"\r\n")
+    assert data == want, (first, len(data or b""), len(want))
+    done = lab.server.wait_event("tftp.done", since=mark, file="cold.bin")
+    assert done.fields["result"] == "ok", done.line
 
 
 def test_a_lookup_that_loops_is_refused(lab):

@@ -62,6 +62,30 @@ TEST(VfsFile, ReadAtMapsLogicalOffsetsAcrossExtents) {
   EXPECT_EQ(read_range(file, ~0ull - 2, 4), "");
 }
 
+TEST(VfsFile, ReadWithoutWaitingServesThePageCacheAndSaysEagainForTheDisk) {
+  TempDir dir;
+  const std::string content(256 * 1024, 'p');
+  write_file(dir.path() / "f", content);
+  int fd = open_read(dir.path() / "f");
+  ASSERT_GE(fd, 0);
+  File file{fd, content.size()};
+  std::vector<std::byte> out(4096);
+  // Just written: in the page cache, so the loop may read it itself.
+  auto hot = file.read_at(out, 8192, Wait::no);
+  ASSERT_TRUE(hot);
+  EXPECT_EQ(*hot, out.size());
+  // Dropped from the cache (clean pages, after fdatasync), the same read must
+  // not wait for the disk: EAGAIN, and the service hands it to a worker.
+  ::fdatasync(fd);
+  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  auto cold = file.read_at(out, 128 * 1024, Wait::no);
+  if (cold) GTEST_SKIP() << "this file system reads without RWF_NOWAIT support (tmpfs keeps pages)";
+  EXPECT_EQ(cold.error(), EAGAIN);
+  auto waited = file.read_at(out, 128 * 1024, Wait::yes);
+  ASSERT_TRUE(waited);
+  EXPECT_EQ(*waited, out.size());
+}
+
 TEST(VfsFile, ZeroLengthMemberReadsNothingFromTheImage) {
   TempDir dir;
   write_file(dir.path() / "image", "not part of the file");
