@@ -42,6 +42,10 @@ std::expected<std::size_t, int> pread_full(int fd, std::span<std::byte> out, std
       done += static_cast<std::size_t>(n);
     } else if (n == 0) {
       break;  // end of file
+    } else if (wait == Wait::no && errno == EOPNOTSUPP) {
+      // A file system that cannot say (shmem before Linux 6.x: the memfds of
+      // generated files): as if not cached, so a worker reads it.
+      return std::unexpected(EAGAIN);
     } else if (errno != EINTR) {
       // A partial result would read as "end of file" to the caller. With
       // Wait::no, EAGAIN: the rest is not in the page cache.

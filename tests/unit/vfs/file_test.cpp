@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "iso/iso_test_support.hpp"
+#include "vfs/generated.hpp"
 #include "vfs/tree.hpp"
 
 namespace pxed::vfs {
@@ -84,6 +85,21 @@ TEST(VfsFile, ReadWithoutWaitingServesThePageCacheAndSaysEagainForTheDisk) {
   auto waited = file.read_at(out, 128 * 1024, Wait::yes);
   ASSERT_TRUE(waited);
   EXPECT_EQ(*waited, out.size());
+}
+
+TEST(VfsFile, AFileSystemThatCannotSayWhatIsCachedReadsAsNotCached) {
+  // Generated files are memfds; shmem may refuse RWF_NOWAIT (EOPNOTSUPP),
+  // which must send the read to a worker, not fail the transfer.
+  auto file = file_of("DEFAULT local\n");
+  ASSERT_TRUE(file);
+  std::vector<std::byte> out(64);
+  auto quick = file->read_at(out, 0, Wait::no);
+  if (quick) {
+    EXPECT_EQ(*quick, 14u);  // this kernel's shmem answers from memory
+  } else {
+    EXPECT_EQ(quick.error(), EAGAIN);
+  }
+  EXPECT_EQ(file->read_at(out, 0, Wait::yes), 14u);
 }
 
 TEST(VfsFile, ZeroLengthMemberReadsNothingFromTheImage) {
