@@ -154,7 +154,8 @@ struct Service::Impl {
   asio::awaitable<void> listen();
   bool receive(int fd, std::vector<std::byte>& buffer, Received& out);
   void on_request(std::span<const std::byte> bytes, const Received& from);
-  void open_and_start(Request request, const Received& from);
+  // looked_up: the image lookup already ran on the pool; its answer stands.
+  void open_and_start(Request request, const Received& from, bool looked_up);
   void refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
               std::string_view message);
   asio::awaitable<void> run(std::shared_ptr<Transfer> t);
@@ -277,31 +278,34 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
       return;
     }
   }
-  // A name inside an image may need its directories read: on the pool, so a
-  // hostile image stalls one worker for one bounded lookup, never the loop.
-  if (auto prefetch = tree.prefetch(request->filename)) {
-    looking_up.insert(key);
-    pool.submit(
-        [prefetch = std::move(prefetch)](std::stop_token stop) {
-          prefetch(stop);
-          return true;
-        },
-        [this, key, request = std::move(*request), from](bool) mutable {
-          looking_up.erase(key);
-          open_and_start(std::move(request), from);
-        });
-    return;
-  }
-  open_and_start(std::move(*request), from);
+  open_and_start(std::move(*request), from, false);
 }
 
-void Service::Impl::open_and_start(Request request, const Received& from) {
+void Service::Impl::open_and_start(Request request, const Received& from, bool looked_up) {
   auto key = peer_key(from.peer);
   vfs::Requester who{.address = core::Ipv4{ntohl(from.peer.sin_addr.s_addr)},
                      .local = core::Ipv4{ntohl(from.local.s_addr)},
                      .query = "",
                      .protocol = "tftp"};
   auto file = tree.open(request.filename, who);
+  if (!file && file.error() == vfs::OpenError::over_budget && !looked_up) {
+    // Inside an image, and its cache lacks a directory on the way: the
+    // lookup's disk half runs on the pool (bounded; a hostile image stalls
+    // one worker, never the loop), then the open is tried again from the cache.
+    if (auto prefetch = tree.prefetch(request.filename)) {
+      looking_up.insert(key);
+      pool.submit(
+          [prefetch = std::move(prefetch)](std::stop_token stop) {
+            prefetch(stop);
+            return true;
+          },
+          [this, key, request = std::move(request), from](bool) mutable {
+            looking_up.erase(key);
+            open_and_start(std::move(request), from, true);
+          });
+      return;
+    }
+  }
   if (!file) {
     auto r = refusal_for(file.error());
     if (file.error() == vfs::OpenError::over_budget) {
