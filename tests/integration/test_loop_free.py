@@ -319,17 +319,22 @@ def test_netascii_of_a_huge_file_starts_at_once_without_tsize(lab):
         c.close()
 
 
-@pytest.mark.parametrize("mode", ["octet", "netascii"])
-def test_a_cold_file_is_read_on_a_worker_and_arrives_intact(lab, mode):
-    # Out of the page cache, its blocks cannot be read without waiting for the
-    # disk: the loop's RWF_NOWAIT read says EAGAIN and a worker reads them.
-    path = lab.server.root / "cold.bin"
+def evict_from_page_cache(path):
+    """Make a file cold: its clean pages leave the page cache (this file only)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fdatasync(fd)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)
+
+
+@pytest.mark.parametrize("mode", ["octet", "netascii"])
+def test_a_cold_file_is_read_on_a_worker_and_arrives_intact(lab, mode):
+    # Out of the page cache, its blocks cannot be read without waiting for the
+    # disk: the loop's RWF_NOWAIT read says EAGAIN and a worker reads them.
+    path = lab.server.root / "cold.bin"
+    evict_from_page_cache(path)
     mark = lab.server.mark()
     c = tftp_raw.RawClient(lab.socket(), lab.server_ip)
     try:
@@ -348,12 +353,7 @@ def test_a_cold_file_over_http_is_read_in_by_a_worker_and_arrives_intact(lab, tm
     # sendfile of pages not in the cache would wait for the disk on the loop:
     # pxed sees them missing (mincore) and has a worker read them in first.
     path = lab.server.root / "cold.bin"
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fdatasync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
+    evict_from_page_cache(path)
     out = tmp_path / "cold.bin"
     r = netlab.curl_http(lab, "/cold.bin", out=out)
     assert r.returncode == 0, r.stderr
