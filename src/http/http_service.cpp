@@ -46,7 +46,9 @@ namespace {
 // sendfile(2) moves at most this much per call, so one fast client cannot
 // hold the (single-threaded) io_context for a whole ISO.
 constexpr std::uint64_t kSendfileChunk = 1 << 20;
-constexpr std::uint64_t kYieldEvery = 8 << 20;  // bytes before letting other connections run
+// Bytes before letting other connections (and DHCP, TFTP) run: one chunk, so
+// a full-speed download holds the loop ~1 ms at a time, not ~8.
+constexpr std::uint64_t kYieldEvery = kSendfileChunk;
 constexpr std::size_t kLoggedTargetMax = 256;
 // After an error response we stop reading requests; what the client already
 // sent is read and dropped (up to this much, for this long) before closing,
