@@ -1,8 +1,12 @@
 // pxed: one process that answers what a bare machine asks on its way to an
 // installed OS. This file wires config, services and signals; it decides nothing.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <csignal>
@@ -26,6 +30,7 @@
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
+#include "core/worker_pool.hpp"
 #include "dhcp/dhcp_service.hpp"
 #include "events/events.hpp"
 #include "http/http_service.hpp"
@@ -40,6 +45,10 @@ using namespace pxed;
 
 constexpr int kExitConfig = 2;
 constexpr int kExitRuntime = 1;
+// Workers for disk work off the loop: two keep one slow lookup (a hostile
+// image's, bounded by iso::kMaxLookupReadBytes) from delaying the rest.
+constexpr std::size_t kWorkerThreads = 2;
+constexpr int kWorkerNice = 10;
 
 constexpr const char* kDescription = R"(pxed - a network boot server: DHCP or ProxyDHCP, and one tree served over TFTP and HTTP.
 
@@ -194,6 +203,17 @@ int serve(const config::Config& cfg) {
     }
   }
   boost::asio::io_context io(1);
+  // Disk work that can take long (an image's directories) runs here, and its
+  // result comes back on io's thread; the loop itself reads no image directory.
+  core::WorkerPool pool(
+      kWorkerThreads, [&io](core::WorkerPool::Task task) { boost::asio::post(io, std::move(task)); },
+      [] {
+        // Workers yield the CPU to the loop: on two cores, two workers parsing
+        // a hostile image's directory must not delay a DHCP answer. Linux
+        // nice values are per thread; raising one needs no privilege.
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
+      });
+  if (tree) tree->set_cache_only_images(true);
   // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
   if (tree && !cfg.files.iso_dir.empty()) {
@@ -205,7 +225,7 @@ int serve(const config::Config& cfg) {
   }
   std::optional<tftp::Service> tftp_service;
   if (cfg.tftp.enabled) {
-    tftp_service.emplace(io, cfg.tftp, *tree);
+    tftp_service.emplace(io, cfg.tftp, *tree, pool);
     if (auto bound = tftp_service->bind(); !bound) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;
@@ -236,7 +256,7 @@ int serve(const config::Config& cfg) {
         return machines.action(path, query, who);
       };
     }
-    http_service.emplace(io, cfg.http, *tree, std::move(actions));
+    http_service.emplace(io, cfg.http, *tree, pool, std::move(actions));
     if (auto bound = http_service->bind(); !bound) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
       return kExitRuntime;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/worker_pool.hpp"
 #include "http/actions.hpp"
 #include "vfs/tree.hpp"
 
@@ -21,7 +22,9 @@ namespace pxed::http {
 class Service {
  public:
   // actions: pxed's own calls (http/actions.hpp); empty: none, 404.
-  Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, Actions actions = {});
+  // pool: where lookups inside images run (Tree::prefetch), off the loop.
+  Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
+          Actions actions = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

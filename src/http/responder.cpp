@@ -24,6 +24,8 @@ Refusal refusal_for(vfs::OpenError e) {
     case vfs::OpenError::outside_root: return {bhttp::status::not_found, events::Level::warn};
     case vfs::OpenError::permission: return {bhttp::status::forbidden, events::Level::warn};
     case vfs::OpenError::io: return {bhttp::status::internal_server_error, events::Level::error};
+    // A hostile image, not a server fault: refused loudly, never retried harder.
+    case vfs::OpenError::over_budget: return {bhttp::status::internal_server_error, events::Level::warn};
   }
   return {bhttp::status::internal_server_error, events::Level::error};
 }

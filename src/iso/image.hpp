@@ -13,7 +13,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <stop_token>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "iso/directory_cache.hpp"
@@ -40,6 +42,19 @@ inline constexpr std::size_t kMaxPathLength = 4096;
 inline constexpr std::size_t kMaxSymlinkHops = 40;
 // Parsed directories kept per image; a DVD's whole tree is a few MiB.
 inline constexpr std::size_t kDefaultDirectoryCacheBytes = 8u << 20;
+// Work one lookup (or one listing, with the symlinks it shows) may do: path
+// components walked, ".." and symlink expansions included, and directory
+// bytes read from the image. A hostile image otherwise multiplies one
+// request: `a/../a/../...` or a symlink loop re-walked a directory too big
+// for the cache at every step (over a minute for one request). Each
+// directory is read at most once per lookup (LookupBudget keeps it), so the
+// byte bound counts distinct directories: far above any real path (a DVD's
+// deepest is ~10 steps of a few KiB) and at most 2 of the largest allowed.
+inline constexpr std::size_t kMaxLookupSteps = 4096;
+// A listing resolves every link it shows (up to vfs::kMaxListing): a DVD
+// directory of a few thousand links takes some 5 steps each.
+inline constexpr std::size_t kMaxListingSteps = 16 * kMaxLookupSteps;
+inline constexpr std::uint64_t kMaxLookupReadBytes = 2 * kMaxDirectoryBytes;
 
 // Reads exactly `length` bytes at `offset`, never outside [0, image_size).
 std::expected<std::vector<std::byte>, std::string> read_exact(const ReadAt& read,
@@ -56,12 +71,47 @@ enum class LookupError {
   outside_image,    // a link's ".." climbs above the image's root
   too_many_links,   // more than kMaxSymlinkHops: a loop, or as good as one
   bad_image,        // a directory on the way could not be read
+  over_budget,      // past LookupBudget's steps or bytes: refused, not tried harder
 };
 std::string_view to_string(LookupError e);
 
 struct LookupFailure {
   LookupError error = LookupError::not_found;
   std::string message;  // "images/x: no such file or directory"
+};
+
+// What lookups sharing it may still do, and the directories they read: a
+// listing resolves each symlink it shows with one budget, so a thousand
+// links into one huge directory read it once and count once. Not shared
+// between threads; one per request.
+class LookupBudget {
+ public:
+  explicit LookupBudget(std::size_t max_steps = kMaxLookupSteps,
+                        std::uint64_t max_read_bytes = kMaxLookupReadBytes)
+      : max_steps_(max_steps), max_read_bytes_(max_read_bytes) {}
+
+  // One more component walked; false past the bound, or once stop is asked
+  // (a worker's lookup gives up between reads when pxed stops).
+  bool step() { return ++steps_ <= max_steps_ && !stop_.stop_requested(); }
+  // Whether reading `bytes` more of directories stays within the bound
+  // (and counts them if so).
+  bool read(std::uint64_t bytes);
+  void stop_when(std::stop_token stop) { stop_ = std::move(stop); }
+  std::size_t steps() const { return steps_; }
+  std::uint64_t bytes_read() const { return bytes_read_; }
+
+  // Directories this budget has seen, by extent offset: a lookup never pays
+  // twice for one, even when the image's cache could not keep it.
+  const std::shared_ptr<const Directory>* seen(std::uint64_t key) const;
+  void remember(std::uint64_t key, std::shared_ptr<const Directory> dir);
+
+ private:
+  std::size_t max_steps_;
+  std::uint64_t max_read_bytes_;
+  std::size_t steps_ = 0;
+  std::uint64_t bytes_read_ = 0;
+  std::stop_token stop_;
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<const Directory>>> seen_;
 };
 
 // Whether a symlink named by the last component is followed (open, list) or
@@ -84,9 +134,13 @@ class Image {
   // directory, an absolute one from the image's root; ".." above the root is
   // outside_image. Entry::name is the last name walked (the target's).
   std::expected<Entry, LookupFailure> resolve(std::string_view path, FollowLast follow) const;
+  // The same within a budget shared with other lookups of one request.
+  std::expected<Entry, LookupFailure> resolve(std::string_view path, FollowLast follow,
+                                              LookupBudget& budget) const;
   // "" or "/" is the root; "." and ".." are not listed; symlinks on the way
   // are followed, the listed links themselves are not.
   std::expected<std::vector<Entry>, std::string> list(std::string_view dir_path) const;
+  std::expected<std::vector<Entry>, LookupFailure> list(std::string_view dir_path, LookupBudget& budget) const;
   // Like lstat: links on the way are followed, a link at the end is returned as itself.
   std::expected<Entry, std::string> stat(std::string_view path) const;
   std::string_view volume_id() const { return volume_id_; }
@@ -104,8 +158,8 @@ class Image {
   std::expected<std::vector<std::byte>, std::string> read(std::uint64_t offset,
                                                           std::uint64_t length) const;
   std::expected<std::vector<Entry>, std::string> read_directory(const Entry& dir) const;
-  // read_directory through the cache.
-  CachedDirectory directory(const Entry& dir) const;
+  // read_directory through the budget's directories, then the cache.
+  CachedDirectory directory(const Entry& dir, LookupBudget& budget) const;
   std::expected<Extent, std::string> relocated_directory(std::uint32_t block) const;
   std::expected<Entry, std::string> directory_root(std::span<const std::byte> descriptor) const;
 

@@ -12,6 +12,14 @@ namespace {
 // caps what a hostile chain can queue up (40 hops of "a/a/a/...").
 constexpr std::size_t kMaxPendingComponents = 8192;
 
+// Image::directory's errors when the budget, not the image, stopped it.
+constexpr std::string_view kOverBudget = "over the lookup budget";
+constexpr std::string_view kTooLargeToKeep = "directory too large for the directory cache";
+
+bool over_budget(const CachedDirectory& listing) {
+  return !listing && (listing.error() == kOverBudget || listing.error() == kTooLargeToKeep);
+}
+
 std::string shown(std::string_view path) { return path.empty() ? "/" : std::string(path); }
 
 LookupFailure failure(LookupError error, std::string_view path, std::string_view what) {
@@ -42,28 +50,70 @@ std::string_view to_string(LookupError e) {
     case LookupError::outside_image: return "outside-image";
     case LookupError::too_many_links: return "too-many-links";
     case LookupError::bad_image: return "bad-image";
+    case LookupError::over_budget: return "over-budget";
   }
   return "unknown";
 }
 
-CachedDirectory Image::directory(const Entry& dir) const {
+bool LookupBudget::read(std::uint64_t bytes) {
+  if (stop_.stop_requested()) return false;
+  if (bytes > max_read_bytes_ - std::min(bytes_read_, max_read_bytes_)) return false;
+  bytes_read_ += bytes;
+  return true;
+}
+
+const std::shared_ptr<const Directory>* LookupBudget::seen(std::uint64_t key) const {
+  for (const auto& [k, dir] : seen_)
+    if (k == key) return &dir;
+  return nullptr;
+}
+
+void LookupBudget::remember(std::uint64_t key, std::shared_ptr<const Directory> dir) {
+  // A few directories per lookup: a vector beats a map. Bounded by the
+  // steps, since each step looks at one directory.
+  seen_.emplace_back(key, std::move(dir));
+}
+
+CachedDirectory Image::directory(const Entry& dir, LookupBudget& budget) const {
   if (dir.extents.empty() || dir.size == 0) {
     return std::make_shared<const Directory>(std::vector<Entry>{});
   }
   // One extent names one directory: relocated (RRIP CL) and moved copies included.
   const std::uint64_t key = dir.extents[0].offset;
-  if (auto hit = cache_->get(key)) return std::move(*hit);
+  if (const auto* seen = budget.seen(key)) return *seen;
+  auto hit = cache_->get(key);
   CachedDirectory value;
-  if (auto entries = read_directory(dir)) {
-    value = std::make_shared<const Directory>(std::move(*entries));
+  if (hit) {
+    value = std::move(*hit);
   } else {
-    value = std::unexpected(std::move(entries.error()));
+    if (!budget.read(dir.size)) return std::unexpected(std::string(kOverBudget));
+    if (auto entries = read_directory(dir)) {
+      auto parsed = std::make_shared<const Directory>(std::move(*entries));
+      if (cache_->capacity() > 0 && parsed->bytes() > cache_->capacity()) {
+        // Too large to keep: remembered as such, so later lookups refuse at
+        // once instead of reading it again each time (a hostile image's
+        // way to keep the workers busy). This lookup still uses it.
+        cache_->put(key, std::unexpected(std::string(kTooLargeToKeep)));
+        budget.remember(key, parsed);
+        return parsed;
+      }
+      value = std::move(parsed);
+    } else {
+      value = std::unexpected(std::move(entries.error()));
+    }
+    cache_->put(key, value);
   }
-  cache_->put(key, value);
+  if (value) budget.remember(key, *value);
   return value;
 }
 
 std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, FollowLast follow) const {
+  LookupBudget budget;
+  return resolve(path, follow, budget);
+}
+
+std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, FollowLast follow,
+                                                   LookupBudget& budget) const {
   auto fail = [path](LookupError error, std::string_view what) {
     return std::unexpected(failure(error, path, what));
   };
@@ -74,6 +124,7 @@ std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, Follow
   push_components(pending, path);
   std::size_t hops = 0;
   while (!pending.empty()) {
+    if (!budget.step()) return fail(LookupError::over_budget, "lookup takes too many steps");
     std::string component = std::move(pending.back());
     pending.pop_back();
     // "file/." and "file/.." fail as they do in a kernel.
@@ -85,7 +136,8 @@ std::expected<Entry, LookupFailure> Image::resolve(std::string_view path, Follow
       continue;
     }
     if (stack.size() > kMaxPathDepth) return fail(LookupError::not_found, "path too deep");
-    auto listing = directory(stack.back());
+    auto listing = directory(stack.back(), budget);
+    if (over_budget(listing)) return fail(LookupError::over_budget, listing.error());
     if (!listing) return fail(LookupError::bad_image, listing.error());
     const Entry* found = (*listing)->find(component);
     // Windows-made file systems (UDF, Joliet) name files case-insensitively, and
@@ -116,11 +168,20 @@ std::expected<Entry, std::string> Image::stat(std::string_view path) const {
 }
 
 std::expected<std::vector<Entry>, std::string> Image::list(std::string_view dir_path) const {
-  auto dir = resolve(dir_path, FollowLast::yes);
-  if (!dir) return std::unexpected(std::move(dir.error().message));
-  if (!dir->directory) return std::unexpected(shown(dir_path) + ": not a directory");
-  auto listing = directory(*dir);
-  if (!listing) return std::unexpected(shown(dir_path) + ": " + listing.error());
+  LookupBudget budget;
+  auto entries = list(dir_path, budget);
+  if (!entries) return std::unexpected(std::move(entries.error().message));
+  return std::move(*entries);
+}
+
+std::expected<std::vector<Entry>, LookupFailure> Image::list(std::string_view dir_path,
+                                                             LookupBudget& budget) const {
+  auto dir = resolve(dir_path, FollowLast::yes, budget);
+  if (!dir) return std::unexpected(std::move(dir.error()));
+  if (!dir->directory) return std::unexpected(failure(LookupError::not_a_directory, dir_path, "not a directory"));
+  auto listing = directory(*dir, budget);
+  if (over_budget(listing)) return std::unexpected(failure(LookupError::over_budget, dir_path, listing.error()));
+  if (!listing) return std::unexpected(failure(LookupError::bad_image, dir_path, listing.error()));
   return (*listing)->entries();
 }
 

@@ -7,22 +7,9 @@
 
 namespace pxed::tftp {
 
-std::expected<std::uint64_t, int> BlockReader::transfer_size(const vfs::File& file, Mode mode) {
+std::optional<std::uint64_t> BlockReader::known_size(const vfs::File& file, Mode mode) {
   if (mode == Mode::octet) return file.size();
-  std::array<std::byte, 64 * 1024> chunk{};
-  std::uint64_t lf = 0;
-  std::uint64_t cr = 0;
-  std::uint64_t offset = 0;
-  while (offset < file.size()) {
-    auto got = file.read_at(chunk, offset);
-    if (!got) return std::unexpected(got.error());
-    if (*got == 0) break;  // the file shrank under us; size what is there
-    auto view = std::span(chunk).first(*got);
-    lf += static_cast<std::uint64_t>(std::ranges::count(view, std::byte{'\n'}));
-    cr += static_cast<std::uint64_t>(std::ranges::count(view, std::byte{'\r'}));
-    offset += *got;
-  }
-  return netascii_size(offset, lf, cr);
+  return std::nullopt;
 }
 
 BlockReader::BlockReader(const vfs::File& file, Mode mode, std::uint32_t blksize)
@@ -30,9 +17,10 @@ BlockReader::BlockReader(const vfs::File& file, Mode mode, std::uint32_t blksize
   if (mode_ == Mode::netascii) cursors_.emplace(1, NetasciiCursor{});
 }
 
-std::expected<std::size_t, int> BlockReader::read(std::uint64_t block, std::span<std::byte> out) {
+std::expected<std::size_t, int> BlockReader::read(std::uint64_t block, std::span<std::byte> out,
+                                                  vfs::Wait wait) {
   out = out.first(std::min<std::size_t>(out.size(), blksize_));
-  if (mode_ == Mode::octet) return file_.read_at(out, (block - 1) * blksize_);
+  if (mode_ == Mode::octet) return file_.read_at(out, (block - 1) * blksize_, wait);
 
   auto it = cursors_.find(block);
   if (it == cursors_.end()) return std::unexpected(EINVAL);  // asked out of order: a bug, not a client fault
@@ -42,7 +30,7 @@ std::expected<std::size_t, int> BlockReader::read(std::uint64_t block, std::span
   std::vector<std::byte> source(blksize_);
   std::size_t written = 0;
   while (written < out.size()) {
-    auto got = file_.read_at(source, cursor.source_offset);
+    auto got = file_.read_at(source, cursor.source_offset, wait);
     if (!got) return std::unexpected(got.error());
     auto produced = netascii_encode(cursor, std::span(source).first(*got), out.subspan(written));
     written += produced;

@@ -17,7 +17,8 @@ std::optional<std::uint64_t> parse_number(const std::string& text) {
 
 }  // namespace
 
-Negotiated negotiate(const Options& requested, std::uint64_t transfer_size, const NegotiationLimits& limits) {
+Negotiated negotiate(const Options& requested, std::optional<std::uint64_t> transfer_size,
+                     const NegotiationLimits& limits) {
   Negotiated n;
   // Walk in the client's order so the OACK lists options the way they were asked.
   for (const auto& [name, text] : requested) {
@@ -37,10 +38,11 @@ Negotiated negotiate(const Options& requested, std::uint64_t transfer_size, cons
       n.accepted.emplace_back(name, text);
     } else if (name == "tsize") {
       // curl 7.88 rejects "tsize 0" in an OACK and aborts (exit 71), so an
-      // empty file's size goes unsaid; RFC 2349 lets a server omit it.
-      if (transfer_size == 0) continue;
+      // empty file's size goes unsaid, as does one not known beforehand;
+      // RFC 2349 lets a server omit it.
+      if (!transfer_size || *transfer_size == 0) continue;
       n.tsize = true;
-      n.accepted.emplace_back(name, std::to_string(transfer_size));
+      n.accepted.emplace_back(name, std::to_string(*transfer_size));
     } else if (name == "windowsize") {
       if (*value < 1 || limits.windowsize_max < 1) continue;  // RFC 7440: 1..65535
       n.windowsize = static_cast<std::uint16_t>(std::min<std::uint64_t>(*value, limits.windowsize_max));

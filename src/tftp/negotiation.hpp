@@ -30,6 +30,9 @@ struct Negotiated {
   Options accepted;              // what goes into the OACK; empty: no OACK at all
 };
 
-Negotiated negotiate(const Options& requested, std::uint64_t transfer_size, const NegotiationLimits& limits);
+// transfer_size: nothing when it is not known before the transfer (netascii,
+// see BlockReader::known_size): tsize is then left out of the OACK.
+Negotiated negotiate(const Options& requested, std::optional<std::uint64_t> transfer_size,
+                     const NegotiationLimits& limits);
 
 }  // namespace pxed::tftp

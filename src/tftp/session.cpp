@@ -1,6 +1,7 @@
 #include "tftp/session.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace pxed::tftp {
 namespace {
@@ -30,20 +31,30 @@ std::string_view to_string(Outcome o) {
   return "unknown";
 }
 
-Session::Session(const Negotiated& negotiated, std::uint64_t size, const SessionLimits& limits, TimePoint now)
+Session::Session(const Negotiated& negotiated, std::optional<std::uint64_t> size, const SessionLimits& limits,
+                 TimePoint now)
     : negotiated_(negotiated),
       size_(size),
       limits_(limits),
       rtt_(limits.rto_min, rto_ceiling(limits, negotiated), kInitialRto),
-      // The last block is the first one shorter than blksize, even if empty.
-      last_block_(size / negotiated.blksize + 1),
+      // The last block is the first one shorter than blksize, even if empty;
+      // of an unknown size, the service finds it (end_at).
+      last_block_(size ? *size / negotiated.blksize + 1 : std::numeric_limits<std::uint64_t>::max()),
       last_progress_(now),
       deadline_(now) {}
 
 std::uint32_t Session::block_length(std::uint64_t block) const {
+  if (!size_) return negotiated_.blksize;  // at most; the read tells
   auto offset = (block - 1) * negotiated_.blksize;
-  if (offset >= size_) return 0;
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(negotiated_.blksize, size_ - offset));
+  if (offset >= *size_) return 0;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(negotiated_.blksize, *size_ - offset));
+}
+
+void Session::end_at(std::uint64_t block, std::uint32_t length) {
+  if (size_ || block <= acked_ || length >= negotiated_.blksize) return;
+  size_ = (block - 1) * negotiated_.blksize + length;
+  last_block_ = block;
+  sent_high_ = std::min(sent_high_, last_block_);
 }
 
 std::vector<Action> Session::start() {
@@ -106,7 +117,8 @@ std::vector<Action> Session::on_ack(TimePoint now, std::uint16_t wire_block) {
     return {};
   }
   acked_ += distance;
-  stats_.bytes_acked = std::min<std::uint64_t>(acked_ * negotiated_.blksize, size_);
+  stats_.bytes_acked = acked_ * negotiated_.blksize;
+  if (size_) stats_.bytes_acked = std::min(stats_.bytes_acked, *size_);
   if (!sent_again_) rtt_.sample(now - sent_at_);
   last_progress_ = now;
   if (acked_ == last_block_) return finish(Outcome::ok);

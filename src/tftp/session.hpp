@@ -2,6 +2,7 @@
 // One read transfer as a pure state machine: (now, event) in, actions out.
 // tftp_service.cpp owns the socket, the file and the timer; this decides.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -62,7 +63,11 @@ struct SessionStats {
 
 class Session {
  public:
-  Session(const Negotiated& negotiated, std::uint64_t size, const SessionLimits& limits, TimePoint now);
+  // size: bytes on the wire, or nothing when unknown until the file's end is
+  // read (netascii: its encoding is longer than the file, and measuring it
+  // would mean reading the whole file before the first block).
+  Session(const Negotiated& negotiated, std::optional<std::uint64_t> size, const SessionLimits& limits,
+          TimePoint now);
 
   std::vector<Action> start();
   std::vector<Action> on_packet(TimePoint now, const Packet& packet);
@@ -80,13 +85,20 @@ class Session {
   const SessionStats& stats() const { return stats_; }
   Duration rto() const { return rtt_.rto(); }
 
+  bool size_known() const { return size_.has_value(); }
+  std::optional<std::uint64_t> size() const { return size_; }
+  // For a transfer of unknown size: the service read `block` and it holds
+  // only `length` (< blksize) bytes, so it is the last. Blocks after it that
+  // a window already asked for are not sent.
+  void end_at(std::uint64_t block, std::uint32_t length);
+
  private:
   std::vector<Action> send_window(TimePoint now, bool retransmission);
   std::vector<Action> finish(Outcome outcome);
   std::vector<Action> on_ack(TimePoint now, std::uint16_t wire_block);
 
   Negotiated negotiated_;
-  std::uint64_t size_;
+  std::optional<std::uint64_t> size_;
   SessionLimits limits_;
   RttEstimator rtt_;
 

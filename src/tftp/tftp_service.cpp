@@ -19,8 +19,10 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <map>
+#include <set>
 #include <vector>
 
+#include "core/log_limiter.hpp"
 #include "core/time.hpp"
 #include "events/events.hpp"
 #include "tftp/block_reader.hpp"
@@ -37,6 +39,7 @@ namespace {
 constexpr std::size_t kMaxDatagram = 65536;
 constexpr int kIpUdpTftpOverhead = 32;  // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
 constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
+constexpr auto kOverBudgetLogInterval = std::chrono::seconds(10);
 
 std::string endpoint_text(const sockaddr_in& a) {
   char ip[INET_ADDRSTRLEN] = {};
@@ -90,6 +93,7 @@ Refusal refusal_for(vfs::OpenError e) {
     case vfs::OpenError::outside_root: return {ErrorCode::access_violation, "outside-root", "access violation"};
     case vfs::OpenError::permission: return {ErrorCode::access_violation, "permission", "access violation"};
     case vfs::OpenError::io: return {ErrorCode::not_defined, "io", "read error"};
+    case vfs::OpenError::over_budget: return {ErrorCode::not_defined, "over-budget", "lookup too costly"};
   }
   return {ErrorCode::not_defined, "io", "read error"};
 }
@@ -117,33 +121,48 @@ struct Transfer {
   Session session;
   BlockReader reader;
   core::TimePoint started = core::Clock::now();
-  std::uint64_t size = 0;
   std::optional<Outcome> outcome;
   std::string failure;  // set when the server itself failed (read error)
   std::vector<std::byte> window;
   std::vector<std::array<std::byte, 4>> headers;
+  std::weak_ptr<Transfer> self;          // for a worker's read to keep the transfer alive
+  bool reading = false;                  // a worker is reading into window: hands off reader and window
+  std::optional<SendBlocks> queued;      // what the session asked for meanwhile
+};
+
+// The blocks one window reads: first, and each one's expected length.
+struct WindowRead {
+  std::uint64_t first = 0;
+  std::uint32_t blksize = 0;
+  std::vector<std::uint32_t> lengths;
 };
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_)
-      : io(io_), config(config_), tree(tree_), listener(io_) {}
+  Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_, core::WorkerPool& pool_)
+      : io(io_), config(config_), tree(tree_), pool(pool_), listener(io_) {}
 
   asio::io_context& io;
   config::Tftp config;
   const vfs::Tree& tree;
+  core::WorkerPool& pool;
   udp::socket listener;
   std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
+  std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
+  core::LogLimiter over_budget_log{kOverBudgetLogInterval};
 
   std::expected<void, std::string> bind();
   asio::awaitable<void> listen();
   bool receive(int fd, std::vector<std::byte>& buffer, Received& out);
   void on_request(std::span<const std::byte> bytes, const Received& from);
+  // looked_up: the image lookup already ran on the pool; its answer stands.
+  void open_and_start(Request request, const Received& from, bool looked_up);
   void refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
               std::string_view message);
   asio::awaitable<void> run(std::shared_ptr<Transfer> t);
   asio::awaitable<void> watch_deadline(std::shared_ptr<Transfer> t);
   void execute(Transfer& t, const std::vector<Action>& actions);
   void send_blocks(Transfer& t, const SendBlocks& blocks);
+  void send_read(Transfer& t, const WindowRead& w, const std::expected<std::vector<std::size_t>, int>& got);
   void finish(Transfer& t);
 };
 
@@ -250,39 +269,75 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
   if (auto it = active.find(key); it != active.end() && !it->second.expired()) {
     return;  // the client repeated its RRQ; the transfer already answering it retransmits
   }
-  if (active.size() >= config.max_transfers) {
+  if (looking_up.contains(key)) return;  // repeated while its file is looked up
+  if (active.size() + looking_up.size() >= config.max_transfers) {
     std::erase_if(active, [](const auto& entry) { return entry.second.expired(); });
-    if (active.size() >= config.max_transfers) {
+    if (active.size() + looking_up.size() >= config.max_transfers) {
       refuse(from, request->filename, ErrorCode::not_defined, "busy",
-             fmt::format("server busy: {} transfers in progress, try again", active.size()));
+             fmt::format("server busy: {} transfers in progress, try again", active.size() + looking_up.size()));
       return;
     }
   }
+  open_and_start(std::move(*request), from, false);
+}
+
+void Service::Impl::open_and_start(Request request, const Received& from, bool looked_up) {
+  auto key = peer_key(from.peer);
   vfs::Requester who{.address = core::Ipv4{ntohl(from.peer.sin_addr.s_addr)},
                      .local = core::Ipv4{ntohl(from.local.s_addr)},
                      .query = "",
                      .protocol = "tftp"};
-  auto file = tree.open(request->filename, who);
+  auto file = tree.open(request.filename, who);
+  if (!file && file.error() == vfs::OpenError::over_budget && !looked_up) {
+    // Inside an image, and its cache lacks a directory on the way: the
+    // lookup's disk half runs on the pool (bounded; a hostile image stalls
+    // one worker, never the loop), then the open is tried again from the cache.
+    if (auto prefetch = tree.prefetch(request.filename)) {
+      looking_up.insert(key);
+      pool.submit(
+          [prefetch = std::move(prefetch)](std::stop_token stop) {
+            prefetch(stop);
+            return true;
+          },
+          [this, key, request = std::move(request), from](bool) mutable {
+            looking_up.erase(key);
+            open_and_start(std::move(request), from, true);
+          });
+      return;
+    }
+  }
   if (!file) {
     auto r = refusal_for(file.error());
-    refuse(from, request->filename, r.code, r.reason, r.message);
+    if (file.error() == vfs::OpenError::over_budget) {
+      // A hostile image can ask for this at line rate: one line per interval, with a count.
+      auto suppressed = over_budget_log.allow(core::Clock::now());
+      if (!suppressed) {
+        send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
+        return;
+      }
+      events::emit(events::Event{.name = "tftp.refused", .level = events::Level::warn, .fields = {}}
+                       .add("client", endpoint_text(from.peer))
+                       .add("file", request.filename)
+                       .add("reason", std::string(r.reason))
+                       .add("code", std::to_string(static_cast<int>(r.code)))
+                       .add("suppressed", std::to_string(*suppressed))
+                       .add("why", "the image's lookup needs more work than one request may do"));
+      send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
+      return;
+    }
+    refuse(from, request.filename, r.code, r.reason, r.message);
     return;
   }
-  auto size = BlockReader::transfer_size(*file, request->mode);
-  if (!size) {
-    refuse(from, request->filename, ErrorCode::not_defined, "io", "read error");
-    return;
-  }
+  auto size = BlockReader::known_size(*file, request.mode);
   NegotiationLimits limits{.blksize_max = std::min(config.blksize_max, interface_blksize_cap(from.ifindex)),
                            .windowsize_max = config.windowsize_max};
-  auto negotiated = negotiate(request->options, *size, limits);
+  auto negotiated = negotiate(request.options, size, limits);
   SessionLimits session_limits{.rto_min = config.retransmit_min,
                                .rto_max = config.retransmit_max,
                                .idle_timeout = config.idle_timeout};
   auto now = core::Clock::now();
-  auto t = std::make_shared<Transfer>(io, std::move(*file), std::move(*request), from.peer,
-                                      Session(negotiated, *size, session_limits, now));
-  t->size = *size;
+  auto t = std::make_shared<Transfer>(io, std::move(*file), std::move(request), from.peer,
+                                      Session(negotiated, size, session_limits, now));
 
   // A fresh ephemeral port per transfer (RFC 1350 §4), on the address the
   // request reached.
@@ -300,39 +355,96 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
   int pmtu = IP_PMTUDISC_DONT;
   ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
   t->socket.assign(udp::v4(), fd);
+  t->self = t;
   active[key] = t;
   asio::co_spawn(io, run(t), asio::detached);
 }
 
+// Reads a window's blocks into t.window: each block's length, or the errno
+// that stopped the reads (EAGAIN with Wait::no: not all in the page cache).
+// Touches only the file, the reader and the buffer, never the session, so a
+// worker may run it while the loop leaves the transfer's reads alone.
+std::expected<std::vector<std::size_t>, int> read_window(Transfer& t, const WindowRead& w, vfs::Wait wait) {
+  t.window.resize(static_cast<std::size_t>(w.lengths.size()) * w.blksize);
+  std::vector<std::size_t> got;
+  got.reserve(w.lengths.size());
+  for (std::size_t i = 0; i < w.lengths.size(); ++i) {
+    auto slot = std::span(t.window).subspan(i * w.blksize, w.lengths[i]);
+    auto n = t.reader.read(w.first + i, slot, wait);
+    if (!n) return std::unexpected(n.error());
+    got.push_back(*n);
+    if (*n < w.blksize) break;  // the end of the file: nothing after it to read
+  }
+  return got;
+}
+
 void Service::Impl::send_blocks(Transfer& t, const SendBlocks& blocks) {
-  auto blksize = t.session.blksize();
-  t.window.resize(static_cast<std::size_t>(blocks.count) * blksize);
-  t.headers.resize(blocks.count);
-  std::vector<iovec> iov(2 * static_cast<std::size_t>(blocks.count));
-  std::vector<mmsghdr> msgs(blocks.count);
-  for (std::uint32_t i = 0; i < blocks.count; ++i) {
-    auto block = blocks.first + i;
-    auto slot = std::span(t.window).subspan(static_cast<std::size_t>(i) * blksize, blksize);
-    auto got = t.reader.read(block, slot.first(t.session.block_length(block)));
-    if (!got || *got != t.session.block_length(block)) {
-      // The file shrank or the disk failed: say so rather than send garbage.
-      t.failure = got ? "file-changed" : fmt::format("read-error:{}", std::strerror(got.error()));
-      send_error(t.socket.native_handle(), t.peer, ErrorCode::not_defined, "read error");
-      t.outcome = Outcome::client_error;
-      return;
+  if (t.reading) {
+    // One read at a time per transfer: the session's latest ask goes out
+    // once the worker's read is back (an older window is only a duplicate).
+    t.queued = blocks;
+    return;
+  }
+  WindowRead w{blocks.first, t.session.blksize(), {}};
+  for (std::uint32_t i = 0; i < blocks.count; ++i) w.lengths.push_back(t.session.block_length(blocks.first + i));
+  // First from the page cache, on the loop (the usual case: boot files are
+  // hot); what is not there is read on a worker, so a cold disk never holds
+  // up DHCP, TFTP or HTTP.
+  auto got = read_window(t, w, vfs::Wait::no);
+  if (got || got.error() != EAGAIN) {
+    send_read(t, w, got);
+    return;
+  }
+  t.reading = true;
+  auto transfer = t.self.lock();
+  pool.submit([raw = &t, w](std::stop_token) { return read_window(*raw, w, vfs::Wait::yes); },
+              [this, transfer, w](std::expected<std::vector<std::size_t>, int> result) {
+                transfer->reading = false;
+                if (transfer->outcome) return;  // finished (or timed out) meanwhile
+                send_read(*transfer, w, result);
+                if (auto queued = std::exchange(transfer->queued, std::nullopt); queued && !transfer->outcome) {
+                  send_blocks(*transfer, *queued);
+                }
+                if (transfer->outcome) transfer->socket.cancel();  // wakes run() to finish
+              });
+}
+
+void Service::Impl::send_read(Transfer& t, const WindowRead& w,
+                              const std::expected<std::vector<std::size_t>, int>& got) {
+  std::uint32_t count = 0;
+  std::vector<iovec> iov(2 * w.lengths.size());
+  std::vector<mmsghdr> msgs(w.lengths.size());
+  t.headers.resize(w.lengths.size());
+  for (std::size_t i = 0; got && i < got->size(); ++i) {
+    auto block = w.first + i;
+    auto n = (*got)[i];
+    if (!t.session.size_known() && n < w.blksize) {
+      // A transfer of unknown size (netascii) ends at its first short block.
+      t.session.end_at(block, static_cast<std::uint32_t>(n));
     }
+    if (n != t.session.block_length(block)) break;  // the file changed: handled below
     t.headers[i] = data_header(static_cast<std::uint16_t>(block));
     iov[2 * i] = {t.headers[i].data(), t.headers[i].size()};
-    iov[2 * i + 1] = {slot.data(), *got};
+    iov[2 * i + 1] = {t.window.data() + i * w.blksize, n};
     auto& h = msgs[i].msg_hdr;
     h.msg_name = &t.peer;
     h.msg_namelen = sizeof t.peer;
     h.msg_iov = &iov[2 * i];
     h.msg_iovlen = 2;
+    ++count;
+    if (block == t.session.last_block()) break;  // the window reached past a just-found end
+  }
+  bool complete = got && (count == got->size() || w.first + count - 1 == t.session.last_block());
+  if (!complete) {
+    // The file shrank or the disk failed: say so rather than send garbage.
+    t.failure = got ? "file-changed" : fmt::format("read-error:{}", std::strerror(got.error()));
+    send_error(t.socket.native_handle(), t.peer, ErrorCode::not_defined, "read error");
+    t.outcome = Outcome::client_error;
+    return;
   }
   // One syscall per window; a short count means a full socket buffer, and the
   // unsent blocks are recovered by the retransmit timer like any loss.
-  ::sendmmsg(t.socket.native_handle(), msgs.data(), blocks.count, MSG_DONTWAIT);
+  ::sendmmsg(t.socket.native_handle(), msgs.data(), count, MSG_DONTWAIT);
   t.reader.forget_before(t.session.acked() + 1);
 }
 
@@ -361,7 +473,8 @@ void Service::Impl::finish(Transfer& t) {
   event.add("client", endpoint_text(t.peer))
       .add("file", t.request.filename)
       .add("bytes", std::to_string(stats.bytes_acked))
-      .add("size", std::to_string(t.size))
+      // "-": a netascii transfer that ended before its end was read.
+      .add("size", t.session.size() ? std::to_string(*t.session.size()) : "-")
       .add("blksize", std::to_string(t.session.blksize()))
       .add("window", std::to_string(t.session.windowsize()))
       .add("mode", t.request.mode == Mode::netascii ? "netascii" : "octet")
@@ -426,8 +539,8 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
   finish(*t);
 }
 
-Service::Service(asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree)
-    : impl_(std::make_unique<Impl>(io, config, tree)) {}
+Service::Service(asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool)
+    : impl_(std::make_unique<Impl>(io, config, tree, pool)) {}
 
 Service::~Service() = default;
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/worker_pool.hpp"
 #include "vfs/tree.hpp"
 
 namespace boost::asio {
@@ -18,7 +19,8 @@ namespace pxed::tftp {
 
 class Service {
  public:
-  Service(boost::asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree);
+  // pool: where lookups inside images run (Tree::prefetch), off the loop.
+  Service(boost::asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

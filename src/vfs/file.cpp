@@ -1,6 +1,7 @@
 #include "vfs/file.hpp"
 
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,7 +26,7 @@ std::int64_t mtime_ns_of(int fd) {
 
 }  // namespace
 
-std::expected<std::size_t, int> pread_full(int fd, std::span<std::byte> out, std::uint64_t offset) {
+std::expected<std::size_t, int> pread_full(int fd, std::span<std::byte> out, std::uint64_t offset, Wait wait) {
   // Nothing lives past the largest offset pread can take (it would say
   // EINVAL); capping here also keeps offset + done from overflowing off_t.
   constexpr auto kMaxOffset = static_cast<std::uint64_t>(std::numeric_limits<off_t>::max());
@@ -35,14 +36,19 @@ std::expected<std::size_t, int> pread_full(int fd, std::span<std::byte> out, std
 
   std::size_t done = 0;
   while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                        static_cast<off_t>(offset + done));
+    iovec iov{out.data() + done, out.size() - done};
+    ssize_t n = ::preadv2(fd, &iov, 1, static_cast<off_t>(offset + done), wait == Wait::no ? RWF_NOWAIT : 0);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
     } else if (n == 0) {
       break;  // end of file
+    } else if (wait == Wait::no && errno == EOPNOTSUPP) {
+      // A file system that cannot say (shmem before Linux 6.x: the memfds of
+      // generated files): as if not cached, so a worker reads it.
+      return std::unexpected(EAGAIN);
     } else if (errno != EINTR) {
-      // A partial result would read as "end of file" to the caller.
+      // A partial result would read as "end of file" to the caller. With
+      // Wait::no, EAGAIN: the rest is not in the page cache.
       return std::unexpected(errno);
     }
   }
@@ -87,11 +93,11 @@ File& File::operator=(File&& other) noexcept {
 
 File::~File() = default;
 
-std::expected<std::size_t, int> File::read_at(std::span<std::byte> out,
-                                              std::uint64_t offset) const {
+std::expected<std::size_t, int> File::read_at(std::span<std::byte> out, std::uint64_t offset,
+                                              Wait wait) const {
   if (!fd_) return std::unexpected(EBADF);
   // A plain file reads past its opening size if it grew: what pread says is the truth.
-  if (plain_) return pread_full(fd(), out, offset);
+  if (plain_) return pread_full(fd(), out, offset, wait);
   std::size_t done = 0;
   std::uint64_t start = 0;  // logical offset of the extent
   for (const Extent& e : extents_) {
@@ -103,7 +109,7 @@ std::expected<std::size_t, int> File::read_at(std::span<std::byte> out,
     }
     const std::uint64_t into = at - start;
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size() - done, e.length - into));
-    auto got = pread_full(fd(), out.subspan(done, want), e.offset + into);
+    auto got = pread_full(fd(), out.subspan(done, want), e.offset + into, wait);
     if (!got) return std::unexpected(got.error());
     done += *got;
     if (*got < want) break;  // the image ended early (truncated since open)

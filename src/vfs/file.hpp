@@ -34,8 +34,14 @@ class Descriptor {
   int fd_;
 };
 
+// Whether a read may wait for the disk. Wait::no (the event loop's try)
+// reads only what the page cache holds and fails with EAGAIN otherwise
+// (preadv2 RWF_NOWAIT), so the caller can hand the read to a worker.
+enum class Wait { yes, no };
+
 // Reads out.size() bytes of fd at offset, fewer only at its end; bytes read or an errno.
-std::expected<std::size_t, int> pread_full(int fd, std::span<std::byte> out, std::uint64_t offset);
+std::expected<std::size_t, int> pread_full(int fd, std::span<std::byte> out, std::uint64_t offset,
+                                           Wait wait = Wait::yes);
 
 // An open regular file, or a file inside an ISO image: a descriptor and the
 // extents of it that hold the file's bytes, in file order. Move-only.
@@ -63,7 +69,8 @@ class File {
   std::int64_t mtime_ns() const { return mtime_ns_; }
   // Reads up to out.size() bytes at a logical offset, across extents; fewer
   // only at the end of the file. Returns bytes read or an errno value.
-  std::expected<std::size_t, int> read_at(std::span<std::byte> out, std::uint64_t offset) const;
+  std::expected<std::size_t, int> read_at(std::span<std::byte> out, std::uint64_t offset,
+                                          Wait wait = Wait::yes) const;
 
   // Empty for a file of the tree; for a generated one, why and for whom it was
   // made ("for db-03 (by address, lease)"), so the log says which kind was served.

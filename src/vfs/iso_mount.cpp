@@ -23,6 +23,8 @@ OpenError open_error_of(iso::LookupError e) {
     case iso::LookupError::not_a_directory:
     case iso::LookupError::bad_image:
       return OpenError::not_found;
+    case iso::LookupError::over_budget:
+      return OpenError::over_budget;
   }
   return OpenError::not_found;
 }
@@ -58,9 +60,10 @@ std::expected<OpenedImage, std::string> open_image(int dirfd, const std::filesys
   return OpenedImage{std::move(fd), std::make_shared<const iso::Image>(std::move(*image)), identity};
 }
 
-std::expected<File, OpenError> open_member(const OpenedImage& image, std::string_view inner) {
+std::expected<File, OpenError> open_member(const OpenedImage& image, std::string_view inner,
+                                           iso::LookupBudget& budget) {
   if (inner.empty()) return std::unexpected(OpenError::not_a_file);  // the mount point
-  auto entry = image.image->resolve(inner, iso::FollowLast::yes);
+  auto entry = image.image->resolve(inner, iso::FollowLast::yes, budget);
   if (!entry) return std::unexpected(open_error_of(entry.error().error));
   if (entry->directory) return std::unexpected(OpenError::not_a_file);
   std::vector<Extent> extents;
@@ -70,19 +73,25 @@ std::expected<File, OpenError> open_member(const OpenedImage& image, std::string
 }
 
 std::expected<std::vector<DirEntry>, OpenError> list_members(const iso::Image& image,
-                                                             std::string_view inner) {
-  auto dir = image.resolve(inner, iso::FollowLast::yes);
+                                                             std::string_view inner,
+                                                             iso::LookupBudget& budget) {
+  // One budget for the listing and every link it shows: a directory of
+  // links into a loop must not cost a full lookup's bound per link.
+  auto dir = image.resolve(inner, iso::FollowLast::yes, budget);
   if (!dir) return std::unexpected(open_error_of(dir.error().error));
   if (!dir->directory) return std::unexpected(OpenError::not_found);
-  auto members = image.list(inner);
-  if (!members) return std::unexpected(OpenError::not_found);
+  auto members = image.list(inner, budget);
+  if (!members) return std::unexpected(open_error_of(members.error().error));
   const std::string prefix = inner.empty() ? std::string() : std::string(inner) + "/";
   std::vector<DirEntry> entries;
   for (auto& m : *members) {
     if (m.symlink_target) {
       // Shown as its target, resolved from the link's own directory; a link
       // that leads nowhere (or out of the image) is not advertised.
-      auto target = image.resolve(prefix + m.name, iso::FollowLast::yes);
+      auto target = image.resolve(prefix + m.name, iso::FollowLast::yes, budget);
+      if (!target && target.error().error == iso::LookupError::over_budget) {
+        return std::unexpected(OpenError::over_budget);
+      }
       if (!target) continue;
       entries.push_back(DirEntry{std::move(m.name), target->directory,
                                  target->directory ? 0 : target->size, target->mtime});
@@ -94,11 +103,18 @@ std::expected<std::vector<DirEntry>, OpenError> list_members(const iso::Image& i
   return entries;
 }
 
-std::expected<bool, OpenError> member_is_directory(const iso::Image& image, std::string_view inner) {
+std::expected<bool, OpenError> member_is_directory(const iso::Image& image, std::string_view inner,
+                                                   iso::LookupBudget& budget) {
   if (inner.empty()) return true;
-  auto entry = image.resolve(inner, iso::FollowLast::yes);
+  auto entry = image.resolve(inner, iso::FollowLast::yes, budget);
   if (!entry) return std::unexpected(open_error_of(entry.error().error));
   return entry->directory;
+}
+
+void prefetch_member(const iso::Image& image, std::string_view inner, iso::LookupBudget& budget) {
+  // A directory is listed (HTTP shows it), links in it resolved; a file's
+  // path is walked. Both leave their directories in the cache.
+  if (member_is_directory(image, inner, budget).value_or(false)) (void)list_members(image, inner, budget);
 }
 
 }  // namespace pxed::vfs

@@ -17,6 +17,7 @@
 
 namespace pxed::iso {
 class Image;
+class LookupBudget;
 }
 
 namespace pxed::vfs {
@@ -44,12 +45,21 @@ struct OpenedImage {
 // reads its volume descriptors. The error says what is wrong, without the path.
 std::expected<OpenedImage, std::string> open_image(int dirfd, const std::filesystem::path& path);
 
-// inner is normalized, "" is the image's root.
-std::expected<File, OpenError> open_member(const OpenedImage& image, std::string_view inner);
+// inner is normalized, "" is the image's root. Each call's work is bounded by
+// `budget` (iso::LookupBudget); past it the answer is over_budget.
+std::expected<File, OpenError> open_member(const OpenedImage& image, std::string_view inner,
+                                           iso::LookupBudget& budget);
 // Symlinks are listed as what they point to; those that lead nowhere inside
-// the image are left out, as open_member refuses them. Unsorted.
+// the image are left out, as open_member refuses them. Unsorted. The listing
+// and the links it resolves share the budget.
 std::expected<std::vector<DirEntry>, OpenError> list_members(const iso::Image& image,
-                                                             std::string_view inner);
-std::expected<bool, OpenError> member_is_directory(const iso::Image& image, std::string_view inner);
+                                                             std::string_view inner,
+                                                             iso::LookupBudget& budget);
+std::expected<bool, OpenError> member_is_directory(const iso::Image& image, std::string_view inner,
+                                                   iso::LookupBudget& budget);
+// Reads into the image's directory cache what open_member, list_members or
+// member_is_directory of inner will need, so that they then read nothing:
+// the slow half of a lookup, for a worker thread (see Tree::prefetch).
+void prefetch_member(const iso::Image& image, std::string_view inner, iso::LookupBudget& budget);
 
 }  // namespace pxed::vfs

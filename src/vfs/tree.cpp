@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "iso/image.hpp"
 #include "vfs/beneath.hpp"
 #include "vfs/path.hpp"
 
@@ -37,6 +38,7 @@ std::string_view to_string(OpenError e) {
     case OpenError::not_a_file: return "not-a-file";
     case OpenError::permission: return "permission";
     case OpenError::io: return "io";
+    case OpenError::over_budget: return "over-budget";
   }
   return "unknown";
 }
@@ -55,13 +57,30 @@ std::expected<Tree, std::string> Tree::open_root(const std::filesystem::path& ro
 
 Tree::Tree(int dirfd, std::filesystem::path root) : dirfd_(dirfd), root_(std::move(root)) {}
 
+iso::LookupBudget Tree::image_budget(std::size_t steps) const {
+  return iso::LookupBudget(steps, cache_only_images_ ? 0 : iso::kMaxLookupReadBytes);
+}
+
+Tree::Prefetch Tree::prefetch(std::string_view raw) const {
+  auto rel = normalize(raw);
+  if (!rel) return nullptr;
+  auto [mount, inner] = mounts_.find(*rel);
+  if (mount == nullptr || mount->kind != Mount::Kind::image) return nullptr;
+  return [image = mount->image.image, inner = std::string(inner)](std::stop_token stop) {
+    iso::LookupBudget budget(iso::kMaxListingSteps);
+    budget.stop_when(std::move(stop));
+    prefetch_member(*image, inner, budget);
+  };
+}
+
 Tree::Tree(Tree&& other) noexcept
     : dirfd_(std::exchange(other.dirfd_, -1)),
       root_(std::move(other.root_)),
       mounts_(std::move(other.mounts_)),
       generator_(std::move(other.generator_)),
       observer_(std::move(other.observer_)),
-      system_(std::move(other.system_)) {}
+      system_(std::move(other.system_)),
+      cache_only_images_(other.cache_only_images_) {}
 
 Tree& Tree::operator=(Tree&& other) noexcept {
   if (this != &other) {
@@ -72,6 +91,7 @@ Tree& Tree::operator=(Tree&& other) noexcept {
     generator_ = std::move(other.generator_);
     observer_ = std::move(other.observer_);
     system_ = std::move(other.system_);
+    cache_only_images_ = other.cache_only_images_;
   }
   return *this;
 }
@@ -148,7 +168,10 @@ std::expected<File, OpenError> Tree::open_own(const std::string& rel) const {
   if (mount == nullptr) return open_file_beneath(dirfd_, rel);
   if (inner.empty()) return std::unexpected(OpenError::not_a_file);  // the mount point
   switch (mount->kind) {
-    case Mount::Kind::image: return open_member(mount->image, inner);
+    case Mount::Kind::image: {
+      auto budget = image_budget(iso::kMaxLookupSteps);
+      return open_member(mount->image, inner, budget);
+    }
     case Mount::Kind::directory: return open_file_beneath(mount->directory->get(), std::string(inner));
     case Mount::Kind::empty: break;
   }
@@ -176,7 +199,8 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw)
   if (mount == nullptr) {
     entries = list_beneath(dirfd_, *rel);
   } else if (mount->kind == Mount::Kind::image) {
-    entries = list_members(*mount->image.image, inner);
+    auto budget = image_budget(iso::kMaxListingSteps);
+    entries = list_members(*mount->image.image, inner, budget);
   } else if (mount->kind == Mount::Kind::directory) {
     entries = list_beneath(mount->directory->get(), std::string(inner));
   } else if (!inner.empty()) {
@@ -223,7 +247,10 @@ std::expected<bool, OpenError> Tree::is_directory_own(const std::string& rel, co
                                                       std::string_view inner) const {
   if (mount == nullptr) return is_directory_beneath(dirfd_, rel);
   switch (mount->kind) {
-    case Mount::Kind::image: return member_is_directory(*mount->image.image, inner);
+    case Mount::Kind::image: {
+      auto budget = image_budget(iso::kMaxLookupSteps);
+      return member_is_directory(*mount->image.image, inner, budget);
+    }
     case Mount::Kind::directory: return is_directory_beneath(mount->directory->get(), std::string(inner));
     case Mount::Kind::empty: break;
   }

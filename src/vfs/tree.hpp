@@ -11,7 +11,9 @@
 // on the io_context's one thread (see mount_table.hpp).
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,10 @@
 #include "vfs/mount_table.hpp"
 #include "vfs/system_files.hpp"
 #include "vfs/types.hpp"
+
+namespace pxed::iso {
+class LookupBudget;
+}
 
 namespace pxed::vfs {
 
@@ -72,6 +78,21 @@ class Tree {
 
   const std::filesystem::path& root() const { return root_; }
 
+  // ---- no disk work on the event loop. Reading an image's directories can
+  // take as long as the image makes it (a hostile one: minutes), so `serve`
+  // sets cache_only_images: open, list and is_directory then read no image
+  // directory at all, only what the image's cache holds, and a lookup that
+  // would need more is refused (over_budget). The services first run
+  // prefetch(raw) on a worker, which reads what that name needs into the
+  // cache within one lookup's bound. Commands without a loop (`iso ls`,
+  // `check`, tests) read as they go.
+  void set_cache_only_images(bool on) { cache_only_images_ = on; }
+  // The work to run off the loop before open/list/is_directory(raw): null
+  // when raw is not inside an image (nothing of the Tree is touched by it,
+  // so it is safe on any thread; it holds the image it reads).
+  using Prefetch = std::function<void(std::stop_token)>;
+  Prefetch prefetch(std::string_view raw) const;
+
   // ---- mounts: `at` is a path in the tree ("/centos7"; not the root); the
   // longest mount point wins, and listing its parent shows it, whether or not
   // the directories on the way exist. Errors name the mount and what to fix.
@@ -101,6 +122,9 @@ class Tree {
                                                       const std::string& where) const;
   // A file of the tree (root or mounts) at a normalized, non-empty name.
   std::expected<File, OpenError> open_own(const std::string& rel) const;
+  // What one image lookup (or listing) on this thread may do; with
+  // cache_only_images it reads nothing.
+  iso::LookupBudget image_budget(std::size_t steps) const;
   std::expected<File, OpenError> open_generated(const std::string& rel, const Requester& who) const;
   std::expected<bool, OpenError> is_directory_own(const std::string& rel, const Mount* mount,
                                                   std::string_view inner) const;
@@ -111,6 +135,7 @@ class Tree {
   std::shared_ptr<const Generator> generator_;
   std::shared_ptr<const Observer> observer_;
   std::shared_ptr<const SystemFiles> system_;
+  bool cache_only_images_ = false;
 };
 
 }  // namespace pxed::vfs

@@ -8,7 +8,9 @@
 
 namespace pxed::vfs {
 
-enum class OpenError { bad_path, not_found, outside_root, not_a_file, permission, io };
+// over_budget: the lookup would do more work than one request may (a
+// hostile image's directory loops, iso::LookupBudget); refused, and logged.
+enum class OpenError { bad_path, not_found, outside_root, not_a_file, permission, io, over_budget };
 
 std::string_view to_string(OpenError e);
 

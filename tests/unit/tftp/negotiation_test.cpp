@@ -103,6 +103,14 @@ TEST(TftpNegotiation, TsizeAnswersTheRealSize) {
   EXPECT_EQ(accepted(n, "tsize"), "5000000000");
 }
 
+TEST(TftpNegotiation, TsizeIsLeftOutWhenTheSizeIsNotKnownBeforehand) {
+  // netascii (RFC 2349 lets a server omit it); the other options still count.
+  auto n = negotiate({{"tsize", "0"}, {"blksize", "1024"}}, std::nullopt, limits());
+  EXPECT_FALSE(n.tsize);
+  EXPECT_EQ(accepted(n, "tsize"), "<absent>");
+  EXPECT_EQ(n.blksize, 1024u);
+}
+
 TEST(TftpNegotiation, TimeoutInRangeIsEchoedVerbatim) {
   for (const char* v : {"1", "5", "255", "007"}) {
     auto n = negotiate({{"timeout", v}}, kSize, limits());

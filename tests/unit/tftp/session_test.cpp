@@ -204,6 +204,45 @@ TEST(TftpSession, LastWindowIsShort) {
   EXPECT_EQ(w.count, 3u);  // 9, 10 and the empty 11th
 }
 
+TEST(TftpSession, UnknownSizeStreamsUntilTheServiceFindsAShortBlock) {
+  // netascii: the size is learnt by reading, never by a scan beforehand.
+  Session s(with_options(512, 4), std::nullopt, limits(), kT0);
+  EXPECT_FALSE(s.size_known());
+  s.start();
+  auto w1 = only<SendBlocks>(s.on_packet(kT0 + 1ms, Ack{0}));
+  EXPECT_EQ(w1.first, 1u);
+  EXPECT_EQ(w1.count, 4u);
+  EXPECT_EQ(s.block_length(3), 512u);  // as much as fits; the read tells
+  // The service read block 3 short: it is the last, block 4 is never sent.
+  s.end_at(3, 100);
+  EXPECT_TRUE(s.size_known());
+  EXPECT_EQ(s.last_block(), 3u);
+  EXPECT_EQ(s.block_length(3), 100u);
+  EXPECT_TRUE(s.on_packet(kT0 + 2ms, Ack{4}).empty());  // never sent, so not acknowledged
+  auto done = only<Finished>(s.on_packet(kT0 + 2ms, Ack{3}));
+  EXPECT_EQ(done.outcome, Outcome::ok);
+  EXPECT_EQ(s.stats().bytes_acked, 1124u);
+}
+
+TEST(TftpSession, UnknownSizeEndingOnABlockBoundaryEndsWithAnEmptyBlock) {
+  Session s(plain(), std::nullopt, limits(), kT0);
+  only<SendBlocks>(s.start());
+  only<SendBlocks>(s.on_packet(kT0 + 1ms, Ack{1}));
+  s.end_at(2, 0);
+  EXPECT_EQ(s.block_length(2), 0u);
+  EXPECT_EQ(only<Finished>(s.on_packet(kT0 + 2ms, Ack{2})).outcome, Outcome::ok);
+  EXPECT_EQ(s.stats().bytes_acked, 512u);
+}
+
+TEST(TftpSession, EndAtIgnoresAFullBlockAndAKnownSize) {
+  Session s(plain(), std::nullopt, limits(), kT0);
+  s.end_at(1, 512);  // a full block is not an end
+  EXPECT_FALSE(s.size_known());
+  Session known(plain(), 1000, limits(), kT0);
+  known.end_at(1, 10);
+  EXPECT_EQ(known.last_block(), 2u);
+}
+
 // A simulated network and an RFC 1350/7440 client: what the session must
 // survive before any real socket is involved.
 struct NetworkModel {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "iso/iso_test_support.hpp"
+#include "vfs/generated.hpp"
 #include "vfs/tree.hpp"
 
 namespace pxed::vfs {
@@ -60,6 +61,45 @@ TEST(VfsFile, ReadAtMapsLogicalOffsetsAcrossExtents) {
   EXPECT_EQ(read_range(file, 8, 100), "xyz");     // short only at the end
   EXPECT_EQ(read_range(file, 11, 4), "");
   EXPECT_EQ(read_range(file, ~0ull - 2, 4), "");
+}
+
+TEST(VfsFile, ReadWithoutWaitingServesThePageCacheAndSaysEagainForTheDisk) {
+  TempDir dir;
+  const std::string content(256 * 1024, 'p');
+  write_file(dir.path() / "f", content);
+  int fd = open_read(dir.path() / "f");
+  ASSERT_GE(fd, 0);
+  File file{fd, content.size()};
+  std::vector<std::byte> out(4096);
+  // Just written: in the page cache, so the loop may read it itself.
+  auto hot = file.read_at(out, 8192, Wait::no);
+  ASSERT_TRUE(hot);
+  EXPECT_EQ(*hot, out.size());
+  // Dropped from the cache (clean pages, after fdatasync), the same read must
+  // not wait for the disk: EAGAIN, and the service hands it to a worker.
+  ::fdatasync(fd);
+  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  auto cold = file.read_at(out, 128 * 1024, Wait::no);
+  if (cold) GTEST_SKIP() << "this file system reads without RWF_NOWAIT support (tmpfs keeps pages)";
+  EXPECT_EQ(cold.error(), EAGAIN);
+  auto waited = file.read_at(out, 128 * 1024, Wait::yes);
+  ASSERT_TRUE(waited);
+  EXPECT_EQ(*waited, out.size());
+}
+
+TEST(VfsFile, AFileSystemThatCannotSayWhatIsCachedReadsAsNotCached) {
+  // Generated files are memfds; shmem may refuse RWF_NOWAIT (EOPNOTSUPP),
+  // which must send the read to a worker, not fail the transfer.
+  auto file = file_of("DEFAULT local\n");
+  ASSERT_TRUE(file);
+  std::vector<std::byte> out(64);
+  auto quick = file->read_at(out, 0, Wait::no);
+  if (quick) {
+    EXPECT_EQ(*quick, 14u);  // this kernel's shmem answers from memory
+  } else {
+    EXPECT_EQ(quick.error(), EAGAIN);
+  }
+  EXPECT_EQ(file->read_at(out, 0, Wait::yes), 14u);
 }
 
 TEST(VfsFile, ZeroLengthMemberReadsNothingFromTheImage) {

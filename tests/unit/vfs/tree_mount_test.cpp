@@ -199,3 +199,48 @@ TEST(TreeMountMultiExtent, ReadAtCrossesTheExtentsOfOneMember) {
 
 }  // namespace
 }  // namespace pxed::vfs
+
+namespace pxed::vfs {
+namespace {
+
+// `serve`'s mode: the loop reads no image directory; prefetch (on a worker)
+// reads what a name needs, and then the loop's open, list and is_directory
+// find it in the cache.
+TEST_F(TreeMount, CacheOnlyImagesOpenOnlyWhatWasPrefetched) {
+  Tree tree = mounted("/centos7");
+  tree.set_cache_only_images(true);
+  EXPECT_EQ(tree.open("/centos7/images/pxeboot/vmlinuz").error(), OpenError::over_budget);
+  EXPECT_EQ(tree.list("/centos7/images/").error(), OpenError::over_budget);
+
+  auto prefetch = tree.prefetch("/centos7/images/pxeboot/vmlinuz");
+  ASSERT_TRUE(prefetch);
+  prefetch(std::stop_token{});
+  auto file = tree.open("/centos7/images/pxeboot/vmlinuz");
+  ASSERT_TRUE(file);
+  EXPECT_EQ(read_in_chunks(*file, 65536), vmlinuz_);
+
+  tree.prefetch("/centos7/images/")(std::stop_token{});  // a directory: its listing too
+  auto listing = tree.list("/centos7/images/");
+  ASSERT_TRUE(listing);
+  EXPECT_EQ(listing->size(), 1u);
+  EXPECT_EQ(tree.is_directory("/centos7/images/pxeboot"), true);
+}
+
+TEST_F(TreeMount, PrefetchIsNothingOutsideImages) {
+  Tree tree = mounted("/centos7");
+  EXPECT_FALSE(tree.prefetch("/readme.txt"));
+  EXPECT_FALSE(tree.prefetch("/../etc/passwd"));
+  EXPECT_TRUE(tree.prefetch("/centos7/anything"));
+}
+
+TEST_F(TreeMount, AStoppedPrefetchReadsNothing) {
+  Tree tree = mounted("/centos7");
+  tree.set_cache_only_images(true);
+  std::stop_source stop;
+  stop.request_stop();  // pxed is stopping: the worker gives up before its first read
+  tree.prefetch("/centos7/images/pxeboot/vmlinuz")(stop.get_token());
+  EXPECT_EQ(tree.open("/centos7/images/pxeboot/vmlinuz").error(), OpenError::over_budget);
+}
+
+}  // namespace
+}  // namespace pxed::vfs
