@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "tftp/block_reader.hpp"
 #include "tftp/negotiation.hpp"
 #include "tftp/packet.hpp"
@@ -44,16 +45,7 @@ void require(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-struct Input {
-  std::span<const std::uint8_t> rest;
-  std::uint8_t byte() {
-    if (rest.empty()) return 0;
-    auto b = rest.front();
-    rest = rest.subspan(1);
-    return b;
-  }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(byte() << 8 | byte()); }
-};
+using fuzz::Input;
 
 // Values a client or an operator may pick, edges first.
 constexpr std::uint32_t kBlksizeMax[] = {8, 9, 16, 512, 513, 1024, 1468, kMaxBlksize, 70000};
