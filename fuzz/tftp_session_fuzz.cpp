@@ -376,7 +376,8 @@ class Harness {
           require(error_code_ == ErrorCode::option_refused && sent_high_ == 0);
           require((outcome == Outcome::tsize_probe) == negotiated_.tsize);
         } else {
-          require(outcome == Outcome::client_error);
+          // RFC 2347: ERROR 8 before the first block refuses the OACK, not the file.
+          require(outcome == Outcome::client_error && !(error_code_ == ErrorCode::option_refused && oack_pending_));
         }
         break;
       case Event::illegal: require(outcome == Outcome::protocol_error); break;
