@@ -21,6 +21,7 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "dhcp/lease_pool.hpp"
 #include "dhcp/packet.hpp"
 #include "dhcp/server.hpp"
@@ -82,15 +83,7 @@ const core::Ipv4 kCandidates[] = {
     ip("10.88.0.51"),  ip("10.88.0.52"),  ip("10.88.0.53"),  ip("192.168.1.5"), ip("0.0.0.0"),
     ip("10.77.0.0")};
 
-struct Input {
-  std::span<const std::uint8_t> rest;
-  std::uint8_t byte() {
-    if (rest.empty()) return 0;
-    auto b = rest.front();
-    rest = rest.subspan(1);
-    return b;
-  }
-};
+using fuzz::Input;
 
 class Harness {
  public:
