@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,9 +42,13 @@ using namespace pxed;
 using namespace pxed::tftp;
 using namespace std::chrono_literals;
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
+// A broken invariant stops the run with its line, so a finding says what broke.
+void require_at(bool ok, int line) {
+  if (ok) return;
+  std::fprintf(stderr, "tftp_session_fuzz: invariant at line %d does not hold\n", line);
+  __builtin_trap();
 }
+#define require(ok) require_at((ok), __LINE__)
 
 using fuzz::Input;
 
@@ -148,20 +153,22 @@ class Harness {
       return false;
     }
     file_.emplace(fd, size);
-    auto wire_size = BlockReader::transfer_size(*file_, request_.mode);
-    require(wire_size.has_value());
-    require(*wire_size == (large_ ? size : wire_.size()));
-    wire_size_ = *wire_size;
+    // The server knows an octet file's size; netascii's only when its short
+    // block is read (tsize is left out). The model knows both.
+    auto known = BlockReader::known_size(*file_, request_.mode);
+    wire_size_ = request_.mode == Mode::netascii ? wire_.size() : size;
+    if (large_) wire_size_ = size;
+    require(request_.mode == Mode::netascii ? !known.has_value() : known == wire_size_);
 
-    negotiated_ = negotiate(request_.options, wire_size_, nlimits_);
+    negotiated_ = negotiate(request_.options, known, nlimits_);
     require(negotiated_.blksize == blksize);
     require(negotiated_.windowsize >= 1);
     require(std::uint64_t{negotiated_.windowsize} * negotiated_.blksize <= std::max(kMaxWindowBytes, negotiated_.blksize));
     last_block_ = wire_size_ / blksize + 1;
     reader_.emplace(*file_, request_.mode, blksize);
-    session_.emplace(negotiated_, wire_size_, slimits_, now_);
+    session_.emplace(negotiated_, known, slimits_, now_);
     last_progress_ = now_;
-    require(session_->last_block() == last_block_);
+    require(!known || session_->last_block() == last_block_);
     oack_pending_ = !negotiated_.accepted.empty();
     apply(session_->start(), Event::start);
     return true;
@@ -333,8 +340,15 @@ class Harness {
   void check_window(const SendBlocks& blocks, bool retransmission) {
     require(blocks.first == acked_ + 1);
     require(blocks.count >= 1 && blocks.count <= negotiated_.windowsize);
-    require(blocks.count == std::min<std::uint64_t>(negotiated_.windowsize, last_block_ - acked_));
-    require(blocks.first + blocks.count - 1 <= last_block_);
+    // Netascii's end is unknown until its short block is read: a full window
+    // until then, of which the service sends up to that block (end_at).
+    const bool known = session_->size_known();
+    if (known) {
+      require(blocks.count == std::min<std::uint64_t>(negotiated_.windowsize, last_block_ - acked_));
+      require(blocks.first + blocks.count - 1 <= last_block_);
+    } else {
+      require(blocks.count == negotiated_.windowsize);
+    }
     if (retransmission) {
       retransmitted_ += blocks.count;
       require(blocks.first + blocks.count - 1 <= sent_high_);  // only what went out before
@@ -349,9 +363,14 @@ class Harness {
     for (std::uint32_t i = 0; i < blocks.count; ++i) {
       const auto block = blocks.first + i;
       const auto offset = (block - 1) * negotiated_.blksize;
+      if (block > last_block_) break;  // past the short block: never sent
       const auto length = offset >= wire_size_ ? 0 : std::min<std::uint64_t>(negotiated_.blksize, wire_size_ - offset);
-      require(session_->block_length(block) == length);
+      if (session_->size_known()) require(session_->block_length(block) == length);
       require(length == negotiated_.blksize || block == last_block_);
+      if (!session_->size_known() && length < negotiated_.blksize) {
+        session_->end_at(block, static_cast<std::uint32_t>(length));
+        require(session_->last_block() == last_block_);
+      }
       // A huge window of a large file: its edges are enough (octet reads need no order).
       if (large_ && i >= 8 && i + 8 < blocks.count) continue;
       if (!check_data_) continue;
@@ -362,6 +381,7 @@ class Harness {
         require(slot[j] == (at < wire_.size() ? wire_[at] : std::byte{0}));
       }
     }
+    sent_high_ = std::min(sent_high_, last_block_);
     reader_->forget_before(session_->acked() + 1);
   }
 

@@ -60,8 +60,10 @@ struct Tftp {
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
   std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
   // Concurrent transfers of one client (its address): one machine, or a forged
-  // source, cannot take every slot. A firmware fetches one file at a time.
-  std::uint32_t max_transfers_per_client = 8;
+  // source, cannot take every slot. A firmware fetches one file at a time, but
+  // one that gives up and asks again leaves transfers that linger until
+  // idle_timeout, so the share has room for many.
+  std::uint32_t max_transfers_per_client = 64;
   std::chrono::milliseconds retransmit_min{2};    // adaptive RTO floor
   // RTO ceiling (a client's timeout option lowers it). Backoff must be able to
   // outlast client timeouts: atftp re-ACKs only after seconds of silence.

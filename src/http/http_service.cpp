@@ -57,10 +57,6 @@ constexpr std::size_t kLoggedTargetMax = 256;
 // slot to a newcomer when every slot is held: a real client sends its request
 // at once, a slowloris never finishes one.
 constexpr std::int64_t kUnprovenGraceMs = 2000;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(core::Clock::now().time_since_epoch()).count();
-}
 // After an error response we stop reading requests; what the client already
 // sent is read and dropped (up to this much, for this long) before closing,
 // or the kernel would answer it with a RST that can destroy our response.
@@ -214,7 +210,7 @@ asio::awaitable<void> Service::Impl::accept_loop() {
     auto peer = socket.remote_endpoint(pec);
     const core::Shares::Client client = !pec && peer.address().is_v4() ? peer.address().to_v4().to_uint() : 0;
     const auto id = ++next_share;
-    auto admission = shares.admit(now_ms(), client, id);
+    auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), client, id);
     if (admission.verdict != core::Shares::Verdict::admitted) {
       refuse_busy(socket, admission.verdict);
       continue;

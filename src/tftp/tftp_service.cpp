@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/log_limiter.hpp"
+#include "core/shares.hpp"
 #include "core/time.hpp"
 #include "events/events.hpp"
 #include "tftp/block_reader.hpp"
@@ -37,6 +38,11 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
+constexpr std::size_t kTransferReceiveBytes = 516;  // an ERROR with a 511-byte message
+// A transfer that has not heard from its client this long after it started may
+// give its slot to a new request when every slot is held: a real client
+// acknowledges within a round trip, a forged source address never does.
+constexpr std::int64_t kUnprovenGraceMs = 2000;
 constexpr int kIpUdpTftpOverhead = 32;  // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
 constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
 constexpr auto kOverBudgetLogInterval = std::chrono::seconds(10);
@@ -148,6 +154,10 @@ struct Service::Impl {
   udp::socket listener;
   std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
   std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
+  // Who holds the transfer slots (by peer_key): a share per client address, and
+  // when every slot is held, the oldest transfer that never heard from its
+  // client (a forged source address) gives its slot to a new request.
+  core::Shares shares{{config.max_transfers, config.max_transfers_per_client, kUnprovenGraceMs}};
   core::LogLimiter over_budget_log{kOverBudgetLogInterval};
 
   std::expected<void, std::string> bind();
@@ -164,7 +174,22 @@ struct Service::Impl {
   void send_blocks(Transfer& t, const SendBlocks& blocks);
   void send_read(Transfer& t, const WindowRead& w, const std::expected<std::vector<std::size_t>, int>& got);
   void finish(Transfer& t);
+  void evict(std::uint64_t key);
 };
+
+// The slot's transfer never heard from its client: it ends now, its slot
+// already given to a newer request.
+void Service::Impl::evict(std::uint64_t key) {
+  looking_up.erase(key);
+  auto it = active.find(key);
+  if (it == active.end()) return;
+  if (auto t = it->second.lock(); t && !t->outcome) {
+    t->failure = "evicted";
+    t->outcome = Outcome::timeout;
+    t->socket.cancel();  // wakes run() to finish
+  }
+  active.erase(it);
+}
 
 std::expected<void, std::string> Service::Impl::bind() {
   sockaddr_in addr{};
@@ -270,14 +295,19 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
     return;  // the client repeated its RRQ; the transfer already answering it retransmits
   }
   if (looking_up.contains(key)) return;  // repeated while its file is looked up
-  if (active.size() + looking_up.size() >= config.max_transfers) {
-    std::erase_if(active, [](const auto& entry) { return entry.second.expired(); });
-    if (active.size() + looking_up.size() >= config.max_transfers) {
-      refuse(from, request->filename, ErrorCode::not_defined, "busy",
-             fmt::format("server busy: {} transfers in progress, try again", active.size() + looking_up.size()));
-      return;
-    }
+  auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), ntohl(from.peer.sin_addr.s_addr), key);
+  if (admission.verdict == core::Shares::Verdict::client_busy) {
+    refuse(from, request->filename, ErrorCode::not_defined, "client-busy",
+           fmt::format("server busy: this address has {} transfers in progress, try again", shares.held_by(
+                                                                                               ntohl(from.peer.sin_addr.s_addr))));
+    return;
   }
+  if (admission.verdict != core::Shares::Verdict::admitted) {
+    refuse(from, request->filename, ErrorCode::not_defined, "busy",
+           fmt::format("server busy: {} transfers in progress, try again", shares.held()));
+    return;
+  }
+  if (admission.evict) evict(*admission.evict);
   open_and_start(std::move(*request), from, false);
 }
 
@@ -300,13 +330,14 @@ void Service::Impl::open_and_start(Request request, const Received& from, bool l
             return true;
           },
           [this, key, request = std::move(request), from](bool) mutable {
-            looking_up.erase(key);
+            if (looking_up.erase(key) == 0) return;  // evicted while it was looked up
             open_and_start(std::move(request), from, true);
           });
       return;
     }
   }
   if (!file) {
+    shares.release(key);
     auto r = refusal_for(file.error());
     if (file.error() == vfs::OpenError::over_budget) {
       // A hostile image can ask for this at line rate: one line per interval, with a count.
@@ -347,6 +378,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, bool l
   local.sin_addr = from.local;
   if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) {
     if (fd >= 0) ::close(fd);
+    shares.release(key);
     refuse(from, t->request.filename, ErrorCode::not_defined, "io", "server out of sockets");
     return;
   }
@@ -493,6 +525,7 @@ void Service::Impl::finish(Transfer& t) {
   if (auto it = active.find(peer_key(t.peer)); it != active.end() && it->second.lock().get() == &t) {
     active.erase(it);
   }
+  if (t.failure != "evicted") shares.release(peer_key(t.peer));  // an evicted slot is the newcomer's
   boost::system::error_code ignored;
   t.timer.cancel();
   t.socket.close(ignored);
@@ -515,7 +548,10 @@ asio::awaitable<void> Service::Impl::watch_deadline(std::shared_ptr<Transfer> t)
 asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
   asio::co_spawn(io, watch_deadline(t), asio::detached);
   execute(*t, t->session.start());
-  std::vector<std::byte> buffer(kMaxDatagram);
+  // Clients send ACKs (4 bytes) and ERRORs here: a small buffer per transfer,
+  // not a datagram's 64 KiB (1,000 transfers held 66 MB of them); a longer
+  // ERROR message is cut, which is harmless.
+  std::vector<std::byte> buffer(kTransferReceiveBytes);
   while (!t->outcome) {
     auto [ec] = co_await t->socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
     if (t->outcome || ec) break;
@@ -532,6 +568,7 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
       }
       auto packet = decode(std::span(buffer).first(static_cast<std::size_t>(n)));
       if (!packet) continue;  // a mangled ACK is as good as a lost one
+      shares.proven(peer_key(t->peer));  // the client answered: not a forged source
       execute(*t, t->session.on_packet(core::Clock::now(), *packet));
     }
     if (!t->outcome && t->session.deadline() < t->timer.expiry()) t->timer.cancel();

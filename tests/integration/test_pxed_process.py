@@ -69,3 +69,19 @@ def test_starts_with_the_open_file_limit_raised_to_the_hard_limit(lab):
     limits = open(f"/proc/{lab.server.proc.pid}/limits").read()
     line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
     assert line.split()[3:5] == [str(hard), str(hard)], line
+
+
+def test_when_full_a_transfer_whose_client_never_answered_makes_room(lab, raw):
+    """Forged RRQs fill every slot and never acknowledge: past a 2 s grace, a real
+    request takes the oldest one's slot instead of getting "busy"."""
+    silent = raw()
+    silent.rrq(FILE)
+    first = silent.expect()
+    assert first.op == tftp_raw.DATA and first.block == 1, first
+    time.sleep(2.2)  # never ACKs, as a forged source address cannot
+    mark = lab.server.mark()
+    real = raw()
+    data, first, _ = real.fetch(FILE, timeout=2.0, deadline=30.0)
+    assert first.op == tftp_raw.DATA, first
+    assert data is not None and len(data) == (1 << 20) + 77
+    lab.server.wait_event("tftp.done", since=mark, result="evicted")

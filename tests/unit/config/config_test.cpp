@@ -37,7 +37,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->tftp.blksize_max, 1468u);
   EXPECT_EQ(cfg->tftp.windowsize_max, 16);
   EXPECT_EQ(cfg->tftp.max_transfers, 1000u);
-  EXPECT_EQ(cfg->tftp.max_transfers_per_client, 8u);
+  EXPECT_EQ(cfg->tftp.max_transfers_per_client, 64u);
   EXPECT_EQ(cfg->tftp.retransmit_min, 2ms);
   EXPECT_EQ(cfg->tftp.retransmit_max, 5s);
   EXPECT_EQ(cfg->tftp.idle_timeout, 20s);
