@@ -127,7 +127,6 @@ struct Service::Impl {
   core::WorkerPool& pool;
   Responder responder;
   tcp::acceptor acceptor;
-  std::size_t active = 0;
   // Who holds the connection slots; a connection that has not sent a whole
   // request yields its slot to a newcomer when every slot is taken.
   core::Shares shares{{config.max_connections, config.max_connections_per_client, kUnprovenGraceMs}};
@@ -138,6 +137,21 @@ struct Service::Impl {
   asio::awaitable<void> accept_loop();
   void refuse_busy(tcp::socket& socket, core::Shares::Verdict why);
   void evict(core::Shares::Id id);
+  // Runs work(stop) on the pool; the coroutine resumes on the loop once it is
+  // done. The pool's answer cancels a timer, which wakes the coroutine (the
+  // pattern GCC 12 compiles right; a hand-made async_initiate around a moved
+  // lambda did not).
+  template <class Work>
+  asio::awaitable<void> off_loop(Work work) {
+    auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+    pool.submit(
+        [work = std::move(work)](std::stop_token stop) mutable {
+          work(stop);
+          return true;
+        },
+        [done](bool) { done->cancel(); });
+    co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
   asio::awaitable<void> serve(std::shared_ptr<Connection> c);
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
@@ -175,7 +189,7 @@ void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) 
                    .add("client", ec ? std::string("-") : endpoint_text(peer))
                    .add("reason", std::string(core::to_string(why)))
                    .add("status", "503")
-                   .add("active", std::to_string(active)));
+                   .add("active", std::to_string(shares.held())));
 }
 
 // Every slot is held: the oldest connection still without a whole request
@@ -221,10 +235,8 @@ asio::awaitable<void> Service::Impl::accept_loop() {
     holders.emplace(id, c);
     // Armed before the watchdog starts: a new timer's expiry is already past.
     c->deadline_in(config.header_timeout);
-    ++active;
     asio::co_spawn(io, watchdog(c), asio::detached);
     asio::co_spawn(io, serve(c), [this, c](std::exception_ptr e) {
-      --active;
       shares.release(c->share);
       holders.erase(c->share);
       c->finished = true;
@@ -293,14 +305,10 @@ asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& f
         // A cold chunk: sendfile would wait for the disk on the loop. A worker
         // reads it into the page cache first; the loop's sendfile then copies
         // from memory. Hot files (the usual case) never take this detour.
-        auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
-        pool.submit(
-            [fd = file.fd(), at = static_cast<std::uint64_t>(offset), chunk](std::stop_token) {
-              std::vector<std::byte> scratch(static_cast<std::size_t>(chunk));
-              return vfs::pread_full(fd, scratch, at).has_value();
-            },
-            [done](bool) { done->cancel(); });
-        co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await off_loop([fd = file.fd(), at = static_cast<std::uint64_t>(offset), chunk](std::stop_token) {
+          std::vector<std::byte> scratch(static_cast<std::size_t>(chunk));
+          (void)vfs::pread_full(fd, scratch, at);  // a failed read shows in sendfile next
+        });
       }
       auto n = ::sendfile(c.socket.native_handle(), file.fd(), &offset, static_cast<std::size_t>(chunk));
       if (n > 0) {
@@ -457,17 +465,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       auto prefetch = x.reason == vfs::to_string(vfs::OpenError::over_budget) && path ? tree.prefetch(*path)
                                                                                       : vfs::Tree::Prefetch{};
       if (prefetch) {
-        // The pool's answer cancels this timer, which wakes the coroutine on
-        // the loop (the pattern GCC 12 compiles right; a hand-made
-        // async_initiate around a moved lambda did not).
-        auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
-        pool.submit(
-            [prefetch = std::move(prefetch)](std::stop_token stop) {
-              prefetch(stop);
-              return true;
-            },
-            [done](bool) { done->cancel(); });
-        co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await off_loop(std::move(prefetch));
         Exchange again;
         again.started = x.started;
         again.method = std::move(x.method);
@@ -499,6 +497,6 @@ std::expected<void, std::string> Service::bind() { return impl_->bind(); }
 
 void Service::start() { asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached); }
 
-std::size_t Service::active_connections() const { return impl_->active; }
+std::size_t Service::active_connections() const { return impl_->shares.held(); }
 
 }  // namespace pxed::http

@@ -33,6 +33,7 @@ class Service {
   std::expected<void, std::string> bind();
   // Starts accepting connections on the io_context.
   void start();
+  // Connections holding a slot (an evicted one no longer does).
   std::size_t active_connections() const;
 
  private:
