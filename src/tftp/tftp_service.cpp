@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "core/log_limiter.hpp"
@@ -295,11 +296,11 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
     return;  // the client repeated its RRQ; the transfer already answering it retransmits
   }
   if (looking_up.contains(key)) return;  // repeated while its file is looked up
-  auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), ntohl(from.peer.sin_addr.s_addr), key);
+  const core::Shares::Client client = ntohl(from.peer.sin_addr.s_addr);
+  auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), client, key);
   if (admission.verdict == core::Shares::Verdict::client_busy) {
     refuse(from, request->filename, ErrorCode::not_defined, "client-busy",
-           fmt::format("server busy: this address has {} transfers in progress, try again", shares.held_by(
-                                                                                               ntohl(from.peer.sin_addr.s_addr))));
+           fmt::format("server busy: this address has {} transfers in progress, try again", shares.held_by(client)));
     return;
   }
   if (admission.verdict != core::Shares::Verdict::admitted) {
@@ -340,20 +341,17 @@ void Service::Impl::open_and_start(Request request, const Received& from, bool l
     shares.release(key);
     auto r = refusal_for(file.error());
     if (file.error() == vfs::OpenError::over_budget) {
-      // A hostile image can ask for this at line rate: one line per interval, with a count.
-      auto suppressed = over_budget_log.allow(core::Clock::now());
-      if (!suppressed) {
-        send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
-        return;
-      }
-      events::emit(events::Event{.name = "tftp.refused", .level = events::Level::warn, .fields = {}}
-                       .add("client", endpoint_text(from.peer))
-                       .add("file", request.filename)
-                       .add("reason", std::string(r.reason))
-                       .add("code", std::to_string(static_cast<int>(r.code)))
-                       .add("suppressed", std::to_string(*suppressed))
-                       .add("why", "the image's lookup needs more work than one request may do"));
       send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
+      // A hostile image can ask for this at line rate: one line per interval, with a count.
+      if (auto suppressed = over_budget_log.allow(core::Clock::now())) {
+        events::emit(events::Event{.name = "tftp.refused", .level = events::Level::warn, .fields = {}}
+                         .add("client", endpoint_text(from.peer))
+                         .add("file", request.filename)
+                         .add("reason", std::string(r.reason))
+                         .add("code", std::to_string(static_cast<int>(r.code)))
+                         .add("suppressed", std::to_string(*suppressed))
+                         .add("why", "the image's lookup needs more work than one request may do"));
+      }
       return;
     }
     refuse(from, request.filename, r.code, r.reason, r.message);
@@ -522,10 +520,11 @@ void Service::Impl::finish(Transfer& t) {
         .add("client_message", stats.client_message);
   }
   events::emit(event);
+  // A transfer still in `active` holds its slot; an evicted one left both at once.
   if (auto it = active.find(peer_key(t.peer)); it != active.end() && it->second.lock().get() == &t) {
     active.erase(it);
+    shares.release(peer_key(t.peer));
   }
-  if (t.failure != "evicted") shares.release(peer_key(t.peer));  // an evicted slot is the newcomer's
   boost::system::error_code ignored;
   t.timer.cancel();
   t.socket.close(ignored);
@@ -552,6 +551,7 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
   // not a datagram's 64 KiB (1,000 transfers held 66 MB of them); a longer
   // ERROR message is cut, which is harmless.
   std::vector<std::byte> buffer(kTransferReceiveBytes);
+  bool heard = false;  // the client answered once: not a forged source, never evicted
   while (!t->outcome) {
     auto [ec] = co_await t->socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
     if (t->outcome || ec) break;
@@ -568,7 +568,7 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
       }
       auto packet = decode(std::span(buffer).first(static_cast<std::size_t>(n)));
       if (!packet) continue;  // a mangled ACK is as good as a lost one
-      shares.proven(peer_key(t->peer));  // the client answered: not a forged source
+      if (!std::exchange(heard, true)) shares.proven(peer_key(t->peer));
       execute(*t, t->session.on_packet(core::Clock::now(), *packet));
     }
     if (!t->outcome && t->session.deadline() < t->timer.expiry()) t->timer.cancel();
