@@ -3,11 +3,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <ctime>
 #include <map>
 #include <vector>
 
 #include "boot/config_files.hpp"
+#include "core/time.hpp"
 #include "events/events.hpp"
 #include "store/machine_store.hpp"
 
@@ -16,7 +16,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 std::optional<store::Stage> stage_of(boot::Fetched what) {
   switch (what) {
@@ -77,7 +76,7 @@ struct Machines::Impl {
     stages[mac] = stage;
     store::Observation o;
     o.mac = mac;
-    o.at = unix_now();
+    o.at = core::unix_now();
     o.stage = stage;
     o.path = std::move(path);
     observe(std::move(o));
@@ -162,7 +161,7 @@ void Machines::record_hardware(const boot::Sighting* seen, std::string_view quer
   if (seen != nullptr && named && *named != seen->facts.mac) return;
   if (seen == nullptr && !named) return;
   o.mac = seen != nullptr ? seen->facts.mac : *named;
-  o.at = unix_now();
+  o.at = core::unix_now();
   impl_->observe(std::move(o));
 }
 
@@ -181,7 +180,7 @@ std::optional<http::ActionResult> Machines::action(std::string_view path, std::s
     return http::ActionResult{403, "this address belongs to " + mac.to_string() + ", not " + asked + "\n",
                               "done-other-machine"};
   }
-  const auto now = unix_now();
+  const auto now = core::unix_now();
   auto m = impl_->config ? boot::match(seen->facts, *impl_->config, &impl_->installed) : boot::Match{};
   const std::string who_text = m.machine != nullptr && !m.machine->name.empty()
                                    ? m.machine->name + " (" + mac.to_string() + ")"

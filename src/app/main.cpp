@@ -8,7 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
@@ -30,6 +29,7 @@
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
+#include "core/time.hpp"
 #include "core/worker_pool.hpp"
 #include "dhcp/dhcp_service.hpp"
 #include "events/events.hpp"
@@ -86,9 +86,7 @@ int check(const config::Config& cfg, const std::string& path) {
     errors = tree ? app::check_tree(cfg, *tree) : tree.error();
     std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-  std::ranges::move(app::lease_store_errors(cfg, now), std::back_inserter(errors));
+  std::ranges::move(app::lease_store_errors(cfg, core::unix_now()), std::back_inserter(errors));
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
     return 0;
@@ -273,8 +271,7 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
     if (cfg.dhcp.mode == config::DhcpMode::full) {
-      app::warn_if_recently_recovered(
-          cfg, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      app::warn_if_recently_recovered(cfg, core::unix_now());
     }
   }
   deciding.use(cfg);
@@ -440,10 +437,8 @@ int main(int argc, char** argv) {
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
   if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
   if (*machines_cmd) return app::list_machines(*cfg, machines_json, std::cout, std::cerr);
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-  if (*leases_check_cmd) return app::check_leases(*cfg, now, std::cout, std::cerr);
-  if (*leases_recover_cmd) return app::recover_leases(*cfg, now, std::cout, std::cerr);
+  if (*leases_check_cmd) return app::check_leases(*cfg, core::unix_now(), std::cout, std::cerr);
+  if (*leases_recover_cmd) return app::recover_leases(*cfg, core::unix_now(), std::cout, std::cerr);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

@@ -20,12 +20,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
 #include <optional>
 #include <vector>
 
+#include "core/time.hpp"
 #include "dhcp/server.hpp"
 #include "events/events.hpp"
 #include "store/lease_store.hpp"
@@ -52,7 +52,6 @@ sockaddr_in sockaddr_of(core::Ipv4 a, std::uint16_t port) {
   return out;
 }
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // One socket per (interface, port): SO_BINDTODEVICE keeps DHCP on the
 // interfaces the config names and makes a broadcast reply leave through the
@@ -220,7 +219,7 @@ std::expected<void, std::string> Service::Impl::bind() {
     }
   }
   // Machines that booted before a restart are still known by their lease.
-  const auto now = unix_now();
+  const auto now = core::unix_now();
   for (const auto& lease : leases) {
     if (lease.state != store::LeaseState::bound || lease.expires <= now) continue;
     boot::Sighting seen{.facts = {}, .how = "lease", .at = lease.updated};
@@ -255,7 +254,7 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
       .ifindex = d.info.ipi_ifindex,
       .local_port = l.port,
   };
-  Response response = server->handle(unix_now(), arrival, bytes);
+  Response response = server->handle(core::unix_now(), arrival, bytes);
   if (response.seen) {
     if (on_seen) on_seen(*response.seen);
     sightings.record(std::move(*response.seen));
@@ -286,11 +285,11 @@ void Service::Impl::arm_flood_report() {
   const auto due = server->next_tick();
   if (due == 0) return;
   flood_armed = true;
-  flood_timer.expires_after(std::chrono::seconds(std::max<std::int64_t>(1, due - unix_now())));
+  flood_timer.expires_after(std::chrono::seconds(std::max<std::int64_t>(1, due - core::unix_now())));
   flood_timer.async_wait([this](const boost::system::error_code& ec) {
     flood_armed = false;
     if (ec) return;
-    for (auto& [ifindex, event] : server->tick(unix_now())) {
+    for (auto& [ifindex, event] : server->tick(core::unix_now())) {
       std::array<char, IF_NAMESIZE> name{};
       event.add("interface", ::if_indextoname(static_cast<unsigned>(ifindex), name.data()) != nullptr
                                  ? std::string(name.data())
@@ -371,7 +370,7 @@ void Service::decide_with(Deciding deciding) {
 }
 
 std::size_t Service::active_leases() const {
-  return impl_->server ? impl_->server->active_leases(unix_now()).size() : 0;
+  return impl_->server ? impl_->server->active_leases(core::unix_now()).size() : 0;
 }
 
 }  // namespace pxed::dhcp
