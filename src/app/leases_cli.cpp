@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "boot/inventory.hpp"
-#include "events/events.hpp"
+#include "events/bus.hpp"
 #include "store/lease_check.hpp"
 #include "store/lease_store.hpp"
 
@@ -88,11 +88,11 @@ std::vector<config::ConfigError> lease_store_errors(const config::Config& cfg, s
   return errors;
 }
 
-void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now) {
+void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now, events::Bus& bus) {
   const std::int64_t recovered = store::lease_store_recovered_at(cfg.server.state_dir);
   const std::int64_t until = recovered + longest_lease(cfg);
   if (recovered == 0 || now >= until) return;
-  events::emit(events::Event{.name = "dhcp.recovered_store", .level = events::Level::warn, .fields = {}}
+  bus.emit(events::Event{events::Kind::dhcp_recovered_store}
                    .add("recovered", boot::utc_time(recovered))
                    .add("until", boot::utc_time(until))
                    .add("why", "leases lost before the recovery are unknown; a new machine may be offered an "

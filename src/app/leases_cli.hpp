@@ -8,6 +8,10 @@
 
 #include "config/config.hpp"
 
+namespace pxed::events {
+class Bus;
+}
+
 namespace pxed::app {
 
 int check_leases(const config::Config& cfg, std::int64_t now, std::ostream& out, std::ostream& err);
@@ -19,6 +23,6 @@ std::vector<config::ConfigError> lease_store_errors(const config::Config& cfg, s
 
 // serve in full mode: a store recovered less than the longest lease_time ago
 // may lack leases machines still hold; say so at every start until then.
-void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now);
+void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now, events::Bus& bus);
 
 }  // namespace pxed::app

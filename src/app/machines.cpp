@@ -8,7 +8,7 @@
 
 #include "boot/config_files.hpp"
 #include "core/time.hpp"
-#include "events/events.hpp"
+#include "events/bus.hpp"
 #include "store/machine_store.hpp"
 
 namespace pxed::app {
@@ -28,20 +28,17 @@ std::optional<store::Stage> stage_of(boot::Fetched what) {
   return std::nullopt;
 }
 
-void emit_error(std::string_view name, const std::string& error) {
-  events::emit(events::Event{.name = std::string(name), .level = events::Level::error, .fields = {}}.add("error", error));
-}
-
 }  // namespace
 
 struct Machines::Impl {
-  Impl(asio::io_context& io_, std::filesystem::path dir, const boot::Sightings& s)
-      : io(io_), state_dir(std::move(dir)), sightings(s) {}
+  Impl(asio::io_context& io_, std::filesystem::path dir, const boot::Sightings& s, events::Bus& bus_)
+      : io(io_), state_dir(std::move(dir)), sightings(s), bus(bus_) {}
   ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
 
   asio::io_context& io;
   std::filesystem::path state_dir;
   const boot::Sightings& sightings;
+  events::Bus& bus;
   std::shared_ptr<const config::Config> config;
   std::optional<store::MachineStore> store;  // touched only on the writer thread once open
   boot::Installed installed;                 // the loop's
@@ -49,6 +46,10 @@ struct Machines::Impl {
   std::vector<store::Observation> queue;
   bool flushing = false;
   asio::thread_pool writer{1};
+
+  void store_failed(const std::string& error) {
+    bus.emit(events::Event{events::Kind::machines_store_failed}.add("error", error));
+  }
 
   void observe(store::Observation o) {
     if (!store) return;
@@ -66,7 +67,7 @@ struct Machines::Impl {
       auto written = store->observe(*batch);
       asio::post(io, [this, written = std::move(written)] {
         flushing = false;
-        if (!written) emit_error("machines.store_failed", written.error());
+        if (!written) store_failed(written.error());
         flush();
       });
     });
@@ -83,8 +84,9 @@ struct Machines::Impl {
   }
 };
 
-Machines::Machines(asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings)
-    : impl_(std::make_unique<Impl>(io, std::move(state_dir), sightings)) {}
+Machines::Machines(asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings,
+                   events::Bus& bus)
+    : impl_(std::make_unique<Impl>(io, std::move(state_dir), sightings, bus)) {}
 
 Machines::~Machines() = default;
 
@@ -112,7 +114,7 @@ void Machines::reload_installs() {
   asio::post(impl_->writer, [impl = impl_.get()] {
     auto installs = impl->store->installs();
     asio::post(impl->io, [impl, installs = std::move(installs)] {
-      if (!installs) return emit_error("machines.store_failed", installs.error());
+      if (!installs) return impl->store_failed(installs.error());
       boot::Installed done;
       for (const auto& [mac, install] : *installs) {
         if (install.state == store::InstallState::done) done[mac] = install.at;
@@ -186,23 +188,23 @@ std::optional<http::ActionResult> Machines::action(std::string_view path, std::s
                                    ? m.machine->name + " (" + mac.to_string() + ")"
                                    : mac.to_string();
   impl_->step(mac, store::Stage::done, {});
-  events::Event e{.name = "machine.done", .level = events::Level::info, .fields = {}};
-  e.add("mac", mac.to_string()).add("ip", who.address.to_string());
+  events::Event e{events::Kind::machine_done};
+  e.about(mac).from(who.address).add("ip", who.address.to_string());
   if (m.machine != nullptr && !m.machine->name.empty()) e.add("name", m.machine->name);
   if (!m.once) {
-    e.add("once", "false");
-    events::emit(e);
+    e.add("once", false);
+    impl_->bus.emit(e);
     return http::ActionResult{200, "pxed: " + who_text + " reported done; it is not a once machine, so it boots " +
                                        (m.profile.empty() ? "as before" : "profile " + m.profile) + " next time\n",
                               "done"};
   }
   impl_->installed[mac] = now;
-  e.add("once", "true").add("next", "local");
-  events::emit(e);
+  e.add("once", true).add("next", "local");
+  impl_->bus.emit(e);
   if (impl_->store) {
     asio::post(impl_->writer, [impl = impl_.get(), mac, now] {
       auto written = impl->store->set_install(mac, store::Install{store::InstallState::done, now});
-      if (!written) asio::post(impl->io, [error = written.error()] { emit_error("machines.store_failed", error); });
+      if (!written) asio::post(impl->io, [impl, error = written.error()] { impl->store_failed(error); });
     });
   }
   return http::ActionResult{200, "pxed: " + who_text + " installed at " + boot::utc_time(now) +

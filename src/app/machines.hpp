@@ -22,13 +22,18 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace pxed::events {
+class Bus;
+}
+
 namespace pxed::app {
 
 inline constexpr std::string_view kDonePath = "/pxed/v1/done";
 
 class Machines {
  public:
-  Machines(boost::asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings);
+  Machines(boost::asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings,
+           events::Bus& bus);
   ~Machines();
   Machines(const Machines&) = delete;
   Machines& operator=(const Machines&) = delete;

@@ -32,7 +32,8 @@
 #include "core/time.hpp"
 #include "core/worker_pool.hpp"
 #include "dhcp/dhcp_service.hpp"
-#include "events/events.hpp"
+#include "events/bus.hpp"
+#include "events/log.hpp"
 #include "http/http_service.hpp"
 #include "iso/iso_ls.hpp"
 #include "tftp/tftp_service.hpp"
@@ -97,10 +98,10 @@ int check(const config::Config& cfg, const std::string& path) {
 }
 
 // One line with every counter, for `kill -USR1`.
-void log_counters() {
-  events::Event e{.name = "pxed.counters", .level = events::Level::info, .fields = {}};
-  for (const auto& [name, count] : events::counters()) e.add(name, std::to_string(count));
-  events::emit(e);
+void log_counters(events::Bus& bus, const events::Counters& counters) {
+  events::Event e{events::Kind::pxed_counters};
+  for (const auto& [name, count] : counters.snapshot()) e.add(name, count);
+  bus.emit(std::move(e));
 }
 
 // What a reload swaps: the snapshot generated files and machine records decide with.
@@ -128,26 +129,26 @@ struct Deciding {
 // the tree's mounts, the system's loaders and DHCP's subnets stay as they were
 // started. Install states are read again too (`pxed machines
 // reinstall` signals us).
-void reload(const config::Config& running, const Deciding& deciding) {
+void reload(const config::Config& running, const Deciding& deciding, events::Bus& bus) {
   if (deciding.machines != nullptr) deciding.machines->reload_installs();
   auto loaded = config::load(running.source);
   if (!loaded) {
     for (const auto& e : loaded.error()) {
-      events::emit(events::Event{.name = "pxed.reload_failed", .level = events::Level::error, .fields = {}}
+      bus.emit(events::Event{events::Kind::pxed_reload_failed}
                        .add("error", e.to_string()));
     }
-    events::emit(events::Event{.name = "pxed.reload_failed", .level = events::Level::error, .fields = {}}
+    bus.emit(events::Event{events::Kind::pxed_reload_failed}
                      .add("config", running.source.string())
-                     .add("problems", std::to_string(loaded.error().size()))
+                     .add("problems", loaded.error().size())
                      .add("kept", "the last good inventory"));
     return;
   }
   deciding.use(*loaded);
-  events::emit(events::Event{.name = "pxed.reload", .level = events::Level::info, .fields = {}}
+  bus.emit(events::Event{events::Kind::pxed_reload}
                    .add("config", running.source.string())
-                   .add("profiles", std::to_string(loaded->inventory.profiles.size()))
-                   .add("groups", std::to_string(loaded->inventory.groups.size()))
-                   .add("machines", std::to_string(loaded->inventory.machines.size())));
+                   .add("profiles", loaded->inventory.profiles.size())
+                   .add("groups", loaded->inventory.groups.size())
+                   .add("machines", loaded->inventory.machines.size()));
 }
 
 bool has_once(const config::Config& cfg) {
@@ -155,7 +156,21 @@ bool has_once(const config::Config& cfg) {
 }
 
 int serve(const config::Config& cfg) {
-  events::init_logging(cfg.server.log_format, cfg.server.log_level);
+  // Every event goes to the log and the counters; the services are handed the bus.
+  events::Bus bus;
+  bus.add(std::make_shared<events::Log>(
+      cfg.server.log_format == config::LogFormat::json ? events::LogFormat::json : events::LogFormat::text,
+      cfg.server.log_level));
+  auto counters = std::make_shared<events::Counters>();
+  bus.add(counters);
+  // What DHCP learns of each machine tells the file services who asks (and
+  // names the machine in their events); the machine store remembers every
+  // machine and the state of `once` installs.
+  boot::Sightings sightings;
+  bus.set_namer([&sightings](core::Ipv4 address) -> std::optional<core::Mac> {
+    const auto* seen = sightings.by_address(address);
+    return seen != nullptr ? std::optional(seen->facts.mac) : std::nullopt;
+  });
   // sendfile(2) takes no MSG_NOSIGNAL: a client that resets mid-download must
   // cost an EPIPE, not the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -163,13 +178,13 @@ int serve(const config::Config& cfg) {
   const auto needed = app::descriptors_needed(cfg);
   auto file_limit = app::raise_file_limit();
   if (!file_limit || file_limit->now < needed) {
-    events::Event e{.name = "pxed.file_limit", .level = events::Level::warn, .fields = {}};
+    events::Event e{events::Kind::pxed_file_limit};
     if (!file_limit) e.add("error", file_limit.error());
-    else e.add("limit", std::to_string(file_limit->now));
-    e.add("needed", std::to_string(needed))
+    else e.add("limit", file_limit->now);
+    e.add("needed", needed)
         .add("hint", "at the caps (tftp.max_transfers, http.max_connections) opens fail; raise LimitNOFILE or "
                      "`ulimit -Hn`, or lower the caps");
-    events::emit(e);
+    bus.emit(e);
   }
   // The root is opened before privileges go, so it may stay unreadable to others.
   // Without one (TFTP and HTTP both off: pxed answers DHCP only) nothing is served.
@@ -177,7 +192,7 @@ int serve(const config::Config& cfg) {
   if (!cfg.files.root.empty()) {
     auto opened = vfs::Tree::open_root(cfg.files.root);
     if (!opened) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", opened.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", opened.error()));
       return kExitRuntime;
     }
     tree.emplace(std::move(*opened));
@@ -187,7 +202,7 @@ int serve(const config::Config& cfg) {
     auto added = mount.dir.empty() ? tree->add_iso_mount(mount.at, mount.iso)
                                    : tree->add_dir_mount(mount.at, mount.dir);
     if (!added) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", added.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", added.error()));
       return kExitRuntime;
     }
   }
@@ -197,7 +212,7 @@ int serve(const config::Config& cfg) {
   // A missing loader or kernel fails a boot much later, on some machine: say so now.
   if (tree) {
     for (const auto& e : app::check_tree(cfg, *tree)) {
-      events::emit(events::Event{.name = "pxed.missing_file", .level = events::Level::warn, .fields = {}}.add("error", e.to_string()));
+      bus.emit(events::Event{events::Kind::pxed_missing_file}.add("error", e.to_string()));
     }
   }
   boost::asio::io_context io(1);
@@ -215,33 +230,30 @@ int serve(const config::Config& cfg) {
   // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
   if (tree && !cfg.files.iso_dir.empty()) {
-    iso_dir.emplace(io, *tree, cfg.files.iso_dir);
+    iso_dir.emplace(io, *tree, cfg.files.iso_dir, bus);
     if (auto opened = iso_dir->open(); !opened) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", opened.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", opened.error()));
       return kExitRuntime;
     }
   }
   std::optional<tftp::Service> tftp_service;
   if (cfg.tftp.enabled) {
-    tftp_service.emplace(io, cfg.tftp, *tree, pool);
+    tftp_service.emplace(io, cfg.tftp, *tree, pool, bus);
     if (auto bound = tftp_service->bind(); !bound) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
       return kExitRuntime;
     }
   }
-  // What DHCP learns of each machine tells the file services who asks; the
-  // machine store remembers every machine and the state of `once` installs.
-  boot::Sightings sightings;
-  app::Machines machines(io, cfg.server.state_dir, sightings);
+  app::Machines machines(io, cfg.server.state_dir, sightings, bus);
   bool remembering = true;
   if (auto opened = machines.open(); !opened) {
     if (has_once(cfg)) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}
+      bus.emit(events::Event{events::Kind::pxed_fatal}
                        .add("error", opened.error() + " (once = true needs it)"));
       return kExitRuntime;
     }
     remembering = false;
-    events::emit(events::Event{.name = "pxed.no_machine_store", .level = events::Level::warn, .fields = {}}
+    bus.emit(events::Event{events::Kind::pxed_no_machine_store}
                      .add("error", opened.error()));
   }
   Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr};
@@ -254,9 +266,9 @@ int serve(const config::Config& cfg) {
         return machines.action(path, query, who);
       };
     }
-    http_service.emplace(io, cfg.http, *tree, pool, std::move(actions));
+    http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(actions));
     if (auto bound = http_service->bind(); !bound) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
       return kExitRuntime;
     }
   }
@@ -264,49 +276,49 @@ int serve(const config::Config& cfg) {
   if (cfg.dhcp.mode != config::DhcpMode::off) {
     std::function<void(const boot::Sighting&)> on_seen;
     if (remembering) on_seen = [&](const boot::Sighting& s) { machines.seen(s); };
-    dhcp_service.emplace(io, cfg, sightings, std::move(on_seen));
+    dhcp_service.emplace(io, cfg, sightings, bus, std::move(on_seen));
     deciding.dhcp = &*dhcp_service;
     if (auto bound = dhcp_service->bind(); !bound) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", bound.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
       return kExitRuntime;
     }
     if (cfg.dhcp.mode == config::DhcpMode::full) {
-      app::warn_if_recently_recovered(cfg, core::unix_now());
+      app::warn_if_recently_recovered(cfg, core::unix_now(), bus);
     }
   }
   deciding.use(cfg);
   // `pxed machines reinstall` finds us here to send SIGHUP.
   app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");
   // An edited config or inventory reloads by itself, as on SIGHUP.
-  app::ConfigWatch config_watch(io, cfg.sources, [&] { reload(cfg, deciding); });
+  app::ConfigWatch config_watch(io, cfg.sources, [&] { reload(cfg, deciding, bus); });
   if (auto watching = config_watch.open(); !watching) {
-    events::emit(events::Event{.name = "pxed.no_config_watch", .level = events::Level::warn, .fields = {}}
+    bus.emit(events::Event{events::Kind::pxed_no_config_watch}
                      .add("error", watching.error())
                      .add("reload", "on SIGHUP only"));
   }
   const app::ServedDirs served_dirs(cfg);
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
-    events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", dropped.error()));
+    bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", dropped.error()));
     return kExitRuntime;
   }
   // Not "ready" and then a 403 for every file: a tree we cannot read now is fatal.
   if (auto unreadable = served_dirs.unreadable(cfg); !unreadable.empty()) {
     for (const auto& e : unreadable) {
-      events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", e.to_string()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", e.to_string()));
     }
     return kExitRuntime;
   }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
-    events::emit(events::Event{.name = "pxed.stop", .level = events::Level::info, .fields = {}}.add("signal", std::to_string(signal)));
+    bus.emit(events::Event{events::Kind::pxed_stop}.add("signal", signal));
     io.stop();
   });
   // dnsmasq users send HUP to reload; USR1 asks for the counters.
   boost::asio::signal_set control(io, SIGHUP, SIGUSR1);
   std::function<void(const boost::system::error_code&, int)> on_control = [&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    if (signal == SIGHUP) reload(cfg, deciding);
-    if (signal == SIGUSR1) log_counters();
+    if (signal == SIGHUP) reload(cfg, deciding, bus);
+    if (signal == SIGUSR1) log_counters(bus, *counters);
     control.async_wait(on_control);
   };
   control.async_wait(on_control);
@@ -315,9 +327,9 @@ int serve(const config::Config& cfg) {
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
   if (dhcp_service) dhcp_service->start();
-  events::Event ready{.name = "pxed.ready", .level = events::Level::info, .fields = {}};
+  events::Event ready{events::Kind::pxed_ready};
   ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
-  if (file_limit) ready.add("open_files", std::to_string(file_limit->now));
+  if (file_limit) ready.add("open_files", file_limit->now);
   if (tree) {
     // Which packages' loaders fill in the tree: "pxelinux,syslinux-common,ipxe", "none" or "off".
     std::string packages;
@@ -333,9 +345,9 @@ int serve(const config::Config& cfg) {
     std::string interfaces;
     for (const auto& name : cfg.server.interfaces) interfaces += (interfaces.empty() ? "" : ",") + name;
     ready.add("interfaces", interfaces);
-    if (cfg.dhcp.mode == config::DhcpMode::full) ready.add("leases", std::to_string(dhcp_service->active_leases()));
+    if (cfg.dhcp.mode == config::DhcpMode::full) ready.add("leases", dhcp_service->active_leases());
   }
-  events::emit(ready);
+  bus.emit(ready);
   io.run();
   return 0;
 }

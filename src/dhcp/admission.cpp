@@ -61,10 +61,10 @@ std::vector<events::Event> FloodReport::refused(std::int64_t now, int ifindex, s
   std::vector<events::Event> out;
   auto [w, opened] = open_.try_emplace(ifindex, Window{now, 0, {}});
   if (opened) {
-    out.push_back(events::Event{"dhcp.flood", events::Level::warn, {}}
+    out.push_back(events::Event{events::Kind::dhcp_flood}
                       .add("state", "started")
-                      .add("reason", std::string(reason))
-                      .add("report_seconds", std::to_string(interval_)));
+                      .add("reason", reason)
+                      .add("report_seconds", interval_));
     return out;
   }
   if (now - w->second.start >= interval_) out.push_back(summary(now, w->second));
@@ -76,9 +76,9 @@ std::vector<events::Event> FloodReport::refused(std::int64_t now, int ifindex, s
 }
 
 events::Event FloodReport::summary(std::int64_t now, Window& w) const {
-  events::Event e{"dhcp.flood", events::Level::warn, {}};
-  e.add("state", "ongoing").add("seconds", std::to_string(now - w.start)).add("refused", std::to_string(w.refused));
-  for (const auto& [reason, count] : w.reasons) e.add(reason, std::to_string(count));
+  events::Event e{events::Kind::dhcp_flood};
+  e.add("state", "ongoing").add("seconds", now - w.start).add("refused", w.refused);
+  for (const auto& [reason, count] : w.reasons) e.add(reason, count);
   w = Window{now, 0, {}};
   return e;
 }

@@ -15,7 +15,7 @@
 
 #include "config/config.hpp"
 #include "core/net.hpp"
-#include "events/events.hpp"
+#include "events/event.hpp"
 
 namespace pxed::dhcp {
 

@@ -27,7 +27,7 @@
 
 #include "core/time.hpp"
 #include "dhcp/server.hpp"
-#include "events/events.hpp"
+#include "events/bus.hpp"
 #include "store/lease_store.hpp"
 
 namespace pxed::dhcp {
@@ -125,11 +125,12 @@ bool receive(int fd, std::vector<std::byte>& buffer, Datagram& out) {
 }  // namespace
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Config& config_, boot::Sightings& sightings_,
+  Impl(asio::io_context& io_, const config::Config& config_, boot::Sightings& sightings_, events::Bus& bus_,
        std::function<void(const boot::Sighting&)> on_seen_)
       : io(io_),
         config(config_),
         sightings(sightings_),
+        bus(bus_),
         on_seen(std::move(on_seen_)),
         commit_timer(io_),
         flood_timer(io_) {}
@@ -138,6 +139,7 @@ struct Service::Impl {
   asio::io_context& io;
   config::Config config;
   boot::Sightings& sightings;
+  events::Bus& bus;
   std::function<void(const boot::Sighting&)> on_seen;
   std::optional<store::LeaseStore> store;
   std::optional<Server> server;
@@ -206,7 +208,7 @@ std::expected<void, std::string> Service::Impl::bind() {
         // Port 68 only serves to notice other DHCP servers; a DHCP client on
         // this host may hold it. Serving goes on without that warning.
         if (port == kClientPort) {
-          events::emit(events::Event{.name = "dhcp.no_foreign_watch", .level = events::Level::warn, .fields = {}}
+          bus.emit(events::Event{events::Kind::dhcp_no_foreign_watch}
                            .add("interface", name)
                            .add("reason", fd.error()));
           continue;
@@ -261,7 +263,7 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
   }
   for (auto& event : response.events) {
     event.add("interface", l.interface);
-    events::emit(event);
+    bus.emit(event);
   }
   arm_flood_report();
   if (response.commit.empty()) {
@@ -294,7 +296,7 @@ void Service::Impl::arm_flood_report() {
       event.add("interface", ::if_indextoname(static_cast<unsigned>(ifindex), name.data()) != nullptr
                                  ? std::string(name.data())
                                  : std::to_string(ifindex));
-      events::emit(event);
+      bus.emit(event);
     }
     arm_flood_report();
   });
@@ -323,9 +325,9 @@ void Service::Impl::committed(std::vector<Waiting> replies, std::size_t leases,
                               std::expected<void, std::string> written) {
   writing = false;
   if (!written) {
-    events::emit(events::Event{.name = "dhcp.store_failed", .level = events::Level::error, .fields = {}}
-                     .add("leases", std::to_string(leases))
-                     .add("replies_dropped", std::to_string(replies.size()))
+    bus.emit(events::Event{events::Kind::dhcp_store_failed}
+                     .add("leases", leases)
+                     .add("replies_dropped", replies.size())
                      .add("error", written.error()));
   } else {
     for (const auto& w : replies) send(*w.via, w.reply);
@@ -336,24 +338,24 @@ void Service::Impl::committed(std::vector<Waiting> replies, std::size_t leases,
 void Service::Impl::send(Listener& l, const Reply& reply) {
   auto encoded = encode(reply.packet, reply.max_size);
   if (encoded.truncated) {
-    events::emit(events::Event{.name = "dhcp.reply_truncated", .level = events::Level::warn, .fields = {}}
-                     .add("mac", reply.packet.mac().to_string())
-                     .add("max_size", std::to_string(reply.max_size)));
+    bus.emit(events::Event{events::Kind::dhcp_reply_truncated}
+                     .about(reply.packet.mac())
+                     .add("max_size", reply.max_size));
   }
   auto to = sockaddr_of(reply.to, reply.port);
   // UDP: a full send buffer drops the datagram; the client retransmits.
   if (::sendto(l.socket.native_handle(), encoded.bytes.data(), encoded.bytes.size(), MSG_DONTWAIT,
                reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0) {
-    events::emit(events::Event{.name = "dhcp.send_failed", .level = events::Level::warn, .fields = {}}
+    bus.emit(events::Event{events::Kind::dhcp_send_failed}
                      .add("to", fmt::format("{}:{}", reply.to.to_string(), reply.port))
                      .add("interface", l.interface)
                      .add("error", std::strerror(errno)));
   }
 }
 
-Service::Service(asio::io_context& io, const config::Config& config, boot::Sightings& sightings,
+Service::Service(asio::io_context& io, const config::Config& config, boot::Sightings& sightings, events::Bus& bus,
                  std::function<void(const boot::Sighting&)> on_seen)
-    : impl_(std::make_unique<Impl>(io, config, sightings, std::move(on_seen))) {}
+    : impl_(std::make_unique<Impl>(io, config, sightings, bus, std::move(on_seen))) {}
 Service::~Service() = default;
 
 std::expected<void, std::string> Service::bind() { return impl_->bind(); }

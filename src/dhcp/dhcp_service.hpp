@@ -17,13 +17,18 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace pxed::events {
+class Bus;
+}
+
 namespace pxed::dhcp {
 
 class Service {
  public:
   // What each request shows of its machine goes into `sightings` (on io's
-  // thread), for the file services to tell who asks, and to on_seen.
-  Service(boost::asio::io_context& io, const config::Config& config, boot::Sightings& sightings,
+  // thread), for the file services to tell who asks, and to on_seen; every
+  // answer and refusal goes to `bus`.
+  Service(boost::asio::io_context& io, const config::Config& config, boot::Sightings& sightings, events::Bus& bus,
           std::function<void(const boot::Sighting&)> on_seen = {});
   ~Service();
   Service(const Service&) = delete;

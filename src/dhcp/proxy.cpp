@@ -48,7 +48,7 @@ Response proxy_reply(const Arrival& arrival, const Packet& request, const boot::
   // FIRMWARE.md 1, 5: option 54 names us, or the client looks for us on 4011 by broadcast.
   reply.options.set_ipv4(option::kServerId, arrival.local);
   add_boot(reply, request, facts, plan, arrival.local, r.events);
-  auto event = reply_event(type == MessageType::discover ? "dhcp.proxy_offer" : "dhcp.proxy_ack", reply, facts);
+  auto event = reply_event(type == MessageType::discover ? events::Kind::dhcp_proxy_offer : events::Kind::dhcp_proxy_ack, reply, facts);
   r.reply = address_reply(std::move(reply), request, arrival);
   r.events.push_back(std::move(event));
   return r;
@@ -89,8 +89,8 @@ Response boot_server_reply(const Arrival& arrival, const Packet& request, const 
     echo.boot_item = *item;  // PXE spec 2.1 §2.2.6: the item we answer for
     if (auto blob = encode_pxe(echo)) reply.options.set(option::kVendorSpecific, std::move(*blob));
   }
-  auto event = reply_event("dhcp.pxe_ack", reply, facts);
-  if (item) event.add("item", std::to_string(item->type));
+  auto event = reply_event(events::Kind::dhcp_pxe_ack, reply, facts);
+  if (item) event.add("item", item->type);
   r.events.push_back(std::move(event));
   // Unicast back to whoever asked, from port 4011 (PXE spec 2.1 §2.2.7).
   Reply out;

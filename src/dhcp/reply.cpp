@@ -128,9 +128,7 @@ void add_boot(Packet& reply, const Packet& request, const boot::ClientFacts& fac
       return;
     }
     // dnsmasq: "PXE menu too large"; the plain file still boots the machine.
-    events.push_back(events::Event{"dhcp.menu_too_large", events::Level::warn, {}}
-                         .add("mac", request.mac().to_string())
-                         .add("items", std::to_string(plan.menu.size())));
+    events.push_back(events::Event{events::Kind::dhcp_menu_too_large}.about(request.mac()).add("items", plan.menu.size()));
   }
   if (auto blob = encode_pxe(minimal_pxe_options())) reply.options.set(option::kVendorSpecific, std::move(*blob));
 }
@@ -147,9 +145,9 @@ std::string endpoint(core::Ipv4 address, std::uint16_t port) {
   return address.to_string() + ":" + std::to_string(port);
 }
 
-events::Event reply_event(std::string name, const Packet& reply, const boot::ClientFacts& facts) {
-  events::Event e{std::move(name), events::Level::info, {}};
-  e.add("mac", reply.mac().to_string());
+events::Event reply_event(events::Kind kind, const Packet& reply, const boot::ClientFacts& facts) {
+  events::Event e{kind};
+  e.about(reply.mac());
   auto ip = reply.yiaddr.is_zero() ? reply.ciaddr : reply.yiaddr;
   if (!ip.is_zero()) e.add("ip", ip.to_string());
   e.add("arch", std::string(boot::to_string(boot::firmware_of(facts.arch))));
@@ -164,8 +162,8 @@ events::Event reply_event(std::string name, const Packet& reply, const boot::Cli
 }
 
 events::Event ignored_event(const Packet& request, std::string reason) {
-  events::Event e{"dhcp.ignored", events::Level::debug, {}};
-  e.add("reason", std::move(reason)).add("mac", request.mac().to_string()).add("xid", xid_hex(request.xid));
+  events::Event e{events::Kind::dhcp_ignored};
+  e.add("reason", std::move(reason)).add("xid", xid_hex(request.xid)).about(request.mac());
   return e;
 }
 

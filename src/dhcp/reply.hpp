@@ -13,7 +13,7 @@
 #include "config/config.hpp"
 #include "dhcp/packet.hpp"
 #include "dhcp/server.hpp"
-#include "events/events.hpp"
+#include "events/event.hpp"
 
 namespace pxed::dhcp {
 
@@ -58,7 +58,7 @@ std::string xid_hex(std::uint32_t xid);
 std::string endpoint(core::Ipv4 address, std::uint16_t port);  // "10.0.0.1:68"
 
 // "dhcp.offer" and friends: mac, ip, arch, file, via, xid (+ result).
-events::Event reply_event(std::string name, const Packet& reply, const boot::ClientFacts& facts);
+events::Event reply_event(events::Kind kind, const Packet& reply, const boot::ClientFacts& facts);
 // "dhcp.ignored" at debug: a decision to stay silent, with its reason.
 events::Event ignored_event(const Packet& request, std::string reason);
 

@@ -24,7 +24,7 @@ constexpr std::size_t kMaxForeignServers = 256;
 constexpr std::int64_t kFloodReportSeconds = 10;
 
 events::Event dropped_event(std::string reason, const Arrival& arrival) {
-  events::Event e{"dhcp.dropped", events::Level::debug, {}};
+  events::Event e{events::Kind::dhcp_dropped};
   e.add("reason", std::move(reason)).add("source", endpoint(arrival.source, arrival.source_port));
   return e;
 }
@@ -177,10 +177,10 @@ std::optional<events::Event> Server::Impl::foreign(std::int64_t now, core::Ipv4 
     if (now - seen->second < kForeignReportSeconds) return std::nullopt;
     seen->second = now;
   }
-  events::Event e{"dhcp.foreign_server", level, {}};
+  events::Event e{events::Kind::dhcp_foreign_server, level};
   e.add("server", server.to_string());
   if (!offered.is_zero()) e.add("offered", offered.to_string());
-  e.add("mac", packet.mac().to_string());
+  e.about(packet.mac());
   return e;
 }
 
@@ -227,8 +227,8 @@ Response Server::Impl::full(std::int64_t now, const Arrival& arrival, const Pack
       if (!lease) return with_event(ignored_event(request, "release-not-its-address"));
       Response r;
       r.commit.push_back(*lease);
-      r.events.push_back(events::Event{"dhcp.release", events::Level::info, {}}
-                             .add("mac", client.mac.to_string())
+      r.events.push_back(events::Event{events::Kind::dhcp_release}
+                             .about(client.mac)
                              .add("ip", request.ciaddr.to_string())
                              .add("xid", xid_hex(request.xid)));
       return r;
@@ -253,10 +253,10 @@ Response Server::Impl::decline(std::int64_t now, const Arrival& arrival, const P
   }
   Response r;
   r.commit.push_back(*lease);
-  r.events.push_back(events::Event{"dhcp.decline", events::Level::warn, {}}
-                         .add("mac", client.mac.to_string())
+  r.events.push_back(events::Event{events::Kind::dhcp_decline}
+                         .about(client.mac)
                          .add("ip", address->to_string())
-                         .add("quarantine", std::to_string(dhcp.decline_quarantine.count()))
+                         .add("quarantine", dhcp.decline_quarantine.count())
                          .add("xid", xid_hex(request.xid)));
   return r;
 }
@@ -266,9 +266,9 @@ Response Server::Impl::decline(std::int64_t now, const Arrival& arrival, const P
 Response Server::Impl::refuse(std::int64_t now, const Arrival& arrival, const Packet& request,
                               std::string_view reason) {
   Response r;
-  r.events.push_back(events::Event{"dhcp.refused", events::Level::debug, {}}
-                         .add("result", std::string(reason))
-                         .add("mac", request.mac().to_string())
+  r.events.push_back(events::Event{events::Kind::dhcp_refused}
+                         .add("result", reason)
+                         .about(request.mac())
                          .add("xid", xid_hex(request.xid)));
   for (auto& e : floods.refused(now, arrival.ifindex, reason)) r.events.push_back(std::move(e));
   return r;
@@ -313,7 +313,7 @@ Response Server::Impl::offer(std::int64_t now, const Arrival& arrival, const Pac
   add_lease_time(reply, s.lease_time);
   add_subnet_options(reply, s, pool.reservation(subnet, client.mac));
   add_boot_info(reply, arrival, request, facts, r.events);
-  auto event = reply_event("dhcp.offer", reply, facts);
+  auto event = reply_event(events::Kind::dhcp_offer, reply, facts);
   r.reply = address_reply(std::move(reply), request, arrival);
   r.events.push_back(std::move(event));
   return r;
@@ -387,7 +387,7 @@ Response Server::Impl::ack(std::int64_t now, const Arrival& arrival, const Packe
   add_lease_time(reply, s.lease_time);
   add_subnet_options(reply, s, pool.reservation(subnet, client.mac));
   add_boot_info(reply, arrival, request, facts, r.events);
-  auto event = reply_event("dhcp.ack", reply, facts).add("result", std::move(result));
+  auto event = reply_event(events::Kind::dhcp_ack, reply, facts).add("result", std::move(result));
   r.reply = address_reply(std::move(reply), request, arrival);
   r.events.push_back(std::move(event));
   return r;
@@ -399,7 +399,7 @@ Response Server::Impl::nak(const Arrival& arrival, const Packet& request, const 
   auto reply = reply_to(request, MessageType::nak);
   reply.options.set_ipv4(option::kServerId, arrival.local);
   reply.options.set(option::kMessage, std::string_view{result});
-  auto event = reply_event("dhcp.nak", reply, facts).add("result", std::move(result));
+  auto event = reply_event(events::Kind::dhcp_nak, reply, facts).add("result", std::move(result));
   event.add("ip", address.to_string());
   r.reply = address_reply(std::move(reply), request, arrival);
   r.events.push_back(std::move(event));
@@ -415,7 +415,7 @@ Response Server::Impl::inform(const Arrival& arrival, const Packet& request, boo
   reply.options.set_ipv4(option::kServerId, arrival.local);
   add_subnet_options(reply, pool.subnets()[subnet], nullptr);
   add_boot_info(reply, arrival, request, facts, r.events);
-  auto event = reply_event("dhcp.ack", reply, facts).add("result", "inform");
+  auto event = reply_event(events::Kind::dhcp_ack, reply, facts).add("result", "inform");
   r.reply = address_reply(std::move(reply), request, arrival);
   r.events.push_back(std::move(event));
   return r;

@@ -18,7 +18,7 @@
 #include "config/config.hpp"
 #include "core/net.hpp"
 #include "dhcp/packet.hpp"
-#include "events/events.hpp"
+#include "events/event.hpp"
 #include "store/lease_store.hpp"
 
 namespace pxed::dhcp {
@@ -52,7 +52,7 @@ struct Reply {
 struct Response {
   std::vector<store::Lease> commit;  // write these durably, then send the reply
   std::optional<Reply> reply;
-  std::vector<events::Event> events;  // "dhcp.offer", "dhcp.ack", "dhcp.dropped", ...
+  std::vector<events::Event> events;  // dhcp.offer, dhcp.ack, dhcp.dropped, ...
   // What the request showed of the machine (and its address, once known), for
   // tying later TFTP and HTTP requests to it (boot::Sightings). The service
   // records it once the reply is sent.

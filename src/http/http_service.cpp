@@ -26,6 +26,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <map>
@@ -34,7 +35,7 @@
 
 #include "core/shares.hpp"
 #include "core/time.hpp"
-#include "events/events.hpp"
+#include "events/bus.hpp"
 #include "http/request_logic.hpp"
 #include "http/responder.hpp"
 
@@ -118,13 +119,15 @@ bool in_page_cache(int fd, std::uint64_t offset, std::uint64_t length) {
 }  // namespace
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_, core::WorkerPool& pool_)
-      : io(io_), config(config_), tree(tree_), pool(pool_), responder(tree_), acceptor(io_) {}
+  Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
+       events::Bus& bus_)
+      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_), responder(tree_), acceptor(io_) {}
 
   asio::io_context& io;
   config::Http config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
+  events::Bus& bus;
   Responder responder;
   tcp::acceptor acceptor;
   // Who holds the connection slots; a connection that has not sent a whole
@@ -185,11 +188,12 @@ void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) 
   ::send(socket.native_handle(), kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
-  events::emit(events::Event{.name = "http.refused", .level = events::Level::warn, .fields = {}}
+  bus.emit(events::Event{events::Kind::http_refused}
                    .add("client", ec ? std::string("-") : endpoint_text(peer))
+                   .from(!ec && peer.address().is_v4() ? core::Ipv4{peer.address().to_v4().to_uint()} : core::Ipv4{})
                    .add("reason", std::string(core::to_string(why)))
                    .add("status", "503")
-                   .add("active", std::to_string(shares.held())));
+                   .add("active", shares.held()));
 }
 
 // Every slot is held: the oldest connection still without a whole request
@@ -198,8 +202,9 @@ void Service::Impl::evict(core::Shares::Id id) {
   auto it = holders.find(id);
   if (it == holders.end()) return;
   if (auto c = it->second.lock()) {
-    events::emit(events::Event{.name = "http.evicted", .level = events::Level::info, .fields = {}}
+    bus.emit(events::Event{events::Kind::http_evicted}
                      .add("client", c->client.empty() ? "-" : c->client)
+                     .from(c->requester.address)
                      .add("reason", "no-request-while-full"));
     boost::system::error_code ec;
     c->socket.close(ec);
@@ -214,7 +219,7 @@ asio::awaitable<void> Service::Impl::accept_loop() {
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // EMFILE/ENFILE/ENOBUFS: wait for connections to finish instead of spinning.
-      events::emit(events::Event{.name = "http.accept-failed", .level = events::Level::error, .fields = {}}
+      bus.emit(events::Event{events::Kind::http_accept_failed}
                        .add("error", ec.message()));
       backoff.expires_after(std::chrono::milliseconds(100));
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -245,8 +250,9 @@ asio::awaitable<void> Service::Impl::accept_loop() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& what) {
-        events::emit(events::Event{.name = "http.error", .level = events::Level::error, .fields = {}}
+        bus.emit(events::Event{events::Kind::http_error}
                          .add("client", c->client)
+                         .from(c->requester.address)
                          .add("error", what.what()));
       }
     });
@@ -269,18 +275,19 @@ asio::awaitable<void> Service::Impl::watchdog(std::shared_ptr<Connection> c) {
 
 void Service::Impl::log(const Connection& c, const Exchange& x, events::Level level) const {
   auto ms = std::chrono::duration<double, std::milli>(core::Clock::now() - x.started).count();
-  events::Event e{.name = "http.request", .level = level, .fields = {}};
+  events::Event e{events::Kind::http_request, level};
   e.add("client", c.client)
+      .from(c.requester.address)
       .add("method", x.method)
       .add("path", x.path)
-      .add("status", std::to_string(x.status))
-      .add("bytes", std::to_string(x.bytes))
-      .add("ms", fmt::format("{:.1f}", ms));
+      .add("status", x.status)
+      .add("bytes", x.bytes)
+      .add("ms", std::round(ms * 10) / 10);
   if (!x.range.empty()) e.add("range", x.range);
   if (!x.reason.empty()) e.add("reason", x.reason);
   if (!x.system.empty()) e.add("system", x.system);
   if (!x.generated.empty()) e.add("generated", x.generated);
-  events::emit(e);
+  bus.emit(e);
 }
 
 asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& file, ByteRange range,
@@ -417,10 +424,11 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     auto [rec, n] = co_await bhttp::async_read_header(c->socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (rec) {
       if (c->timed_out) {
-        events::emit(events::Event{.name = "http.timeout", .level = events::Level::info, .fields = {}}
+        bus.emit(events::Event{events::Kind::http_timeout}
                          .add("client", c->client)
+                         .from(c->requester.address)
                          .add("reason", "header-timeout")
-                         .add("bytes", std::to_string(buffer.size())));
+                         .add("bytes", buffer.size()));
         break;
       }
       if (rec.category() != bhttp::make_error_code(bhttp::error::header_limit).category() ||
@@ -486,8 +494,8 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
 }
 
 Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
-                 Actions actions)
-    : impl_(std::make_unique<Impl>(io, config, tree, pool)) {
+                 events::Bus& bus, Actions actions)
+    : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {
   impl_->responder.set_actions(std::move(actions));
 }
 

@@ -17,14 +17,19 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace pxed::events {
+class Bus;
+}
+
 namespace pxed::http {
 
 class Service {
  public:
   // actions: pxed's own calls (http/actions.hpp); empty: none, 404.
   // pool: where lookups inside images run (Tree::prefetch), off the loop.
+  // bus: where each request's event goes.
   Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
-          Actions actions = {});
+          events::Bus& bus, Actions actions = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "core/time.hpp"
-#include "events/events.hpp"
+#include "events/kind.hpp"
 #include "http/actions.hpp"
 #include "http/request_logic.hpp"
 #include "vfs/tree.hpp"

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <map>
@@ -26,7 +27,7 @@
 #include "core/log_limiter.hpp"
 #include "core/shares.hpp"
 #include "core/time.hpp"
-#include "events/events.hpp"
+#include "events/bus.hpp"
 #include "tftp/block_reader.hpp"
 #include "tftp/negotiation.hpp"
 #include "tftp/packet.hpp"
@@ -47,6 +48,8 @@ constexpr std::int64_t kUnprovenGraceMs = 2000;
 constexpr int kIpUdpTftpOverhead = 32;  // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
 constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
 constexpr auto kOverBudgetLogInterval = std::chrono::seconds(10);
+
+core::Ipv4 address_of(const sockaddr_in& a) { return core::Ipv4{ntohl(a.sin_addr.s_addr)}; }
 
 std::string endpoint_text(const sockaddr_in& a) {
   char ip[INET_ADDRSTRLEN] = {};
@@ -145,13 +148,15 @@ struct WindowRead {
 };
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_, core::WorkerPool& pool_)
-      : io(io_), config(config_), tree(tree_), pool(pool_), listener(io_) {}
+  Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
+       events::Bus& bus_)
+      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_), listener(io_) {}
 
   asio::io_context& io;
   config::Tftp config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
+  events::Bus& bus;
   udp::socket listener;
   std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
   std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
@@ -260,20 +265,20 @@ void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCod
   // pxelinux probes a dozen config names per boot before "default": a missing
   // file is routine, an access violation is worth a warning.
   auto level = code == ErrorCode::file_not_found ? events::Level::info : events::Level::warn;
-  events::emit(events::Event{.name = "tftp.refused", .level = level, .fields = {}}
-                   .add("client", endpoint_text(from.peer))
+  bus.emit(events::Event{events::Kind::tftp_refused, level}
+                   .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
                    .add("file", std::string(file))
                    .add("reason", std::string(reason))
-                   .add("code", std::to_string(static_cast<int>(code))));
+                   .add("code", static_cast<int>(code)));
 }
 
 void Service::Impl::on_request(std::span<const std::byte> bytes, const Received& from) {
   auto packet = decode(bytes);
   if (!packet) {
-    events::emit(events::Event{.name = "tftp.malformed", .level = events::Level::debug, .fields = {}}
-                     .add("client", endpoint_text(from.peer))
+    bus.emit(events::Event{events::Kind::tftp_malformed}
+                     .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
                      .add("error", std::string(to_string(packet.error())))
-                     .add("bytes", std::to_string(bytes.size())));
+                     .add("bytes", bytes.size()));
     // A request we cannot read still gets an answer, so the client stops
     // retrying: an over-long name is refused like any path (access
     // violation), a bad mode or option is an illegal operation.
@@ -314,7 +319,7 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
 
 void Service::Impl::open_and_start(Request request, const Received& from, bool looked_up) {
   auto key = peer_key(from.peer);
-  vfs::Requester who{.address = core::Ipv4{ntohl(from.peer.sin_addr.s_addr)},
+  vfs::Requester who{.address = address_of(from.peer),
                      .local = core::Ipv4{ntohl(from.local.s_addr)},
                      .query = "",
                      .protocol = "tftp"};
@@ -344,12 +349,12 @@ void Service::Impl::open_and_start(Request request, const Received& from, bool l
       send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
       // A hostile image can ask for this at line rate: one line per interval, with a count.
       if (auto suppressed = over_budget_log.allow(core::Clock::now())) {
-        events::emit(events::Event{.name = "tftp.refused", .level = events::Level::warn, .fields = {}}
-                         .add("client", endpoint_text(from.peer))
+        bus.emit(events::Event{events::Kind::tftp_refused, events::Level::warn}
+                         .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
                          .add("file", request.filename)
                          .add("reason", std::string(r.reason))
-                         .add("code", std::to_string(static_cast<int>(r.code)))
-                         .add("suppressed", std::to_string(*suppressed))
+                         .add("code", static_cast<int>(r.code))
+                         .add("suppressed", *suppressed)
                          .add("why", "the image's lookup needs more work than one request may do"));
       }
       return;
@@ -499,27 +504,28 @@ void Service::Impl::finish(Transfer& t) {
   auto result = t.failure.empty() ? std::string(to_string(*t.outcome)) : t.failure;
   bool normal = t.failure.empty() && (*t.outcome == Outcome::ok || *t.outcome == Outcome::tsize_probe ||
                                       *t.outcome == Outcome::options_refused);
-  events::Event event{.name = "tftp.done", .level = normal ? events::Level::info : events::Level::warn, .fields = {}};
+  events::Event event{events::Kind::tftp_done, normal ? events::Level::info : events::Level::warn};
   event.add("client", endpoint_text(t.peer))
+      .from(address_of(t.peer))
       .add("file", t.request.filename)
-      .add("bytes", std::to_string(stats.bytes_acked))
-      // "-": a netascii transfer that ended before its end was read.
-      .add("size", t.session.size() ? std::to_string(*t.session.size()) : "-")
-      .add("blksize", std::to_string(t.session.blksize()))
-      .add("window", std::to_string(t.session.windowsize()))
+      .add("bytes", stats.bytes_acked);
+  // No size: a netascii transfer that ended before its end was read.
+  if (t.session.size()) event.add("size", *t.session.size());
+  event.add("blksize", t.session.blksize())
+      .add("window", t.session.windowsize())
       .add("mode", t.request.mode == Mode::netascii ? "netascii" : "octet")
-      .add("ms", fmt::format("{:.1f}", elapsed))
-      .add("retransmits", std::to_string(stats.retransmitted))
+      .add("ms", std::round(elapsed * 10) / 10)
+      .add("retransmits", stats.retransmitted)
       .add("result", result);
   // Which kind was served: a file a user wrote wins over the system's loader
   // of that name, and both over a generated one.
   if (!t.file.system().empty()) event.add("system", t.file.system());
   if (!t.file.generated().empty()) event.add("generated", t.file.generated());
   if (stats.client_error) {
-    event.add("client_error", std::to_string(static_cast<int>(*stats.client_error)))
+    event.add("client_error", static_cast<int>(*stats.client_error))
         .add("client_message", stats.client_message);
   }
-  events::emit(event);
+  bus.emit(event);
   // A transfer still in `active` holds its slot; an evicted one left both at once.
   if (auto it = active.find(peer_key(t.peer)); it != active.end() && it->second.lock().get() == &t) {
     active.erase(it);
@@ -576,8 +582,9 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
   finish(*t);
 }
 
-Service::Service(asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool)
-    : impl_(std::make_unique<Impl>(io, config, tree, pool)) {}
+Service::Service(asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool,
+                 events::Bus& bus)
+    : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {}
 
 Service::~Service() = default;
 

@@ -15,12 +15,18 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace pxed::events {
+class Bus;
+}
+
 namespace pxed::tftp {
 
 class Service {
  public:
   // pool: where lookups inside images run (Tree::prefetch), off the loop.
-  Service(boost::asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool);
+  // bus: where each transfer's event goes.
+  Service(boost::asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool,
+          events::Bus& bus);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

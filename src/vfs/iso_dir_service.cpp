@@ -18,7 +18,7 @@
 #include <set>
 #include <system_error>
 
-#include "events/events.hpp"
+#include "events/bus.hpp"
 #include "iso/image.hpp"
 #include "vfs/iso_dir.hpp"
 #include "vfs/tree.hpp"
@@ -33,12 +33,6 @@ constexpr std::size_t kReadBuffer = 64 * 1024;
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
-void emit(std::string name, events::Level level,
-          std::initializer_list<std::pair<std::string, std::string>> fields) {
-  events::Event event{.name = std::move(name), .level = level, .fields = {}};
-  for (const auto& [key, value] : fields) event.add(key, value);
-  events::emit(event);
-}
 
 // The file's identity if it is (or a symlink leads to) a regular file.
 std::optional<FileIdentity> identity_at(const std::filesystem::path& path) {
@@ -52,12 +46,19 @@ std::optional<FileIdentity> identity_at(const std::filesystem::path& path) {
 }  // namespace
 
 struct IsoDirService::Impl {
-  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_)
-      : io(io_), tree(tree_), dir(std::move(dir_)), inotify(io_), retry(io_) {}
+  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_, events::Bus& bus_)
+      : io(io_), tree(tree_), dir(std::move(dir_)), bus(bus_), inotify(io_), retry(io_) {}
 
   asio::io_context& io;
   Tree& tree;
   std::filesystem::path dir;
+  events::Bus& bus;
+
+  void emit(events::Kind kind, std::initializer_list<std::pair<std::string, std::string>> fields) {
+    events::Event event{kind};
+    for (const auto& [key, value] : fields) event.add(key, value);
+    bus.emit(std::move(event));
+  }
   asio::posix::stream_descriptor inotify;
   asio::steady_timer retry;
   int wd = -1;
@@ -97,7 +98,7 @@ struct IsoDirService::Impl {
       }
       ::closedir(stream);
     } else {
-      emit("iso.rejected", events::Level::warn, {{"path", dir.string()}, {"reason", errno_text(errno)}});
+      emit(events::Kind::iso_rejected, {{"path", dir.string()}, {"reason", errno_text(errno)}});
     }
     for (const std::string& name : state.files()) {
       if (!present.contains(name)) look(name);
@@ -128,7 +129,7 @@ struct IsoDirService::Impl {
     auto opened = open_image(AT_FDCWD, path);
     if (!opened) return refuse(name, *now, path, opened.error());
     const bool replacing = state.is_mounted(name);
-    emit(replacing ? "iso.replaced" : "iso.added", events::Level::info,
+    emit(replacing ? events::Kind::iso_replaced : events::Kind::iso_added,
          {{"path", path.string()},
           {"at", "/" + at},
           {"naming", std::string(iso::to_string(opened->image->naming()))},
@@ -140,7 +141,7 @@ struct IsoDirService::Impl {
 
   void refuse(const std::string& name, const FileIdentity& identity,
               const std::filesystem::path& path, const std::string& reason) {
-    emit("iso.rejected", events::Level::warn, {{"path", path.string()}, {"reason", reason}});
+    emit(events::Kind::iso_rejected, {{"path", path.string()}, {"reason", reason}});
     // The file that stood here before is gone or replaced: stop serving it.
     unmount(name, iso_mount_point(*image_name_of(name)), path);
     state.refused(name, identity);
@@ -150,7 +151,7 @@ struct IsoDirService::Impl {
     if (!state.is_mounted(name)) return;
     tree.remove_mount(at);
     --mounted;
-    emit("iso.removed", events::Level::info, {{"path", path.string()}, {"at", "/" + at}});
+    emit(events::Kind::iso_removed, {{"path", path.string()}, {"at", "/" + at}});
   }
 
   // iso_dir was deleted, moved away or unmounted: nothing in it can be found
@@ -164,7 +165,7 @@ struct IsoDirService::Impl {
       unmount(name, iso_mount_point(*image_name_of(name)), dir / name);
       state.forget(name);
     }
-    emit("iso.dir_lost", events::Level::warn,
+    emit(events::Kind::iso_dir_lost,
          {{"path", dir.string()},
           {"retry_s", std::to_string(kIsoDirRetryInterval.count())}});
     asio::co_spawn(io, come_back(), asio::detached);
@@ -177,7 +178,7 @@ struct IsoDirService::Impl {
       if (ec) co_return;  // cancelled: shutting down
       if (!add_watch()) continue;
       lost = false;
-      emit("iso.dir_back", events::Level::info, {{"path", dir.string()}});
+      emit(events::Kind::iso_dir_back, {{"path", dir.string()}});
       scan_all();
     }
   }
@@ -190,7 +191,7 @@ struct IsoDirService::Impl {
       if (ec == asio::error::operation_aborted) co_return;
       if (ec) {
         // Not expected from inotify; without it the directory is no longer followed.
-        emit("iso.watch_failed", events::Level::error, {{"path", dir.string()}, {"error", ec.message()}});
+        emit(events::Kind::iso_watch_failed, {{"path", dir.string()}, {"error", ec.message()}});
         co_return;
       }
       auto events = decode_watch_events(std::span(buffer).first(n));
@@ -208,8 +209,8 @@ struct IsoDirService::Impl {
   }
 };
 
-IsoDirService::IsoDirService(asio::io_context& io, Tree& tree, std::filesystem::path dir)
-    : impl_(std::make_unique<Impl>(io, tree, std::move(dir))) {}
+IsoDirService::IsoDirService(asio::io_context& io, Tree& tree, std::filesystem::path dir, events::Bus& bus)
+    : impl_(std::make_unique<Impl>(io, tree, std::move(dir), bus)) {}
 
 IsoDirService::~IsoDirService() = default;
 

@@ -19,6 +19,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace pxed::events {
+class Bus;
+}
+
 namespace pxed::vfs {
 
 class Tree;
@@ -27,7 +31,8 @@ inline constexpr std::chrono::seconds kIsoDirRetryInterval{2};
 
 class IsoDirService {
  public:
-  IsoDirService(boost::asio::io_context& io, Tree& tree, std::filesystem::path dir);
+  // bus: where images coming and going are told.
+  IsoDirService(boost::asio::io_context& io, Tree& tree, std::filesystem::path dir, events::Bus& bus);
   ~IsoDirService();
   IsoDirService(const IsoDirService&) = delete;
   IsoDirService& operator=(const IsoDirService&) = delete;

@@ -202,7 +202,9 @@ def parse_log_line(line):
             obj = json.loads(line)
         except ValueError:
             return None
-        fields = {k: str(v) for k, v in obj.items() if k not in ("event", "level", "time", "ts")}
+        # Typed fields: numbers stay numbers in JSON; compare them as the text line writes them.
+        fields = {k: json.dumps(v) if isinstance(v, bool) else str(v)
+                  for k, v in obj.items() if k not in ("event", "level", "time", "ts")}
         return LogEvent(str(obj.get("level", "")), str(obj.get("event", "")), fields, line)
     m = _LINE.search(line)
     if not m:

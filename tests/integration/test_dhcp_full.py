@@ -126,6 +126,33 @@ def test_dhclient_obtains_renews_and_releases(dlab, tmp_path):
         client.stop()
 
 
+def test_file_events_name_the_machine_that_holds_the_address(dlab, tmp_path):
+    """One grep follows a machine: TFTP and HTTP lines carry the MAC its lease names."""
+    mac = "52:54:00:00:31:01"
+    set_mac(dlab, "pxc0", mac)
+    client = Dhclient(dlab, "pxc0", tmp_path)
+    try:
+        result = client.obtain()
+        bound = client.last("BOUND")
+        assert bound, f"dhclient did not bind:\n{result.stdout}{result.stderr}\n{dlab.server.log_tail()}"
+        ip = bound["new_ip_address"]
+        mark = dlab.server.mark()
+        got = dlab.client(["curl", "-sS", "--max-time", "20", "-o", str(tmp_path / "h"),
+                           f"http://{dlab.server_ip}/text.txt"], timeout=30)
+        assert got.returncode == 0, got.stderr
+        got = dlab.client(["curl", "-sS", "--max-time", "20", "-o", str(tmp_path / "t"),
+                           f"tftp://{dlab.server_ip}/text.txt"], timeout=30)
+        assert got.returncode == 0, got.stderr
+        http = dlab.server.wait_event("http.request", since=mark, path="/text.txt")
+        tftp = dlab.server.wait_event("tftp.done", since=mark, file="text.txt")
+        for e in (http, tftp):
+            assert e.fields["client"].startswith(ip + ":"), e.line
+            assert e.fields.get("mac") == mac, e.line
+    finally:
+        client.release()
+        client.stop()
+
+
 def test_pxe_clients_get_the_boot_file_for_their_firmware(dlab):
     mac = "52:54:00:00:40:01"
     bios = pxe_request(dlab, "pxc0", mac, arch=0, uuid=b"U" * 16)

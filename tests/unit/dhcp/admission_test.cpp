@@ -19,7 +19,7 @@ const core::Ipv4 kLanRouter = ip("10.77.0.254");  // on our subnet; relays for 1
 
 std::size_t count_events(const Response& r, std::string_view name, std::string_view result = {}) {
   return static_cast<std::size_t>(std::ranges::count_if(r.events, [&](const events::Event& e) {
-    return e.name == name && (result.empty() || field(&e, "result") == result);
+    return e.name() == name && (result.empty() || field(&e, "result") == result);
   }));
 }
 

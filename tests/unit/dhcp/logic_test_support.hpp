@@ -144,16 +144,15 @@ inline Response send(Server& server, std::int64_t now, const Packet& p, const Ar
 }
 
 inline const events::Event* find_event(const Response& r, std::string_view name) {
-  auto it = std::ranges::find(r.events, name, &events::Event::name);
+  auto it = std::ranges::find_if(r.events, [&](const events::Event& e) { return e.name() == name; });
   return it == r.events.end() ? nullptr : &*it;
 }
 
 inline std::string field(const events::Event* e, std::string_view key) {
   if (e == nullptr) return "<no event>";
-  for (const auto& [k, v] : e->fields) {
-    if (k == key) return v;
-  }
-  return "<no field>";
+  if (key == "mac") return e->mac ? e->mac->to_string() : "<no mac>";
+  const auto* value = e->find(key);
+  return value != nullptr ? events::value_text(*value) : "<no field>";
 }
 
 inline std::optional<PxeOptions> pxe_of(const Packet& reply) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "events/bus.hpp"
 #include "file_reading.hpp"
 #include "iso/iso_test_support.hpp"
 #include "vfs/tree.hpp"
@@ -50,7 +51,7 @@ class IsoDirWatch : public ::testing::Test {
     auto tree = Tree::open_root(dir_.path() / "root");
     ASSERT_TRUE(tree) << tree.error();
     tree_.emplace(std::move(*tree));
-    service_.emplace(io_, *tree_, iso_dir());
+    service_.emplace(io_, *tree_, iso_dir(), bus_);
   }
 
   fs::path iso_dir() const { return dir_.path() / "isos"; }
@@ -93,6 +94,7 @@ class IsoDirWatch : public ::testing::Test {
   TempDir dir_;
   boost::asio::io_context io_;
   std::optional<Tree> tree_;
+  events::Bus bus_;
   std::optional<IsoDirService> service_;
 };
 

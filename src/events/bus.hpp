@@ -1,0 +1,58 @@
+#pragma once
+// Where events go: the outputs (log, counters, history, live stream) are
+// handed to one Bus at start, and every service is handed the Bus. Nothing
+// here is global, so a test builds its own and reads what arrived.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/net.hpp"
+#include "events/event.hpp"
+
+namespace pxed::events {
+
+class Output {
+ public:
+  virtual ~Output() = default;
+  virtual void publish(const Event& event) = 0;
+};
+
+// The machine behind a client address, when DHCP has seen it.
+using Namer = std::function<std::optional<core::Mac>(core::Ipv4)>;
+// Unix milliseconds now; handed in so tests choose the time.
+using Clock = std::function<std::int64_t()>;
+
+// Emit only on the event loop's thread (or before it runs): the namer reads
+// state the loop owns, and outputs take no locks of their own for it.
+class Bus {
+ public:
+  explicit Bus(Clock clock);
+  Bus();  // the system clock
+
+  void add(std::shared_ptr<Output> output);
+  void set_namer(Namer namer);
+  // Stamps the time when unset, names the machine from the client address
+  // when the event does not, then hands it to every output in order.
+  void emit(Event event);
+
+ private:
+  Clock clock_;
+  Namer namer_;
+  std::vector<std::shared_ptr<Output>> outputs_;
+};
+
+// Counts every event by kind, and by kind and result ("tftp.done.ok").
+class Counters : public Output {
+ public:
+  void publish(const Event& event) override;
+  std::uint64_t count(Kind kind) const { return by_kind_[static_cast<std::size_t>(kind)]; }
+  // Every non-zero counter by name, in name order: the SIGUSR1 line.
+  std::vector<std::pair<std::string, std::uint64_t>> snapshot() const;
+
+ private:
+  std::vector<std::uint64_t> by_kind_ = std::vector<std::uint64_t>(kinds().size());
+  std::vector<std::pair<std::string, std::uint64_t>> by_result_;  // few distinct: a vector beats a map
+};
+
+}  // namespace pxed::events

@@ -1,0 +1,129 @@
+#include "events/event.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace pxed::events {
+namespace {
+
+bool needs_quotes(std::string_view v) {
+  return v.empty() || std::ranges::any_of(v, [](char c) {
+           return c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+         });
+}
+
+void append_escaped(std::string& out, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
+// A number's shortest text that reads back the same; JSON has no inf or NaN.
+std::string number_text(double d, bool json) {
+  if (!std::isfinite(d)) return json ? "null" : fmt::format("{}", d);
+  return fmt::format("{}", d);
+}
+
+void append_text_value(std::string& out, const Value& value) {
+  const auto* s = std::get_if<std::string>(&value);
+  if (s == nullptr || !needs_quotes(*s)) {
+    out += value_text(value);
+    return;
+  }
+  out += '"';
+  append_escaped(out, *s);
+  out += '"';
+}
+
+void append_json_value(std::string& out, const Value& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    out += '"';
+    append_escaped(out, *s);
+    out += '"';
+  } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    out += fmt::format("{}", *i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    out += number_text(*d, true);
+  } else {
+    out += std::get<bool>(value) ? "true" : "false";
+  }
+}
+
+void append_json_pair(std::string& out, std::string_view key, std::string_view text) {
+  out += ",\"";
+  append_escaped(out, key);
+  out += "\":\"";
+  append_escaped(out, text);
+  out += '"';
+}
+
+}  // namespace
+
+std::string value_text(const Value& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) return *s;
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return fmt::format("{}", *i);
+  if (const auto* d = std::get_if<double>(&value)) return number_text(*d, false);
+  return std::get<bool>(value) ? "true" : "false";
+}
+
+const Value* Event::find(std::string_view key) const {
+  auto it = std::ranges::find(fields, key, &Field::key);
+  return it == fields.end() ? nullptr : &it->value;
+}
+
+std::string_view Event::text(std::string_view key) const {
+  const auto* value = find(key);
+  const auto* s = value != nullptr ? std::get_if<std::string>(value) : nullptr;
+  return s != nullptr ? std::string_view(*s) : std::string_view{};
+}
+
+std::string format_text(const Event& event) {
+  std::string out(event.name());
+  for (const auto& [key, value] : event.fields) {
+    out += ' ';
+    out += key;
+    out += '=';
+    append_text_value(out, value);
+  }
+  // Last, so a line reads protocol-first; `grep mac=52:54:00:12:34:56` follows one machine.
+  if (event.mac) out += " mac=" + event.mac->to_string();
+  return out;
+}
+
+std::string format_json_fields(const Event& event) {
+  std::string out = "\"event\":\"";
+  append_escaped(out, event.name());
+  out += '"';
+  for (const auto& [key, value] : event.fields) {
+    out += ",\"";
+    append_escaped(out, key);
+    out += "\":";
+    append_json_value(out, value);
+  }
+  if (event.mac) append_json_pair(out, "mac", event.mac->to_string());
+  return out;
+}
+
+std::string format_json(const Event& event) {
+  // fmt 9 prints no fraction of a second for a time point: the milliseconds go separately.
+  const auto seconds = std::chrono::sys_seconds(std::chrono::seconds(event.time_ms / 1000));
+  return fmt::format(R"({{"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z","time_ms":{},"level":"{}",{}}})", seconds,
+                     event.time_ms % 1000, event.time_ms, to_string(event.level), format_json_fields(event));
+}
+
+}  // namespace pxed::events
