@@ -47,6 +47,19 @@ struct Machines::Impl {
   bool flushing = false;
   asio::thread_pool writer{1};
 
+  // The timeline's marks: the API and dashboard follow machines by these.
+  void reached(const core::Mac& mac, store::Stage stage, std::string_view path) {
+    // Once per stage: a firmware's DISCOVER, REQUEST and 4011 request are one
+    // "dhcp", pxelinux's dozen config names one "config".
+    auto [it, fresh] = stages.try_emplace(mac, stage);
+    if (!fresh && it->second == stage) return;
+    it->second = stage;
+    events::Event e{events::Kind::machine_stage};
+    e.about(mac).add("stage", store::to_string(stage));
+    if (!path.empty()) e.add("path", path);
+    bus.emit(std::move(e));
+  }
+
   void store_failed(const std::string& error) {
     bus.emit(events::Event{events::Kind::machines_store_failed}.add("error", error));
   }
@@ -74,7 +87,7 @@ struct Machines::Impl {
   }
 
   void step(const core::Mac& mac, store::Stage stage, std::string path) {
-    stages[mac] = stage;
+    reached(mac, stage, path);
     store::Observation o;
     o.mac = mac;
     o.at = core::unix_now();
@@ -133,7 +146,7 @@ void Machines::seen(const boot::Sighting& s) {
   // A firmware's PXE request starts a boot; an installer's or a loader's own DHCP does not.
   if ((f.pxe_client || f.http_client) && f.arch) {
     o.stage = store::Stage::dhcp;
-    impl_->stages[f.mac] = store::Stage::dhcp;
+    impl_->reached(f.mac, store::Stage::dhcp, {});
   }
   impl_->observe(std::move(o));
 }
@@ -167,20 +180,24 @@ void Machines::record_hardware(const boot::Sighting* seen, std::string_view quer
   impl_->observe(std::move(o));
 }
 
-std::optional<http::ActionResult> Machines::action(std::string_view path, std::string_view query,
-                                                   const vfs::Requester& who) {
-  if (path != kDonePath) return std::nullopt;
+std::optional<http::Answer> Machines::action(const http::Call& call) {
+  if (call.path != kDonePath) return std::nullopt;
+  const auto& who = call.who;
+  const auto answer = [](unsigned status, std::string body, std::string reason) {
+    return http::Answer{.status = status, .body = std::move(body), .content_type = "text/plain",
+                        .reason = std::move(reason), .feed = nullptr};
+  };
   const auto* seen = impl_->sightings.by_address(who.address);
   if (seen == nullptr) {
-    return http::ActionResult{403,
+    return answer(403,
                               "pxed cannot tell which machine has address " + who.address.to_string() +
                                   ": the done call must come from the installing machine itself\n",
-                              "done-unknown-address"};
+                              "done-unknown-address");
   }
   const core::Mac mac = seen->facts.mac;
-  if (auto asked = boot::query_value(query, "mac"); !asked.empty() && core::Mac::parse(asked) != mac) {
-    return http::ActionResult{403, "this address belongs to " + mac.to_string() + ", not " + asked + "\n",
-                              "done-other-machine"};
+  if (auto asked = boot::query_value(call.query, "mac"); !asked.empty() && core::Mac::parse(asked) != mac) {
+    return answer(403, "this address belongs to " + mac.to_string() + ", not " + asked + "\n",
+                              "done-other-machine");
   }
   const auto now = core::unix_now();
   auto m = impl_->config ? boot::match(seen->facts, *impl_->config, &impl_->installed) : boot::Match{};
@@ -194,9 +211,10 @@ std::optional<http::ActionResult> Machines::action(std::string_view path, std::s
   if (!m.once) {
     e.add("once", false);
     impl_->bus.emit(e);
-    return http::ActionResult{200, "pxed: " + who_text + " reported done; it is not a once machine, so it boots " +
-                                       (m.profile.empty() ? "as before" : "profile " + m.profile) + " next time\n",
-                              "done"};
+    return answer(200,
+                  "pxed: " + who_text + " reported done; it is not a once machine, so it boots " +
+                      (m.profile.empty() ? "as before" : "profile " + m.profile) + " next time\n",
+                  "done");
   }
   impl_->installed[mac] = now;
   e.add("once", true).add("next", "local");
@@ -207,9 +225,10 @@ std::optional<http::ActionResult> Machines::action(std::string_view path, std::s
       if (!written) asio::post(impl->io, [impl, error = written.error()] { impl->store_failed(error); });
     });
   }
-  return http::ActionResult{200, "pxed: " + who_text + " installed at " + boot::utc_time(now) +
-                                     "; it boots from its disk until `pxed machines reinstall " + mac.to_string() + "`\n",
-                            "done"};
+  return answer(200,
+                "pxed: " + who_text + " installed at " + boot::utc_time(now) +
+                    "; it boots from its disk until `pxed machines reinstall " + mac.to_string() + "`\n",
+                "done");
 }
 
 }  // namespace pxed::app

@@ -15,7 +15,7 @@
 #include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
-#include "http/actions.hpp"
+#include "http/routes.hpp"
 #include "vfs/generated.hpp"
 
 namespace boost::asio {
@@ -52,7 +52,7 @@ class Machines {
   // The tree opened a file for this requester.
   void opened(std::string_view rel, const vfs::Requester& who, const vfs::File& file);
   // GET /pxed/v1/done[?mac=M] from the machine itself.
-  std::optional<http::ActionResult> action(std::string_view path, std::string_view query, const vfs::Requester& who);
+  std::optional<http::Answer> action(const http::Call& call);
 
  private:
   void record_hardware(const boot::Sighting* seen, std::string_view query);

@@ -26,6 +26,7 @@
 #include "app/pid_file.hpp"
 #include "app/privileges.hpp"
 #include "app/served_access.hpp"
+#include "api/api.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
@@ -163,6 +164,18 @@ int serve(const config::Config& cfg) {
       cfg.server.log_level));
   auto counters = std::make_shared<events::Counters>();
   bus.add(counters);
+  // The API reads what the bus keeps for it: recent events, a row per machine, the live stream.
+  const bool api_on = cfg.http.enabled && cfg.api.enabled;
+  auto history = std::make_shared<api::History>(api_on ? cfg.api.history : 0);
+  auto machine_table = std::make_shared<api::MachineTable>();
+  auto stream = std::make_shared<api::Stream>(api::StreamLimits{.max_subscribers = cfg.api.max_streams});
+  if (api_on) {
+    bus.add(history);
+    bus.add(machine_table);
+    bus.add(stream);
+  }
+  bool ready = false;
+  const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; }});
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
   // machine and the state of `once` installs.
@@ -260,13 +273,11 @@ int serve(const config::Config& cfg) {
   if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
-    http::Actions actions;
+    http::Routes routes = api_on ? api.routes() : http::Routes{};
     if (remembering) {
-      actions = [&](std::string_view path, std::string_view query, const vfs::Requester& who) {
-        return machines.action(path, query, who);
-      };
+      routes.push_back({std::string(http::kActionPrefix), [&](const http::Call& call) { return machines.action(call); }});
     }
-    http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(actions));
+    http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes));
     if (auto bound = http_service->bind(); !bound) {
       bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
       return kExitRuntime;
@@ -327,27 +338,28 @@ int serve(const config::Config& cfg) {
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
   if (dhcp_service) dhcp_service->start();
-  events::Event ready{events::Kind::pxed_ready};
-  ready.add("version", PXED_VERSION).add("root", cfg.files.root.string());
-  if (file_limit) ready.add("open_files", file_limit->now);
+  events::Event ready_event{events::Kind::pxed_ready};
+  ready_event.add("version", PXED_VERSION).add("root", cfg.files.root.string());
+  if (file_limit) ready_event.add("open_files", file_limit->now);
   if (tree) {
     // Which packages' loaders fill in the tree: "pxelinux,syslinux-common,ipxe", "none" or "off".
     std::string packages;
     for (const auto& name : system_files ? system_files->packages() : std::vector<std::string>{}) {
       packages += (packages.empty() ? "" : ",") + name;
     }
-    ready.add("system_loaders", !system_files ? "off" : packages.empty() ? "none" : packages);
+    ready_event.add("system_loaders", !system_files ? "off" : packages.empty() ? "none" : packages);
   }
-  if (cfg.tftp.enabled) ready.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
-  if (cfg.http.enabled) ready.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
+  if (cfg.tftp.enabled) ready_event.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
+  if (cfg.http.enabled) ready_event.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
   if (dhcp_service) {
-    ready.add("dhcp", cfg.dhcp.mode == config::DhcpMode::full ? "full" : "proxy");
+    ready_event.add("dhcp", cfg.dhcp.mode == config::DhcpMode::full ? "full" : "proxy");
     std::string interfaces;
     for (const auto& name : cfg.server.interfaces) interfaces += (interfaces.empty() ? "" : ",") + name;
-    ready.add("interfaces", interfaces);
-    if (cfg.dhcp.mode == config::DhcpMode::full) ready.add("leases", dhcp_service->active_leases());
+    ready_event.add("interfaces", interfaces);
+    if (cfg.dhcp.mode == config::DhcpMode::full) ready_event.add("leases", dhcp_service->active_leases());
   }
-  bus.emit(ready);
+  bus.emit(ready_event);
+  ready = true;
   io.run();
   return 0;
 }

@@ -28,6 +28,8 @@ constexpr IntRange kMaxTransfers{1, 100000, ""};  // each transfer holds a socke
 
 constexpr IntRange kMaxConnections{1, 100000, ""};  // each holds a socket and a descriptor
 constexpr IntRange kMaxHeaderBytes{1024, 65536, ""};
+constexpr IntRange kHistory{0, 10000000, ""};  // an event takes a few hundred bytes
+constexpr IntRange kMaxStreams{1, 100000, ""};
 constexpr DurationRange kHeaderTimeout{milliseconds(100), std::chrono::minutes(10)};
 constexpr DurationRange kHttpIdleTimeout{std::chrono::seconds(1), std::chrono::hours(1)};
 
@@ -153,11 +155,18 @@ const KeySpec kHttpKeys[] = {
     {"base_url", read_base_url},
 };
 
+const KeySpec kApiKeys[] = {
+    {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.api.enabled); }},
+    {"history", [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.api.history, kHistory); }},
+    {"max_streams", [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.api.max_streams, kMaxStreams); }},
+};
+
 const SectionSpec kSections[] = {
     {"server", kServerKeys},
     {"files", files_keys()},
     {"tftp", kTftpKeys},
     {"http", kHttpKeys},
+    {"api", kApiKeys},
     {"dhcp", dhcp_keys()},
     {"boot", boot_keys()},
 };

@@ -88,6 +88,13 @@ struct Http {
   std::string base_url;
 };
 
+// [api]: the JSON API, /healthz and /readyz on the HTTP listener (docs/api.md).
+struct Api {
+  bool enabled = true;              // with [http] on; off: those paths are the tree's again
+  std::uint32_t history = 10000;    // events kept for /api/v1/events and the timelines
+  std::uint32_t max_streams = 256;  // open /api/v1/events/stream connections
+};
+
 enum class DhcpMode { off, proxy, full };
 enum class RelayPolicy { routed, listed, any };
 
@@ -287,6 +294,7 @@ struct Config {
   Files files;
   Tftp tftp;
   Http http;
+  Api api;
   Dhcp dhcp;
   Boot boot;
   Inventory inventory;

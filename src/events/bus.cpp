@@ -19,6 +19,7 @@ void Bus::add(std::shared_ptr<Output> output) { outputs_.push_back(std::move(out
 void Bus::set_namer(Namer namer) { namer_ = std::move(namer); }
 
 void Bus::emit(Event event) {
+  event.seq = next_seq_++;
   if (event.time_ms == 0) event.time_ms = clock_();
   if (!event.mac && !event.client.is_zero() && namer_) event.mac = namer_(event.client);
   for (const auto& output : outputs_) output->publish(event);

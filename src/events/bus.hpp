@@ -32,14 +32,16 @@ class Bus {
 
   void add(std::shared_ptr<Output> output);
   void set_namer(Namer namer);
-  // Stamps the time when unset, names the machine from the client address
-  // when the event does not, then hands it to every output in order.
+  // Numbers the event, stamps the time when unset, names the machine from
+  // the client address when the event does not, then hands it to every
+  // output in order.
   void emit(Event event);
 
  private:
   Clock clock_;
   Namer namer_;
   std::vector<std::shared_ptr<Output>> outputs_;
+  std::uint64_t next_seq_ = 1;
 };
 
 // Counts every event by kind, and by kind and result ("tftp.done.ok").

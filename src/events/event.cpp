@@ -122,8 +122,8 @@ std::string format_json_fields(const Event& event) {
 std::string format_json(const Event& event) {
   // fmt 9 prints no fraction of a second for a time point: the milliseconds go separately.
   const auto seconds = std::chrono::sys_seconds(std::chrono::seconds(event.time_ms / 1000));
-  return fmt::format(R"({{"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z","time_ms":{},"level":"{}",{}}})", seconds,
-                     event.time_ms % 1000, event.time_ms, to_string(event.level), format_json_fields(event));
+  return fmt::format(R"({{"id":{},"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z","time_ms":{},"level":"{}",{}}})",
+                     event.seq, seconds, event.time_ms % 1000, event.time_ms, to_string(event.level), format_json_fields(event));
 }
 
 }  // namespace pxed::events

@@ -28,6 +28,7 @@ struct Event {
   Kind kind;
   Level level;
   std::int64_t time_ms = 0;        // Unix milliseconds; the bus stamps it when zero
+  std::uint64_t seq = 0;           // the bus numbers events from 1: the API's ids and cursors
   std::optional<core::Mac> mac;    // the machine, when pxed can tell (the bus asks its namer)
   core::Ipv4 client;               // the machine's address; zero when none (pxed.ready)
   std::vector<Field> fields;

@@ -41,6 +41,8 @@ constexpr auto kTable = std::to_array<KindInfo>({
     {Kind::iso_dir_lost, "iso.dir_lost", Level::warn, "files.iso_dir went away"},
     {Kind::iso_dir_back, "iso.dir_back", Level::info, "files.iso_dir is back"},
     {Kind::iso_watch_failed, "iso.watch_failed", Level::error, "files.iso_dir cannot be watched"},
+    {Kind::machine_stage, "machine.stage", Level::info,
+     "a machine reached a boot stage: dhcp, loader, config, kernel, initrd, installer, done"},
     {Kind::machine_done, "machine.done", Level::info, "a machine reported its install done"},
     {Kind::machines_store_failed, "machines.store_failed", Level::error, "the machine store could not be written"},
     {Kind::pxed_ready, "pxed.ready", Level::info, "pxed serves"},

@@ -63,6 +63,8 @@ constexpr std::int64_t kUnprovenGraceMs = 2000;
 // or the kernel would answer it with a RST that can destroy our response.
 constexpr std::size_t kLingerBytes = 64 * 1024;
 constexpr std::chrono::seconds kLingerTime{1};
+// A quiet event stream writes a comment this often (proxies close idle streams at ~60 s).
+constexpr std::chrono::milliseconds kStreamKeepAlive{15000};
 constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
     "Retry-After: 1\r\n\r\n";
@@ -160,6 +162,7 @@ struct Service::Impl {
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
+  asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
   void log(const Connection& c, const Exchange& x, events::Level level) const;
 };
 
@@ -384,6 +387,42 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   co_return true;
 }
 
+// An event stream: what the feed pushes is written as it comes. A comment
+// line every kStreamKeepAlive keeps proxies from closing a quiet stream and
+// finds a client that went away (its write fails).
+asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange& x) {
+  asio::steady_timer wake(io);
+  feed.on_wake([&wake] { wake.cancel(); });
+  for (;;) {
+    auto chunks = feed.take();
+    bool written = true;
+    for (const auto& chunk : chunks) {
+      c.deadline_in(config.idle_timeout);
+      auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+      x.bytes += n;
+      if (ec) {
+        written = false;
+        break;
+      }
+    }
+    if (!written) {
+      x.reason = "client-gone";
+      break;
+    }
+    if (feed.closed()) {
+      x.reason = "stream-closed";
+      break;
+    }
+    if (feed.pending() > 0) continue;  // pushed while we wrote
+    // Only a write that hangs may trip the watchdog, not a quiet stream.
+    c.deadline_in(kStreamKeepAlive + config.idle_timeout);
+    wake.expires_after(kStreamKeepAlive);
+    auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!ec && feed.pending() == 0) feed.push(": keep-alive\n\n");
+  }
+  feed.on_wake(nullptr);
+}
+
 asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat_buffer& buffer) {
   boost::system::error_code ec;
   c.socket.shutdown(tcp::socket::shutdown_send, ec);
@@ -483,6 +522,10 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       }
     }
     bool sent = co_await send(*c, reply, head, x);
+    if (sent && reply.feed && !head) {
+      co_await stream(*c, *reply.feed, x);
+      sent = false;  // a stream ends only with its connection
+    }
     log(*c, x, x.level);
     if (!sent) break;
     if (reply.close) {
@@ -494,9 +537,9 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
 }
 
 Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
-                 events::Bus& bus, Actions actions)
+                 events::Bus& bus, Routes routes)
     : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {
-  impl_->responder.set_actions(std::move(actions));
+  impl_->responder.set_routes(std::move(routes));
 }
 
 Service::~Service() = default;

@@ -10,7 +10,7 @@
 
 #include "config/config.hpp"
 #include "core/worker_pool.hpp"
-#include "http/actions.hpp"
+#include "http/routes.hpp"
 #include "vfs/tree.hpp"
 
 namespace boost::asio {
@@ -25,11 +25,11 @@ namespace pxed::http {
 
 class Service {
  public:
-  // actions: pxed's own calls (http/actions.hpp); empty: none, 404.
+  // routes: pxed's own paths (http/routes.hpp: /pxed/, /api/, /healthz); the tree never sees them.
   // pool: where lookups inside images run (Tree::prefetch), off the loop.
   // bus: where each request's event goes.
   Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
-          events::Bus& bus, Actions actions = {});
+          events::Bus& bus, Routes routes = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

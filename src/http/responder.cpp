@@ -35,6 +35,12 @@ std::string_view header_of(const Request& req, bhttp::field f) {
   return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
 }
 
+// A header Beast has no field constant for ("Last-Event-ID").
+std::string_view header_of(const Request& req, std::string_view name) {
+  auto it = req.find(boost::beast::string_view(name.data(), name.size()));
+  return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+}
+
 }  // namespace
 
 Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
@@ -60,18 +66,30 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
     x.reason = std::string(to_string(path.error()));
     return text_reply(bhttp::status::bad_request, version, keep_alive);
   }
-  if (path->starts_with(kActionPrefix)) {
-    auto result = actions_ ? actions_(*path, query_of(std::string_view(req.target().data(), req.target().size())), who)
-                           : std::nullopt;
-    if (!result) {
-      x.reason = "no-such-action";
+  // pxed's own paths first: the tree never sees them (a file named "api" stays unreachable).
+  const auto route = std::ranges::find_if(routes_, [&](const Route& r) { return matches(r, *path); });
+  if (route != routes_.end() || path->starts_with(kActionPrefix)) {
+    const Call call{std::string_view(req.method_string().data(), req.method_string().size()), *path,
+                    query_of(std::string_view(req.target().data(), req.target().size())),
+                    header_of(req, bhttp::field::authorization), header_of(req, "Last-Event-ID"), who};
+    auto answer = route != routes_.end() ? route->handler(call) : std::nullopt;
+    if (!answer) {
+      x.reason = "no-such-path";
       return text_reply(bhttp::status::not_found, version, keep_alive);
     }
-    auto r = text_reply(bhttp::int_to_status(result->status), version, keep_alive);
-    r.text = std::move(result->body);
-    r.head.content_length(r.text.size());
+    auto r = text_reply(bhttp::int_to_status(answer->status), version, keep_alive && !answer->feed);
+    r.text = std::move(answer->body);
+    r.head.set(bhttp::field::content_type, answer->content_type);
     r.head.set(bhttp::field::cache_control, "no-store");
-    x.reason = std::move(result->reason);
+    x.reason = std::move(answer->reason);
+    if (answer->feed) {
+      // RFC 9112 §6.3: without a length the body ends when the connection
+      // closes, which is what an event stream does; EventSource reads it so.
+      r.head.erase(bhttp::field::content_length);
+      r.feed = std::move(answer->feed);
+    } else {
+      r.head.content_length(r.text.size());
+    }
     return r;
   }
   // A trailing slash names a directory: list it (a file there is 404).

@@ -12,7 +12,7 @@
 
 #include "core/time.hpp"
 #include "events/kind.hpp"
-#include "http/actions.hpp"
+#include "http/routes.hpp"
 #include "http/request_logic.hpp"
 #include "vfs/tree.hpp"
 
@@ -43,6 +43,7 @@ struct Reply {
   std::optional<vfs::File> file;
   ByteRange range;
   bool close = false;  // the connection cannot carry another request
+  std::shared_ptr<Feed> feed;  // an event stream follows the header and text
 };
 
 // A short text/plain response ("404 Not Found\n") with Server and Date.
@@ -52,7 +53,7 @@ Reply text_reply(bhttp::status status, unsigned version, bool keep_alive);
 class Responder {
  public:
   explicit Responder(const vfs::Tree& tree) : tree_(tree) {}
-  void set_actions(Actions actions) { actions_ = std::move(actions); }
+  void set_routes(Routes routes) { routes_ = std::move(routes); }
   // GET and HEAD alike (the caller leaves the body out for HEAD); x gets
   // what the access log needs: path refused and why, range, log level.
   Reply answer(const Request& req, const vfs::Requester& who, Exchange& x) const;
@@ -63,7 +64,7 @@ class Responder {
   Reply redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const;
 
   const vfs::Tree& tree_;
-  Actions actions_;
+  Routes routes_;
 };
 
 }  // namespace pxed::http

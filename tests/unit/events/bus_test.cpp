@@ -30,6 +30,16 @@ TEST(Bus, StampsTheTimeOnlyWhenTheEventHasNone) {
   EXPECT_EQ(recorder->seen[1].time_ms, 42);
 }
 
+TEST(Bus, NumbersEventsFromOneInTheOrderEmitted) {
+  Bus bus([] { return std::int64_t{1}; });
+  auto recorder = std::make_shared<Recorder>();
+  bus.add(recorder);
+  for (int i = 0; i < 3; ++i) bus.emit(Event{Kind::http_request});
+  ASSERT_EQ(recorder->seen.size(), 3u);
+  EXPECT_EQ(recorder->seen[0].seq, 1u);
+  EXPECT_EQ(recorder->seen[2].seq, 3u);
+}
+
 TEST(Bus, NamesTheMachineBehindAClientAddress) {
   Bus bus([] { return std::int64_t{1}; });
   auto recorder = std::make_shared<Recorder>();

@@ -1,0 +1,183 @@
+#include "api/api.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "boot/config_files.hpp"
+
+namespace pxed::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kJson = "application/json";
+
+http::Answer json_answer(unsigned status, std::string body) {
+  return http::Answer{.status = status, .body = std::move(body) + "\n", .content_type = std::string(kJson),
+                      .reason = {}, .feed = nullptr};
+}
+
+http::Answer error(unsigned status, std::string_view what, std::string reason) {
+  auto a = json_answer(status, json{{"error", what}}.dump());
+  a.reason = std::move(reason);
+  return a;
+}
+
+std::string iso_time(std::int64_t ms) {
+  if (ms == 0) return {};
+  const auto seconds = std::chrono::sys_seconds(std::chrono::seconds(ms / 1000));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, ms % 1000);
+}
+
+std::optional<std::uint64_t> whole_number(std::string_view text) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+// The filters /events and /events/stream share; why not, when a value is bad.
+struct Filters {
+  EventQuery query;
+  std::string problem;
+};
+
+Filters filters_of(std::string_view q) {
+  Filters f;
+  if (auto mac = boot::query_value(q, "mac"); !mac.empty()) {
+    f.query.mac = core::Mac::parse(mac);
+    if (!f.query.mac) f.problem = "mac=" + mac + ": not a MAC address (52:54:00:12:34:56)";
+  }
+  if (auto kind = boot::query_value(q, "kind"); !kind.empty()) {
+    f.query.kind = events::kind_named(kind);
+    if (!f.query.kind) f.problem = "kind=" + kind + ": no such event kind (docs/events.md)";
+  }
+  if (auto text = boot::query_value(q, "after"); !text.empty()) {
+    auto n = whole_number(text);
+    if (!n) f.problem = "after=" + text + ": not an event id";
+    else f.query.after = *n;
+  }
+  if (auto text = boot::query_value(q, "since"); !text.empty()) {
+    auto n = whole_number(text);
+    if (!n) f.problem = "since=" + text + ": not Unix milliseconds";
+    else f.query.since_ms = static_cast<std::int64_t>(*n);
+  }
+  if (auto text = boot::query_value(q, "limit"); !text.empty()) {
+    auto n = whole_number(text);
+    if (!n || *n == 0 || *n > kMaxPage) f.problem = fmt::format("limit={}: 1..{}", text, kMaxPage);
+    else f.query.limit = *n;
+  }
+  return f;
+}
+
+std::string events_array(const std::vector<const events::Event*>& list) {
+  std::string out = "[";
+  for (const auto* e : list) {
+    if (out.size() > 1) out += ',';
+    out += events::format_json(*e);
+  }
+  return out + "]";
+}
+
+json row_json(const MachineRow& r) {
+  json reached = json::object();
+  for (std::size_t i = 0; i < kStages; ++i) {
+    if (r.reached_ms[i] != 0) reached[std::string(store::to_string(static_cast<store::Stage>(i)))] = r.reached_ms[i];
+  }
+  const auto start = r.reached_ms[0];
+  const auto latest = r.stage ? r.reached_ms[static_cast<std::size_t>(*r.stage)] : 0;
+  return json{{"mac", r.mac.to_string()},
+              {"ip", r.ip},
+              {"arch", r.arch},
+              {"stage", r.stage ? std::string(store::to_string(*r.stage)) : ""},
+              {"reached_ms", reached},
+              // From its firmware's DHCP to the latest stage of this boot.
+              {"boot_ms", start != 0 && latest >= start ? latest - start : 0},
+              {"boots", r.boots},
+              {"first_seen", iso_time(r.first_ms)},
+              {"last_seen", iso_time(r.last_ms)},
+              {"last_seen_ms", r.last_ms},
+              {"last_event", r.last_event},
+              {"last_file", r.last_file},
+              {"problem", r.problem}};
+}
+
+}  // namespace
+
+std::optional<http::Answer> Api::answer(const http::Call& call) const {
+  const auto path = call.path;
+  if (path == "/healthz") return http::Answer{.status = 200, .body = "ok\n", .content_type = "text/plain",
+                                              .reason = {}, .feed = nullptr};
+  if (path == "/readyz") {
+    const bool ready = !sources_.ready || sources_.ready();
+    return http::Answer{.status = ready ? 200u : 503u, .body = ready ? "ready\n" : "starting\n",
+                        .content_type = "text/plain", .reason = {}, .feed = nullptr};
+  }
+  if (path == "/api/v1/" || path == "/api/") {
+    return json_answer(200, json{{"version", 1},
+                                 {"endpoints", {"/api/v1/machines", "/api/v1/machines/{mac}", "/api/v1/events",
+                                                "/api/v1/events/stream", "/healthz", "/readyz"}},
+                                 {"docs", "docs/api.md"}}
+                                .dump());
+  }
+  if (path == "/api/v1/events") {
+    auto f = filters_of(call.query);
+    if (!f.problem.empty()) return error(400, f.problem, "bad-query");
+    auto page = sources_.history.find(f.query);
+    return json_answer(200, fmt::format(R"({{"events":{},"next":{},"more":{}}})", events_array(page.events), page.next,
+                                        page.more));
+  }
+  if (path == "/api/v1/events/stream") {
+    auto f = filters_of(call.query);
+    if (!f.problem.empty()) return error(400, f.problem, "bad-query");
+    // EventSource resumes with Last-Event-ID; a script may say ?after= itself.
+    if (auto id = whole_number(call.last_event_id)) f.query.after = *id;
+    auto feed = sources_.stream.subscribe({f.query.mac, f.query.kind});
+    if (!feed) return error(503, "too many event streams open; try again later", "streams-full");
+    // What the history holds past the cursor first, then live: no gap, no repeat.
+    std::string body = "retry: 2000\n\n";
+    if (f.query.after != 0) {
+      f.query.limit = kMaxPage;
+      for (const auto* e : sources_.history.find(f.query).events) body += sse_message(*e);
+    }
+    http::Answer a{.status = 200, .body = std::move(body), .content_type = "text/event-stream", .reason = {},
+                   .feed = std::move(feed)};
+    return a;
+  }
+  if (path == "/api/v1/machines") {
+    json rows = json::array();
+    for (const auto* r : sources_.machines.rows()) rows.push_back(row_json(*r));
+    return json_answer(200, json{{"machines", std::move(rows)}}.dump());
+  }
+  if (path.starts_with("/api/v1/machines/")) {
+    const auto text = path.substr(std::string_view("/api/v1/machines/").size());
+    auto mac = core::Mac::parse(text);
+    if (!mac) return error(400, std::string(text) + ": not a MAC address (52:54:00:12:34:56)", "bad-mac");
+    const auto* row = sources_.machines.find(*mac);
+    if (row == nullptr) return error(404, "pxed has not seen " + mac->to_string() + " since it started", "unknown-machine");
+    // The newest kTimelineEvents of this machine, oldest first.
+    EventQuery q;
+    q.mac = mac;
+    q.limit = kMaxPage;
+    std::vector<const events::Event*> timeline;
+    for (auto page = sources_.history.find(q);; page = sources_.history.find(q)) {
+      timeline.insert(timeline.end(), page.events.begin(), page.events.end());
+      if (!page.more) break;
+      q.after = page.next;
+    }
+    if (timeline.size() > kTimelineEvents) timeline.erase(timeline.begin(), timeline.end() - kTimelineEvents);
+    return json_answer(200, fmt::format(R"({{"machine":{},"events":{}}})", row_json(*row).dump(),
+                                        events_array(timeline)));
+  }
+  return std::nullopt;
+}
+
+http::Routes Api::routes() const {
+  auto handler = [this](const http::Call& call) { return answer(call); };
+  return {{std::string(kPrefix), handler}, {"/healthz", handler}, {"/readyz", handler}};
+}
+
+}  // namespace pxed::api

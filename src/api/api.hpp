@@ -1,0 +1,37 @@
+#pragma once
+// The JSON API (docs/api.md): /api/v1/... and /healthz, /readyz, answered
+// from the history, the machine table and the live stream, request in and
+// answer out. Reads only; http_service writes what this returns.
+#include <functional>
+#include <optional>
+
+#include "api/history.hpp"
+#include "api/machine_table.hpp"
+#include "api/stream.hpp"
+#include "http/routes.hpp"
+
+namespace pxed::api {
+
+inline constexpr std::string_view kPrefix = "/api/";
+inline constexpr std::size_t kMaxPage = 1000;
+inline constexpr std::size_t kTimelineEvents = 200;
+
+struct Sources {
+  const History& history;
+  const MachineTable& machines;
+  Stream& stream;
+  std::function<bool()> ready;  // every service started (readyz)
+};
+
+class Api {
+ public:
+  explicit Api(Sources sources) : sources_(std::move(sources)) {}
+  std::optional<http::Answer> answer(const http::Call& call) const;
+  // /api/, /healthz and /readyz, for http::Service.
+  http::Routes routes() const;
+
+ private:
+  Sources sources_;
+};
+
+}  // namespace pxed::api

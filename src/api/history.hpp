@@ -1,0 +1,43 @@
+#pragma once
+// The recent events, newest last, for /api/v1/events and each machine's
+// timeline: a ring of a configured size, so a busy week costs a bounded
+// amount of memory. Debug events (dropped packets, refusals at the rate
+// limit) are counted but not kept: a flood must not push the boots out.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "core/net.hpp"
+#include "events/bus.hpp"
+
+namespace pxed::api {
+
+struct EventQuery {
+  std::uint64_t after = 0;             // ids greater than this (a cursor)
+  std::optional<core::Mac> mac;        // only this machine's
+  std::optional<events::Kind> kind;    // only this kind
+  std::int64_t since_ms = 0;           // only at or after this Unix time (ms)
+  std::size_t limit = 100;
+};
+
+struct EventPage {
+  std::vector<const events::Event*> events;  // oldest first
+  std::uint64_t next = 0;                    // the cursor for the next page (the last id given)
+  bool more = false;                         // more matched than limit
+};
+
+class History : public events::Output {
+ public:
+  explicit History(std::size_t capacity) : capacity_(capacity) {}
+  void publish(const events::Event& event) override;
+  EventPage find(const EventQuery& query) const;
+  std::size_t size() const { return ring_.size(); }
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  std::size_t capacity_;
+  std::deque<events::Event> ring_;  // ascending seq
+};
+
+}  // namespace pxed::api

@@ -1,0 +1,75 @@
+#pragma once
+// pxed's own paths, answered outside the file tree: an installer's "done"
+// (/pxed/), the JSON API (/api/), /healthz and /readyz. app hands them in;
+// Beast stays out of this header so they compile without it.
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vfs/generated.hpp"
+
+namespace pxed::http {
+
+inline constexpr std::string_view kActionPrefix = "/pxed/";
+
+struct Call {
+  std::string_view method;         // "GET" or "HEAD"
+  std::string_view path;           // decoded and normalized: "/api/v1/machines"
+  std::string_view query;          // as sent, after '?'
+  std::string_view authorization;  // the header's value, or empty
+  std::string_view last_event_id;  // an EventSource resuming a stream (the header's value)
+  const vfs::Requester& who;
+};
+
+// An open-ended response (text/event-stream): the producer pushes chunks and
+// the connection writes them as they come. Both sides live on the loop thread.
+class Feed {
+ public:
+  void push(std::string chunk) {
+    pending_.push_back(std::move(chunk));
+    if (wake_) wake_();
+  }
+  // The producer lets go (a subscriber too slow to keep up, or pxed stopping):
+  // the connection writes what is pending and ends the response.
+  void close() {
+    closed_ = true;
+    if (wake_) wake_();
+  }
+  bool closed() const { return closed_; }
+  std::deque<std::string> take() { return std::exchange(pending_, {}); }
+  std::size_t pending() const { return pending_.size(); }
+  void on_wake(std::function<void()> wake) { wake_ = std::move(wake); }
+
+ private:
+  std::deque<std::string> pending_;
+  bool closed_ = false;
+  std::function<void()> wake_;
+};
+
+struct Answer {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "text/plain";
+  std::string reason;          // for the access log only
+  std::shared_ptr<Feed> feed;  // set: body goes first, then the feed until it closes
+};
+
+// nullopt: no such path under the route (404).
+using Handler = std::function<std::optional<Answer>(const Call&)>;
+
+struct Route {
+  std::string path;  // "/api/": every path under it; "/healthz": that path only
+  Handler handler;
+};
+using Routes = std::vector<Route>;
+
+inline bool matches(const Route& route, std::string_view path) {
+  return route.path.ends_with('/') ? path.starts_with(route.path) : path == route.path;
+}
+
+}  // namespace pxed::http

@@ -1,0 +1,121 @@
+#include "api/api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace pxed::api {
+namespace {
+
+using events::Event;
+using events::Kind;
+using nlohmann::json;
+
+const core::Mac kA = *core::Mac::parse("52:54:00:00:00:0a");
+
+class ApiTest : public ::testing::Test {
+ protected:
+  History history{100};
+  MachineTable machines;
+  Stream stream{{.max_subscribers = 1, .max_pending = 10}};
+  bool ready = false;
+  Api api{Sources{history, machines, stream, [this] { return ready; }}};
+  events::Bus bus{[this] { return now += 10; }};
+  std::int64_t now = 1'796'000'000'000;
+  vfs::Requester who{};
+
+  void SetUp() override {
+    bus.add(std::shared_ptr<History>(&history, [](History*) {}));
+    bus.add(std::shared_ptr<MachineTable>(&machines, [](MachineTable*) {}));
+    bus.add(std::shared_ptr<Stream>(&stream, [](Stream*) {}));
+  }
+
+  std::optional<http::Answer> get(std::string_view path, std::string_view query = {},
+                                  std::string_view last_event_id = {}) {
+    return api.answer(http::Call{"GET", path, query, {}, last_event_id, who});
+  }
+  json get_json(std::string_view path, std::string_view query = {}, unsigned status = 200) {
+    auto a = get(path, query);
+    EXPECT_TRUE(a.has_value()) << path;
+    if (!a) return {};
+    EXPECT_EQ(a->status, status) << a->body;
+    EXPECT_EQ(a->content_type, "application/json");
+    return json::parse(a->body);
+  }
+  void boot(const core::Mac& mac) {
+    bus.emit(Event{Kind::dhcp_ack}.about(mac).add("ip", "10.0.0.5").add("arch", "bios"));
+    bus.emit(Event{Kind::machine_stage}.about(mac).add("stage", "dhcp"));
+    bus.emit(Event{Kind::tftp_done}.about(mac).add("file", "lpxelinux.0").add("bytes", 42372).add("result", "ok"));
+    bus.emit(Event{Kind::machine_stage}.about(mac).add("stage", "loader").add("path", "lpxelinux.0"));
+  }
+};
+
+TEST_F(ApiTest, HealthAndReadiness) {
+  EXPECT_EQ(get("/healthz")->status, 200u);
+  EXPECT_EQ(get("/readyz")->status, 503u);
+  ready = true;
+  EXPECT_EQ(get("/readyz")->status, 200u);
+}
+
+TEST_F(ApiTest, EventsAreTypedJsonPagedByCursor) {
+  boot(kA);
+  bus.emit(Event{Kind::http_request}.add("path", "/x").add("status", 200));
+  auto page = get_json("/api/v1/events", "limit=2");
+  ASSERT_EQ(page["events"].size(), 2u);
+  EXPECT_EQ(page["events"][0]["event"], "dhcp.ack");
+  EXPECT_EQ(page["events"][0]["mac"], "52:54:00:00:00:0a");
+  EXPECT_TRUE(page["more"].get<bool>());
+  auto rest = get_json("/api/v1/events", "after=" + std::to_string(page["next"].get<int>()));
+  ASSERT_EQ(rest["events"].size(), 3u);
+  EXPECT_EQ(rest["events"][0]["bytes"], 42372);
+  auto mine = get_json("/api/v1/events", "mac=52%3A54%3A00%3A00%3A00%3A0a&kind=tftp.done");
+  ASSERT_EQ(mine["events"].size(), 1u);
+  EXPECT_EQ(mine["events"][0]["file"], "lpxelinux.0");
+}
+
+TEST_F(ApiTest, BadQueriesSayWhatIsWrong) {
+  EXPECT_NE(get_json("/api/v1/events", "kind=tftp.finished", 400)["error"].get<std::string>().find("kind"),
+            std::string::npos);
+  EXPECT_NE(get_json("/api/v1/events", "mac=nope", 400)["error"].get<std::string>().find("MAC"), std::string::npos);
+  EXPECT_NE(get_json("/api/v1/events", "limit=0", 400)["error"].get<std::string>().find("limit"), std::string::npos);
+  EXPECT_EQ(get_json("/api/v1/machines/52:54:00:00:00:99", {}, 404)["error"].get<std::string>().find("not seen") !=
+                std::string::npos,
+            true);
+  EXPECT_FALSE(get("/api/v1/nothing-here").has_value());  // 404 from the service
+}
+
+TEST_F(ApiTest, MachinesShowTheirStageAndTimeline) {
+  boot(kA);
+  auto list = get_json("/api/v1/machines");
+  ASSERT_EQ(list["machines"].size(), 1u);
+  const auto& row = list["machines"][0];
+  EXPECT_EQ(row["mac"], "52:54:00:00:00:0a");
+  EXPECT_EQ(row["ip"], "10.0.0.5");
+  EXPECT_EQ(row["stage"], "loader");
+  EXPECT_EQ(row["boot_ms"], 20);  // dhcp at +20 ms, loader at +40 ms
+  EXPECT_EQ(row["last_file"], "lpxelinux.0");
+  auto one = get_json("/api/v1/machines/52:54:00:00:00:0a");
+  EXPECT_EQ(one["machine"]["stage"], "loader");
+  ASSERT_EQ(one["events"].size(), 4u);
+  EXPECT_EQ(one["events"][3]["stage"], "loader");
+}
+
+TEST_F(ApiTest, AStreamReplaysWhatItMissedThenGoesLive) {
+  boot(kA);
+  auto a = get("/api/v1/events/stream", {}, "2");  // EventSource's Last-Event-ID
+  ASSERT_TRUE(a && a->feed);
+  EXPECT_EQ(a->content_type, "text/event-stream");
+  EXPECT_TRUE(a->body.starts_with("retry: "));
+  EXPECT_NE(a->body.find("id: 3\n"), std::string::npos);
+  EXPECT_NE(a->body.find("id: 4\n"), std::string::npos);
+  EXPECT_EQ(a->body.find("id: 2\n"), std::string::npos);
+  bus.emit(Event{Kind::http_request}.add("path", "/vmlinuz").add("status", 200));
+  auto live = a->feed->take();
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_TRUE(live[0].starts_with("id: 5\nevent: http.request\n"));
+  // One stream is the limit here: the next is told to come back.
+  EXPECT_EQ(get("/api/v1/events/stream")->status, 503u);
+}
+
+}  // namespace
+}  // namespace pxed::api
