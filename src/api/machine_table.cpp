@@ -39,9 +39,13 @@ MachineRow& MachineTable::row_of(const core::Mac& mac, std::int64_t now_ms) {
 
 void MachineTable::publish(const events::Event& e) {
   if (!e.mac || e.level == events::Level::debug) return;
+  // A dashboard open on a machine must not make the machine look busy.
+  if (e.kind == Kind::http_request && e.find("route") != nullptr) return;
   auto& row = row_of(*e.mac, e.time_ms);
   row.last_ms = e.time_ms;
   row.last_event = std::string(e.name());
+  // Beside another DHCP server no answer of ours names the address: its fetches come from it.
+  if (!e.client.is_zero()) row.ip = e.client.to_string();
   if (boot_answer(e.kind)) {
     if (auto ip = e.text("ip"); !ip.empty()) row.ip = std::string(ip);
     if (auto arch = e.text("arch"); !arch.empty()) row.arch = std::string(arch);

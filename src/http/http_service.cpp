@@ -290,6 +290,7 @@ void Service::Impl::log(const Connection& c, const Exchange& x, events::Level le
   if (!x.reason.empty()) e.add("reason", x.reason);
   if (!x.system.empty()) e.add("system", x.system);
   if (!x.generated.empty()) e.add("generated", x.generated);
+  if (!x.route.empty()) e.add("route", x.route);
   bus.emit(e);
 }
 

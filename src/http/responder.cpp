@@ -69,9 +69,10 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   // pxed's own paths first: the tree never sees them (a file named "api" stays unreachable).
   const auto route = std::ranges::find_if(routes_, [&](const Route& r) { return matches(r, *path); });
   if (route != routes_.end() || path->starts_with(kActionPrefix)) {
-    const Call call{std::string_view(req.method_string().data(), req.method_string().size()), *path,
-                    query_of(std::string_view(req.target().data(), req.target().size())),
+    const std::string query = query_of(std::string_view(req.target().data(), req.target().size()));
+    const Call call{std::string_view(req.method_string().data(), req.method_string().size()), *path, query,
                     header_of(req, bhttp::field::authorization), header_of(req, "Last-Event-ID"), who};
+    x.route = route != routes_.end() ? route->path : std::string(kActionPrefix);
     auto answer = route != routes_.end() ? route->handler(call) : std::nullopt;
     if (!answer) {
       x.reason = "no-such-path";

@@ -33,6 +33,7 @@ struct Exchange {
   std::string reason;  // why a request was refused, for the log only
   std::string generated;  // a generated file: for whom and why (vfs::File::generated)
   std::string system;     // a loader of the system's packages: its path (vfs::File::system)
+  std::string route;      // one of pxed's own paths answered it ("/api/"), not the tree
   events::Level level = events::Level::info;
 };
 

@@ -105,6 +105,16 @@ def test_bios_ipxe_script_is_generated_for_the_machine(bare_netboot, tokens, gue
         assert "by iPXE's mac" in scripts[0]["generated"], scripts
         m = machine_ip(lab, MAC_IPXE)
         assert (m["serial"], m["manufacturer"], m["product"]) == ("E2E-525400e2e103", "pxed e2e", "Test Rig 1"), m
+        # The API followed the boot: QEMU's iPXE ROM asked DHCP, then the boot file DHCP named
+        # (the script: the loader stage, as for any firmware), its kernel and initrd.
+        machine = api_get(lab, f"/api/v1/machines/{MAC_IPXE}")
+        reached = machine["machine"]["reached_ms"]
+        stages = [s for s in ("dhcp", "loader", "config", "kernel", "initrd") if s in reached]
+        assert stages == ["dhcp", "loader", "kernel", "initrd"], machine["events"]
+        assert [reached[s] for s in stages] == sorted(reached[s] for s in stages), reached
+        assert machine["machine"]["ip"] == m["ip"] and not machine["machine"]["problem"], machine["machine"]
+        kinds = {e["event"] for e in machine["events"]}
+        assert {"http.request", "machine.stage"} <= kinds and kinds & {"dhcp.ack", "dhcp.proxy_ack"}, kinds
 
 
 @pytest.mark.uefi
@@ -154,6 +164,13 @@ def machine_ip(lab, mac):
     machines = {m["mac"]: m for m in json.loads(r.stdout)}
     assert machines.get(mac, {}).get("ip"), machines.get(mac)
     return machines[mac]
+
+
+def api_get(lab, path):
+    """pxed's JSON API, asked from the server's own namespace."""
+    r = e2e_lab.run(["ip", "netns", "exec", lab.srv_ns, "curl", "-sS", "--max-time", "10", "--fail",
+                     f"{HTTP_BASE}{path}"], timeout=20)
+    return json.loads(r.stdout)
 
 
 def report_done(lab, ip):

@@ -86,6 +86,22 @@ TEST(MachineTable, ListsTheMostRecentlyHeardFirstAndForgetsTheQuietestPastCapaci
   EXPECT_NE(f.table.find(kC), nullptr);
 }
 
+TEST(MachineTable, TakesTheAddressFromFetchesWhenNoAnswerNamedIt) {
+  Feeder f;
+  f.feed(Event{Kind::dhcp_proxy_offer}.add("arch", "bios"));  // ProxyDHCP: no yiaddr
+  EXPECT_EQ(f.table.find(kA)->ip, "");
+  f.feed(Event{Kind::tftp_done}.add("file", "undionly.kpxe").add("result", "ok").from(*core::Ipv4::parse("10.0.0.9")));
+  EXPECT_EQ(f.table.find(kA)->ip, "10.0.0.9");
+}
+
+TEST(MachineTable, LeavesOutCallsToPxedsOwnPaths) {
+  Feeder f;
+  f.feed(Event{Kind::tftp_done}.add("file", "lpxelinux.0").add("result", "ok"));
+  f.feed(Event{Kind::http_request}.add("path", "/api/v1/machines").add("status", 200).add("route", "/api/"));
+  EXPECT_EQ(f.table.find(kA)->last_file, "lpxelinux.0");
+  EXPECT_EQ(f.table.find(kA)->last_event, "tftp.done");
+}
+
 TEST(MachineTable, IgnoresEventsWithoutAMachine) {
   MachineTable table;
   table.publish(Event{Kind::pxed_ready});

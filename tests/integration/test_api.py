@@ -1,0 +1,149 @@
+"""The JSON API on the HTTP listener (docs/api.md), read by curl from a
+test-made namespace while dhclient and curl's TFTP client make a machine's
+events: /healthz, /readyz, /api/v1/events (filters, cursor), /api/v1/machines
+and the live stream (Server-Sent Events) read by `curl -N` as it happens."""
+import json
+import subprocess
+import time
+
+import pytest
+
+import netlab
+from conftest import PXED_BIN
+from dhcp_clients import Dhclient, set_mac
+
+MAC = "52:54:00:00:a1:01"
+
+
+@pytest.fixture(scope="module")
+def alab(workdir, tree, server_kind):
+    if server_kind != "pxed":
+        pytest.skip("pxed's own API")
+    lab = netlab.create_lab(workdir)
+    try:
+        netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
+        net = f"10.241.{lab.subnet}"
+        dhcp = f"""
+[api]
+max_streams = 2
+
+[dhcp]
+mode = "full"
+[[dhcp.subnet]]
+network = "{net}.0/24"
+range = ["{net}.100", "{net}.149"]
+lease_time = "10m"
+"""
+        lab.server = netlab.ServerProcess(
+            "pxed", lab, tree, pxed_bin=PXED_BIN,
+            server_overrides={"interfaces": ["pxs0"], "state_dir": str(workdir / f"state-{lab.tag}")},
+            http_overrides={}, extra_toml=dhcp)
+        lab.server.start()
+        yield lab
+    finally:
+        netlab.destroy_lab(lab)
+
+
+def get(lab, path, *extra):
+    r = lab.client(["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", *extra,
+                    f"http://{lab.server_ip}{path}"], timeout=20)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code), body.rstrip("\n")
+
+
+@pytest.fixture(scope="module")
+def booted(alab, tmp_path_factory):
+    """A machine with a lease that fetched a file over TFTP: the events the API reads."""
+    tmp = tmp_path_factory.mktemp("api")
+    set_mac(alab, "pxc0", MAC)
+    client = Dhclient(alab, "pxc0", tmp)
+    result = client.obtain()
+    bound = client.last("BOUND")
+    assert bound, f"{result.stdout}{result.stderr}\n{alab.server.log_tail()}"
+    got = alab.client(["curl", "-sS", "--max-time", "20", "-o", str(tmp / "t"),
+                       f"tftp://{alab.server_ip}/text.txt"], timeout=30)
+    assert got.returncode == 0, got.stderr
+    alab.server.wait_event("tftp.done", file="text.txt")
+    yield bound["new_ip_address"]
+    client.release()
+    client.stop()
+
+
+def test_health_and_readiness(alab, booted):
+    assert get(alab, "/healthz") == (200, "ok")
+    assert get(alab, "/readyz") == (200, "ready")
+
+
+def test_events_name_the_machine_and_keep_numbers_numbers(alab, booted):
+    code, body = get(alab, f"/api/v1/events?mac={MAC}")
+    assert code == 200, body
+    events = json.loads(body)["events"]
+    kinds = [e["event"] for e in events]
+    assert "dhcp.ack" in kinds and "tftp.done" in kinds, kinds
+    tftp = next(e for e in events if e["event"] == "tftp.done")
+    assert tftp["mac"] == MAC and tftp["file"] == "text.txt"
+    assert isinstance(tftp["bytes"], int) and tftp["bytes"] > 0
+    assert all(e.get("mac") == MAC for e in events), events
+    # A cursor: no transfer of this machine's after its last one (its API calls are
+    # events of its own, so the filter names the kind).
+    code, body = get(alab, f"/api/v1/events?mac={MAC}&kind=tftp.done&after={tftp['id']}")
+    assert json.loads(body)["events"] == []
+    code, body = get(alab, "/api/v1/events?kind=tftp.finished")
+    assert code == 400 and "kind" in json.loads(body)["error"]
+
+
+def test_machines_list_the_machine_with_its_address(alab, booted):
+    code, body = get(alab, "/api/v1/machines")
+    assert code == 200, body
+    rows = {m["mac"]: m for m in json.loads(body)["machines"]}
+    assert rows[MAC]["ip"] == booted and rows[MAC]["last_file"] == "text.txt", rows[MAC]
+    code, body = get(alab, f"/api/v1/machines/{MAC}")
+    assert code == 200, body
+    one = json.loads(body)
+    assert one["machine"]["mac"] == MAC
+    fetches = [e["event"] for e in one["events"] if "route" not in e]  # its API calls are events too
+    assert fetches[-1] == "tftp.done", one["events"]
+    assert get(alab, "/api/v1/machines/52:54:00:00:a1:99")[0] == 404
+
+
+def test_the_stream_delivers_events_live_and_resumes_where_it_left(alab, booted, tmp_path):
+    out = tmp_path / "stream.txt"
+    argv = ["ip", "netns", "exec", alab.client_ns, "curl", "-sS", "-N", "--max-time", "15", "-o", str(out),
+            f"http://{alab.server_ip}/api/v1/events/stream?kind=http.request"]
+    reader = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        netlab.wait_for(lambda: out.exists() and "retry:" in out.read_text(), 10, "the stream to open")
+        get(alab, "/text.txt")  # an http.request event, live
+        netlab.wait_for(lambda: "event: http.request" in out.read_text(), 10, "the event on the stream")
+        text = out.read_text()
+        assert "data: {" in text and '"path":"/text.txt"' in text, text
+        assert "event: tftp.done" not in text  # the filter holds
+    finally:
+        reader.kill()
+        reader.wait()
+    # EventSource reconnects with Last-Event-ID: what it missed comes first.
+    first_id = int(next(l for l in out.read_text().splitlines() if l.startswith("id: "))[4:])
+    get(alab, "/text.txt")
+    code_and_body = alab.client(["curl", "-sS", "-N", "--max-time", "2", "-H", f"Last-Event-ID: {first_id}",
+                                 f"http://{alab.server_ip}/api/v1/events/stream?kind=http.request"], timeout=10)
+    ids = [int(l[4:]) for l in code_and_body.stdout.splitlines() if l.startswith("id: ")]
+    assert ids and min(ids) > first_id, code_and_body.stdout
+
+
+def test_streams_past_max_streams_are_refused(alab, booted):
+    argv = ["ip", "netns", "exec", alab.client_ns, "curl", "-sS", "-N", "--max-time", "10", "-o", "/dev/null",
+            f"http://{alab.server_ip}/api/v1/events/stream"]
+    readers = [subprocess.Popen(argv) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 10
+        code = None
+        while time.monotonic() < deadline:
+            code, body = get(alab, "/api/v1/events/stream", "--max-time", "2")
+            if code == 503:
+                break
+            time.sleep(0.1)
+        assert code == 503, "a third stream was served past max_streams = 2"
+    finally:
+        for r in readers:
+            r.kill()
+            r.wait()
