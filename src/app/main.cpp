@@ -16,6 +16,7 @@
 #include <iterator>
 #include <optional>
 
+#include "api/api.hpp"
 #include "app/config_watch.hpp"
 #include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
@@ -25,8 +26,9 @@
 #include "app/machines_cli.hpp"
 #include "app/pid_file.hpp"
 #include "app/privileges.hpp"
+#include "app/sandbox.hpp"
+#include "app/sandbox_check.hpp"
 #include "app/served_access.hpp"
-#include "api/api.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
@@ -59,6 +61,8 @@ Examples:
   pxed serve -c /etc/pxed/pxed.toml          serve the tree in [files] root over TFTP (and HTTP if [http] enabled),
                                              and DHCP on server.interfaces if [dhcp] mode is proxy or full
   pxed serve -c pxed.toml --log-format json  one JSON object per log line, for log shippers
+  pxed serve -c pxed.toml --check-sandbox    what serve leaves itself once bound: capabilities, no_new_privs,
+                                             the syscall filter, and calls it must refuse, made for real
   curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
@@ -338,8 +342,20 @@ int serve(const config::Config& cfg) {
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
   if (dhcp_service) dhcp_service->start();
+  // Last, once every socket, file and thread serve needs is open: the filter
+  // reaches the workers too, and nothing later needs what it refuses.
+  std::string sandbox = "off";
+  if (cfg.server.sandbox) {
+    auto filtered = app::apply_syscall_filter({.still_root = ::geteuid() == 0});
+    sandbox = filtered ? "seccomp" : "failed";
+    if (!filtered) {
+      bus.emit(events::Event{events::Kind::pxed_sandbox}
+                   .add("error", filtered.error())
+                   .add("serving", "without the syscall filter"));
+    }
+  }
   events::Event ready_event{events::Kind::pxed_ready};
-  ready_event.add("version", PXED_VERSION).add("root", cfg.files.root.string());
+  ready_event.add("version", PXED_VERSION).add("root", cfg.files.root.string()).add("sandbox", sandbox);
   if (file_limit) ready_event.add("open_files", file_limit->now);
   if (tree) {
     // Which packages' loaders fill in the tree: "pxelinux,syslinux-common,ipxe", "none" or "off".
@@ -380,6 +396,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-format", log_format, "Override server.log_format")->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  bool check_sandbox = false;
+  serve_cmd->add_flag("--check-sandbox", check_sandbox,
+                      "Bind nothing: switch to server.user and load the syscall filter as serve does, make calls the "
+                      "filter must refuse, print what is left (capabilities, no_new_privs, seccomp); exit 0 if it "
+                      "holds, 1 if not");
 
   auto* check_cmd = cli.add_subcommand("check", "Validate a config file, the files it names in the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
@@ -463,6 +484,7 @@ int main(int argc, char** argv) {
   if (*machines_cmd) return app::list_machines(*cfg, machines_json, std::cout, std::cerr);
   if (*leases_check_cmd) return app::check_leases(*cfg, core::unix_now(), std::cout, std::cerr);
   if (*leases_recover_cmd) return app::recover_leases(*cfg, core::unix_now(), std::cout, std::cerr);
+  if (check_sandbox) return app::check_sandbox(*cfg, std::cout, std::cerr);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

@@ -108,6 +108,7 @@ const KeySpec kServerKeys[] = {
      [](auto& c, auto& f, auto& cfg) { read_choice(c, f, cfg.server.log_level, kLogLevels); }},
     {"log_format", read_log_format},
     {"inventory", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.inventory); }},
+    {"sandbox", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.server.sandbox); }},
 };
 
 

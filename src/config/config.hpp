@@ -28,6 +28,8 @@ struct Server {
   std::vector<std::string> interfaces;  // DHCP only; empty: none
   std::string log_level = "info";       // trace debug info warn error critical off
   LogFormat log_format = LogFormat::text;
+  // Once bound: refuse the system calls a boot server never makes (app/sandbox.hpp).
+  bool sandbox = true;
   // The file holding the inventory ([[profile]], [[group]], [[machine]] and
   // nothing else); empty: they are in this file. Never both.
   std::filesystem::path inventory;

@@ -1,15 +1,20 @@
 #include "core/worker_pool.hpp"
 
+#include <latch>
+
 namespace pxed::core {
 
 WorkerPool::WorkerPool(std::size_t threads, Post post, std::function<void()> on_start) : post_(std::move(post)) {
   workers_.reserve(threads);
+  std::latch started(static_cast<std::ptrdiff_t>(threads));
   for (std::size_t i = 0; i < threads; ++i) {
-    workers_.emplace_back([this, on_start](std::stop_token stop) {
+    workers_.emplace_back([this, on_start, &started](std::stop_token stop) {
       if (on_start) on_start();
+      started.count_down();
       work(stop);
     });
   }
+  started.wait();
 }
 
 WorkerPool::~WorkerPool() {

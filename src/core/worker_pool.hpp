@@ -27,7 +27,9 @@ class WorkerPool {
   // threads 0 runs each job inline in submit() (tests, and `pxed` CLI
   // commands that have no loop to protect). on_start runs first on each
   // worker thread (app lowers their CPU priority there, so parsing a huge
-  // directory never takes the CPU from the loop).
+  // directory never takes the CPU from the loop), and has run on every one
+  // when the constructor returns: the syscall filter serve loads later
+  // refuses setpriority.
   WorkerPool(std::size_t threads, Post post, std::function<void()> on_start = {});
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

@@ -51,6 +51,7 @@ constexpr auto kTable = std::to_array<KindInfo>({
     {Kind::pxed_reload_failed, "pxed.reload_failed", Level::error, "a reload was refused; the old configuration stays"},
     {Kind::pxed_fatal, "pxed.fatal", Level::error, "pxed cannot start"},
     {Kind::pxed_file_limit, "pxed.file_limit", Level::warn, "the open-file limit is below what the caps need"},
+    {Kind::pxed_sandbox, "pxed.sandbox", Level::warn, "the syscall filter could not be loaded; serving without it"},
     {Kind::pxed_missing_file, "pxed.missing_file", Level::warn, "a file the configuration names is missing"},
     {Kind::pxed_no_config_watch, "pxed.no_config_watch", Level::warn, "edits reload on SIGHUP only"},
     {Kind::pxed_no_machine_store, "pxed.no_machine_store", Level::warn, "machines are not remembered"},

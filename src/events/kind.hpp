@@ -65,6 +65,7 @@ enum class Kind : std::uint8_t {
   pxed_reload_failed,
   pxed_fatal,
   pxed_file_limit,
+  pxed_sandbox,
   pxed_missing_file,
   pxed_no_config_watch,
   pxed_no_machine_store,

@@ -31,6 +31,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(cfg->server.interfaces.empty());
   EXPECT_EQ(cfg->server.log_level, "info");
   EXPECT_EQ(cfg->server.log_format, LogFormat::text);
+  EXPECT_TRUE(cfg->server.sandbox);
   EXPECT_TRUE(cfg->tftp.enabled);
   EXPECT_EQ(cfg->tftp.listen.address, "0.0.0.0");
   EXPECT_EQ(cfg->tftp.listen.port, 69);
@@ -90,6 +91,7 @@ user = "pxed"
 interfaces = ["eth1", "br-pxe"]
 log_level = "debug"
 log_format = "json"
+sandbox = false
 
 [tftp]
 enabled = true
@@ -108,6 +110,7 @@ idle_timeout = "2m"
   EXPECT_EQ(cfg->server.interfaces, (std::vector<std::string>{"eth1", "br-pxe"}));
   EXPECT_EQ(cfg->server.log_level, "debug");
   EXPECT_EQ(cfg->server.log_format, LogFormat::json);
+  EXPECT_FALSE(cfg->server.sandbox);
   EXPECT_EQ(cfg->tftp.listen.address, "10.77.0.1");
   EXPECT_EQ(cfg->tftp.listen.port, 6969);
   EXPECT_EQ(cfg->tftp.blksize_max, 8192u);
@@ -126,6 +129,21 @@ TEST(Config, EveryLogLevelIsAccepted) {
     ASSERT_TRUE(cfg) << level << "\n" << describe(errors_of(cfg));
     EXPECT_EQ(cfg->server.log_level, level);
   }
+}
+
+TEST(Config, ApiKeysAreReadAndBounded) {
+  Scratch s;
+  auto defaults = s.parse_with_root("");
+  ASSERT_TRUE(defaults);
+  EXPECT_TRUE(defaults->api.enabled);
+  EXPECT_EQ(defaults->api.history, 10000u);
+  auto cfg = s.parse_with_root("[api]\nenabled = false\nhistory = 0\nmax_streams = 3\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_FALSE(cfg->api.enabled);
+  EXPECT_EQ(cfg->api.history, 0u);
+  EXPECT_EQ(cfg->api.max_streams, 3u);
+  EXPECT_EQ(only_error(s.parse_with_root("[api]\nmax_streams = 0\n")).key, "api.max_streams");
+  EXPECT_EQ(only_error(s.parse_with_root("[api]\nhistory = \"lots\"\n")).key, "api.history");
 }
 
 TEST(Config, UnknownLogLevelListsTheChoices) {
@@ -307,6 +325,7 @@ TEST(Config, WrongTypesNameWhatWasExpectedAndWhatWasGiven) {
       {"[tftp]\nidle_timeout = 20", "tftp.idle_timeout",
        "must be a duration string such as \"2s\" or \"250ms\", got an integer"},
       {"[server]\nuser = 0", "server.user", "must be a string, got an integer"},
+      {"[server]\nsandbox = \"on\"", "server.sandbox", "must be a boolean (true or false), got a string"},
       {"[server]\nstate_dir = [\"/a\"]", "server.state_dir", "must be a string, got an array"},
       {"[server]\ninterfaces = \"eth0\"", "server.interfaces",
        "must be an array of interface names, got a string"},
@@ -341,7 +360,7 @@ TEST(Config, UnknownSectionIsAnErrorAtItsLine) {
   EXPECT_EQ(e.line, 4u);
   EXPECT_EQ(e.key, "tfpt");
   EXPECT_EQ(e.message,
-            "unknown section; known sections: [server], [files], [tftp], [http], [dhcp], [boot], "
+            "unknown section; known sections: [server], [files], [tftp], [http], [api], [dhcp], [boot], "
             "[[profile]], [[group]], [[machine]]");
 }
 

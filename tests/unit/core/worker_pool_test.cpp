@@ -111,6 +111,17 @@ TEST(WorkerPool, OnStartRunsOnEachWorkerBeforeItsFirstJob) {
   EXPECT_EQ(started.size(), 2u);
 }
 
+TEST(WorkerPool, OnStartHasRunOnEveryWorkerWhenTheConstructorReturns) {
+  // serve loads its syscall filter (which refuses setpriority) right after.
+  FakeLoop loop;
+  std::atomic<int> started = 0;
+  WorkerPool pool(2, loop.post(), [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ++started;
+  });
+  EXPECT_EQ(started.load(), 2);
+}
+
 TEST(WorkerPool, NoThreadsRunsInlineForCommandsWithoutALoop) {
   int got = 0;
   WorkerPool pool(0, [](WorkerPool::Task t) { t(); });
