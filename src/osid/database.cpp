@@ -69,12 +69,28 @@ Os os_of(const pugi::xml_node& node, std::string_view source, std::vector<LoadPr
   os.family = node.child("family").text().as_string();
   os.distro = node.child("distro").text().as_string();
   os.codename = node.child("codename").text().as_string();
-  os.release_status = node.child("release-status").text().as_string("released");
+  os.release_status = node.child("release-status").text().as_string();
   os.source = std::string(source);
   std::size_t number = 0;
   const std::string where = os.source + " " + os.id;
   for (auto media : node.children("media")) os.media.push_back(media_of(media, ++number, where, problems));
   return os;
+}
+
+// A second <os> of an id adds to the first, as libosinfo's loader does: a
+// value it gives replaces the earlier one, its media come after the earlier
+// ones. osinfo-db itself splits OSes this way (microsoft.com/win-10.d/ adds
+// drivers to win-10.xml), and a later directory updates the system's entry.
+void merge(Os& into, Os&& from) {
+  for (auto field : {&Os::short_id, &Os::name, &Os::version, &Os::vendor, &Os::family, &Os::distro,
+                     &Os::codename, &Os::release_status}) {
+    if (!(from.*field).empty()) into.*field = std::move(from.*field);
+  }
+  if (!from.media.empty()) into.source = std::move(from.source);
+  for (auto& rule : from.media) {
+    rule.number = into.media.size() + 1;
+    into.media.push_back(std::move(rule));
+  }
 }
 
 }  // namespace
@@ -105,7 +121,7 @@ void Database::add_document(std::string_view xml, std::string_view source) {
     }
     auto same = std::find_if(oses_.begin(), oses_.end(), [&](const Os& o) { return o.id == os.id; });
     if (same != oses_.end()) {
-      *same = std::move(os);
+      merge(*same, std::move(os));
     } else {
       oses_.push_back(std::move(os));
     }

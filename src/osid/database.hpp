@@ -57,8 +57,8 @@ struct Os {
   std::string family;
   std::string distro;
   std::string codename;
-  std::string release_status;  // "released" when absent; "rolling" rules match last
-  std::string source;          // the file it came from, for reasons
+  std::string release_status;  // "" when absent (released); "rolling" rules match last
+  std::string source;          // the file its media came from, for reasons
   std::vector<MediaRule> media;
 };
 
@@ -72,8 +72,9 @@ struct LoadProblem {
 class Database {
  public:
   // Parses one osinfo-db XML document (a file under os/). Every <os> in it
-  // is added; one with an id already present replaces it in place, as a
-  // later directory overrides an earlier one in libosinfo's loader.
+  // is added; one with an id already present is merged into it, as
+  // libosinfo's loader does: its values replace the earlier ones, its media
+  // are added after the earlier ones.
   // A document that is not XML, or has no <libosinfo> root, adds nothing
   // and is listed in problems().
   void add_document(std::string_view xml, std::string_view source);

@@ -177,3 +177,26 @@ def test_what_is_not_an_image_fails_clearly(tmp_path):
     assert "text.iso" in result.stderr and "not an ISO 9660 image" in result.stderr
     missing = pxed("iso", "info", str(tmp_path / "missing.iso"))
     assert missing.returncode == 1 and "No such file" in missing.stderr
+
+
+@needs_osinfo
+@pytest.mark.skipif(shutil.which("genisoimage") is None, reason="genisoimage not installed")
+def test_a_windows_udf_bridge_image_is_identified_from_its_iso9660_side(tmp_path):
+    """Windows media are UDF with an ISO 9660 bridge: pxed reads the UDF names,
+    and osinfo-db's rules read the ISO 9660 primary descriptor."""
+    tree = tmp_path / "win"
+    (tree / "sources").mkdir(parents=True)
+    (tree / "sources/boot.wim").write_bytes(b"w" * 4096)
+    (tree / "bootmgr").write_bytes(b"b" * 100)
+    iso = tmp_path / "Win10_22H2_English_x64.iso"
+    subprocess.run(["genisoimage", "-quiet", "-udf", "-V", "CCCOMA_X64FRE_EN-US_DV9",
+                    "-publisher", "MICROSOFT CORPORATION", "-o", str(iso), str(tree)],
+                   check=True, capture_output=True, timeout=60)
+    result = pxed("iso", "info", str(iso))
+    assert result.returncode == 0, result.stderr
+    f = fields(result.stdout)
+    assert f["naming"] == "udf", result.stdout
+    assert f["os"] == "http://microsoft.com/win/10", result.stdout
+    assert f["family"] == "winnt / win"
+    assert f["arch"] == "x86_64"
+    assert f["kernel"] == "(osinfo names none)"

@@ -89,7 +89,7 @@ TEST(OsidDatabase, ReadsTheUntranslatedNameFirstShortIdAndMediaDefaults) {
   EXPECT_EQ(os.short_id, "debian11");
   EXPECT_EQ(os.name, "Debian 11");
   EXPECT_EQ(os.vendor, "Debian Project");
-  EXPECT_EQ(os.release_status, "released");
+  EXPECT_EQ(os.release_status, "");
   ASSERT_EQ(os.media.size(), 2u);
   EXPECT_EQ(os.media[1].number, 2u);
   EXPECT_EQ(os.media[1].arch, "x86_64");
@@ -99,13 +99,24 @@ TEST(OsidDatabase, ReadsTheUntranslatedNameFirstShortIdAndMediaDefaults) {
   EXPECT_TRUE(db.problems().empty());
 }
 
-TEST(OsidDatabase, ALaterDocumentReplacesAnOsOfTheSameId) {
-  auto newer = std::string(kDebian);
-  newer.replace(newer.find("<version>11</version>"), 21, "<version>11-local</version>");
-  auto db = db_of({kDebian, kUbuntuAndCentos, newer});
+TEST(OsidDatabase, ALaterDocumentOfTheSameIdAddsToIt) {
+  // As osinfo-db's own win-10.d/*.xml add to win-10.xml, and libosinfo merges them.
+  constexpr std::string_view kMore = R"(<libosinfo><os id="http://debian.org/debian/11">
+    <version>11-local</version>
+    <media arch="aarch64"><iso><volume-id>Debian 11.\d+.\d+ arm64 n</volume-id></iso></media>
+  </os></libosinfo>)";
+  auto db = db_of({kDebian, kUbuntuAndCentos, kMore});
   ASSERT_EQ(db.oses().size(), 3u);
-  EXPECT_EQ(db.oses()[0].version, "11-local");  // in place: the order of the rest holds
-  EXPECT_EQ(db.oses()[0].source, "fixture-3.xml");
+  const Os& debian = db.oses()[0];
+  EXPECT_EQ(debian.version, "11-local");
+  EXPECT_EQ(debian.name, "Debian 11");  // not given again: kept
+  ASSERT_EQ(debian.media.size(), 3u);
+  EXPECT_EQ(debian.media[2].number, 3u);
+  EXPECT_EQ(debian.media[2].arch, "aarch64");
+  auto arm = identify(db, volume("Debian 11.5.0 arm64 n"));
+  ASSERT_TRUE(arm.os) << arm.reason;
+  EXPECT_EQ(arm.os->source, "fixture-3.xml");
+  EXPECT_EQ(arm.os->media_number, 3u);
 }
 
 TEST(OsidDatabase, ABrokenDocumentOrPatternIsAProblemNotAFailure) {

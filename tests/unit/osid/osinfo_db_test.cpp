@@ -95,6 +95,18 @@ TEST_F(InstalledOsinfoDb, AlpineStandard) {
   EXPECT_EQ(id.os->arch, "x86_64");
 }
 
+TEST_F(InstalledOsinfoDb, WindowsTenByVolumeAndPublisher) {
+  // win-10.d/*.xml add drivers to the same OS: its media must survive them.
+  iso::VolumeInfo v;
+  v.volume_id = "CCCOMA_X64FRE_EN-US_DV9";
+  v.publisher_id = "MICROSOFT CORPORATION";
+  auto id = identify(*db_, v);
+  ASSERT_TRUE(id.os) << id.reason;
+  EXPECT_EQ(id.os->os_id, "http://microsoft.com/win/10");
+  EXPECT_EQ(id.os->family, "winnt");
+  EXPECT_EQ(id.os->arch, "x86_64");
+}
+
 TEST_F(InstalledOsinfoDb, AnUnrelatedVolumeIsUnknownWithTheReason) {
   auto id = identify_volume("PXEDTEST", "LINUX");
   EXPECT_FALSE(id.os);
