@@ -75,9 +75,10 @@ Identification identify(const Database& db, const iso::VolumeInfo& volume) {
                     " (install osinfo-db: apt-get install osinfo-db)";
     return result;
   }
-  if (volume.volume_id.empty() && volume.system_id.empty() && volume.publisher_id.empty() &&
-      volume.application_id.empty()) {
-    result.reason = "the volume descriptor names no volume, system, publisher or application";
+  // libosinfo refuses such media too ("insufficient metadata"): every rule
+  // but a handful leans on the volume id.
+  if (volume.volume_id.empty()) {
+    result.reason = "the primary volume descriptor has no volume id";
     return result;
   }
   const Os* chosen_os = nullptr;

@@ -44,10 +44,12 @@ struct Identification {
 // osinfo_db_identify_media()'s rule: a media entry matches when it names at
 // least one of volume-id, system-id, publisher-id, application-id or
 // volume-size, and every one it names matches (patterns searched, size
-// equal). The first match in database order wins, except that OSes whose
-// release-status is "rolling" (Arch, Gentoo, "unknown" entries) count only
-// when no other OS matched. An absent or empty descriptor field never
-// matches a pattern.
+// equal). pxed's order among matches: the first in database order (file
+// path) wins, except that OSes whose release-status is "rolling" (Arch,
+// Gentoo, CentOS Stream, ...) count only when no other OS matched. An empty descriptor field never matches a
+// pattern, and an image without a volume id is unknown, as libosinfo has it.
+// Unlike libosinfo, an image without an El Torito boot record is identified
+// too: a network boot reads the image's files, never its boot record.
 Identification identify(const Database& db, const iso::VolumeInfo& volume);
 
 }  // namespace pxed::osid
