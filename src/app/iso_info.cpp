@@ -36,9 +36,43 @@ std::string kind(const osid::OsMatch& os) {
   return os.installer ? "installer" : "neither installer nor live";
 }
 
+// How many bytes the UTF-8 sequence at `at` takes, 0 when it is not one
+// (RFC 3629 lead and continuation bytes; overlongs are let through, harmless here).
+std::size_t utf8_length(std::string_view s, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(s[at]);
+  const std::size_t n = lead < 0x80            ? 1
+                        : (lead >> 5) == 0x06  ? 2
+                        : (lead >> 4) == 0x0e  ? 3
+                        : (lead >> 3) == 0x1e  ? 4
+                                               : 0;
+  if (n == 0 || at + n > s.size()) return 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if ((static_cast<unsigned char>(s[at + i]) & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+// A descriptor field is whatever bytes the image holds: control bytes and
+// bytes that are not UTF-8 are shown escaped, so a hostile image can neither
+// drive the terminal nor add lines to what scripts read.
+std::string printable(std::string_view value) {
+  std::string out;
+  for (std::size_t at = 0; at < value.size();) {
+    const auto byte = static_cast<unsigned char>(value[at]);
+    const std::size_t n = utf8_length(value, at);
+    if (n == 0 || byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+      ++at;
+    } else {
+      out.append(value.substr(at, n));
+      at += n;
+    }
+  }
+  return out;
+}
+
 // An empty field is the key alone, with no trailing blanks.
 void line(std::ostream& out, std::string_view key, std::string_view value) {
-  out << (value.empty() ? fmt::format("{}\n", key) : fmt::format("{:<15} {}\n", key, value));
+  out << (value.empty() ? fmt::format("{}\n", key) : fmt::format("{:<15} {}\n", key, printable(value)));
 }
 
 std::string member_text(const std::optional<Member>& m) {
@@ -109,7 +143,8 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     j["reason"] = id.reason;
     j["also_matched"] = id.also_matched;
     j["osinfo_db"] = {{"origin", db.origin()}, {"oses", db.oses().size()}, {"problems", db.problems().size()}};
-    out << j.dump(2) << "\n";
+    // Bytes that are not UTF-8 (a hostile or merely old image) become U+FFFD instead of an exception.
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
 

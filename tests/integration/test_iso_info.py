@@ -200,3 +200,22 @@ def test_a_windows_udf_bridge_image_is_identified_from_its_iso9660_side(tmp_path
     assert f["family"] == "winnt / win"
     assert f["arch"] == "x86_64"
     assert f["kernel"] == "(osinfo names none)"
+
+
+def test_a_hostile_volume_descriptor_is_shown_not_obeyed(tmp_path):
+    """Control bytes and bytes that are not UTF-8 in the descriptor: the text
+    escapes them, --json replaces them, neither fails."""
+    iso = build_iso(tmp_path / "hostile.iso", {"a": b"a"}, "-V", "PLACEHOLDER")
+    data = bytearray(iso.read_bytes())
+    volume_id = 0x8000 + 40  # ECMA-119 8.4.6 in the descriptor at sector 16
+    data[volume_id:volume_id + 32] = b"\xff\xfe\x1b[2J\nos  fake".ljust(32, b" ")
+    iso.write_bytes(bytes(data))
+    result = pxed("iso", "info", str(iso))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\\xff\\xfe\\x1b[2J\\x0aos  fake" in result.stdout, result.stdout
+    f = fields(result.stdout)
+    assert f["os"] == "unknown"
+    as_json = pxed("iso", "info", "--json", str(iso))
+    assert as_json.returncode == 0, as_json.stderr
+    parsed = json.loads(as_json.stdout)
+    assert parsed["primary_volume"]["volume_id"].startswith("\ufffd\ufffd\x1b[2J\nos  fake")
