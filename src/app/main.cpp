@@ -20,6 +20,7 @@
 #include "app/config_watch.hpp"
 #include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
+#include "app/iso_info.hpp"
 #include "app/leases_cli.hpp"
 #include "app/lookup.hpp"
 #include "app/machines.hpp"
@@ -66,6 +67,7 @@ Examples:
   curl -o lpxelinux.0 tftp://SERVER/lpxelinux.0   fetch a file to see it working
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
+  pxed iso info debian-12.iso                  which OS the image holds (osinfo-db), its kernel and initrd, and why
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
   pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
@@ -412,6 +414,22 @@ int main(int argc, char** argv) {
   auto* iso_ls_cmd = iso_cmd->add_subcommand("ls", "List a directory inside an image (Rock Ridge, Joliet, plain or UDF names)");
   iso_ls_cmd->add_option("IMAGE", iso_image, "The .iso file")->required();
   iso_ls_cmd->add_option("PATH", iso_path, "Directory inside the image (default: the root)");
+  app::IsoInfoArgs iso_info_args;
+  auto* iso_info_cmd = iso_cmd->add_subcommand(
+      "info", "Identify the OS in an image from its volume descriptor (osinfo-db): name, version, arch, "
+              "installer or live, kernel and initrd, and the rule that matched or why none did");
+  iso_info_cmd->add_option("IMAGE", iso_info_args.image, "The .iso file")->required();
+  iso_info_cmd->add_flag("--json", iso_info_args.json, "One JSON object");
+  iso_info_cmd->add_option("--osinfo-dir", iso_info_args.osinfo_dirs,
+                           "An osinfo-db directory (holding os/), repeatable, later ones override "
+                           "(default: /usr/share/osinfo, /etc/osinfo, ~/.config/osinfo, as libosinfo)");
+  iso_info_cmd->footer(
+      "Reads the image's volume descriptors and looks up the kernel and initrd osinfo names; nothing is mounted.\n"
+      "Examples:\n"
+      "  pxed iso info debian-11.5.0-amd64-netinst.iso\n"
+      "  pxed iso info ubuntu-22.04.1-live-server-amd64.iso --json\n"
+      "  pxed iso info my.iso --osinfo-dir /usr/share/osinfo --osinfo-dir ./my-osinfo\n"
+      "Exit codes: 0 the image was read (identified, or \"os unknown\" with the reason), 1 not an image.");
 
   app::LookupArgs lookup_args;
   auto* lookup_cmd = cli.add_subcommand("lookup", "Show what a machine would boot and why, without the machine");
@@ -475,6 +493,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
+  if (*iso_info_cmd) return app::iso_info(iso_info_args, std::cout, std::cerr);
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;

@@ -36,6 +36,23 @@ std::string trim_right(std::string s) {
   return s;
 }
 
+std::string field(std::span<const std::byte> descriptor, std::size_t offset, std::size_t length) {
+  return trim_right(std::string(reinterpret_cast<const char*>(descriptor.data()) + offset, length));
+}
+
+// ECMA-119 8.4 byte positions (BP - 1) of the primary volume descriptor.
+VolumeInfo volume_info_of(std::span<const std::byte> primary) {
+  VolumeInfo info;
+  info.system_id = field(primary, 8, 32);
+  info.volume_id = field(primary, 40, 32);
+  info.volume_set_id = field(primary, 190, 128);
+  info.publisher_id = field(primary, 318, 128);
+  info.data_preparer_id = field(primary, 446, 128);
+  info.application_id = field(primary, 574, 128);
+  info.volume_size = std::uint64_t{le32(primary, 80)} * le16(primary, 128);
+  return info;
+}
+
 }  // namespace
 
 std::string_view to_string(Naming naming) {
@@ -88,6 +105,38 @@ std::expected<Entry, std::string> Image::directory_root(std::span<const std::byt
   return root;
 }
 
+struct Image::Descriptors {
+  std::optional<std::vector<std::byte>> primary;
+  std::optional<std::vector<std::byte>> joliet;
+};
+
+// ECMA-119 8.1: the descriptor set from sector 16 up to its terminator.
+std::expected<Image::Descriptors, std::string> Image::read_descriptors() const {
+  Descriptors found;
+  for (std::size_t i = 0; i < kMaxVolumeDescriptors; ++i) {
+    const std::uint64_t sector = kFirstDescriptorSector + i;
+    auto descriptor = read(sector * kSectorSize, kSectorSize);
+    if (!descriptor)
+      return std::unexpected(i == 0 ? "not an ISO 9660 image: too small"
+                                    : "no volume descriptor set terminator: " + descriptor.error());
+    if (!has_standard_identifier(*descriptor))
+      return std::unexpected("not an ISO 9660 image: no CD001 at sector " + std::to_string(sector));
+    switch (byte_at(*descriptor, 0)) {
+      case kPrimaryDescriptor:
+        if (!found.primary) found.primary = std::move(*descriptor);
+        break;
+      case kSupplementaryDescriptor:
+        if (!found.joliet && is_joliet(*descriptor)) found.joliet = std::move(*descriptor);
+        break;
+      case kTerminatorDescriptor:
+        return found;
+      default:
+        break;  // boot records (El Torito) and partitions do not name files
+    }
+  }
+  return std::unexpected("no volume descriptor set terminator in the first 64");
+}
+
 std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_size,
                                               std::size_t directory_cache_bytes) {
   Image image(std::move(read), image_size, directory_cache_bytes);
@@ -102,6 +151,10 @@ std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_s
       image.root_ = udf->root();
       image.volume_id_ = std::string(udf->volume_id());
       image.udf_ = std::make_shared<const UdfVolume>(std::move(*udf));
+      // A bridge image's ISO 9660 side still says what the volume is (the
+      // osinfo-db rules for Windows media read it); a pure UDF one has none.
+      if (auto descriptors = image.read_descriptors(); descriptors && descriptors->primary)
+        image.volume_info_ = volume_info_of(*descriptors->primary);
       return image;
     }
     udf_error = "UDF: " + udf.error();
@@ -112,32 +165,10 @@ std::expected<Image, std::string> Image::open(ReadAt read, std::uint64_t image_s
 }
 
 std::expected<Image, std::string> Image::open_iso9660(Image image) {
-  std::optional<std::vector<std::byte>> primary;
-  std::optional<std::vector<std::byte>> joliet;
-  bool terminated = false;
-  for (std::size_t i = 0; i < kMaxVolumeDescriptors && !terminated; ++i) {
-    const std::uint64_t sector = kFirstDescriptorSector + i;
-    auto descriptor = image.read(sector * kSectorSize, kSectorSize);
-    if (!descriptor)
-      return std::unexpected(i == 0 ? "not an ISO 9660 image: too small"
-                                    : "no volume descriptor set terminator: " + descriptor.error());
-    if (!has_standard_identifier(*descriptor))
-      return std::unexpected("not an ISO 9660 image: no CD001 at sector " + std::to_string(sector));
-    switch (byte_at(*descriptor, 0)) {
-      case kPrimaryDescriptor:
-        if (!primary) primary = std::move(*descriptor);
-        break;
-      case kSupplementaryDescriptor:
-        if (!joliet && is_joliet(*descriptor)) joliet = std::move(*descriptor);
-        break;
-      case kTerminatorDescriptor:
-        terminated = true;
-        break;
-      default:
-        break;  // boot records (El Torito) and partitions do not name files
-    }
-  }
-  if (!terminated) return std::unexpected("no volume descriptor set terminator in the first 64");
+  auto descriptors = image.read_descriptors();
+  if (!descriptors) return std::unexpected(descriptors.error());
+  auto& primary = descriptors->primary;
+  auto& joliet = descriptors->joliet;
   if (!primary) return std::unexpected("not an ISO 9660 image: no primary volume descriptor");
   // ECMA-119 8.4.12: logical block size; every image we meet uses the sector size.
   if (le16(*primary, 128) != kSectorSize)
@@ -146,7 +177,8 @@ std::expected<Image, std::string> Image::open_iso9660(Image image) {
   auto root = image.directory_root(*primary);
   if (!root) return std::unexpected(root.error());
   image.root_ = std::move(*root);
-  image.volume_id_ = trim_right(std::string(reinterpret_cast<const char*>(primary->data()) + 40, 32));
+  image.volume_info_ = volume_info_of(*primary);
+  image.volume_id_ = image.volume_info_->volume_id;
 
   // RRIP 1.12 / SUSP 5.3: Rock Ridge announces itself with SP in the root's "." record.
   if (!image.root_.extents.empty()) {

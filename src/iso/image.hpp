@@ -114,6 +114,21 @@ class LookupBudget {
   std::vector<std::pair<std::uint64_t, std::shared_ptr<const Directory>>> seen_;
 };
 
+// ECMA-119 8.4: what the primary volume descriptor says about the volume,
+// trailing spaces removed. These, not the Joliet or UDF names volume_id()
+// prefers, are what blkid and osinfo-db's media rules read.
+struct VolumeInfo {
+  std::string system_id;         // 8.4.5
+  std::string volume_id;         // 8.4.6
+  std::string volume_set_id;     // 8.4.13
+  std::string publisher_id;      // 8.4.14
+  std::string data_preparer_id;  // 8.4.15
+  std::string application_id;    // 8.4.16
+  // 8.4.8 volume space size times 8.4.12 logical block size, as osinfo-db's
+  // <volume-size> counts it.
+  std::uint64_t volume_size = 0;
+};
+
 // Whether a symlink named by the last component is followed (open, list) or
 // returned as itself (lstat, `pxed iso ls`). Links before it are always followed.
 enum class FollowLast { no, yes };
@@ -144,6 +159,9 @@ class Image {
   // Like lstat: links on the way are followed, a link at the end is returned as itself.
   std::expected<Entry, std::string> stat(std::string_view path) const;
   std::string_view volume_id() const { return volume_id_; }
+  // The primary volume descriptor's fields; none on a UDF image without an
+  // ISO 9660 bridge.
+  const std::optional<VolumeInfo>& volume_info() const { return volume_info_; }
   std::uint64_t image_size() const { return image_size_; }
   // Shared by copies of this Image (they read the same bytes).
   const DirectoryCache& directory_cache() const { return *cache_; }
@@ -155,6 +173,8 @@ class Image {
         cache_(std::make_shared<DirectoryCache>(cache_bytes)) {}
 
   static std::expected<Image, std::string> open_iso9660(Image image);
+  struct Descriptors;
+  std::expected<Descriptors, std::string> read_descriptors() const;
   std::expected<std::vector<std::byte>, std::string> read(std::uint64_t offset,
                                                           std::uint64_t length) const;
   std::expected<std::vector<Entry>, std::string> read_directory(const Entry& dir) const;
@@ -169,6 +189,7 @@ class Image {
   std::uint8_t susp_skip_ = 0;  // SUSP 5.3 LEN_SKP
   Entry root_;
   std::string volume_id_;
+  std::optional<VolumeInfo> volume_info_;
   std::shared_ptr<DirectoryCache> cache_;
   std::shared_ptr<const UdfVolume> udf_;  // set when naming_ is udf
 };

@@ -72,6 +72,9 @@ TEST(UdfTools, GenisoimageUdfBridgeOpensAsUdf) {
   auto image = Image::open(memory_reader(bytes), bytes.size());
   ASSERT_TRUE(image) << image.error();
   EXPECT_EQ(image->naming(), Naming::udf);  // preferred over the Rock Ridge tree beside it
+  // The ISO 9660 side's descriptor is still read: osinfo-db's rules for Windows media need it.
+  ASSERT_TRUE(image->volume_info());
+  EXPECT_EQ(image->volume_info()->volume_id, "GENUDF");
   expect_same_files(dir.path() / "tree", bytes, *image, dir.path() / "scratch");
   auto sources = image->list("sources");
   ASSERT_TRUE(sources) << sources.error();
@@ -155,6 +158,7 @@ TEST(UdfTools, MkudffsEmptyVolumesOpen) {
     ASSERT_TRUE(image) << image.error();
     EXPECT_EQ(image->naming(), Naming::udf);
     EXPECT_EQ(image->volume_id(), "Rev" + revision);
+    EXPECT_FALSE(image->volume_info());  // UDF alone: no ISO 9660 descriptor to read
     auto root = image->list("/");
     ASSERT_TRUE(root) << root.error();
     EXPECT_TRUE(root->empty());

@@ -1,0 +1,21 @@
+#pragma once
+// `pxed iso info IMAGE`: what the image's volume descriptor says and which OS
+// osinfo-db recognises in it, with the rule that matched or why none did.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace pxed::app {
+
+struct IsoInfoArgs {
+  std::string image;
+  bool json = false;
+  // osinfo-db directories in override order; empty: osid::default_osinfo_dirs().
+  std::vector<std::string> osinfo_dirs;
+};
+
+// 0 when the image was read (identified or not: "unknown" is an answer);
+// 1 when it could not be opened as an image.
+int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace pxed::app
