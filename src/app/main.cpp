@@ -30,6 +30,7 @@
 #include "app/sandbox.hpp"
 #include "app/sandbox_check.hpp"
 #include "app/served_access.hpp"
+#include "app/status_cli.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/config.hpp"
@@ -71,6 +72,8 @@ Examples:
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
   pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
+  pxed status -c pxed.toml --watch             a running pxed's machines and where each boot is, live
+  pxed events -c pxed.toml -f --mac MAC        a running pxed's events as they happen (docs/api.md)
   pxed leases check -c pxed.toml               is the lease store whole (pxed refuses a damaged one in full mode)
   kill -HUP <pid>                              reload the inventory (saving the config file does it too);
                                              kill -USR1 logs every counter
@@ -472,6 +475,39 @@ int main(int argc, char** argv) {
       "  pxed machines -c /etc/pxed/pxed.toml --json\n"
       "  pxed machines -c /etc/pxed/pxed.toml reinstall 88:99:aa:bb:cc:dd");
 
+  app::StatusArgs status_args;
+  auto* status_cmd = cli.add_subcommand("status", "Every machine a running pxed has seen and the stage its boot reached");
+  status_cmd->add_option("-c,--config", config_path, "Config file (TOML): where pxed's HTTP listener is")->required();
+  status_cmd->add_option("--server", status_args.server, "HOST:PORT of the pxed to ask (default: [http] listen)");
+  status_cmd->add_flag("--json", status_args.json, "The API's answer (/api/v1/machines)");
+  status_cmd->add_flag("-w,--watch", status_args.watch, "Redraw it every --interval until Ctrl-C");
+  status_cmd->add_option("--interval", status_args.interval_seconds, "Seconds between redraws (2)")
+      ->check(CLI::Range(0.1, 3600.0));
+  status_cmd->footer(
+      "Columns: MAC, IP, ARCH, STAGE (dhcp, loader, config, kernel, initrd, installer, done), PROGRESS (one #\n"
+      "per stage), BOOT (from its DHCP request to its latest stage), LAST SEEN, LAST FILE, PROBLEM (the last\n"
+      "failed fetch of this boot). Reads the running pxed's JSON API (docs/api.md); `pxed machines` reads the\n"
+      "machine store instead, with what the inventory says of each machine.\n"
+      "Examples:\n"
+      "  pxed status -c /etc/pxed/pxed.toml\n"
+      "  pxed status -c /etc/pxed/pxed.toml --watch\n"
+      "  pxed status -c /etc/pxed/pxed.toml --json | jq '.machines[] | select(.problem != \"\")'");
+
+  app::EventsArgs events_args;
+  auto* events_cmd = cli.add_subcommand("events", "A running pxed's recent events, or every event as it happens");
+  events_cmd->add_option("-c,--config", config_path, "Config file (TOML): where pxed's HTTP listener is")->required();
+  events_cmd->add_option("--server", events_args.server, "HOST:PORT of the pxed to ask (default: [http] listen)");
+  events_cmd->add_flag("-f,--follow", events_args.follow, "Every event as it happens, until Ctrl-C");
+  events_cmd->add_option("--mac", events_args.mac, "Only this machine's");
+  events_cmd->add_option("--kind", events_args.kind, "Only this kind (docs/events.md): tftp.done, machine.stage, ...");
+  events_cmd->add_option("-n,--last", events_args.last, "Without --follow: this many of the newest (50)")
+      ->check(CLI::Range(1, 10000000));
+  events_cmd->add_flag("--json", events_args.json, "One JSON object per line, as the API gives them");
+  events_cmd->footer(
+      "Examples:\n"
+      "  pxed events -c /etc/pxed/pxed.toml --mac 52:54:00:12:34:56     one machine's recent events\n"
+      "  pxed events -c /etc/pxed/pxed.toml -f --kind machine.stage     boots as they move");
+
   auto* leases_cmd = cli.add_subcommand("leases", "Check or recover the DHCP lease store (<state_dir>/leases.sqlite3)");
   leases_cmd->require_subcommand(1);
   auto* leases_check_cmd = leases_cmd->add_subcommand(
@@ -504,6 +540,8 @@ int main(int argc, char** argv) {
   if (*leases_check_cmd) return app::check_leases(*cfg, core::unix_now(), std::cout, std::cerr);
   if (*leases_recover_cmd) return app::recover_leases(*cfg, core::unix_now(), std::cout, std::cerr);
   if (check_sandbox) return app::check_sandbox(*cfg, std::cout, std::cerr);
+  if (*status_cmd) return app::show_status(*cfg, status_args, std::cout, std::cerr);
+  if (*events_cmd) return app::show_events(*cfg, events_args, std::cout, std::cerr);
   if (!log_format.empty()) cfg->server.log_format = log_format == "json" ? config::LogFormat::json : config::LogFormat::text;
   if (!log_level.empty()) cfg->server.log_level = log_level;
   return serve(*cfg);

@@ -3,6 +3,7 @@ test-made namespace while dhclient and curl's TFTP client make a machine's
 events: /healthz, /readyz, /api/v1/events (filters, cursor), /api/v1/machines
 and the live stream (Server-Sent Events) read by `curl -N` as it happens."""
 import json
+import select
 import subprocess
 import time
 
@@ -147,3 +148,49 @@ def test_streams_past_max_streams_are_refused(alab, booted):
         for r in readers:
             r.kill()
             r.wait()
+
+
+def pxed_cli(lab, *argv, timeout=20):
+    """pxed's own client commands, run beside the server (its config names the listener)."""
+    config = lab.workdir / f"pxed-{lab.tag}.toml"
+    return netlab.run(["ip", "netns", "exec", lab.server_ns, PXED_BIN, *argv, "-c", str(config)],
+                      timeout=timeout, check=False)
+
+
+def test_pxed_status_shows_the_machine(alab, booted):
+    table = pxed_cli(alab, "status")
+    assert table.returncode == 0, table.stderr
+    head, *rows = table.stdout.splitlines()
+    assert head.split()[:4] == ["MAC", "IP", "ARCH", "STAGE"], table.stdout
+    mine = [r for r in rows if r.startswith(MAC)]
+    assert mine and booted in mine[0] and "text.txt" in mine[0], table.stdout
+    as_json = pxed_cli(alab, "status", "--json")
+    assert MAC in {m["mac"] for m in json.loads(as_json.stdout)["machines"]}
+
+
+def test_pxed_events_lists_and_follows(alab, booted):
+    listed = pxed_cli(alab, "events", "--mac", MAC, "--kind", "tftp.done")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines and all(" tftp.done " in l and f"mac={MAC}" in l for l in lines), listed.stdout
+    config = alab.workdir / f"pxed-{alab.tag}.toml"
+    follower = subprocess.Popen(["ip", "netns", "exec", alab.server_ns, PXED_BIN, "events", "-c", str(config),
+                                 "-f", "--kind", "http.request", "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)  # the stream opens; an event before it would not be live
+        get(alab, "/text.txt")
+        ready, _, _ = select.select([follower.stdout], [], [], 10)
+        assert ready, "pxed events -f printed nothing within 10 s"
+        line = follower.stdout.readline()
+        event = json.loads(line)
+        assert event["event"] == "http.request", line
+    finally:
+        follower.kill()
+        follower.wait()
+
+
+def test_pxed_status_says_where_it_looked_when_pxed_is_not_there(alab, tmp_path):
+    r = netlab.run([PXED_BIN, "status", "-c", str(alab.workdir / f"pxed-{alab.tag}.toml"),
+                    "--server", "127.0.0.1:9"], timeout=20, check=False)
+    assert r.returncode == 1 and "cannot reach pxed at http://127.0.0.1:9" in r.stderr, r.stderr
