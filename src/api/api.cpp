@@ -119,7 +119,7 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
   if (path == "/api/v1/" || path == "/api/") {
     return json_answer(200, json{{"version", 1},
                                  {"endpoints", {"/api/v1/machines", "/api/v1/machines/{mac}", "/api/v1/events",
-                                                "/api/v1/events/stream", "/healthz", "/readyz"}},
+                                                "/api/v1/events/stream", "/api/v1/leases", "/healthz", "/readyz"}},
                                  {"docs", "docs/api.md"}}
                                 .dump());
   }
@@ -147,6 +147,7 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
                    .feed = std::move(feed)};
     return a;
   }
+  if (path == "/api/v1/leases") return leases();
   if (path == "/api/v1/machines") {
     json rows = json::array();
     for (const auto* r : sources_.machines.rows()) rows.push_back(row_json(*r));
@@ -173,6 +174,34 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
                                         events_array(timeline)));
   }
   return std::nullopt;
+}
+
+// Each subnet's use, then every lease bound now: what `pxed leases` would say of a live server.
+http::Answer Api::leases() const {
+  auto bound = sources_.leases ? sources_.leases() : std::vector<store::Lease>{};
+  std::ranges::sort(bound, {}, &store::Lease::ip);
+  json subnets = json::array();
+  for (const auto& s : sources_.subnets) {
+    const std::uint64_t size = std::uint64_t{s.range_last.value} - s.range_first.value + 1;
+    const auto used = static_cast<std::uint64_t>(std::ranges::count_if(bound, [&](const store::Lease& l) {
+      return l.ip.value >= s.range_first.value && l.ip.value <= s.range_last.value;
+    }));
+    subnets.push_back({{"network", s.network.to_string()},
+                       {"range", {s.range_first.to_string(), s.range_last.to_string()}},
+                       {"size", size},
+                       {"used", used},
+                       {"free", size - used},
+                       {"reservations", s.reservations.size()}});
+  }
+  json leases = json::array();
+  for (const auto& l : bound) {
+    leases.push_back({{"ip", l.ip.to_string()},
+                      {"mac", l.mac.to_string()},
+                      {"hostname", l.hostname},
+                      {"expires", iso_time(l.expires * 1000)},
+                      {"expires_ms", l.expires * 1000}});
+  }
+  return json_answer(200, json{{"subnets", std::move(subnets)}, {"leases", std::move(leases)}}.dump());
 }
 
 http::Routes Api::routes() const {

@@ -8,6 +8,8 @@
 #include "api/history.hpp"
 #include "api/machine_table.hpp"
 #include "api/stream.hpp"
+#include "config/config.hpp"
+#include "store/lease_store.hpp"
 #include "http/routes.hpp"
 
 namespace pxed::api {
@@ -21,6 +23,9 @@ struct Sources {
   const MachineTable& machines;
   Stream& stream;
   std::function<bool()> ready;  // every service started (readyz)
+  // Full mode's subnets and the leases bound now; empty: no DHCP server here.
+  std::vector<config::Subnet> subnets = {};
+  std::function<std::vector<store::Lease>()> leases = {};
 };
 
 class Api {
@@ -31,6 +36,7 @@ class Api {
   http::Routes routes() const;
 
  private:
+  http::Answer leases() const;
   Sources sources_;
 };
 

@@ -184,7 +184,13 @@ int serve(const config::Config& cfg) {
     bus.add(stream);
   }
   bool ready = false;
-  const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; }});
+  std::optional<dhcp::Service> dhcp_service;
+  const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; },
+                                  cfg.dhcp.mode == config::DhcpMode::full ? cfg.dhcp.subnets
+                                                                          : std::vector<config::Subnet>{},
+                                  [&dhcp_service] {
+                                    return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
+                                  }});
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
   // machine and the state of `once` installs.
@@ -292,7 +298,6 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
   }
-  std::optional<dhcp::Service> dhcp_service;
   if (cfg.dhcp.mode != config::DhcpMode::off) {
     std::function<void(const boot::Sighting&)> on_seen;
     if (remembering) on_seen = [&](const boot::Sighting& s) { machines.seen(s); };

@@ -371,6 +371,10 @@ void Service::decide_with(Deciding deciding) {
   impl_->deciding = std::move(deciding);
 }
 
+std::vector<store::Lease> Service::leases() const {
+  return impl_->server ? impl_->server->active_leases(core::unix_now()) : std::vector<store::Lease>{};
+}
+
 std::size_t Service::active_leases() const {
   return impl_->server ? impl_->server->active_leases(core::unix_now()).size() : 0;
 }

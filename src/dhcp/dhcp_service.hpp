@@ -39,6 +39,8 @@ class Service {
   std::expected<void, std::string> bind();
   void start();
   std::size_t active_leases() const;
+  // Bound and unexpired now, for the API.
+  std::vector<store::Lease> leases() const;
   // Boot answers follow this [boot] and inventory from now on (start and reload).
   void decide_with(Deciding deciding);
 

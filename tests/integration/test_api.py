@@ -157,6 +157,16 @@ def pxed_cli(lab, *argv, timeout=20):
                       timeout=timeout, check=False)
 
 
+def test_leases_show_the_subnet_and_the_machines_lease(alab, booted):
+    code, body = get(alab, "/api/v1/leases")
+    assert code == 200, body
+    answer = json.loads(body)
+    subnet = answer["subnets"][0]
+    assert subnet["size"] == 50 and subnet["used"] >= 1 and subnet["free"] == 50 - subnet["used"], subnet
+    assert {"ip": booted, "mac": MAC} == {k: v for k, v in next(
+        l for l in answer["leases"] if l["mac"] == MAC).items() if k in ("ip", "mac")}
+
+
 def test_pxed_status_shows_the_machine(alab, booted):
     table = pxed_cli(alab, "status")
     assert table.returncode == 0, table.stderr

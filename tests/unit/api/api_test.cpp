@@ -50,6 +50,33 @@ class ApiTest : public ::testing::Test {
   }
 };
 
+TEST(ApiLeases, EachSubnetsUseAndEveryLease) {
+  History history{1};
+  MachineTable machines;
+  Stream stream;
+  config::Subnet subnet;
+  subnet.network = *core::Ipv4Network::parse("10.0.0.0/24");
+  subnet.range_first = *core::Ipv4::parse("10.0.0.100");
+  subnet.range_last = *core::Ipv4::parse("10.0.0.109");
+  store::Lease lease;
+  lease.ip = *core::Ipv4::parse("10.0.0.101");
+  lease.mac = kA;
+  lease.hostname = "db-03";
+  lease.expires = 1'796'000'000;
+  Api api{Sources{history, machines, stream, {}, {subnet}, [&] { return std::vector{lease}; }}};
+  vfs::Requester who{};
+  auto a = api.answer(http::Call{"GET", "/api/v1/leases", {}, {}, {}, who});
+  ASSERT_TRUE(a);
+  auto j = json::parse(a->body);
+  EXPECT_EQ(j["subnets"][0]["network"], "10.0.0.0/24");
+  EXPECT_EQ(j["subnets"][0]["size"], 10);
+  EXPECT_EQ(j["subnets"][0]["used"], 1);
+  EXPECT_EQ(j["subnets"][0]["free"], 9);
+  EXPECT_EQ(j["leases"][0]["mac"], "52:54:00:00:00:0a");
+  EXPECT_EQ(j["leases"][0]["hostname"], "db-03");
+  EXPECT_EQ(j["leases"][0]["expires"], "2026-11-30T00:53:20.000Z");
+}
+
 TEST_F(ApiTest, HealthAndReadiness) {
   EXPECT_EQ(get("/healthz")->status, 200u);
   EXPECT_EQ(get("/readyz")->status, 503u);
