@@ -11,39 +11,105 @@ std::string sse_message(const events::Event& event) {
   return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", event.seq, event.name(), events::format_json(event));
 }
 
-void Stream::forget_gone() {
-  std::erase_if(subscribers_, [](const Subscriber& s) { return s.feed.expired(); });
+namespace {
+
+struct Entry {
+  std::uint64_t seq;
+  events::Kind kind;
+  std::optional<core::Mac> mac;
+  http::Feed::Chunk message;
+};
+
+}  // namespace
+
+namespace {
+class Subscription;
 }
 
+struct Stream::State {
+  StreamLimits limits;
+  std::deque<Entry> ring;   // the last max_behind events, ascending seq
+  std::uint64_t head = 0;   // the latest event's seq
+  std::uint64_t dropped = 0;
+  std::vector<Subscription*> subscriptions;  // each removes itself when its connection lets go
+};
+
+namespace {
+
+// Reads the ring from its cursor; asleep (idle) once it has taken everything.
+class Subscription : public http::Feed {
+ public:
+  Subscription(std::shared_ptr<Stream::State> state, StreamFilter filter)
+      : state_(std::move(state)), filter_(std::move(filter)), cursor_(state_->head) {
+    state_->subscriptions.push_back(this);
+  }
+  ~Subscription() override { std::erase(state_->subscriptions, this); }
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+  std::vector<Chunk> take() override {
+    std::vector<Chunk> out;
+    const auto& ring = state_->ring;
+    auto it = std::ranges::upper_bound(ring, cursor_, {}, &Entry::seq);
+    for (; it != ring.end(); ++it) {
+      if (filter_.matches(it->kind, it->mac)) out.push_back(it->message);
+    }
+    cursor_ = state_->head;
+    idle_ = true;
+    return out;
+  }
+  bool ready() const override { return !closed_ && cursor_ < state_->head; }
+  bool closed() const override { return closed_; }
+  void on_wake(std::function<void()> wake) override { wake_ = std::move(wake); }
+
+  // A new event at `head`: wake the connection if it sleeps; drop it if it
+  // is so far behind that the ring no longer holds what it has not read.
+  void published(std::uint64_t oldest_kept) {
+    if (closed_) return;
+    if (cursor_ + 1 < oldest_kept) {
+      closed_ = true;
+      ++state_->dropped;
+    } else if (!idle_) {
+      return;
+    }
+    idle_ = false;
+    if (wake_) wake_();
+  }
+
+ private:
+  std::shared_ptr<Stream::State> state_;
+  StreamFilter filter_;
+  std::uint64_t cursor_;  // the last seq taken
+  bool idle_ = true;
+  bool closed_ = false;
+  std::function<void()> wake_;
+};
+
+}  // namespace
+
+Stream::Stream(StreamLimits limits) : state_(std::make_shared<State>()) { state_->limits = limits; }
+
+// Not closing the feeds here: at exit their connections are gone first.
+Stream::~Stream() = default;
+
 std::shared_ptr<http::Feed> Stream::subscribe(StreamFilter filter) {
-  forget_gone();
-  if (subscribers_.size() >= limits_.max_subscribers) return nullptr;
-  auto feed = std::make_shared<http::Feed>();
-  subscribers_.push_back({feed, std::move(filter)});
-  return feed;
+  if (state_->subscriptions.size() >= state_->limits.max_subscribers) return nullptr;
+  return std::make_shared<Subscription>(state_, std::move(filter));
 }
 
 void Stream::publish(const events::Event& event) {
   if (event.level == events::Level::debug) return;
-  std::string message;  // formatted once, for the first subscriber that wants it
-  bool gone = false;
-  for (auto& s : subscribers_) {
-    auto feed = s.feed.lock();
-    if (!feed || feed->closed()) {
-      gone = true;
-      continue;
-    }
-    if (!s.filter.matches(event)) continue;
-    if (feed->pending() >= limits_.max_pending) {
-      feed->close();
-      ++dropped_;
-      gone = true;
-      continue;
-    }
-    if (message.empty()) message = sse_message(event);
-    feed->push(message);
-  }
-  if (gone) forget_gone();
+  auto& s = *state_;
+  s.ring.push_back({event.seq, event.kind, event.mac, std::make_shared<const std::string>(sse_message(event))});
+  s.head = event.seq;
+  if (s.ring.size() > s.limits.max_behind) s.ring.pop_front();
+  const auto oldest = s.ring.front().seq;
+  // A wake only schedules the connection (a timer's cancel): no subscription ends during this walk.
+  for (auto* sub : s.subscriptions) sub->published(oldest);
 }
+
+std::size_t Stream::subscribers() const { return state_->subscriptions.size(); }
+
+std::uint64_t Stream::dropped() const { return state_->dropped; }
 
 }  // namespace pxed::api

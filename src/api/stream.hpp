@@ -1,9 +1,13 @@
 #pragma once
 // /api/v1/events/stream: every event as it happens, as Server-Sent Events
-// (`id`, `event`, `data` lines; EventSource reads them). A subscriber that
-// falls behind by max_pending events is dropped, never waited for: serving
-// the boots comes first, and EventSource reconnects with Last-Event-ID.
+// (`id`, `event`, `data` lines; EventSource reads them). Each event is
+// formatted once into a ring every subscriber reads from at its own cursor:
+// an event costs the same with one viewer or a hundred, and a subscriber
+// costs a write per batch, not per event. One that falls more than the ring
+// behind is dropped, never waited for: serving the boots comes first, and
+// EventSource reconnects with Last-Event-ID.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,14 +21,14 @@ namespace pxed::api {
 
 struct StreamLimits {
   std::size_t max_subscribers = 256;
-  std::size_t max_pending = 1024;  // events queued for one subscriber before it is dropped
+  std::size_t max_behind = 1024;  // events a subscriber may lag before it is dropped
 };
 
 struct StreamFilter {
   std::optional<core::Mac> mac;
   std::optional<events::Kind> kind;
-  bool matches(const events::Event& e) const {
-    return (!mac || e.mac == mac) && (!kind || e.kind == *kind);
+  bool matches(events::Kind k, const std::optional<core::Mac>& m) const {
+    return (!mac || m == mac) && (!kind || k == *kind);
   }
 };
 
@@ -33,22 +37,19 @@ std::string sse_message(const events::Event& event);
 
 class Stream : public events::Output {
  public:
-  explicit Stream(StreamLimits limits = {}) : limits_(limits) {}
-  // A new subscriber's feed, or nullptr when there are max_subscribers already.
+  explicit Stream(StreamLimits limits = {});
+  ~Stream() override;
+  // A new subscriber's feed, starting after the latest event, or nullptr when
+  // there are max_subscribers already.
   std::shared_ptr<http::Feed> subscribe(StreamFilter filter);
   void publish(const events::Event& event) override;
-  std::size_t subscribers() const { return subscribers_.size(); }
-  std::uint64_t dropped() const { return dropped_; }
+  std::size_t subscribers() const;
+  std::uint64_t dropped() const;
+
+  struct State;  // shared with the feeds, which may outlive a moment of the stream's
 
  private:
-  struct Subscriber {
-    std::weak_ptr<http::Feed> feed;
-    StreamFilter filter;
-  };
-  void forget_gone();
-  StreamLimits limits_;
-  std::vector<Subscriber> subscribers_;
-  std::uint64_t dropped_ = 0;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace pxed::api

@@ -65,6 +65,10 @@ constexpr std::size_t kLingerBytes = 64 * 1024;
 constexpr std::chrono::seconds kLingerTime{1};
 // A quiet event stream writes a comment this often (proxies close idle streams at ~60 s).
 constexpr std::chrono::milliseconds kStreamKeepAlive{15000};
+// How long a woken stream gathers events before it writes: late enough to batch
+// a busy second, soon enough that a dashboard looks live.
+constexpr std::chrono::milliseconds kStreamBatch{50};
+constexpr std::string_view kKeepAliveComment = ": keep-alive\n\n";
 constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
     "Retry-After: 1\r\n\r\n";
@@ -388,38 +392,50 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   co_return true;
 }
 
-// An event stream: what the feed pushes is written as it comes. A comment
-// line every kStreamKeepAlive keeps proxies from closing a quiet stream and
-// finds a client that went away (its write fails).
+// An event stream: what the feed pushes is written as it comes, gathered
+// for kStreamBatch after the first so a busy second costs each subscriber a
+// few writes, not one per event. A comment line every kStreamKeepAlive keeps
+// proxies from closing a quiet stream and finds a client that went away.
 asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange& x) {
   asio::steady_timer wake(io);
   feed.on_wake([&wake] { wake.cancel(); });
+  std::vector<asio::const_buffer> buffers;
   for (;;) {
     auto chunks = feed.take();
-    bool written = true;
-    for (const auto& chunk : chunks) {
+    if (!chunks.empty()) {
+      buffers.clear();
+      for (const auto& chunk : chunks) buffers.push_back(asio::buffer(*chunk));
       c.deadline_in(config.idle_timeout);
-      auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await asio::async_write(c.socket, buffers, asio::as_tuple(asio::use_awaitable));
       x.bytes += n;
       if (ec) {
-        written = false;
+        x.reason = "client-gone";
         break;
       }
-    }
-    if (!written) {
-      x.reason = "client-gone";
-      break;
     }
     if (feed.closed()) {
       x.reason = "stream-closed";
       break;
     }
-    if (feed.pending() > 0) continue;  // pushed while we wrote
+    if (feed.ready()) continue;  // more came while we wrote
     // Only a write that hangs may trip the watchdog, not a quiet stream.
     c.deadline_in(kStreamKeepAlive + config.idle_timeout);
     wake.expires_after(kStreamKeepAlive);
     auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!ec && feed.pending() == 0) feed.push(": keep-alive\n\n");
+    if (!ec && !feed.ready()) {
+      c.deadline_in(config.idle_timeout);
+      auto [kec, n] = co_await asio::async_write(c.socket, asio::buffer(kKeepAliveComment),
+                                                 asio::as_tuple(asio::use_awaitable));
+      x.bytes += n;
+      if (kec) {
+        x.reason = "client-gone";
+        break;
+      }
+    } else if (ec && !feed.closed()) {
+      // Woken by the first new event: let the next ones join it.
+      wake.expires_after(kStreamBatch);
+      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
   }
   feed.on_wake(nullptr);
 }

@@ -2,7 +2,6 @@
 // pxed's own paths, answered outside the file tree: an installer's "done"
 // (/pxed/), the JSON API (/api/), /healthz and /readyz. app hands them in;
 // Beast stays out of this header so they compile without it.
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,29 +25,21 @@ struct Call {
   const vfs::Requester& who;
 };
 
-// An open-ended response (text/event-stream): the producer pushes chunks and
-// the connection writes them as they come. Both sides live on the loop thread.
+// An open-ended response (text/event-stream), written by the connection as
+// its producer has more. Both sides live on the loop thread.
 class Feed {
  public:
-  void push(std::string chunk) {
-    pending_.push_back(std::move(chunk));
-    if (wake_) wake_();
-  }
-  // The producer lets go (a subscriber too slow to keep up, or pxed stopping):
-  // the connection writes what is pending and ends the response.
-  void close() {
-    closed_ = true;
-    if (wake_) wake_();
-  }
-  bool closed() const { return closed_; }
-  std::deque<std::string> take() { return std::exchange(pending_, {}); }
-  std::size_t pending() const { return pending_.size(); }
-  void on_wake(std::function<void()> wake) { wake_ = std::move(wake); }
-
- private:
-  std::deque<std::string> pending_;
-  bool closed_ = false;
-  std::function<void()> wake_;
+  using Chunk = std::shared_ptr<const std::string>;  // shared: one event, every subscriber
+  virtual ~Feed() = default;
+  // What is ready to write now, in order; empty when nothing is.
+  virtual std::vector<Chunk> take() = 0;
+  // Whether take() would give something now.
+  virtual bool ready() const = 0;
+  // The producer let go (a subscriber too slow to keep up, or pxed stopping):
+  // the connection writes what is left and ends the response.
+  virtual bool closed() const = 0;
+  // Called when something becomes ready after take() left nothing, or on close.
+  virtual void on_wake(std::function<void()> wake) = 0;
 };
 
 struct Answer {

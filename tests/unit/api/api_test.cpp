@@ -17,7 +17,7 @@ class ApiTest : public ::testing::Test {
  protected:
   History history{100};
   MachineTable machines;
-  Stream stream{{.max_subscribers = 1, .max_pending = 10}};
+  Stream stream{{.max_subscribers = 1, .max_behind = 10}};
   bool ready = false;
   Api api{Sources{history, machines, stream, [this] { return ready; }}};
   events::Bus bus{[this] { return now += 10; }};
@@ -139,7 +139,7 @@ TEST_F(ApiTest, AStreamReplaysWhatItMissedThenGoesLive) {
   bus.emit(Event{Kind::http_request}.add("path", "/vmlinuz").add("status", 200));
   auto live = a->feed->take();
   ASSERT_EQ(live.size(), 1u);
-  EXPECT_TRUE(live[0].starts_with("id: 5\nevent: http.request\n"));
+  EXPECT_TRUE(live[0]->starts_with("id: 5\nevent: http.request\n"));
   // One stream is the limit here: the next is told to come back.
   EXPECT_EQ(get("/api/v1/events/stream")->status, 503u);
 }
