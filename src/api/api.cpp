@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <ranges>
 #include <nlohmann/json.hpp>
 
 #include "boot/config_files.hpp"
@@ -48,12 +49,21 @@ struct Filters {
 Filters filters_of(std::string_view q) {
   Filters f;
   if (auto mac = boot::query_value(q, "mac"); !mac.empty()) {
-    f.query.mac = core::Mac::parse(mac);
-    if (!f.query.mac) f.problem = "mac=" + mac + ": not a MAC address (52:54:00:12:34:56)";
+    f.query.filter.mac = core::Mac::parse(mac);
+    if (!f.query.filter.mac) f.problem = "mac=" + mac + ": not a MAC address (52:54:00:12:34:56)";
   }
-  if (auto kind = boot::query_value(q, "kind"); !kind.empty()) {
-    f.query.kind = events::kind_named(kind);
-    if (!f.query.kind) f.problem = "kind=" + kind + ": no such event kind (docs/events.md)";
+  // kind=machine.stage,dhcp.ack: any of them.
+  for (auto list = boot::query_value(q, "kind"); const auto part : std::views::split(list, ',')) {
+    const std::string name(part.begin(), part.end());
+    if (name.empty()) continue;
+    auto kind = events::kind_named(name);
+    if (!kind) f.problem = "kind=" + name + ": no such event kind (docs/events.md)";
+    else f.query.filter.kinds.add(*kind);
+  }
+  if (auto level = boot::query_value(q, "level"); !level.empty()) {
+    auto named = events::level_named(level);
+    if (!named) f.problem = "level=" + level + ": debug, info, warn or error";
+    else f.query.filter.min_level = *named;
   }
   if (auto text = boot::query_value(q, "after"); !text.empty()) {
     auto n = whole_number(text);
@@ -135,7 +145,7 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
     if (!f.problem.empty()) return error(400, f.problem, "bad-query");
     // EventSource resumes with Last-Event-ID; a script may say ?after= itself.
     if (auto id = whole_number(call.last_event_id)) f.query.after = *id;
-    auto feed = sources_.stream.subscribe({f.query.mac, f.query.kind});
+    auto feed = sources_.stream.subscribe(f.query.filter);
     if (!feed) return error(503, "too many event streams open; try again later", "streams-full");
     // What the history holds past the cursor first, then live: no gap, no repeat.
     std::string body = "retry: 2000\n\n";
@@ -161,7 +171,7 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
     if (row == nullptr) return error(404, "pxed has not seen " + mac->to_string() + " since it started", "unknown-machine");
     // The newest kTimelineEvents of this machine, oldest first.
     EventQuery q;
-    q.mac = mac;
+    q.filter.mac = mac;
     q.limit = kMaxPage;
     std::vector<const events::Event*> timeline;
     for (auto page = sources_.history.find(q);; page = sources_.history.find(q)) {

@@ -17,8 +17,7 @@ EventPage History::find(const EventQuery& query) const {
   auto it = std::ranges::upper_bound(ring_, query.after, {}, &events::Event::seq);
   for (; it != ring_.end(); ++it) {
     const auto& e = *it;
-    if (query.mac && e.mac != query.mac) continue;
-    if (query.kind && e.kind != *query.kind) continue;
+    if (!query.filter.matches(e.kind, e.level, e.mac)) continue;
     if (e.time_ms < query.since_ms) continue;
     if (page.events.size() == query.limit) {
       page.more = true;

@@ -4,7 +4,9 @@
 // amount of memory. Debug events (dropped packets, refusals at the rate
 // limit) are counted but not kept: a flood must not push the boots out.
 #include <cstdint>
+#include <bitset>
 #include <deque>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -13,11 +15,39 @@
 
 namespace pxed::api {
 
+// The kinds a query wants; none added: every kind.
+class KindSet {
+ public:
+  KindSet() = default;
+  KindSet(std::initializer_list<events::Kind> kinds) {
+    for (auto k : kinds) add(k);
+  }
+  void add(events::Kind kind) {
+    bits_.set(static_cast<std::size_t>(kind));
+    any_ = true;
+  }
+  bool contains(events::Kind kind) const { return !any_ || bits_.test(static_cast<std::size_t>(kind)); }
+
+ private:
+  static constexpr std::size_t kMaxKinds = 128;
+  std::bitset<kMaxKinds> bits_;
+  bool any_ = false;
+};
+
+// What an event must be for a query or a stream that filters.
+struct EventFilter {
+  std::optional<core::Mac> mac;                   // only this machine's
+  KindSet kinds;                                  // only these kinds
+  events::Level min_level = events::Level::debug;  // only this level or worse
+  bool matches(events::Kind kind, events::Level level, const std::optional<core::Mac>& m) const {
+    return (!mac || m == mac) && kinds.contains(kind) && level >= min_level;
+  }
+};
+
 struct EventQuery {
-  std::uint64_t after = 0;             // ids greater than this (a cursor)
-  std::optional<core::Mac> mac;        // only this machine's
-  std::optional<events::Kind> kind;    // only this kind
-  std::int64_t since_ms = 0;           // only at or after this Unix time (ms)
+  std::uint64_t after = 0;    // ids greater than this (a cursor)
+  EventFilter filter;
+  std::int64_t since_ms = 0;  // only at or after this Unix time (ms)
   std::size_t limit = 100;
 };
 

@@ -16,6 +16,7 @@ namespace {
 struct Entry {
   std::uint64_t seq;
   events::Kind kind;
+  events::Level level;
   std::optional<core::Mac> mac;
   http::Feed::Chunk message;
 };
@@ -39,7 +40,7 @@ namespace {
 // Reads the ring from its cursor; asleep (idle) once it has taken everything.
 class Subscription : public http::Feed {
  public:
-  Subscription(std::shared_ptr<Stream::State> state, StreamFilter filter)
+  Subscription(std::shared_ptr<Stream::State> state, EventFilter filter)
       : state_(std::move(state)), filter_(std::move(filter)), cursor_(state_->head) {
     state_->subscriptions.push_back(this);
   }
@@ -52,7 +53,7 @@ class Subscription : public http::Feed {
     const auto& ring = state_->ring;
     auto it = std::ranges::upper_bound(ring, cursor_, {}, &Entry::seq);
     for (; it != ring.end(); ++it) {
-      if (filter_.matches(it->kind, it->mac)) out.push_back(it->message);
+      if (filter_.matches(it->kind, it->level, it->mac)) out.push_back(it->message);
     }
     cursor_ = state_->head;
     idle_ = true;
@@ -78,7 +79,7 @@ class Subscription : public http::Feed {
 
  private:
   std::shared_ptr<Stream::State> state_;
-  StreamFilter filter_;
+  EventFilter filter_;
   std::uint64_t cursor_;  // the last seq taken
   bool idle_ = true;
   bool closed_ = false;
@@ -92,7 +93,7 @@ Stream::Stream(StreamLimits limits) : state_(std::make_shared<State>()) { state_
 // Not closing the feeds here: at exit their connections are gone first.
 Stream::~Stream() = default;
 
-std::shared_ptr<http::Feed> Stream::subscribe(StreamFilter filter) {
+std::shared_ptr<http::Feed> Stream::subscribe(EventFilter filter) {
   if (state_->subscriptions.size() >= state_->limits.max_subscribers) return nullptr;
   return std::make_shared<Subscription>(state_, std::move(filter));
 }
@@ -100,7 +101,7 @@ std::shared_ptr<http::Feed> Stream::subscribe(StreamFilter filter) {
 void Stream::publish(const events::Event& event) {
   if (event.level == events::Level::debug) return;
   auto& s = *state_;
-  s.ring.push_back({event.seq, event.kind, event.mac, std::make_shared<const std::string>(sse_message(event))});
+  s.ring.push_back({event.seq, event.kind, event.level, event.mac, std::make_shared<const std::string>(sse_message(event))});
   s.head = event.seq;
   if (s.ring.size() > s.limits.max_behind) s.ring.pop_front();
   const auto oldest = s.ring.front().seq;

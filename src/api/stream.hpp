@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "api/history.hpp"
 #include "core/net.hpp"
 #include "events/bus.hpp"
 #include "http/routes.hpp"
@@ -24,13 +25,6 @@ struct StreamLimits {
   std::size_t max_behind = 1024;  // events a subscriber may lag before it is dropped
 };
 
-struct StreamFilter {
-  std::optional<core::Mac> mac;
-  std::optional<events::Kind> kind;
-  bool matches(events::Kind k, const std::optional<core::Mac>& m) const {
-    return (!mac || m == mac) && (!kind || k == *kind);
-  }
-};
 
 // One event as an SSE message.
 std::string sse_message(const events::Event& event);
@@ -41,7 +35,7 @@ class Stream : public events::Output {
   ~Stream() override;
   // A new subscriber's feed, starting after the latest event, or nullptr when
   // there are max_subscribers already.
-  std::shared_ptr<http::Feed> subscribe(StreamFilter filter);
+  std::shared_ptr<http::Feed> subscribe(EventFilter filter);
   void publish(const events::Event& event) override;
   std::size_t subscribers() const;
   std::uint64_t dropped() const;

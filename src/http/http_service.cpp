@@ -13,6 +13,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -41,6 +42,7 @@
 
 namespace pxed::http {
 namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;  // a || b: the first of two waits
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
@@ -400,6 +402,7 @@ asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange&
   asio::steady_timer wake(io);
   feed.on_wake([&wake] { wake.cancel(); });
   std::vector<asio::const_buffer> buffers;
+  std::array<char, 512> scratch;
   for (;;) {
     auto chunks = feed.take();
     if (!chunks.empty()) {
@@ -421,7 +424,16 @@ asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange&
     // Only a write that hangs may trip the watchdog, not a quiet stream.
     c.deadline_in(kStreamKeepAlive + config.idle_timeout);
     wake.expires_after(kStreamKeepAlive);
-    auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    // Waiting, watch the socket too: an event-stream client sends nothing, so
+    // a read that completes is its close (a shut dashboard frees its slot now,
+    // not at the next keep-alive).
+    auto woke = co_await (wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                          c.socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable)));
+    if (woke.index() == 1) {
+      x.reason = "client-gone";
+      break;
+    }
+    const auto [ec] = std::get<0>(woke);
     if (!ec && !feed.ready()) {
       c.deadline_in(config.idle_timeout);
       auto [kec, n] = co_await asio::async_write(c.socket, asio::buffer(kKeepAliveComment),
@@ -434,7 +446,12 @@ asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange&
     } else if (ec && !feed.closed()) {
       // Woken by the first new event: let the next ones join it.
       wake.expires_after(kStreamBatch);
-      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto batched = co_await (wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                               c.socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable)));
+      if (batched.index() == 1) {
+        x.reason = "client-gone";
+        break;
+      }
     }
   }
   feed.on_wake(nullptr);

@@ -107,6 +107,12 @@ def test_machines_list_the_machine_with_its_address(alab, booted):
     assert get(alab, "/api/v1/machines/52:54:00:00:a1:99")[0] == 404
 
 
+def wait_streams_free(lab):
+    """A stream whose client left frees its slot as pxed reads the close; wait for that."""
+    netlab.wait_for(lambda: get(lab, "/api/v1/events/stream", "--max-time", "0.3")[0] == 200, 10,
+                    "the previous tests' streams to close")
+
+
 def test_the_stream_delivers_events_live_and_resumes_where_it_left(alab, booted, tmp_path):
     out = tmp_path / "stream.txt"
     argv = ["ip", "netns", "exec", alab.client_ns, "curl", "-sS", "-N", "--max-time", "15", "-o", str(out),
@@ -131,23 +137,36 @@ def test_the_stream_delivers_events_live_and_resumes_where_it_left(alab, booted,
     assert ids and min(ids) > first_id, code_and_body.stdout
 
 
+def open_stream(lab):
+    """An event stream held open on a raw connection; its status code."""
+    s = lab.tcp_connect(80)
+    s.sendall(f"GET /api/v1/events/stream HTTP/1.1\r\nHost: {lab.server_ip}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n" not in head:
+        head += s.recv(1024)
+    return s, int(head.split()[1])
+
+
 def test_streams_past_max_streams_are_refused(alab, booted):
-    argv = ["ip", "netns", "exec", alab.client_ns, "curl", "-sS", "-N", "--max-time", "10", "-o", "/dev/null",
-            f"http://{alab.server_ip}/api/v1/events/stream"]
-    readers = [subprocess.Popen(argv) for _ in range(2)]
+    wait_streams_free(alab)
+    held = []
     try:
+        # Two streams held, retrying while the probe's own stream lets go of its slot.
         deadline = time.monotonic() + 10
-        code = None
-        while time.monotonic() < deadline:
-            code, body = get(alab, "/api/v1/events/stream", "--max-time", "2")
-            if code == 503:
-                break
-            time.sleep(0.1)
+        while len(held) < 2 and time.monotonic() < deadline:
+            s, code = open_stream(alab)
+            if code == 200:
+                held.append(s)
+            else:
+                s.close()
+                time.sleep(0.05)
+        assert len(held) == 2
+        third, code = open_stream(alab)
+        third.close()
         assert code == 503, "a third stream was served past max_streams = 2"
     finally:
-        for r in readers:
-            r.kill()
-            r.wait()
+        for s in held:
+            s.close()
 
 
 def pxed_cli(lab, *argv, timeout=20):
@@ -184,6 +203,7 @@ def test_pxed_events_lists_and_follows(alab, booted):
     lines = listed.stdout.splitlines()
     assert lines and all(" tftp.done " in l and f"mac={MAC}" in l for l in lines), listed.stdout
     config = alab.workdir / f"pxed-{alab.tag}.toml"
+    wait_streams_free(alab)
     follower = subprocess.Popen(["ip", "netns", "exec", alab.server_ns, PXED_BIN, "events", "-c", str(config),
                                  "-f", "--kind", "http.request", "--json"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -193,6 +213,8 @@ def test_pxed_events_lists_and_follows(alab, booted):
         ready, _, _ = select.select([follower.stdout], [], [], 10)
         assert ready, "pxed events -f printed nothing within 10 s"
         line = follower.stdout.readline()
+        streams = [e.line for e in alab.server.events("http.request") if "stream" in e.fields.get("path", "")]
+        assert line, f"pxed events -f ended: {follower.stderr.read()}\n" + "\n".join(streams)
         event = json.loads(line)
         assert event["event"] == "http.request", line
     finally:

@@ -98,12 +98,17 @@ TEST_F(ApiTest, EventsAreTypedJsonPagedByCursor) {
   auto mine = get_json("/api/v1/events", "mac=52%3A54%3A00%3A00%3A00%3A0a&kind=tftp.done");
   ASSERT_EQ(mine["events"].size(), 1u);
   EXPECT_EQ(mine["events"][0]["file"], "lpxelinux.0");
+  auto stages_and_acks = get_json("/api/v1/events", "kind=machine.stage,dhcp.ack");
+  EXPECT_EQ(stages_and_acks["events"].size(), 3u);
+  EXPECT_TRUE(get_json("/api/v1/events", "level=warn")["events"].empty());
 }
 
 TEST_F(ApiTest, BadQueriesSayWhatIsWrong) {
   EXPECT_NE(get_json("/api/v1/events", "kind=tftp.finished", 400)["error"].get<std::string>().find("kind"),
             std::string::npos);
   EXPECT_NE(get_json("/api/v1/events", "mac=nope", 400)["error"].get<std::string>().find("MAC"), std::string::npos);
+  EXPECT_NE(get_json("/api/v1/events", "level=loud", 400)["error"].get<std::string>().find("level"),
+            std::string::npos);
   EXPECT_NE(get_json("/api/v1/events", "limit=0", 400)["error"].get<std::string>().find("limit"), std::string::npos);
   EXPECT_EQ(get_json("/api/v1/machines/52:54:00:00:00:99", {}, 404)["error"].get<std::string>().find("not seen") !=
                 std::string::npos,

@@ -44,21 +44,35 @@ TEST(History, PagesWithACursorAndFilters) {
   for (std::uint64_t i = 1; i <= 10; ++i) {
     h.publish(numbered(i, i % 2 == 0 ? Kind::tftp_done : Kind::dhcp_ack, i <= 6 ? kA : kB));
   }
-  auto first = h.find({.after = 0, .mac = std::nullopt, .kind = std::nullopt, .since_ms = 0, .limit = 4});
+  auto first = h.find({.after = 0, .filter = {}, .since_ms = 0, .limit = 4});
   EXPECT_EQ(ids(first), (std::vector<std::uint64_t>{1, 2, 3, 4}));
   EXPECT_TRUE(first.more);
-  auto rest = h.find({.after = first.next, .mac = std::nullopt, .kind = std::nullopt, .since_ms = 0, .limit = 100});
+  auto rest = h.find({.after = first.next, .filter = {}, .since_ms = 0, .limit = 100});
   EXPECT_EQ(ids(rest), (std::vector<std::uint64_t>{5, 6, 7, 8, 9, 10}));
   EXPECT_FALSE(rest.more);
   EXPECT_EQ(rest.next, 10u);
-  EXPECT_EQ(ids(h.find({.after = 0, .mac = kA, .kind = Kind::tftp_done, .since_ms = 0, .limit = 100})),
+  EXPECT_EQ(ids(h.find({.after = 0, .filter = {.mac = kA, .kinds = {Kind::tftp_done}, .min_level = events::Level::debug}, .since_ms = 0, .limit = 100})),
             (std::vector<std::uint64_t>{2, 4, 6}));
-  EXPECT_EQ(ids(h.find({.after = 0, .mac = kB, .kind = std::nullopt, .since_ms = 9000, .limit = 100})),
+  EXPECT_EQ(ids(h.find({.after = 0, .filter = {.mac = kB, .kinds = {}, .min_level = events::Level::debug}, .since_ms = 9000, .limit = 100})),
             (std::vector<std::uint64_t>{9, 10}));
   // Nothing new past the cursor: an empty page that keeps the cursor.
-  auto none = h.find({.after = 10, .mac = std::nullopt, .kind = std::nullopt, .since_ms = 0, .limit = 100});
+  auto none = h.find({.after = 10, .filter = {}, .since_ms = 0, .limit = 100});
   EXPECT_TRUE(none.events.empty());
   EXPECT_EQ(none.next, 10u);
+}
+
+TEST(History, FiltersByAnyOfSeveralKindsAndByLevel) {
+  History h(100);
+  h.publish(numbered(1, Kind::dhcp_ack));
+  h.publish(numbered(2, Kind::tftp_done));
+  h.publish(numbered(3, Kind::machine_stage));
+  h.publish(numbered(4, Kind::dhcp_decline));  // warn
+  EventQuery q;
+  q.filter.kinds = {Kind::machine_stage, Kind::dhcp_ack};
+  EXPECT_EQ(ids(h.find(q)), (std::vector<std::uint64_t>{1, 3}));
+  q.filter.kinds = {};
+  q.filter.min_level = events::Level::warn;
+  EXPECT_EQ(ids(h.find(q)), (std::vector<std::uint64_t>{4}));
 }
 
 TEST(History, ZeroCapacityKeepsNothing) {

@@ -39,7 +39,7 @@ TEST(Stream, HandsSubscribersWhatTheirFilterWantsFromWhereTheySubscribed) {
   Stream s;
   s.publish(numbered(1, Kind::http_request));  // before anyone subscribed
   auto all = s.subscribe({});
-  auto only_a = s.subscribe({.mac = kA, .kind = std::nullopt});
+  auto only_a = s.subscribe({.mac = kA, .kinds = {}, .min_level = events::Level::debug});
   s.publish(numbered(2, Kind::http_request));
   s.publish(numbered(3, Kind::tftp_done, kA));
   s.publish(numbered(4, Kind::dhcp_dropped));  // debug: not streamed
