@@ -211,7 +211,7 @@ int serve(const config::Config& cfg) {
         // nice values are per thread; raising one needs no privilege.
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
       });
-  if (tree) tree->set_cache_only_images(true);
+  if (tree) tree->set_on_loop(true);
   // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
   if (tree && !cfg.files.iso_dir.empty()) {

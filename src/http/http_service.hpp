@@ -22,7 +22,7 @@ namespace pxed::http {
 class Service {
  public:
   // actions: pxed's own calls (http/actions.hpp); empty: none, 404.
-  // pool: where lookups inside images run (Tree::prefetch), off the loop.
+  // pool: where lookups and listings that need the disk run (Tree::prefetch), off the loop.
   Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
           Actions actions = {});
   ~Service();
