@@ -212,10 +212,11 @@ int serve(const config::Config& cfg) {
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
       });
   if (tree) tree->set_on_loop(true);
-  // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
+  // files.iso_dir is watched and scanned now; later images are opened on the
+  // pool, and the tree changes only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
   if (tree && !cfg.files.iso_dir.empty()) {
-    iso_dir.emplace(io, *tree, cfg.files.iso_dir);
+    iso_dir.emplace(io, *tree, cfg.files.iso_dir, pool);
     if (auto opened = iso_dir->open(); !opened) {
       events::emit(events::Event{.name = "pxed.fatal", .level = events::Level::error, .fields = {}}.add("error", opened.error()));
       return kExitRuntime;
