@@ -79,16 +79,19 @@ Tree::Prefetch Tree::prefetch(std::string_view raw, Need need) const {
   auto real = real_directory(*rel);
   // The root and mount points are directories the tree knows without a walk.
   if (real.first == nullptr || (need == Need::file && real.second.empty())) return nullptr;
-  return [dir = real.first, name = std::string(real.second), rel = *rel, need](std::stop_token) {
-    Prefetched found{.rel = rel, .file = {}, .directory = {}, .entries = {}};
+  // The system's files are set at start-up and never change: safe to read from a worker.
+  return [dir = real.first, name = std::string(real.second), rel = *rel, need, system = system_](std::stop_token) {
+    Prefetched found{.rel = rel, .file = {}, .directory = {}, .entries = {}, .system_file = {}, .system_entries = {}};
     if (need == Need::listing) {
       found.entries = list_beneath(dir->get(), name);
+      if (system && system->is_directory(rel)) found.system_entries = system->list(rel);
       return found;
     }
     found.file = open_file_beneath(dir->get(), name);
     if (!*found.file && found.file->error() == OpenError::not_a_file) {
       found.directory = is_directory_beneath(dir->get(), name);
     }
+    if (!*found.file && found.file->error() == OpenError::not_found && system) found.system_file = system->open(rel);
     return found;
   };
 }
@@ -149,7 +152,8 @@ std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester&
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
   auto file = open_own(*rel, ahead, walk_wait());
   if (!file && file.error() == OpenError::not_found && system_) {
-    auto system = system_->open(*rel);
+    auto system = ahead && ahead->rel == *rel && ahead->system_file ? std::move(*std::exchange(ahead->system_file, {}))
+                                                                     : system_->open(*rel, walk_wait());
     if (system || system.error() != OpenError::not_found) {
       file = std::move(system);
     } else if (system_->is_directory(*rel)) {
@@ -223,7 +227,9 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
   // tree or one only the system has ("efi64" of an empty root).
   if (system_ && (entries || entries.error() == OpenError::not_found) && system_->is_directory(*rel)) {
     if (!entries) entries.emplace();
-    for (auto& e : system_->list(*rel)) {
+    auto system = ahead && ahead->rel == *rel && ahead->system_entries ? std::move(*std::exchange(ahead->system_entries, {}))
+                                                                        : system_->list(*rel);
+    for (auto& e : system) {
       if (std::ranges::find(*entries, e.name, &DirEntry::name) == entries->end()) entries->push_back(std::move(e));
     }
   }

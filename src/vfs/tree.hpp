@@ -44,6 +44,10 @@ struct Prefetched {
   std::optional<std::expected<File, OpenError>> file;  // taken by the first open
   std::optional<std::expected<bool, OpenError>> directory;
   std::optional<std::expected<std::vector<DirEntry>, OpenError>> entries;  // taken by the first list
+  // The system's file of that name, when the tree has none, and what the
+  // system adds to that listing (system_files.hpp): walks of its own.
+  std::optional<std::expected<File, OpenError>> system_file;
+  std::optional<std::vector<DirEntry>> system_entries;
 };
 
 class Tree {

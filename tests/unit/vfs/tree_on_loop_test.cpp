@@ -1,9 +1,11 @@
 // `serve`'s mode for real directories (Tree::set_on_loop): the loop walks
 // only through the kernel's caches and never lists; a worker's Prefetched
 // carries the answer back.
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "support/test_support.hpp"
 #include "vfs/beneath.hpp"
+#include "vfs/system_files.hpp"
 #include "vfs/tree.hpp"
 
 namespace pxed::vfs {
@@ -97,6 +100,26 @@ TEST_F(TreeOnLoop, AWorkerTellsADirectoryFromAFileForTheRedirect) {
   Prefetched found = tree_->prefetch("/sub", Tree::Need::file)(std::stop_token{});
   EXPECT_EQ(tree_->open("/sub", {}, &found).error(), OpenError::not_a_file);
   EXPECT_EQ(tree_->is_directory("/sub", &found), true);
+}
+
+TEST_F(TreeOnLoop, TheSystemsLoaderIsOpenedAndListedByTheWorkerToo) {
+  TempDir system_dir;
+  write_file(system_dir.path() / "loader.0", "loader");
+  const std::string dir = system_dir.path().string();
+  const SystemSource table[] = {{"loader.0", dir, "", "test-package"}};
+  tree_->set_system_files(std::make_shared<const SystemFiles>(SystemFiles::open(table)));
+
+  Prefetched found = tree_->prefetch("/loader.0", Tree::Need::file)(std::stop_token{});
+  ASSERT_TRUE(found.system_file.has_value());
+  auto file = tree_->open("/loader.0", {}, &found);
+  ASSERT_TRUE(file) << to_string(file.error());
+  EXPECT_EQ(file->system(), dir + "/loader.0");
+
+  Prefetched listed = tree_->prefetch("/", Tree::Need::listing)(std::stop_token{});
+  ASSERT_TRUE(listed.system_entries.has_value());
+  auto entries = tree_->list("/", &listed);
+  ASSERT_TRUE(entries) << to_string(entries.error());
+  EXPECT_TRUE(std::ranges::any_of(*entries, [](const DirEntry& e) { return e.name == "loader.0"; }));
 }
 
 }  // namespace
