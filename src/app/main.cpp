@@ -254,11 +254,12 @@ int serve(const config::Config& cfg) {
         // nice values are per thread; raising one needs no privilege.
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
       });
-  if (tree) tree->set_cache_only_images(true);
-  // files.iso_dir is watched and scanned now; it changes the tree only on io's thread.
+  if (tree) tree->set_on_loop(true);
+  // files.iso_dir is watched and scanned now; later images are opened on the
+  // pool, and the tree changes only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
   if (tree && !cfg.files.iso_dir.empty()) {
-    iso_dir.emplace(io, *tree, cfg.files.iso_dir, bus);
+    iso_dir.emplace(io, *tree, cfg.files.iso_dir, pool, bus);
     if (auto opened = iso_dir->open(); !opened) {
       bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", opened.error()));
       return kExitRuntime;

@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "core/shares.hpp"
 #include "core/time.hpp"
@@ -148,20 +149,22 @@ struct Service::Impl {
   asio::awaitable<void> accept_loop();
   void refuse_busy(tcp::socket& socket, core::Shares::Verdict why);
   void evict(core::Shares::Id id);
-  // Runs work(stop) on the pool; the coroutine resumes on the loop once it is
-  // done. The pool's answer cancels a timer, which wakes the coroutine (the
-  // pattern GCC 12 compiles right; a hand-made async_initiate around a moved
-  // lambda did not).
+  // Runs work(stop) on the pool; the coroutine resumes on the loop with its
+  // result once it is done. The pool's answer cancels a timer, which wakes
+  // the coroutine (the pattern GCC 12 compiles right; a hand-made
+  // async_initiate around a moved lambda did not).
   template <class Work>
-  asio::awaitable<void> off_loop(Work work) {
+  asio::awaitable<std::invoke_result_t<Work&, std::stop_token>> off_loop(Work work) {
+    using Result = std::invoke_result_t<Work&, std::stop_token>;
     auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
-    pool.submit(
-        [work = std::move(work)](std::stop_token stop) mutable {
-          work(stop);
-          return true;
-        },
-        [done](bool) { done->cancel(); });
+    auto result = std::make_shared<std::optional<Result>>();
+    pool.submit([work = std::move(work)](std::stop_token stop) mutable { return work(stop); },
+                [done, result](Result r) {
+                  result->emplace(std::move(r));
+                  done->cancel();
+                });
     co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return std::move(**result);
   }
   asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
   asio::awaitable<void> serve(std::shared_ptr<Connection> c);
@@ -322,9 +325,10 @@ asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& f
         // A cold chunk: sendfile would wait for the disk on the loop. A worker
         // reads it into the page cache first; the loop's sendfile then copies
         // from memory. Hot files (the usual case) never take this detour.
-        co_await off_loop([fd = file.fd(), at = static_cast<std::uint64_t>(offset), chunk](std::stop_token) {
+        // A failed read shows in sendfile next.
+        (void)co_await off_loop([fd = file.fd(), at = static_cast<std::uint64_t>(offset), chunk](std::stop_token) {
           std::vector<std::byte> scratch(static_cast<std::size_t>(chunk));
-          (void)vfs::pread_full(fd, scratch, at);  // a failed read shows in sendfile next
+          return vfs::pread_full(fd, scratch, at);
         });
       }
       auto n = ::sendfile(c.socket.native_handle(), file.fd(), &offset, static_cast<std::size_t>(chunk));
@@ -539,20 +543,23 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       const std::string_view target(req.target().data(), req.target().size());
       c->requester.query = query_of(target);
       reply = responder.answer(req, c->requester, x);
-      // Inside an image, and its cache lacks a directory on the way: the
-      // lookup's disk half runs on the pool, then the request is answered
-      // again from the cache (the loop itself never reads an image).
+      // Inside an image whose cache lacks a directory on the way, or a real
+      // directory the kernel's caches cannot walk, or a listing: the disk
+      // half runs on the pool, then the request is answered again with what
+      // it found (the loop itself never waits on a disk).
       auto path = target_path(target);
-      auto prefetch = x.reason == vfs::to_string(vfs::OpenError::over_budget) && path ? tree.prefetch(*path)
-                                                                                      : vfs::Tree::Prefetch{};
+      const bool needs_worker = x.reason == vfs::to_string(vfs::OpenError::over_budget) ||
+                                x.reason == vfs::to_string(vfs::OpenError::would_block);
+      auto need = path && path->ends_with('/') ? vfs::Tree::Need::listing : vfs::Tree::Need::file;
+      auto prefetch = needs_worker && path ? tree.prefetch(*path, need) : vfs::Tree::Prefetch{};
       if (prefetch) {
-        co_await off_loop(std::move(prefetch));
+        auto ahead = co_await off_loop(std::move(prefetch));
         Exchange again;
         again.started = x.started;
         again.method = std::move(x.method);
         again.path = std::move(x.path);
         x = std::move(again);
-        reply = responder.answer(req, c->requester, x);
+        reply = responder.answer(req, c->requester, x, &ahead);
       }
     }
     bool sent = co_await send(*c, reply, head, x);

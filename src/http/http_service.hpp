@@ -26,7 +26,7 @@ namespace pxed::http {
 class Service {
  public:
   // routes: pxed's own paths (http/routes.hpp: /pxed/, /api/, /healthz); the tree never sees them.
-  // pool: where lookups inside images run (Tree::prefetch), off the loop.
+  // pool: where lookups and listings that need the disk run (Tree::prefetch), off the loop.
   // bus: where each request's event goes.
   Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
           events::Bus& bus, Routes routes = {});

@@ -26,6 +26,8 @@ Refusal refusal_for(vfs::OpenError e) {
     case vfs::OpenError::io: return {bhttp::status::internal_server_error, events::Level::error};
     // A hostile image, not a server fault: refused loudly, never retried harder.
     case vfs::OpenError::over_budget: return {bhttp::status::internal_server_error, events::Level::warn};
+    // Only when a worker's answer did not reach the tree (its mounts changed meanwhile).
+    case vfs::OpenError::would_block: return {bhttp::status::internal_server_error, events::Level::error};
   }
   return {bhttp::status::internal_server_error, events::Level::error};
 }
@@ -58,7 +60,7 @@ Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
   return r;
 }
 
-Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x) const {
+Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x, vfs::Prefetched* ahead) const {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   auto path = target_path(std::string_view(req.target().data(), req.target().size()));
@@ -94,14 +96,17 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
     return r;
   }
   // A trailing slash names a directory: list it (a file there is 404).
-  if (path->ends_with('/')) return answer_directory(req, *path, x);
-  auto file = tree_.open(*path, who);
+  if (path->ends_with('/')) return answer_directory(req, *path, x, ahead);
+  auto file = tree_.open(*path, who, ahead);
   if (file) {
     x.generated = file->generated();
     x.system = file->system();
   }
-  if (!file && file.error() == vfs::OpenError::not_a_file && tree_.is_directory(*path).value_or(false)) {
-    return redirect_to_directory(req, *path, x);
+  if (!file && file.error() == vfs::OpenError::not_a_file) {
+    auto directory = tree_.is_directory(*path, ahead);
+    if (directory.value_or(false)) return redirect_to_directory(req, *path, x);
+    // A 404 now would be wrong if it is a directory: the worker finds out.
+    if (!directory && directory.error() == vfs::OpenError::would_block) file = std::unexpected(directory.error());
   }
   if (!file) {
     auto refusal = refusal_for(file.error());
@@ -175,10 +180,11 @@ Reply Responder::redirect_to_directory(const Request& req, std::string_view path
   return r;
 }
 
-Reply Responder::answer_directory(const Request& req, std::string_view path, Exchange& x) const {
+Reply Responder::answer_directory(const Request& req, std::string_view path, Exchange& x,
+                                  vfs::Prefetched* ahead) const {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
-  auto entries = tree_.list(path);
+  auto entries = tree_.list(path, ahead);
   auto dir = vfs::normalize(path);  // list() accepted it, so this does too: the page title
   if (entries && !dir) entries = std::unexpected(vfs::OpenError::bad_path);
   if (!entries) {

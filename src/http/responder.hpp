@@ -57,11 +57,13 @@ class Responder {
   void set_routes(Routes routes) { routes_ = std::move(routes); }
   // GET and HEAD alike (the caller leaves the body out for HEAD); x gets
   // what the access log needs: path refused and why, range, log level.
-  Reply answer(const Request& req, const vfs::Requester& who, Exchange& x) const;
+  // ahead: what a worker found for the path, after the tree said would_block.
+  Reply answer(const Request& req, const vfs::Requester& who, Exchange& x,
+               vfs::Prefetched* ahead = nullptr) const;
   Reply answer(const Request& req, Exchange& x) const { return answer(req, vfs::Requester{}, x); }
 
  private:
-  Reply answer_directory(const Request& req, std::string_view path, Exchange& x) const;
+  Reply answer_directory(const Request& req, std::string_view path, Exchange& x, vfs::Prefetched* ahead) const;
   Reply redirect_to_directory(const Request& req, std::string_view path, Exchange& x) const;
 
   const vfs::Tree& tree_;

@@ -104,6 +104,8 @@ Refusal refusal_for(vfs::OpenError e) {
     case vfs::OpenError::permission: return {ErrorCode::access_violation, "permission", "access violation"};
     case vfs::OpenError::io: return {ErrorCode::not_defined, "io", "read error"};
     case vfs::OpenError::over_budget: return {ErrorCode::not_defined, "over-budget", "lookup too costly"};
+    // Only when a worker's answer did not reach the tree (its mounts changed meanwhile).
+    case vfs::OpenError::would_block: return {ErrorCode::not_defined, "would-block", "read error"};
   }
   return {ErrorCode::not_defined, "io", "read error"};
 }
@@ -170,8 +172,9 @@ struct Service::Impl {
   asio::awaitable<void> listen();
   bool receive(int fd, std::vector<std::byte>& buffer, Received& out);
   void on_request(std::span<const std::byte> bytes, const Received& from);
-  // looked_up: the image lookup already ran on the pool; its answer stands.
-  void open_and_start(Request request, const Received& from, bool looked_up);
+  // ahead: what the pool found for the name (Tree::prefetch); with it, the
+  // tree's answer stands.
+  void open_and_start(Request request, const Received& from, std::optional<vfs::Prefetched> ahead);
   void refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
               std::string_view message);
   asio::awaitable<void> run(std::shared_ptr<Transfer> t);
@@ -314,31 +317,30 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
     return;
   }
   if (admission.evict) evict(*admission.evict);
-  open_and_start(std::move(*request), from, false);
+  open_and_start(std::move(*request), from, std::nullopt);
 }
 
-void Service::Impl::open_and_start(Request request, const Received& from, bool looked_up) {
+void Service::Impl::open_and_start(Request request, const Received& from, std::optional<vfs::Prefetched> ahead) {
   auto key = peer_key(from.peer);
   vfs::Requester who{.address = address_of(from.peer),
                      .local = core::Ipv4{ntohl(from.local.s_addr)},
                      .query = "",
                      .protocol = "tftp"};
-  auto file = tree.open(request.filename, who);
-  if (!file && file.error() == vfs::OpenError::over_budget && !looked_up) {
-    // Inside an image, and its cache lacks a directory on the way: the
-    // lookup's disk half runs on the pool (bounded; a hostile image stalls
-    // one worker, never the loop), then the open is tried again from the cache.
-    if (auto prefetch = tree.prefetch(request.filename)) {
+  auto file = tree.open(request.filename, who, ahead ? &*ahead : nullptr);
+  const bool needs_worker =
+      !file && (file.error() == vfs::OpenError::over_budget || file.error() == vfs::OpenError::would_block);
+  if (needs_worker && !ahead) {
+    // Inside an image whose cache lacks a directory on the way, or a real
+    // directory the kernel's caches cannot walk: the lookup's disk half runs
+    // on the pool (bounded; a hostile image stalls one worker, never the
+    // loop), then the open is tried again with what it found.
+    if (auto prefetch = tree.prefetch(request.filename, vfs::Tree::Need::file)) {
       looking_up.insert(key);
-      pool.submit(
-          [prefetch = std::move(prefetch)](std::stop_token stop) {
-            prefetch(stop);
-            return true;
-          },
-          [this, key, request = std::move(request), from](bool) mutable {
-            if (looking_up.erase(key) == 0) return;  // evicted while it was looked up
-            open_and_start(std::move(request), from, true);
-          });
+      pool.submit(std::move(prefetch),
+                  [this, key, request = std::move(request), from](vfs::Prefetched found) mutable {
+                    if (looking_up.erase(key) == 0) return;  // evicted while it was looked up
+                    open_and_start(std::move(request), from, std::move(found));
+                  });
       return;
     }
   }

@@ -23,7 +23,7 @@ namespace pxed::tftp {
 
 class Service {
  public:
-  // pool: where lookups inside images run (Tree::prefetch), off the loop.
+  // pool: where lookups that need the disk run (Tree::prefetch), off the loop.
   // bus: where each transfer's event goes.
   Service(boost::asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool,
           events::Bus& bus);

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <memory>
 #include <optional>
@@ -54,19 +55,39 @@ constexpr std::uint64_t kListFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 // side effects). openat2 refuses any other flag next to O_PATH.
 constexpr std::uint64_t kProbeFlags = O_PATH | O_CLOEXEC;
 
-// Returns the descriptor or the errno of the last attempt.
-std::expected<int, int> open_beneath(int dirfd, const std::string& rel,
-                                     std::uint64_t flags = kOpenFlags) {
+// Cleared by the first EINVAL to a cached walk: asking again would cost a
+// syscall per request for an answer that cannot change while we run.
+std::atomic<bool> cached_walks_work{true};
+
+// Returns the descriptor or the errno of the last attempt; with Wait::no,
+// EAGAIN means a worker must walk (after_cached_walk).
+std::expected<int, int> open_beneath(int dirfd, const std::string& rel, std::uint64_t flags = kOpenFlags,
+                                     Wait wait = Wait::yes) {
   open_how how{};
   how.flags = flags;
   how.resolve = kResolve;
+  if (wait == Wait::no) {
+    if (!cached_walks_work.load(std::memory_order_relaxed)) return std::unexpected(EAGAIN);
+    how.resolve |= RESOLVE_CACHED;
+  }
   int races = 0;
   for (;;) {
     long fd = ::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how);
     if (fd >= 0) return static_cast<int>(fd);
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN && ++races < kRenameRaceRetries) continue;
-    return std::unexpected(errno);
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (wait == Wait::no) {
+      // EAGAIN here is the cache's answer, not the rename race: a worker's
+      // uncached walk retries that one.
+      switch (after_cached_walk(err)) {
+        case CachedWalk::answer: return std::unexpected(err);
+        case CachedWalk::unsupported: cached_walks_work.store(false, std::memory_order_relaxed); break;
+        case CachedWalk::ask_worker: break;
+      }
+      return std::unexpected(EAGAIN);
+    }
+    if (err == EAGAIN && ++races < kRenameRaceRetries) continue;
+    return std::unexpected(err);
   }
 }
 
@@ -103,6 +124,10 @@ OpenError open_error_from_errno(int err) {
     default:
       return OpenError::io;
   }
+}
+
+OpenError error_of(int err, Wait wait) {
+  return wait == Wait::no && err == EAGAIN ? OpenError::would_block : open_error_from_errno(err);
 }
 
 // Checks what openat2 gave us and hands the descriptor to a File.
@@ -152,9 +177,19 @@ std::expected<int, int> open_directory(const std::filesystem::path& dir) {
   return fd;
 }
 
-std::expected<File, OpenError> open_file_beneath(int dirfd, const std::string& rel) {
-  auto fd = open_beneath(dirfd, rel);
-  if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
+CachedWalk after_cached_walk(int err) {
+  switch (err) {
+    case EAGAIN: return CachedWalk::ask_worker;
+    // openat2(2): an unknown RESOLVE_ flag is EINVAL, and our other flags are
+    // fixed and valid, so only a kernel before 5.12 says it.
+    case EINVAL: return CachedWalk::unsupported;
+    default: return CachedWalk::answer;
+  }
+}
+
+std::expected<File, OpenError> open_file_beneath(int dirfd, const std::string& rel, Wait wait) {
+  auto fd = open_beneath(dirfd, rel, kOpenFlags, wait);
+  if (!fd) return std::unexpected(error_of(fd.error(), wait));
   return adopt_regular_file(*fd);
 }
 
@@ -200,9 +235,9 @@ std::expected<std::vector<DirEntry>, OpenError> list_beneath(int dirfd, const st
   return entries;
 }
 
-std::expected<bool, OpenError> is_directory_beneath(int dirfd, const std::string& rel) {
-  auto fd = open_beneath(dirfd, rel, kProbeFlags);
-  if (!fd) return std::unexpected(open_error_from_errno(fd.error()));
+std::expected<bool, OpenError> is_directory_beneath(int dirfd, const std::string& rel, Wait wait) {
+  auto fd = open_beneath(dirfd, rel, kProbeFlags, wait);
+  if (!fd) return std::unexpected(error_of(fd.error(), wait));
   FdGuard guard{*fd};
   struct stat st{};
   if (::fstat(guard.get(), &st) != 0) return std::unexpected(OpenError::io);

@@ -15,9 +15,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
+#include "core/worker_pool.hpp"
 #include "events/bus.hpp"
 #include "iso/image.hpp"
 #include "vfs/iso_dir.hpp"
@@ -46,12 +49,13 @@ std::optional<FileIdentity> identity_at(const std::filesystem::path& path) {
 }  // namespace
 
 struct IsoDirService::Impl {
-  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_, events::Bus& bus_)
-      : io(io_), tree(tree_), dir(std::move(dir_)), bus(bus_), inotify(io_), retry(io_) {}
+  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_, core::WorkerPool& pool_, events::Bus& bus_)
+      : io(io_), tree(tree_), dir(std::move(dir_)), pool(pool_), bus(bus_), inotify(io_), retry(io_) {}
 
   asio::io_context& io;
   Tree& tree;
   std::filesystem::path dir;
+  core::WorkerPool& pool;
   events::Bus& bus;
 
   void emit(events::Kind kind, std::initializer_list<std::pair<std::string, std::string>> fields) {
@@ -65,6 +69,9 @@ struct IsoDirService::Impl {
   bool lost = false;
   IsoDirState state;
   std::size_t mounted = 0;
+  bool started = false;  // looks run on the pool from now on
+  std::map<std::string, bool> looking;  // files a worker examines: whether to look again after
+  std::uint64_t epoch = 0;  // the directory was lost this many times
 
   std::expected<void, int> add_watch() {
     int w = ::inotify_add_watch(inotify.native_handle(), dir.c_str(), watch_mask());
@@ -106,14 +113,55 @@ struct IsoDirService::Impl {
     for (const std::string& name : present) look(name);
   }
 
-  // The one place that changes the tree: whatever `name` is now decides.
+  // What a worker found about one file: its identity now, what the state
+  // (as it was when the look began) says to do about it, and the image when
+  // that is to open it.
+  struct Looked {
+    std::optional<FileIdentity> now;
+    IsoDirState::Step step = IsoDirState::Step::keep;
+    std::optional<std::expected<OpenedImage, std::string>> opened;
+  };
+
+  // The disk half of a look: a stat and, for a new or changed file, its
+  // volume descriptors (a cold disk, a slow NFS server, a huge UDF volume).
+  // Touches nothing of the service: it runs on a worker.
+  static Looked examine(const std::filesystem::path& path, const std::string& name, const IsoDirState& known) {
+    Looked looked{.now = identity_at(path), .step = IsoDirState::Step::keep, .opened = {}};
+    looked.step = known.on_file(name, looked.now);
+    if (looked.step == IsoDirState::Step::open) looked.opened = open_image(AT_FDCWD, path);
+    return looked;
+  }
+
+  // Once started, a worker examines the file and the tree changes here, on
+  // the loop's thread, when it is done; one look per file at a time, and an
+  // event meanwhile looks again after it (the file may have changed since
+  // the worker's stat). Before start (at start-up, nothing to answer yet) inline.
   void look(const std::string& name) {
-    auto image_name = image_name_of(name);
-    if (!image_name) return;
+    if (!image_name_of(name)) return;
+    if (!started) {
+      apply(name, examine(dir / name, name, state));
+      return;
+    }
+    auto [it, fresh] = looking.try_emplace(name, false);
+    if (!fresh) {
+      it->second = true;
+      return;
+    }
+    pool.submit([path = dir / name, name, known = state](std::stop_token) { return examine(path, name, known); },
+                [this, name, looked_in = epoch](Looked looked) {
+                  const bool again = looking[name];
+                  looking.erase(name);
+                  // The directory was lost meanwhile: what the worker saw is gone with it.
+                  if (looked_in == epoch) apply(name, std::move(looked));
+                  if (again) look(name);
+                });
+  }
+
+  // The one place that changes the tree: what the file was when examined decides.
+  void apply(const std::string& name, Looked looked) {
     const std::filesystem::path path = dir / name;
-    const std::string at = iso_mount_point(*image_name);
-    const auto now = identity_at(path);
-    switch (state.on_file(name, now)) {
+    const std::string at = iso_mount_point(*image_name_of(name));
+    switch (looked.step) {
       case IsoDirState::Step::keep:
         return;
       case IsoDirState::Step::drop:
@@ -124,10 +172,10 @@ struct IsoDirService::Impl {
         break;
     }
     if (!state.is_mounted(name) && tree.has_mount(at)) {
-      return refuse(name, *now, path, "/" + at + " is already mounted (a [[files.mount]] or another file)");
+      return refuse(name, *looked.now, path, "/" + at + " is already mounted (a [[files.mount]] or another file)");
     }
-    auto opened = open_image(AT_FDCWD, path);
-    if (!opened) return refuse(name, *now, path, opened.error());
+    auto& opened = *looked.opened;
+    if (!opened) return refuse(name, *looked.now, path, opened.error());
     const bool replacing = state.is_mounted(name);
     emit(replacing ? events::Kind::iso_replaced : events::Kind::iso_added,
          {{"path", path.string()},
@@ -159,6 +207,7 @@ struct IsoDirService::Impl {
   void lose() {
     if (lost) return;
     lost = true;
+    ++epoch;
     if (wd >= 0) ::inotify_rm_watch(inotify.native_handle(), wd);  // fails if the kernel did it
     wd = -1;
     for (const std::string& name : state.files()) {
@@ -209,14 +258,18 @@ struct IsoDirService::Impl {
   }
 };
 
-IsoDirService::IsoDirService(asio::io_context& io, Tree& tree, std::filesystem::path dir, events::Bus& bus)
-    : impl_(std::make_unique<Impl>(io, tree, std::move(dir), bus)) {}
+IsoDirService::IsoDirService(asio::io_context& io, Tree& tree, std::filesystem::path dir, core::WorkerPool& pool,
+                             events::Bus& bus)
+    : impl_(std::make_unique<Impl>(io, tree, std::move(dir), pool, bus)) {}
 
 IsoDirService::~IsoDirService() = default;
 
 std::expected<void, std::string> IsoDirService::open() { return impl_->open(); }
 
-void IsoDirService::start() { asio::co_spawn(impl_->io, impl_->watch(), asio::detached); }
+void IsoDirService::start() {
+  impl_->started = true;
+  asio::co_spawn(impl_->io, impl_->watch(), asio::detached);
+}
 
 std::size_t IsoDirService::images() const { return impl_->mounted; }
 

@@ -2,7 +2,8 @@
 // The files.iso_dir watcher: an inotify descriptor read through Boost.Asio on
 // the io_context, so the tree's mount table changes between the TFTP and
 // HTTP coroutines' steps, on their thread (there is no other). Decisions are
-// in iso_dir.hpp; this file reads events, stats and opens files, and logs.
+// in iso_dir.hpp; this file reads events and logs, and has a worker stat and
+// open the files (reading an image's volume descriptors waits on its disk).
 //
 // Events: iso.added, iso.replaced, iso.removed (info), iso.rejected (warn:
 // a file that is not a usable image, with path and reason; skipped until it
@@ -19,6 +20,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace pxed::core {
+class WorkerPool;
+}
+
 namespace pxed::events {
 class Bus;
 }
@@ -31,8 +36,10 @@ inline constexpr std::chrono::seconds kIsoDirRetryInterval{2};
 
 class IsoDirService {
  public:
+  // pool: where files are examined once started; its results come back on io.
   // bus: where images coming and going are told.
-  IsoDirService(boost::asio::io_context& io, Tree& tree, std::filesystem::path dir, events::Bus& bus);
+  IsoDirService(boost::asio::io_context& io, Tree& tree, std::filesystem::path dir, core::WorkerPool& pool,
+                events::Bus& bus);
   ~IsoDirService();
   IsoDirService(const IsoDirService&) = delete;
   IsoDirService& operator=(const IsoDirService&) = delete;
@@ -42,7 +49,8 @@ class IsoDirService {
   // not watchable, "/iso" taken by [[files.mount]]) is fatal at startup.
   std::expected<void, std::string> open();
   // Follows the directory on the io_context from now on. Images that arrive
-  // later are opened with the privileges pxed runs with by then.
+  // later are opened on a worker, with the privileges pxed runs with by
+  // then, and appear once it is done.
   void start();
   // Images mounted now.
   std::size_t images() const;

@@ -75,14 +75,14 @@ std::optional<std::pair<const SystemFiles::Row*, std::string>> SystemFiles::find
   return std::nullopt;
 }
 
-std::expected<File, OpenError> SystemFiles::open(std::string_view rel) const {
+std::expected<File, OpenError> SystemFiles::open(std::string_view rel, Wait wait) const {
   auto found = find(rel);
   if (!found || !found->first->fd) return std::unexpected(OpenError::not_found);
   const auto& [row, name] = *found;
   // name is one segment ("..", "." and "/" never get this far: vfs::normalize
   // refuses or drops them), and RESOLVE_BENEATH still keeps a symlink of the
   // package's directory from leading out of it.
-  auto file = open_file_beneath(row->fd->get(), name);
+  auto file = open_file_beneath(row->fd->get(), name, wait);
   if (file) file->set_system(row->dir + "/" + name);
   return file;
 }

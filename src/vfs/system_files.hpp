@@ -51,7 +51,8 @@ class SystemFiles {
   // The file of rel (normalized, not empty): not_found when no row matches,
   // the row's directory is missing, or the file is not in it; other errors as
   // open_file_beneath. The File says where it came from (File::system()).
-  std::expected<File, OpenError> open(std::string_view rel) const;
+  // Wait::no as open_file_beneath: the event loop's try.
+  std::expected<File, OpenError> open(std::string_view rel, Wait wait = Wait::yes) const;
 
   // What the system adds to the tree's directory rel ("" is the root): the
   // files of rows in it that exist, and directories leading to rows below it;

@@ -14,12 +14,6 @@
 namespace pxed::vfs {
 namespace {
 
-// Not retried on EINTR: on Linux the descriptor is released either way, and a
-// retry could close one another thread has just been given.
-void close_fd(int fd) {
-  if (fd >= 0) ::close(fd);
-}
-
 // Directories first, then by name (bytewise).
 void sort_listing(std::vector<DirEntry>& entries) {
   std::ranges::sort(entries, [](const DirEntry& a, const DirEntry& b) {
@@ -39,6 +33,7 @@ std::string_view to_string(OpenError e) {
     case OpenError::permission: return "permission";
     case OpenError::io: return "io";
     case OpenError::over_budget: return "over-budget";
+    case OpenError::would_block: return "would-block";
   }
   return "unknown";
 }
@@ -55,48 +50,55 @@ std::expected<Tree, std::string> Tree::open_root(const std::filesystem::path& ro
   return Tree{*fd, root};
 }
 
-Tree::Tree(int dirfd, std::filesystem::path root) : dirfd_(dirfd), root_(std::move(root)) {}
+Tree::Tree(int dirfd, std::filesystem::path root)
+    : dirfd_(std::make_shared<const Descriptor>(dirfd)), root_(std::move(root)) {}
 
 iso::LookupBudget Tree::image_budget(std::size_t steps) const {
-  return iso::LookupBudget(steps, cache_only_images_ ? 0 : iso::kMaxLookupReadBytes);
+  return iso::LookupBudget(steps, on_loop_ ? 0 : iso::kMaxLookupReadBytes);
 }
 
-Tree::Prefetch Tree::prefetch(std::string_view raw) const {
+std::pair<std::shared_ptr<const Descriptor>, std::string_view> Tree::real_directory(const std::string& rel) const {
+  auto [mount, inner] = mounts_.find(rel);
+  if (mount == nullptr) return {dirfd_, rel};
+  if (mount->kind == Mount::Kind::directory) return {mount->directory, inner};
+  return {nullptr, {}};
+}
+
+Tree::Prefetch Tree::prefetch(std::string_view raw, Need need) const {
   auto rel = normalize(raw);
   if (!rel) return nullptr;
   auto [mount, inner] = mounts_.find(*rel);
-  if (mount == nullptr || mount->kind != Mount::Kind::image) return nullptr;
-  return [image = mount->image.image, inner = std::string(inner)](std::stop_token stop) {
-    iso::LookupBudget budget(iso::kMaxListingSteps);
-    budget.stop_when(std::move(stop));
-    prefetch_member(*image, inner, budget);
+  if (mount != nullptr && mount->kind == Mount::Kind::image) {
+    return [image = mount->image.image, inner = std::string(inner)](std::stop_token stop) {
+      iso::LookupBudget budget(iso::kMaxListingSteps);
+      budget.stop_when(std::move(stop));
+      prefetch_member(*image, inner, budget);
+      return Prefetched{};  // the image's cache holds what was read
+    };
+  }
+  auto real = real_directory(*rel);
+  // The root and mount points are directories the tree knows without a walk.
+  if (real.first == nullptr || (need == Need::file && real.second.empty())) return nullptr;
+  // The system's files are set at start-up and never change: safe to read from a worker.
+  return [dir = real.first, name = std::string(real.second), rel = *rel, need, system = system_](std::stop_token) {
+    Prefetched found{.rel = rel, .file = {}, .directory = {}, .entries = {}, .system_file = {}, .system_entries = {}};
+    if (need == Need::listing) {
+      found.entries = list_beneath(dir->get(), name);
+      if (system && system->is_directory(rel)) found.system_entries = system->list(rel);
+      return found;
+    }
+    found.file = open_file_beneath(dir->get(), name);
+    if (!*found.file && found.file->error() == OpenError::not_a_file) {
+      found.directory = is_directory_beneath(dir->get(), name);
+    }
+    if (!*found.file && found.file->error() == OpenError::not_found && system) found.system_file = system->open(rel);
+    return found;
   };
 }
 
-Tree::Tree(Tree&& other) noexcept
-    : dirfd_(std::exchange(other.dirfd_, -1)),
-      root_(std::move(other.root_)),
-      mounts_(std::move(other.mounts_)),
-      generator_(std::move(other.generator_)),
-      observer_(std::move(other.observer_)),
-      system_(std::move(other.system_)),
-      cache_only_images_(other.cache_only_images_) {}
-
-Tree& Tree::operator=(Tree&& other) noexcept {
-  if (this != &other) {
-    close_fd(dirfd_);
-    dirfd_ = std::exchange(other.dirfd_, -1);
-    root_ = std::move(other.root_);
-    mounts_ = std::move(other.mounts_);
-    generator_ = std::move(other.generator_);
-    observer_ = std::move(other.observer_);
-    system_ = std::move(other.system_);
-    cache_only_images_ = other.cache_only_images_;
-  }
-  return *this;
-}
-
-Tree::~Tree() { close_fd(dirfd_); }
+Tree::Tree(Tree&& other) noexcept = default;
+Tree& Tree::operator=(Tree&& other) noexcept = default;
+Tree::~Tree() = default;
 
 std::expected<std::string, std::string> Tree::mount_point(std::string_view at,
                                                           const std::string& where) const {
@@ -143,14 +145,15 @@ void Tree::put_image(std::string at, OpenedImage image) {
 
 bool Tree::remove_mount(std::string_view at) { return mounts_.remove(at); }
 
-std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester& who) const {
+std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester& who, Prefetched* ahead) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   // The root is a directory: asking for it is asking for a listing.
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
-  auto file = open_own(*rel);
+  auto file = open_own(*rel, ahead, walk_wait());
   if (!file && file.error() == OpenError::not_found && system_) {
-    auto system = system_->open(*rel);
+    auto system = ahead && ahead->rel == *rel && ahead->system_file ? std::move(*std::exchange(ahead->system_file, {}))
+                                                                     : system_->open(*rel, walk_wait());
     if (system || system.error() != OpenError::not_found) {
       file = std::move(system);
     } else if (system_->is_directory(*rel)) {
@@ -163,16 +166,21 @@ std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester&
   return file;
 }
 
-std::expected<File, OpenError> Tree::open_own(const std::string& rel) const {
+std::expected<File, OpenError> Tree::open_own(const std::string& rel, Prefetched* ahead, Wait wait) const {
+  if (ahead && ahead->rel == rel && ahead->file) {
+    auto file = std::move(*ahead->file);
+    ahead->file.reset();
+    return file;
+  }
   auto [mount, inner] = mounts_.find(rel);
-  if (mount == nullptr) return open_file_beneath(dirfd_, rel);
+  if (mount == nullptr) return open_file_beneath(dirfd_->get(), rel, wait);
   if (inner.empty()) return std::unexpected(OpenError::not_a_file);  // the mount point
   switch (mount->kind) {
     case Mount::Kind::image: {
       auto budget = image_budget(iso::kMaxLookupSteps);
       return open_member(mount->image, inner, budget);
     }
-    case Mount::Kind::directory: return open_file_beneath(mount->directory->get(), std::string(inner));
+    case Mount::Kind::directory: return open_file_beneath(mount->directory->get(), std::string(inner), wait);
     case Mount::Kind::empty: break;
   }
   return std::unexpected(OpenError::not_found);
@@ -183,7 +191,11 @@ std::expected<File, OpenError> Tree::open_generated(const std::string& rel, cons
   if (!generation) return std::unexpected(OpenError::not_found);
   for (const auto& name : generation->yield_to) {
     auto normalized = normalize(name);
-    if (normalized && !normalized->empty() && open_own(*normalized)) return std::unexpected(OpenError::not_found);
+    // Still a waiting walk on the loop: these are names the loader asked a
+    // moment ago (its lookup order), so the kernel's caches hold them.
+    if (normalized && !normalized->empty() && open_own(*normalized, nullptr, Wait::yes)) {
+      return std::unexpected(OpenError::not_found);
+    }
   }
   auto file = file_of(generation->content);
   if (!file) return std::unexpected(OpenError::io);
@@ -191,18 +203,23 @@ std::expected<File, OpenError> Tree::open_generated(const std::string& rel, cons
   return std::move(*file);
 }
 
-std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw) const {
+std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw, Prefetched* ahead) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   auto [mount, inner] = mounts_.find(*rel);
   std::expected<std::vector<DirEntry>, OpenError> entries;
-  if (mount == nullptr) {
-    entries = list_beneath(dirfd_, *rel);
+  auto real = real_directory(*rel);
+  if (real.first != nullptr && ahead && ahead->rel == *rel && ahead->entries) {
+    entries = std::move(*ahead->entries);
+    ahead->entries.reset();
+  } else if (real.first != nullptr && on_loop_) {
+    // A listing is a readdir and an fstatat per name (thousands): never on the loop.
+    entries = std::unexpected(OpenError::would_block);
+  } else if (real.first != nullptr) {
+    entries = list_beneath(real.first->get(), std::string(real.second));
   } else if (mount->kind == Mount::Kind::image) {
     auto budget = image_budget(iso::kMaxListingSteps);
     entries = list_members(*mount->image.image, inner, budget);
-  } else if (mount->kind == Mount::Kind::directory) {
-    entries = list_beneath(mount->directory->get(), std::string(inner));
   } else if (!inner.empty()) {
     entries = std::unexpected(OpenError::not_found);
   }
@@ -210,7 +227,9 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw)
   // tree or one only the system has ("efi64" of an empty root).
   if (system_ && (entries || entries.error() == OpenError::not_found) && system_->is_directory(*rel)) {
     if (!entries) entries.emplace();
-    for (auto& e : system_->list(*rel)) {
+    auto system = ahead && ahead->rel == *rel && ahead->system_entries ? std::move(*std::exchange(ahead->system_entries, {}))
+                                                                        : system_->list(*rel);
+    for (auto& e : system) {
       if (std::ranges::find(*entries, e.name, &DirEntry::name) == entries->end()) entries->push_back(std::move(e));
     }
   }
@@ -229,14 +248,14 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw)
   return entries;
 }
 
-std::expected<bool, OpenError> Tree::is_directory(std::string_view raw) const {
+std::expected<bool, OpenError> Tree::is_directory(std::string_view raw, Prefetched* ahead) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   if (rel->empty()) return true;
   auto [mount, inner] = mounts_.find(*rel);
   if (mount != nullptr && inner.empty()) return true;
   if (!mounts_.children(*rel).empty()) return true;  // on the way to a mount point
-  auto own = is_directory_own(*rel, mount, inner);
+  auto own = is_directory_own(*rel, mount, inner, ahead);
   if (own || own.error() != OpenError::not_found || !system_) return own;
   if (system_->is_directory(*rel)) return true;
   if (system_->open(*rel)) return false;
@@ -244,14 +263,15 @@ std::expected<bool, OpenError> Tree::is_directory(std::string_view raw) const {
 }
 
 std::expected<bool, OpenError> Tree::is_directory_own(const std::string& rel, const Mount* mount,
-                                                      std::string_view inner) const {
-  if (mount == nullptr) return is_directory_beneath(dirfd_, rel);
+                                                      std::string_view inner, Prefetched* ahead) const {
+  if (ahead && ahead->rel == rel && ahead->directory) return *ahead->directory;
+  if (mount == nullptr) return is_directory_beneath(dirfd_->get(), rel, walk_wait());
   switch (mount->kind) {
     case Mount::Kind::image: {
       auto budget = image_budget(iso::kMaxLookupSteps);
       return member_is_directory(*mount->image.image, inner, budget);
     }
-    case Mount::Kind::directory: return is_directory_beneath(mount->directory->get(), std::string(inner));
+    case Mount::Kind::directory: return is_directory_beneath(mount->directory->get(), std::string(inner), walk_wait());
     case Mount::Kind::empty: break;
   }
   return std::unexpected(OpenError::not_found);

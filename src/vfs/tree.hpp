@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -31,6 +33,23 @@ class LookupBudget;
 
 namespace pxed::vfs {
 
+// What a worker found for one name (Tree::prefetch), for the loop's next
+// open, is_directory or list of that same name. An image's directories go
+// into the image's own cache, so nothing is carried for them; the answer of
+// a real directory is carried here, because the kernel's caches that the
+// worker's walk filled may be gone again (or never serve a cached walk:
+// NFS, FUSE) by the time the loop asks.
+struct Prefetched {
+  std::string rel;  // normalized: the name these answers are for
+  std::optional<std::expected<File, OpenError>> file;  // taken by the first open
+  std::optional<std::expected<bool, OpenError>> directory;
+  std::optional<std::expected<std::vector<DirEntry>, OpenError>> entries;  // taken by the first list
+  // The system's file of that name, when the tree has none, and what the
+  // system adds to that listing (system_files.hpp): walks of its own.
+  std::optional<std::expected<File, OpenError>> system_file;
+  std::optional<std::vector<DirEntry>> system_entries;
+};
+
 class Tree {
  public:
   // Opens the root directory (O_PATH|O_DIRECTORY). Error text says what to fix.
@@ -47,7 +66,9 @@ class Tree {
   // file of that name (if any), then the generator's for `who` (if any).
   // Only not_found falls through: a name the tree has but refuses (a
   // directory, a link that leaves it) stays refused.
-  std::expected<File, OpenError> open(std::string_view raw, const Requester& who) const;
+  // ahead: what a worker found for raw (prefetch), after would_block.
+  std::expected<File, OpenError> open(std::string_view raw, const Requester& who,
+                                      Prefetched* ahead = nullptr) const;
   std::expected<File, OpenError> open(std::string_view raw) const { return open(raw, Requester{}); }
 
   // The provider of generated files; null: none. Swapped whole on reload:
@@ -69,29 +90,37 @@ class Tree {
   // included. "/" (or ".") is the root. A name that is a file, or missing,
   // is not_found. Mount points below it show as directories; the system's
   // files show where the tree has no entry of their name.
-  std::expected<std::vector<DirEntry>, OpenError> list(std::string_view raw) const;
+  std::expected<std::vector<DirEntry>, OpenError> list(std::string_view raw, Prefetched* ahead = nullptr) const;
 
   // Whether raw names a directory inside the root (the root itself included),
   // without opening it for reading: how a server tells "/sub" (redirect to
   // "/sub/") from a missing or special file after open() said not_a_file.
-  std::expected<bool, OpenError> is_directory(std::string_view raw) const;
+  std::expected<bool, OpenError> is_directory(std::string_view raw, Prefetched* ahead = nullptr) const;
 
   const std::filesystem::path& root() const { return root_; }
 
   // ---- no disk work on the event loop. Reading an image's directories can
-  // take as long as the image makes it (a hostile one: minutes), so `serve`
-  // sets cache_only_images: open, list and is_directory then read no image
-  // directory at all, only what the image's cache holds, and a lookup that
-  // would need more is refused (over_budget). The services first run
-  // prefetch(raw) on a worker, which reads what that name needs into the
-  // cache within one lookup's bound. Commands without a loop (`iso ls`,
-  // `check`, tests) read as they go.
-  void set_cache_only_images(bool on) { cache_only_images_ = on; }
+  // take as long as the image makes it (a hostile one: minutes), and a walk
+  // of a real directory waits for its disk on a cold dentry cache (or a
+  // server, for NFS), so `serve` sets on_loop: open, list and is_directory
+  // then read no image directory, only what the image's cache holds (a
+  // lookup that would need more is over_budget), walk real directories only
+  // through the kernel's caches (openat2 RESOLVE_CACHED; would_block where
+  // that is not enough) and never list one (would_block: thousands of
+  // fstatat). The services then run prefetch(raw) on a worker, which reads
+  // what that name needs within one lookup's bound, and ask again with its
+  // Prefetched. Commands without a loop (`iso ls`, `check`, tests) read as
+  // they go.
+  void set_on_loop(bool on) { on_loop_ = on; }
+  // What the worker is asked to find: a file (and, when it is not one,
+  // whether it is a directory: HTTP redirects those) or a listing.
+  enum class Need { file, listing };
   // The work to run off the loop before open/list/is_directory(raw): null
-  // when raw is not inside an image (nothing of the Tree is touched by it,
-  // so it is safe on any thread; it holds the image it reads).
-  using Prefetch = std::function<void(std::stop_token)>;
-  Prefetch prefetch(std::string_view raw) const;
+  // when there is none (a bad path, the root or a mount point as a file).
+  // Nothing of the Tree is touched by it, so it is safe on any thread; it
+  // holds the image or directory it reads.
+  using Prefetch = std::function<Prefetched(std::stop_token)>;
+  Prefetch prefetch(std::string_view raw, Need need) const;
 
   // ---- mounts: `at` is a path in the tree ("/centos7"; not the root); the
   // longest mount point wins, and listing its parent shows it, whether or not
@@ -121,21 +150,26 @@ class Tree {
   std::expected<std::string, std::string> mount_point(std::string_view at,
                                                       const std::string& where) const;
   // A file of the tree (root or mounts) at a normalized, non-empty name.
-  std::expected<File, OpenError> open_own(const std::string& rel) const;
-  // What one image lookup (or listing) on this thread may do; with
-  // cache_only_images it reads nothing.
+  // wait: whether a real directory's walk may wait for the disk.
+  std::expected<File, OpenError> open_own(const std::string& rel, Prefetched* ahead, Wait wait) const;
+  // Wait::no on the loop: real directories are walked only through the kernel's caches.
+  Wait walk_wait() const { return on_loop_ ? Wait::no : Wait::yes; }
+  // What one image lookup (or listing) on this thread may do; on the loop it reads nothing.
   iso::LookupBudget image_budget(std::size_t steps) const;
   std::expected<File, OpenError> open_generated(const std::string& rel, const Requester& who) const;
   std::expected<bool, OpenError> is_directory_own(const std::string& rel, const Mount* mount,
-                                                  std::string_view inner) const;
+                                                  std::string_view inner, Prefetched* ahead) const;
+  // The real directory that holds rel (the root, or a dir mount) and the
+  // name inside it; null when rel is elsewhere (an image, an empty mount).
+  std::pair<std::shared_ptr<const Descriptor>, std::string_view> real_directory(const std::string& rel) const;
 
-  int dirfd_ = -1;
+  std::shared_ptr<const Descriptor> dirfd_;  // shared with workers' walks (prefetch)
   std::filesystem::path root_;
   MountTable mounts_;
   std::shared_ptr<const Generator> generator_;
   std::shared_ptr<const Observer> observer_;
   std::shared_ptr<const SystemFiles> system_;
-  bool cache_only_images_ = false;
+  bool on_loop_ = false;
 };
 
 }  // namespace pxed::vfs

@@ -10,7 +10,11 @@ namespace pxed::vfs {
 
 // over_budget: the lookup would do more work than one request may (a
 // hostile image's directory loops, iso::LookupBudget); refused, and logged.
-enum class OpenError { bad_path, not_found, outside_root, not_a_file, permission, io, over_budget };
+// would_block: the answer needs the disk (a walk of a real directory the
+// kernel's caches cannot answer, or a listing) and the caller is the event
+// loop (Tree::set_on_loop): a worker runs Tree::prefetch, and the loop asks
+// again with what it found.
+enum class OpenError { bad_path, not_found, outside_root, not_a_file, permission, io, over_budget, would_block };
 
 std::string_view to_string(OpenError e);
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stop_token>
 #include <string>
 
 #include "support/test_support.hpp"
@@ -24,11 +25,12 @@ class ResponderTest : public ::testing::Test {
     tree_.emplace(std::move(*tree));
   }
 
-  Reply get(std::string_view target, std::initializer_list<std::pair<bhttp::field, std::string>> headers = {}) {
+  Reply get(std::string_view target, std::initializer_list<std::pair<bhttp::field, std::string>> headers = {},
+            vfs::Prefetched* ahead = nullptr) {
     Request req{bhttp::verb::get, target, 11};
     for (const auto& [field, value] : headers) req.set(field, value);
     x_ = Exchange{};
-    return Responder(*tree_).answer(req, x_);
+    return Responder(*tree_).answer(req, {}, x_, ahead);
   }
 
   std::string header(const Reply& r, bhttp::field f) { return std::string(r.head[f]); }
@@ -70,6 +72,27 @@ TEST_F(ResponderTest, MatchingEtagIsNotModified) {
   auto r = get("/vmlinuz", {{bhttp::field::if_none_match, etag}});
   EXPECT_EQ(r.head.result(), bhttp::status::not_modified);
   EXPECT_FALSE(r.file);
+}
+
+// `serve`: the loop never reads a directory; the reason tells http_service
+// to have a worker read it, and the second answer lists what it read.
+TEST_F(ResponderTest, OnTheLoopAListingIsAskedOfAWorkerThenServed) {
+  tree_->set_on_loop(true);
+  auto first = get("/pxelinux.cfg/");
+  EXPECT_EQ(x_.reason, "would-block");
+  EXPECT_EQ(first.head.result(), bhttp::status::internal_server_error);
+  auto found = tree_->prefetch("/pxelinux.cfg/", vfs::Tree::Need::listing)(std::stop_token{});
+  auto r = get("/pxelinux.cfg/", {}, &found);
+  EXPECT_EQ(r.head.result(), bhttp::status::ok);
+  EXPECT_NE(r.text.find("default"), std::string::npos);
+}
+
+TEST_F(ResponderTest, OnTheLoopAWorkersWalkFindsTheDirectoryToRedirect) {
+  tree_->set_on_loop(true);
+  auto found = tree_->prefetch("/pxelinux.cfg", vfs::Tree::Need::file)(std::stop_token{});
+  auto r = get("/pxelinux.cfg", {}, &found);
+  EXPECT_EQ(r.head.result(), bhttp::status::moved_permanently);
+  EXPECT_EQ(x_.reason, "directory-redirect");
 }
 
 TEST_F(ResponderTest, DirectoryWithoutSlashIsRedirected) {

@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 
+#include "core/worker_pool.hpp"
 #include "events/bus.hpp"
 #include "file_reading.hpp"
 #include "iso/iso_test_support.hpp"
@@ -51,7 +53,7 @@ class IsoDirWatch : public ::testing::Test {
     auto tree = Tree::open_root(dir_.path() / "root");
     ASSERT_TRUE(tree) << tree.error();
     tree_.emplace(std::move(*tree));
-    service_.emplace(io_, *tree_, iso_dir(), bus_);
+    service_.emplace(io_, *tree_, iso_dir(), pool_, bus_);
   }
 
   fs::path iso_dir() const { return dir_.path() / "isos"; }
@@ -93,6 +95,8 @@ class IsoDirWatch : public ::testing::Test {
   static std::string content_[2];
   TempDir dir_;
   boost::asio::io_context io_;
+  // As in `serve`: once started, images are opened on a worker and mounted on io_.
+  core::WorkerPool pool_{1, [this](core::WorkerPool::Task task) { boost::asio::post(io_, std::move(task)); }};
   std::optional<Tree> tree_;
   events::Bus bus_;
   std::optional<IsoDirService> service_;
@@ -192,6 +196,20 @@ TEST_F(IsoDirWatch, ImagesGoWithTheirDirectoryAndComeBackWithIt) {
   install(1, "b.iso");
   ASSERT_TRUE(run_until([&] { return kernel_of("b") == content_[1]; },
                         kIsoDirRetryInterval * 3));
+}
+
+// Events about a file while a worker examines it (written, then renamed
+// over, then replaced again) end in what the file is at last.
+TEST_F(IsoDirWatch, ChangesWhileAWorkerExaminesEndInTheLastImage) {
+  start();
+  install(0, "busy.iso");
+  install(1, "busy.iso");
+  install(0, "busy.iso");
+  install(1, "busy.iso");
+  ASSERT_TRUE(run_until([&] { return kernel_of("busy") == content_[1]; }));
+  io_.run_for(std::chrono::milliseconds(200));  // nothing later undoes it
+  EXPECT_EQ(kernel_of("busy"), content_[1]);
+  EXPECT_EQ(service_->images(), 1u);
 }
 
 TEST_F(IsoDirWatch, AMissingDirectoryCannotBeWatched) {

@@ -206,39 +206,41 @@ namespace {
 // `serve`'s mode: the loop reads no image directory; prefetch (on a worker)
 // reads what a name needs, and then the loop's open, list and is_directory
 // find it in the cache.
-TEST_F(TreeMount, CacheOnlyImagesOpenOnlyWhatWasPrefetched) {
+TEST_F(TreeMount, OnTheLoopImagesOpenOnlyWhatWasPrefetched) {
   Tree tree = mounted("/centos7");
-  tree.set_cache_only_images(true);
+  tree.set_on_loop(true);
   EXPECT_EQ(tree.open("/centos7/images/pxeboot/vmlinuz").error(), OpenError::over_budget);
   EXPECT_EQ(tree.list("/centos7/images/").error(), OpenError::over_budget);
 
-  auto prefetch = tree.prefetch("/centos7/images/pxeboot/vmlinuz");
+  auto prefetch = tree.prefetch("/centos7/images/pxeboot/vmlinuz", Tree::Need::file);
   ASSERT_TRUE(prefetch);
   prefetch(std::stop_token{});
   auto file = tree.open("/centos7/images/pxeboot/vmlinuz");
   ASSERT_TRUE(file);
   EXPECT_EQ(read_in_chunks(*file, 65536), vmlinuz_);
 
-  tree.prefetch("/centos7/images/")(std::stop_token{});  // a directory: its listing too
+  tree.prefetch("/centos7/images/", Tree::Need::listing)(std::stop_token{});  // a directory: its listing too
   auto listing = tree.list("/centos7/images/");
   ASSERT_TRUE(listing);
   EXPECT_EQ(listing->size(), 1u);
   EXPECT_EQ(tree.is_directory("/centos7/images/pxeboot"), true);
 }
 
-TEST_F(TreeMount, PrefetchIsNothingOutsideImages) {
+TEST_F(TreeMount, PrefetchIsNothingForBadPathsAndMountPoints) {
   Tree tree = mounted("/centos7");
-  EXPECT_FALSE(tree.prefetch("/readme.txt"));
-  EXPECT_FALSE(tree.prefetch("/../etc/passwd"));
-  EXPECT_TRUE(tree.prefetch("/centos7/anything"));
+  EXPECT_FALSE(tree.prefetch("/../etc/passwd", Tree::Need::file));
+  EXPECT_FALSE(tree.prefetch("/", Tree::Need::file));
+  EXPECT_TRUE(tree.prefetch("/centos7/anything", Tree::Need::file));
+  EXPECT_TRUE(tree.prefetch("/readme.txt", Tree::Need::file));  // a real directory's walk
+  EXPECT_TRUE(tree.prefetch("/", Tree::Need::listing));
 }
 
 TEST_F(TreeMount, AStoppedPrefetchReadsNothing) {
   Tree tree = mounted("/centos7");
-  tree.set_cache_only_images(true);
+  tree.set_on_loop(true);
   std::stop_source stop;
   stop.request_stop();  // pxed is stopping: the worker gives up before its first read
-  tree.prefetch("/centos7/images/pxeboot/vmlinuz")(stop.get_token());
+  tree.prefetch("/centos7/images/pxeboot/vmlinuz", Tree::Need::file)(stop.get_token());
   EXPECT_EQ(tree.open("/centos7/images/pxeboot/vmlinuz").error(), OpenError::over_budget);
 }
 
