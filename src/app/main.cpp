@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "api/api.hpp"
+#include "api/metrics.hpp"
 #include "app/config_watch.hpp"
 #include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
@@ -165,6 +166,31 @@ bool has_once(const config::Config& cfg) {
   return std::ranges::any_of(cfg.inventory.machines, &config::Machine::once);
 }
 
+// What /metrics asks the services at scrape time; a service that is off has no gauge.
+api::MetricSources metric_sources(const config::Config& cfg, const std::optional<tftp::Service>& tftp,
+                                  const std::optional<http::Service>& http, const std::optional<dhcp::Service>& dhcp,
+                                  const std::optional<vfs::IsoDirService>& iso_dir,
+                                  const api::MachineTable& machines, const api::Stream& stream) {
+  api::MetricSources sources;
+  if (tftp) sources.tftp_transfers = [&tftp] { return tftp->active_transfers(); };
+  if (http) sources.http_connections = [&http] { return http->active_connections(); };
+  if (dhcp && cfg.dhcp.mode == config::DhcpMode::full) {
+    sources.leases = [&dhcp] {
+      std::vector<api::SubnetLeases> out;
+      for (const auto& [network, use] : dhcp->range_use()) out.push_back({network.to_string(), use.used, use.free});
+      return out;
+    };
+  }
+  if (!cfg.files.root.empty()) {
+    const auto fixed = static_cast<std::size_t>(
+        std::ranges::count_if(cfg.files.mounts, [](const config::Mount& m) { return m.dir.empty(); }));
+    sources.images = [fixed, &iso_dir] { return fixed + (iso_dir ? iso_dir->images() : 0); };
+  }
+  sources.stream_subscribers = [&stream] { return stream.subscribers(); };
+  sources.machines = &machines;
+  return sources;
+}
+
 int serve(const config::Config& cfg) {
   // Every event goes to the log and the counters; the services are handed the bus.
   events::Bus bus;
@@ -178,10 +204,13 @@ int serve(const config::Config& cfg) {
   auto history = std::make_shared<api::History>(api_on ? cfg.api.history : 0);
   auto machine_table = std::make_shared<api::MachineTable>();
   auto stream = std::make_shared<api::Stream>(api::StreamLimits{.max_subscribers = cfg.api.max_streams});
+  // /metrics answers where the API does: both read the same events, and both are open reads.
+  auto metrics = std::make_shared<api::Metrics>();
   if (api_on) {
     bus.add(history);
     bus.add(machine_table);
     bus.add(stream);
+    bus.add(metrics);
   }
   bool ready = false;
   std::optional<dhcp::Service> dhcp_service;
@@ -290,6 +319,10 @@ int serve(const config::Config& cfg) {
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     http::Routes routes = api_on ? api.routes() : http::Routes{};
+    if (api_on) {
+      auto metrics_routes = metrics->routes();
+      routes.insert(routes.end(), metrics_routes.begin(), metrics_routes.end());
+    }
     if (remembering) {
       routes.push_back({std::string(http::kActionPrefix), [&](const http::Call& call) { return machines.action(call); }});
     }
@@ -313,6 +346,8 @@ int serve(const config::Config& cfg) {
     }
   }
   deciding.use(cfg);
+  if (api_on) metrics->read_from(metric_sources(cfg, tftp_service, http_service, dhcp_service, iso_dir,
+                                                *machine_table, *stream));
   // `pxed machines reinstall` finds us here to send SIGHUP.
   app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");
   // An edited config or inventory reloads by itself, as on SIGHUP.

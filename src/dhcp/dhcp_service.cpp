@@ -379,4 +379,14 @@ std::size_t Service::active_leases() const {
   return impl_->server ? impl_->server->active_leases(core::unix_now()).size() : 0;
 }
 
+std::vector<std::pair<core::Ipv4Network, RangeUse>> Service::range_use() const {
+  std::vector<std::pair<core::Ipv4Network, RangeUse>> out;
+  if (!impl_->server || impl_->config.dhcp.mode != config::DhcpMode::full) return out;
+  const auto use = impl_->server->range_use(core::unix_now());
+  for (std::size_t i = 0; i < use.size() && i < impl_->config.dhcp.subnets.size(); ++i) {
+    out.emplace_back(impl_->config.dhcp.subnets[i].network, use[i]);
+  }
+  return out;
+}
+
 }  // namespace pxed::dhcp

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
@@ -41,6 +43,8 @@ class Service {
   std::size_t active_leases() const;
   // Bound and unexpired now, for the API.
   std::vector<store::Lease> leases() const;
+  // Full mode's subnets (network, used, free), in config order; empty in proxy mode.
+  std::vector<std::pair<core::Ipv4Network, RangeUse>> range_use() const;
   // Boot answers follow this [boot] and inventory from now on (start and reload).
   void decide_with(Deciding deciding);
 

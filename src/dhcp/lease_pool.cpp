@@ -397,6 +397,39 @@ std::vector<store::Lease> LeasePool::active(std::int64_t now) const {
   return out;
 }
 
+std::vector<RangeUse> LeasePool::range_use(std::int64_t now) const {
+  std::vector<RangeUse> out(subnets_.size());
+  std::set<std::uint32_t> held;  // range addresses that are not free
+  for (const auto& [v, lease] : leases_) {
+    // A released lease is free whatever its expiry; an expired one (a quarantine too) is free again.
+    if (lease.state == store::LeaseState::released || lease.expires <= now) continue;
+    if (lease.state == store::LeaseState::bound) {
+      if (auto s = subnet_for(lease.ip)) ++out[*s].used;
+    }
+    held.insert(v);
+  }
+  for (const auto& [v, offer] : offers_) {
+    if (offer.until > now) held.insert(v);
+  }
+  for (const auto& [v, reserved] : reserved_) held.insert(v);
+  for (std::size_t i = 0; i < subnets_.size(); ++i) {
+    const auto& s = subnets_[i];
+    // Counted, not walked: a /8 range is sixteen million addresses.
+    auto size = static_cast<std::size_t>(s.range_last.value - s.range_first.value) + 1;
+    for (auto edge : {s.network.network, s.network.broadcast()}) {
+      if (s.range_first <= edge && edge <= s.range_last && !usable_host(i, edge)) --size;
+    }
+    const auto from = held.lower_bound(s.range_first.value);
+    const auto to = held.upper_bound(s.range_last.value);
+    std::size_t taken = 0;
+    for (auto it = from; it != to; ++it) {
+      if (usable_host(i, core::Ipv4{*it})) ++taken;
+    }
+    out[i].free = size - taken;
+  }
+  return out;
+}
+
 std::optional<store::Lease> LeasePool::lease(core::Ipv4 address) const {
   if (auto l = leases_.find(address.value); l != leases_.end()) return l->second;
   return std::nullopt;

@@ -62,6 +62,12 @@ enum class DeclineRefusal {
   subnet_limit,  // the subnet has its share quarantined already
 };
 
+// A subnet's addresses now, for /metrics (pxed_dhcp_leases).
+struct RangeUse {
+  std::size_t used = 0;  // bound, unexpired leases in the subnet
+  std::size_t free = 0;  // range addresses no live lease, offer, reservation or quarantine holds
+};
+
 class LeasePool {
  public:
   LeasePool(std::vector<config::Subnet> subnets, std::chrono::seconds decline_quarantine,
@@ -105,6 +111,9 @@ class LeasePool {
   void forget_offer(const ClientId& client);
 
   std::vector<store::Lease> active(std::int64_t now) const;  // bound, unexpired
+  // By subnet, in config order. Walks everything the pool holds: for a scrape
+  // every few seconds, not for a request.
+  std::vector<RangeUse> range_use(std::int64_t now) const;
   std::optional<store::Lease> lease(core::Ipv4 address) const;
 
  private:

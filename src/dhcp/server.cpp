@@ -439,6 +439,7 @@ boot::BootPlan Deciding::plan(const boot::ClientFacts& facts, const boot::Contex
 }
 
 std::vector<store::Lease> Server::active_leases(std::int64_t now) const { return impl_->pool.active(now); }
+std::vector<RangeUse> Server::range_use(std::int64_t now) const { return impl_->pool.range_use(now); }
 
 std::vector<std::pair<int, events::Event>> Server::tick(std::int64_t now) { return impl_->floods.tick(now); }
 

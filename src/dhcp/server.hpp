@@ -17,6 +17,7 @@
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
 #include "core/net.hpp"
+#include "dhcp/lease_pool.hpp"
 #include "dhcp/packet.hpp"
 #include "events/event.hpp"
 #include "store/lease_store.hpp"
@@ -84,6 +85,7 @@ class Server {
 
   // Bound, unexpired leases now (for the status API and tests).
   std::vector<store::Lease> active_leases(std::int64_t now) const;
+  std::vector<RangeUse> range_use(std::int64_t now) const;  // by subnet, in config order
 
   // Flood summaries due by `now`, each with the ifindex it is about; the
   // service calls it at next_tick() (0: nothing pending) and names the interface.

@@ -437,5 +437,32 @@ void measure_dora(int held) {
 TEST(DhcpLeasePool, DISABLED_ThroughputEmpty) { measure_dora(0); }
 TEST(DhcpLeasePool, DISABLED_ThroughputWith10000Held) { measure_dora(10'000); }
 
+TEST(DhcpLeasePool, RangeUseCountsBoundLeasesAndWhatNobodyHolds) {
+  auto s = small_subnet("10.77.0.100", "10.77.0.109");  // 10 addresses
+  s.reservations.push_back(config::Reservation{test::mac(9), ip("10.77.0.109"), "db-01"});
+  auto pool = pool_of({s, test::relayed_subnet()});
+  pool.bind(kT0, kLab, client(1), ip("10.77.0.100"), kLease);
+  pool.bind(kT0, kLab, client(2), ip("10.77.0.101"), kLease);
+  pool.bind(kT0, kLab, client(3), ip("10.77.0.102"), kLease);
+  ASSERT_TRUE(pool.release(kT0, client(3), ip("10.77.0.102")));           // free again
+  ASSERT_TRUE(pool.offer(kT0, kLab, client(4), ip("10.77.0.103")));       // held for its REQUEST
+  ASSERT_TRUE(pool.decline(kT0 + 1, client(2), ip("10.77.0.101")));       // quarantined
+  auto use = pool.range_use(kT0 + 2);
+  ASSERT_EQ(use.size(), 2u);
+  EXPECT_EQ(use[0].used, 1u);
+  // 10 - bound .100 - quarantined .101 - offered .103 - reserved .109
+  EXPECT_EQ(use[0].free, 6u);
+  EXPECT_EQ(use[1].used, 0u);
+  // Past the lease, the quarantine and the offer, only the reservation holds one.
+  use = pool.range_use(kT0 + 100000);
+  EXPECT_EQ(use[0].used, 0u);
+  EXPECT_EQ(use[0].free, 9u);
+}
+
+TEST(DhcpLeasePool, RangeUseLeavesOutNetworkAndBroadcastAddresses) {
+  auto pool = pool_of({small_subnet("10.77.0.0", "10.77.0.255")});
+  EXPECT_EQ(pool.range_use(kT0)[0].free, 254u);
+}
+
 }  // namespace
 }  // namespace pxed::dhcp
