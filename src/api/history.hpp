@@ -19,6 +19,12 @@ struct EventQuery {
   std::optional<events::Kind> kind;    // only this kind
   std::int64_t since_ms = 0;           // only at or after this Unix time (ms)
   std::size_t limit = 100;
+  // Nonzero: the newest this many that match instead of the oldest `limit`
+  // (a dashboard's first look, without paging through the whole history).
+  std::size_t tail = 0;
+  bool matches(const events::Event& e) const {
+    return (!mac || e.mac == mac) && (!kind || e.kind == *kind) && e.time_ms >= since_ms;
+  }
 };
 
 struct EventPage {

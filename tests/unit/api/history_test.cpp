@@ -32,6 +32,26 @@ TEST(History, KeepsTheNewestUpToItsCapacity) {
   EXPECT_EQ(ids(h.find({})), (std::vector<std::uint64_t>{3, 4, 5}));
 }
 
+TEST(History, TailGivesTheNewestThatMatchOldestFirstWithTheirCursor) {
+  History h(10);
+  for (std::uint64_t i = 1; i <= 8; ++i) h.publish(numbered(i, i % 2 ? Kind::tftp_done : Kind::dhcp_ack, kA));
+  EventQuery q;
+  q.tail = 3;
+  auto page = h.find(q);
+  EXPECT_EQ(ids(page), (std::vector<std::uint64_t>{6, 7, 8}));
+  EXPECT_EQ(page.next, 8u);
+  EXPECT_FALSE(page.more);
+  q.kind = Kind::tftp_done;
+  EXPECT_EQ(ids(h.find(q)), (std::vector<std::uint64_t>{3, 5, 7}));
+  q.after = 4;  // never reaches back past the cursor
+  q.tail = 10;
+  EXPECT_EQ(ids(h.find(q)), (std::vector<std::uint64_t>{5, 7}));
+  q.after = 8;
+  auto none = h.find(q);
+  EXPECT_TRUE(none.events.empty());
+  EXPECT_EQ(none.next, 8u);
+}
+
 TEST(History, LeavesDebugEventsOutSoAFloodCannotPushBootsOut) {
   History h(2);
   h.publish(numbered(1, Kind::dhcp_ack, kA));
