@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "api/api.hpp"
+#include "api/ui.hpp"
 #include "app/config_watch.hpp"
 #include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
@@ -280,6 +281,7 @@ int serve(const config::Config& cfg) {
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     http::Routes routes = api_on ? api.routes() : http::Routes{};
+    if (api_on) std::ranges::move(api::ui_routes(), std::back_inserter(routes));
     if (remembering) {
       routes.push_back({std::string(http::kActionPrefix), [&](const http::Call& call) { return machines.action(call); }});
     }
