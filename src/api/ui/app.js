@@ -198,6 +198,7 @@
     tr.replaceChildren();
     tr.dataset.mac = m.mac;
     tr.dataset.stage = m.stage;
+    tr.dataset.reached = STAGES.filter((s) => m.reached_ms[s]).join(' ');
     tr.className = [m.problem ? 'problem' : '', m.stage === 'done' ? 'done' : ''].join(' ').trim();
     cell(tr, 'MAC', 'mac', m.mac);
     cell(tr, 'IP', 'ip', m.ip);
