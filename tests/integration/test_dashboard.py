@@ -159,6 +159,13 @@ def test_a_machine_appears_and_moves_through_its_stages_live(dlab, browser, tmp_
         row = browser.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"]')
         assert env["ip"] in row.find_element(By.CSS_SELECTOR, "td.ip").text
         assert "done in" in row.find_element(By.CSS_SELECTOR, "td.boot").text
+    # A failed fetch is the row's problem, in red, as it happens.
+    fetch(dlab, f"{base}/inst/missing.deb", tmp_path / "missing", env["ip"])
+    with netlab.inside(dlab.client_ns):
+        wait_until(browser, "the failed fetch as the machine's problem", lambda d: "http /inst/missing.deb: 404" in
+                   d.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"] td.problem').text)
+        row = browser.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"]')
+        assert "problem" in row.get_attribute("class").split()
         wait_until(browser, "the TFTP bytes in the throughput", lambda d: d.find_element(
             By.CSS_SELECTOR, '.protocol[data-protocol="tftp"] .rate').text not in ("0 B/s", ""))
         items = browser.find_elements(By.CSS_SELECTOR, "#events li")
