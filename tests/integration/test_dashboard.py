@@ -195,3 +195,26 @@ def test_a_reload_shows_the_machine_from_the_api_and_unknown_files_are_404(dlab,
     headers = r.stdout.lower()
     assert "content-type: text/javascript" in headers and "content-security-policy: default-src 'self'" in headers
 
+
+
+def test_the_page_starts_over_when_pxed_restarts(dlab, browser):
+    """Event ids start from 1 in a new pxed: a page that kept the old one's rows and
+    cursor would show machines the new pxed has not seen, so it reloads."""
+    base = f"http://{dlab.server_ip}"
+    with netlab.inside(dlab.client_ns):
+        browser.get(f"{base}/ui/")
+        wait_until(browser, "its stream live",
+                   lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+        browser.execute_script("window.pxedBeforeRestart = true")
+    dlab.server.stop()
+    dlab.server.start()
+    def reloaded(d):
+        # EventSource is back within 2 s (the stream's `retry:`); the new pxed's next event
+        # (any request is one) tells the page.
+        dlab.client(["curl", "-sS", "-o", "/dev/null", f"{base}/healthz"], timeout=10)
+        return d.execute_script("return window.pxedBeforeRestart") is None
+
+    with netlab.inside(dlab.client_ns):
+        wait_until(browser, "a reload after the restart", reloaded, timeout=20)
+        wait_until(browser, "its stream live again",
+                   lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")

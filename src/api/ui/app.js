@@ -40,6 +40,7 @@
   const traffic = { tftp: [], http: [] };  // [time_ms, bytes] of the last minute, oldest first
   let skew = null;             // this browser's clock minus pxed's, in ms
   let dirty = false;
+  let lastId = 0;              // ids only ascend within one pxed: a smaller one means it restarted
 
   const $ = (id) => document.getElementById(id);
 
@@ -148,6 +149,7 @@
   }
 
   function apply(e) {
+    lastId = Math.max(lastId, e.id || 0);
     applyToMachine(e);
     applyToTraffic(e);
     applyToEvents(e);
@@ -337,6 +339,12 @@
     const onEvent = (message) => {
       let e;
       try { e = JSON.parse(message.data); } catch { return; }
+      if (e.id < lastId) {
+        // A new pxed: its machines and ids start over, and so does the page.
+        source.close();
+        window.location.reload();
+        return;
+      }
       noteClock(e.time_ms);
       apply(e);
       requestAnimationFrame(draw);
