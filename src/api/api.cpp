@@ -80,6 +80,11 @@ Filters filters_of(std::string_view q) {
     if (!n || *n == 0 || *n > kMaxPage) f.problem = fmt::format("limit={}: 1..{}", text, kMaxPage);
     else f.query.limit = *n;
   }
+  if (auto text = boot::query_value(q, "tail"); !text.empty()) {
+    auto n = whole_number(text);
+    if (!n || *n == 0 || *n > kMaxPage) f.problem = fmt::format("tail={}: 1..{}", text, kMaxPage);
+    else f.query.tail = *n;
+  }
   return f;
 }
 

@@ -14,11 +14,20 @@ EventPage History::find(const EventQuery& query) const {
   EventPage page;
   page.next = query.after;
   // Ids ascend: start at the first one past the cursor.
-  auto it = std::ranges::upper_bound(ring_, query.after, {}, &events::Event::seq);
+  const auto first = std::ranges::upper_bound(ring_, query.after, {}, &events::Event::seq);
+  if (query.tail != 0) {
+    for (auto it = ring_.end(); it != first && page.events.size() < query.tail;) {
+      --it;
+      if (query.matches(*it)) page.events.push_back(&*it);
+    }
+    std::ranges::reverse(page.events);
+    if (!page.events.empty()) page.next = page.events.back()->seq;
+    return page;
+  }
+  auto it = first;
   for (; it != ring_.end(); ++it) {
     const auto& e = *it;
-    if (!query.filter.matches(e.kind, e.level, e.mac)) continue;
-    if (e.time_ms < query.since_ms) continue;
+    if (!query.matches(e)) continue;
     if (page.events.size() == query.limit) {
       page.more = true;
       break;

@@ -49,6 +49,12 @@ struct EventQuery {
   EventFilter filter;
   std::int64_t since_ms = 0;  // only at or after this Unix time (ms)
   std::size_t limit = 100;
+  // Nonzero: the newest this many that match instead of the oldest `limit`
+  // (a dashboard's first look, without paging through the whole history).
+  std::size_t tail = 0;
+  bool matches(const events::Event& e) const {
+    return filter.matches(e.kind, e.level, e.mac) && e.time_ms >= since_ms;
+  }
 };
 
 struct EventPage {

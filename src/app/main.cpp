@@ -18,6 +18,7 @@
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
+#include "api/ui.hpp"
 #include "app/config_watch.hpp"
 #include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
@@ -323,6 +324,7 @@ int serve(const config::Config& cfg) {
       auto metrics_routes = metrics->routes();
       routes.insert(routes.end(), metrics_routes.begin(), metrics_routes.end());
     }
+    if (api_on) std::ranges::move(api::ui_routes(), std::back_inserter(routes));
     if (remembering) {
       routes.push_back({std::string(http::kActionPrefix), [&](const http::Call& call) { return machines.action(call); }});
     }

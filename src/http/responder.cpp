@@ -84,6 +84,7 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
     r.text = std::move(answer->body);
     r.head.set(bhttp::field::content_type, answer->content_type);
     r.head.set(bhttp::field::cache_control, "no-store");
+    for (const auto& [name, value] : answer->headers) r.head.set(name, value);
     x.reason = std::move(answer->reason);
     if (answer->feed) {
       // RFC 9112 §6.3: without a length the body ends when the connection

@@ -48,6 +48,9 @@ struct Answer {
   std::string content_type = "text/plain";
   std::string reason;          // for the access log only
   std::shared_ptr<Feed> feed;  // set: body goes first, then the feed until it closes
+  // More header fields ("Location" of a redirect, the dashboard's
+  // Content-Security-Policy); a field named here replaces the responder's own.
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 // nullopt: no such path under the route (404).

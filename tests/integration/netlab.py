@@ -4,6 +4,7 @@ Everything here runs inside namespaces these helpers create (names start with
 "pxtest") and never on the machine's real interfaces. Every wait has a
 deadline, every process is started in its own group and killed by its id.
 """
+import contextlib
 import ctypes
 import hashlib
 import itertools
@@ -51,6 +52,23 @@ def _setns(fd):
     if _libc.setns(fd, _CLONE_NEWNET) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"setns: {os.strerror(err)}")
+
+
+@contextlib.contextmanager
+def inside(netns):
+    """This thread in netns for a while: programs it starts (a browser's driver) start
+    there, and its connections to them stay there."""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            yield
+        finally:
+            _setns(own)
+    finally:
+        os.close(own)
+        os.close(target)
 
 
 def socket_in(netns, kind=socket.SOCK_DGRAM):

@@ -95,6 +95,10 @@ TEST_F(ApiTest, EventsAreTypedJsonPagedByCursor) {
   auto rest = get_json("/api/v1/events", "after=" + std::to_string(page["next"].get<int>()));
   ASSERT_EQ(rest["events"].size(), 3u);
   EXPECT_EQ(rest["events"][0]["bytes"], 42372);
+  auto newest = get_json("/api/v1/events", "tail=2");
+  ASSERT_EQ(newest["events"].size(), 2u);
+  EXPECT_EQ(newest["events"][1]["event"], "http.request");
+  EXPECT_EQ(newest["next"], newest["events"][1]["id"]);
   auto mine = get_json("/api/v1/events", "mac=52%3A54%3A00%3A00%3A00%3A0a&kind=tftp.done");
   ASSERT_EQ(mine["events"].size(), 1u);
   EXPECT_EQ(mine["events"][0]["file"], "lpxelinux.0");
@@ -110,6 +114,7 @@ TEST_F(ApiTest, BadQueriesSayWhatIsWrong) {
   EXPECT_NE(get_json("/api/v1/events", "level=loud", 400)["error"].get<std::string>().find("level"),
             std::string::npos);
   EXPECT_NE(get_json("/api/v1/events", "limit=0", 400)["error"].get<std::string>().find("limit"), std::string::npos);
+  EXPECT_NE(get_json("/api/v1/events", "tail=1001", 400)["error"].get<std::string>().find("tail"), std::string::npos);
   EXPECT_EQ(get_json("/api/v1/machines/52:54:00:00:00:99", {}, 404)["error"].get<std::string>().find("not seen") !=
                 std::string::npos,
             true);

@@ -32,6 +32,26 @@ TEST(History, KeepsTheNewestUpToItsCapacity) {
   EXPECT_EQ(ids(h.find({})), (std::vector<std::uint64_t>{3, 4, 5}));
 }
 
+TEST(History, TailGivesTheNewestThatMatchOldestFirstWithTheirCursor) {
+  History h(10);
+  for (std::uint64_t i = 1; i <= 8; ++i) h.publish(numbered(i, i % 2 ? Kind::tftp_done : Kind::dhcp_ack, kA));
+  EventQuery q;
+  q.tail = 3;
+  auto page = h.find(q);
+  EXPECT_EQ(ids(page), (std::vector<std::uint64_t>{6, 7, 8}));
+  EXPECT_EQ(page.next, 8u);
+  EXPECT_FALSE(page.more);
+  q.filter.kinds = {Kind::tftp_done};
+  EXPECT_EQ(ids(h.find(q)), (std::vector<std::uint64_t>{3, 5, 7}));
+  q.after = 4;  // never reaches back past the cursor
+  q.tail = 10;
+  EXPECT_EQ(ids(h.find(q)), (std::vector<std::uint64_t>{5, 7}));
+  q.after = 8;
+  auto none = h.find(q);
+  EXPECT_TRUE(none.events.empty());
+  EXPECT_EQ(none.next, 8u);
+}
+
 TEST(History, LeavesDebugEventsOutSoAFloodCannotPushBootsOut) {
   History h(2);
   h.publish(numbered(1, Kind::dhcp_ack, kA));
@@ -44,19 +64,21 @@ TEST(History, PagesWithACursorAndFilters) {
   for (std::uint64_t i = 1; i <= 10; ++i) {
     h.publish(numbered(i, i % 2 == 0 ? Kind::tftp_done : Kind::dhcp_ack, i <= 6 ? kA : kB));
   }
-  auto first = h.find({.after = 0, .filter = {}, .since_ms = 0, .limit = 4});
+  auto first = h.find({.after = 0, .filter = {}, .since_ms = 0, .limit = 4, .tail = 0});
   EXPECT_EQ(ids(first), (std::vector<std::uint64_t>{1, 2, 3, 4}));
   EXPECT_TRUE(first.more);
-  auto rest = h.find({.after = first.next, .filter = {}, .since_ms = 0, .limit = 100});
+  auto rest = h.find({.after = first.next, .filter = {}, .since_ms = 0, .limit = 100, .tail = 0});
   EXPECT_EQ(ids(rest), (std::vector<std::uint64_t>{5, 6, 7, 8, 9, 10}));
   EXPECT_FALSE(rest.more);
   EXPECT_EQ(rest.next, 10u);
-  EXPECT_EQ(ids(h.find({.after = 0, .filter = {.mac = kA, .kinds = {Kind::tftp_done}, .min_level = events::Level::debug}, .since_ms = 0, .limit = 100})),
+  EXPECT_EQ(ids(h.find({.after = 0, .filter = {.mac = kA, .kinds = {Kind::tftp_done}, .min_level = events::Level::debug},
+                        .since_ms = 0, .limit = 100, .tail = 0})),
             (std::vector<std::uint64_t>{2, 4, 6}));
-  EXPECT_EQ(ids(h.find({.after = 0, .filter = {.mac = kB, .kinds = {}, .min_level = events::Level::debug}, .since_ms = 9000, .limit = 100})),
+  EXPECT_EQ(ids(h.find({.after = 0, .filter = {.mac = kB, .kinds = {}, .min_level = events::Level::debug},
+                        .since_ms = 9000, .limit = 100, .tail = 0})),
             (std::vector<std::uint64_t>{9, 10}));
   // Nothing new past the cursor: an empty page that keeps the cursor.
-  auto none = h.find({.after = 10, .filter = {}, .since_ms = 0, .limit = 100});
+  auto none = h.find({.after = 10, .filter = {}, .since_ms = 0, .limit = 100, .tail = 0});
   EXPECT_TRUE(none.events.empty());
   EXPECT_EQ(none.next, 10u);
 }

@@ -102,6 +102,21 @@ TEST_F(ResponderTest, DirectoryWithoutSlashIsRedirected) {
   EXPECT_EQ(x_.reason, "directory-redirect");
 }
 
+TEST_F(ResponderTest, ARoutesHeaderFieldsGoOutAndMayReplaceItsOwn) {
+  Responder responder(*tree_);
+  responder.set_routes({{"/ui", [](const Call&) {
+                           Answer a{.status = 301, .body = "", .content_type = "text/plain", .reason = {},
+                                    .feed = nullptr};
+                           a.headers = {{"Location", "/ui/"}, {"Cache-Control", "no-cache"}};
+                           return std::optional<Answer>(std::move(a));
+                         }}});
+  Request req{bhttp::verb::get, "/ui", 11};
+  auto r = responder.answer(req, x_);
+  EXPECT_EQ(r.head.result(), bhttp::status::moved_permanently);
+  EXPECT_EQ(header(r, bhttp::field::location), "/ui/");
+  EXPECT_EQ(header(r, bhttp::field::cache_control), "no-cache");
+}
+
 TEST_F(ResponderTest, DirectoryListingInJsonWhenAsked) {
   auto r = get("/pxelinux.cfg/", {{bhttp::field::accept, "application/json"}});
   EXPECT_EQ(r.head.result(), bhttp::status::ok);
