@@ -383,6 +383,27 @@ def served_lab(workdir, tree, server_kind, pxed_bin, **server_args):
         destroy_lab(lab)
 
 
+def start_full_dhcp_pxed(lab, workdir, root, pxed_bin, extra_toml="", range_size=50):
+    """pxed as the lab's DHCP server (full mode, addresses .100 up in the lab's subnet) with
+    HTTP on, serving root; started. lab.net is the subnet's first three octets, lab.state
+    pxed's state directory."""
+    lab.net = f"10.241.{lab.subnet}"
+    lab.state = workdir / f"state-{lab.tag}"
+    dhcp = f"""
+[dhcp]
+mode = "full"
+[[dhcp.subnet]]
+network = "{lab.net}.0/24"
+range = ["{lab.net}.100", "{lab.net}.{100 + range_size - 1}"]
+lease_time = "10m"
+"""
+    lab.server = ServerProcess("pxed", lab, root, pxed_bin=pxed_bin,
+                               server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state)},
+                               http_overrides={}, extra_toml=dhcp + extra_toml)
+    lab.server.start()
+    return lab.server
+
+
 def curl_http(lab, path, *extra, out=None):
     """curl from the client namespace to the lab's server (-o out when given)."""
     argv = ["curl", "-sS", "--max-time", "60", *extra]

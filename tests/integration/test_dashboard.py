@@ -41,15 +41,7 @@ def dlab(workdir, server_kind):
         # (Chromium with no address thinks it is offline); the machine's fetches come
         # from the address DHCP gives it (curl --interface).
         set_mac(lab, "pxc0", MAC)
-        net = f"10.241.{lab.subnet}"
         toml = f"""
-[dhcp]
-mode = "full"
-[[dhcp.subnet]]
-network = "{net}.0/24"
-range = ["{net}.100", "{net}.149"]
-lease_time = "10m"
-
 [boot]
 bios = "lpxelinux.0"
 default = "install"
@@ -66,11 +58,7 @@ name = "web-01"
 profile = "install"
 once = true
 """
-        lab.server = netlab.ServerProcess(
-            "pxed", lab, root, pxed_bin=PXED_BIN,
-            server_overrides={"interfaces": ["pxs0"], "state_dir": str(workdir / f"state-{lab.tag}")},
-            http_overrides={}, extra_toml=toml)
-        lab.server.start()
+        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml)
         yield lab
     finally:
         netlab.destroy_lab(lab)

@@ -27,15 +27,7 @@ def mlab(workdir, server_kind):
     lab = netlab.create_lab(workdir)
     try:
         netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
-        net = f"10.241.{lab.subnet}"
         toml = f"""
-[dhcp]
-mode = "full"
-[[dhcp.subnet]]
-network = "{net}.0/24"
-range = ["{net}.100", "{net}.149"]
-lease_time = "10m"
-
 [boot]
 bios = "lpxelinux.0"
 default = "local"
@@ -52,13 +44,7 @@ name = "db-01"
 profile = "install"
 once = true
 """
-        lab.state = workdir / f"state-{lab.tag}"
-        lab.server = netlab.ServerProcess(
-            "pxed", lab, root, pxed_bin=PXED_BIN,
-            server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state)},
-            http_overrides={}, extra_toml=toml)
-        lab.server.start()
-        lab.net = net
+        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml)
         yield lab
         rc = lab.server.proc.poll() if lab.server.proc else None
         assert rc is None, f"pxed exited with {rc}\n{lab.server.log_tail(60)}"

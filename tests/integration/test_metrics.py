@@ -23,20 +23,7 @@ def mlab(workdir, tree, server_kind):
     lab = netlab.create_lab(workdir)
     try:
         netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
-        net = f"10.241.{lab.subnet}"
-        dhcp = f"""
-[dhcp]
-mode = "full"
-[[dhcp.subnet]]
-network = "{net}.0/24"
-range = ["{net}.100", "{net}.{100 + RANGE - 1}"]
-lease_time = "10m"
-"""
-        lab.server = netlab.ServerProcess(
-            "pxed", lab, tree, pxed_bin=PXED_BIN,
-            server_overrides={"interfaces": ["pxs0"], "state_dir": str(workdir / f"state-{lab.tag}")},
-            http_overrides={}, extra_toml=dhcp)
-        lab.server.start()
+        netlab.start_full_dhcp_pxed(lab, workdir, tree, PXED_BIN, range_size=RANGE)
         yield lab
     finally:
         netlab.destroy_lab(lab)
