@@ -93,9 +93,9 @@ void warn_if_recently_recovered(const config::Config& cfg, std::int64_t now, eve
   const std::int64_t until = recovered + longest_lease(cfg);
   if (recovered == 0 || now >= until) return;
   bus.emit(events::Event{events::Kind::dhcp_recovered_store}
-                   .add("recovered", boot::utc_time(recovered))
-                   .add("until", boot::utc_time(until))
-                   .add("why", "leases lost before the recovery are unknown; a new machine may be offered an "
+      .add("recovered", boot::utc_time(recovered))
+      .add("until", boot::utc_time(until))
+      .add("why", "leases lost before the recovery are unknown; a new machine may be offered an "
                                "address another still holds until then (docs/leases.md)"));
 }
 

@@ -147,20 +147,20 @@ void reload(const config::Config& running, const Deciding& deciding, events::Bus
   if (!loaded) {
     for (const auto& e : loaded.error()) {
       bus.emit(events::Event{events::Kind::pxed_reload_failed}
-                       .add("error", e.to_string()));
+          .add("error", e.to_string()));
     }
     bus.emit(events::Event{events::Kind::pxed_reload_failed}
-                     .add("config", running.source.string())
-                     .add("problems", loaded.error().size())
-                     .add("kept", "the last good inventory"));
+        .add("config", running.source.string())
+        .add("problems", loaded.error().size())
+        .add("kept", "the last good inventory"));
     return;
   }
   deciding.use(*loaded);
   bus.emit(events::Event{events::Kind::pxed_reload}
-                   .add("config", running.source.string())
-                   .add("profiles", loaded->inventory.profiles.size())
-                   .add("groups", loaded->inventory.groups.size())
-                   .add("machines", loaded->inventory.machines.size()));
+      .add("config", running.source.string())
+      .add("profiles", loaded->inventory.profiles.size())
+      .add("groups", loaded->inventory.groups.size())
+      .add("machines", loaded->inventory.machines.size()));
 }
 
 bool has_once(const config::Config& cfg) {
@@ -308,12 +308,12 @@ int serve(const config::Config& cfg) {
   if (auto opened = machines.open(); !opened) {
     if (has_once(cfg)) {
       bus.emit(events::Event{events::Kind::pxed_fatal}
-                       .add("error", opened.error() + " (once = true needs it)"));
+          .add("error", opened.error() + " (once = true needs it)"));
       return kExitRuntime;
     }
     remembering = false;
     bus.emit(events::Event{events::Kind::pxed_no_machine_store}
-                     .add("error", opened.error()));
+        .add("error", opened.error()));
   }
   Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr};
   if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
@@ -356,8 +356,8 @@ int serve(const config::Config& cfg) {
   app::ConfigWatch config_watch(io, cfg.sources, [&] { reload(cfg, deciding, bus); });
   if (auto watching = config_watch.open(); !watching) {
     bus.emit(events::Event{events::Kind::pxed_no_config_watch}
-                     .add("error", watching.error())
-                     .add("reload", "on SIGHUP only"));
+        .add("error", watching.error())
+        .add("reload", "on SIGHUP only"));
   }
   const app::ServedDirs served_dirs(cfg);
   if (auto dropped = app::drop_privileges(cfg.server.user); !dropped) {
@@ -398,8 +398,8 @@ int serve(const config::Config& cfg) {
     sandbox = filtered ? "seccomp" : "failed";
     if (!filtered) {
       bus.emit(events::Event{events::Kind::pxed_sandbox}
-                   .add("error", filtered.error())
-                   .add("serving", "without the syscall filter"));
+          .add("error", filtered.error())
+          .add("serving", "without the syscall filter"));
     }
   }
   events::Event ready_event{events::Kind::pxed_ready};

@@ -209,8 +209,8 @@ std::expected<void, std::string> Service::Impl::bind() {
         // this host may hold it. Serving goes on without that warning.
         if (port == kClientPort) {
           bus.emit(events::Event{events::Kind::dhcp_no_foreign_watch}
-                           .add("interface", name)
-                           .add("reason", fd.error()));
+              .add("interface", name)
+              .add("reason", fd.error()));
           continue;
         }
         return std::unexpected(fd.error());
@@ -326,9 +326,9 @@ void Service::Impl::committed(std::vector<Waiting> replies, std::size_t leases,
   writing = false;
   if (!written) {
     bus.emit(events::Event{events::Kind::dhcp_store_failed}
-                     .add("leases", leases)
-                     .add("replies_dropped", replies.size())
-                     .add("error", written.error()));
+        .add("leases", leases)
+        .add("replies_dropped", replies.size())
+        .add("error", written.error()));
   } else {
     for (const auto& w : replies) send(*w.via, w.reply);
   }
@@ -339,17 +339,17 @@ void Service::Impl::send(Listener& l, const Reply& reply) {
   auto encoded = encode(reply.packet, reply.max_size);
   if (encoded.truncated) {
     bus.emit(events::Event{events::Kind::dhcp_reply_truncated}
-                     .about(reply.packet.mac())
-                     .add("max_size", reply.max_size));
+        .about(reply.packet.mac())
+        .add("max_size", reply.max_size));
   }
   auto to = sockaddr_of(reply.to, reply.port);
   // UDP: a full send buffer drops the datagram; the client retransmits.
   if (::sendto(l.socket.native_handle(), encoded.bytes.data(), encoded.bytes.size(), MSG_DONTWAIT,
                reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0) {
     bus.emit(events::Event{events::Kind::dhcp_send_failed}
-                     .add("to", fmt::format("{}:{}", reply.to.to_string(), reply.port))
-                     .add("interface", l.interface)
-                     .add("error", std::strerror(errno)));
+        .add("to", fmt::format("{}:{}", reply.to.to_string(), reply.port))
+        .add("interface", l.interface)
+        .add("error", std::strerror(errno)));
   }
 }
 

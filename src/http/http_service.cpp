@@ -201,11 +201,11 @@ void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) 
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
   bus.emit(events::Event{events::Kind::http_refused}
-                   .add("client", ec ? std::string("-") : endpoint_text(peer))
-                   .from(!ec && peer.address().is_v4() ? core::Ipv4{peer.address().to_v4().to_uint()} : core::Ipv4{})
-                   .add("reason", std::string(core::to_string(why)))
-                   .add("status", "503")
-                   .add("active", shares.held()));
+      .add("client", ec ? std::string("-") : endpoint_text(peer))
+      .from(!ec && peer.address().is_v4() ? core::Ipv4{peer.address().to_v4().to_uint()} : core::Ipv4{})
+      .add("reason", std::string(core::to_string(why)))
+      .add("status", "503")
+      .add("active", shares.held()));
 }
 
 // Every slot is held: the oldest connection still without a whole request
@@ -215,9 +215,9 @@ void Service::Impl::evict(core::Shares::Id id) {
   if (it == holders.end()) return;
   if (auto c = it->second.lock()) {
     bus.emit(events::Event{events::Kind::http_evicted}
-                     .add("client", c->client.empty() ? "-" : c->client)
-                     .from(c->requester.address)
-                     .add("reason", "no-request-while-full"));
+        .add("client", c->client.empty() ? "-" : c->client)
+        .from(c->requester.address)
+        .add("reason", "no-request-while-full"));
     boost::system::error_code ec;
     c->socket.close(ec);
   }
@@ -232,7 +232,7 @@ asio::awaitable<void> Service::Impl::accept_loop() {
     if (ec) {
       // EMFILE/ENFILE/ENOBUFS: wait for connections to finish instead of spinning.
       bus.emit(events::Event{events::Kind::http_accept_failed}
-                       .add("error", ec.message()));
+          .add("error", ec.message()));
       backoff.expires_after(std::chrono::milliseconds(100));
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
@@ -263,9 +263,9 @@ asio::awaitable<void> Service::Impl::accept_loop() {
         std::rethrow_exception(e);
       } catch (const std::exception& what) {
         bus.emit(events::Event{events::Kind::http_error}
-                         .add("client", c->client)
-                         .from(c->requester.address)
-                         .add("error", what.what()));
+            .add("client", c->client)
+            .from(c->requester.address)
+            .add("error", what.what()));
       }
     });
   }
@@ -502,10 +502,10 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     if (rec) {
       if (c->timed_out) {
         bus.emit(events::Event{events::Kind::http_timeout}
-                         .add("client", c->client)
-                         .from(c->requester.address)
-                         .add("reason", "header-timeout")
-                         .add("bytes", buffer.size()));
+            .add("client", c->client)
+            .from(c->requester.address)
+            .add("reason", "header-timeout")
+            .add("bytes", buffer.size()));
         break;
       }
       if (rec.category() != bhttp::make_error_code(bhttp::error::header_limit).category() ||

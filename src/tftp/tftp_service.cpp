@@ -269,19 +269,19 @@ void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCod
   // file is routine, an access violation is worth a warning.
   auto level = code == ErrorCode::file_not_found ? events::Level::info : events::Level::warn;
   bus.emit(events::Event{events::Kind::tftp_refused, level}
-                   .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
-                   .add("file", std::string(file))
-                   .add("reason", std::string(reason))
-                   .add("code", static_cast<int>(code)));
+      .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
+      .add("file", std::string(file))
+      .add("reason", std::string(reason))
+      .add("code", static_cast<int>(code)));
 }
 
 void Service::Impl::on_request(std::span<const std::byte> bytes, const Received& from) {
   auto packet = decode(bytes);
   if (!packet) {
     bus.emit(events::Event{events::Kind::tftp_malformed}
-                     .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
-                     .add("error", std::string(to_string(packet.error())))
-                     .add("bytes", bytes.size()));
+        .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
+        .add("error", std::string(to_string(packet.error())))
+        .add("bytes", bytes.size()));
     // A request we cannot read still gets an answer, so the client stops
     // retrying: an over-long name is refused like any path (access
     // violation), a bad mode or option is an illegal operation.
@@ -352,12 +352,12 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
       // A hostile image can ask for this at line rate: one line per interval, with a count.
       if (auto suppressed = over_budget_log.allow(core::Clock::now())) {
         bus.emit(events::Event{events::Kind::tftp_refused, events::Level::warn}
-                         .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
-                         .add("file", request.filename)
-                         .add("reason", std::string(r.reason))
-                         .add("code", static_cast<int>(r.code))
-                         .add("suppressed", *suppressed)
-                         .add("why", "the image's lookup needs more work than one request may do"));
+            .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
+            .add("file", request.filename)
+            .add("reason", std::string(r.reason))
+            .add("code", static_cast<int>(r.code))
+            .add("suppressed", *suppressed)
+            .add("why", "the image's lookup needs more work than one request may do"));
       }
       return;
     }

@@ -277,6 +277,13 @@ a client namespace {client} at {CLIENT_IP}, the VM's bridge and tap in {lan}. Tr
   ip netns exec {client} curl -s tftp://{e2e_lab.SERVER_IP}/pxelinux.cfg/default
   ip netns exec {client} tftp {e2e_lab.SERVER_IP} -m binary -c get lpxelinux.0 /tmp/lpxelinux.0
   ip netns exec {client} curl -s -o /tmp/vmlinuz --tftp-blksize 1468 tftp://{e2e_lab.SERVER_IP}{e2e_guest.KERNEL_PATH}
+  # every machine and the stage its boot reached, live; its events as they happen (the JSON API)
+  ip netns exec {state['srv_ns']} {PXED_BIN} status -c {state['config']} --watch
+  ip netns exec {state['srv_ns']} {PXED_BIN} events -c {state['config']} -f
+  ip netns exec {client} curl -s {HTTP_BASE}/api/v1/machines/{MAC}
+  ip netns exec {client} curl -s {HTTP_BASE}/metrics
+  # the live dashboard, as a browser sees it
+  ip netns exec {client} chromium --headless --no-sandbox --window-size=1280,800 --screenshot=/tmp/pxed-ui.png {HTTP_BASE}/ui/
   # pxed's log, and its config
   tail -f {srv_log}
   cat {state['config']}
@@ -366,7 +373,14 @@ def demo(keep):
         say("demo", "summary:")
         for line in summarize(result, lab.pxed.log_text(), token, iso):
             say("demo", "  " + line)
-        if not alive:
+        if alive:
+            # What the JSON API (and the dashboard at /ui/) saw of the boot: the VM's stages.
+            say("demo", f"as `pxed status -c {config}` shows it (the dashboard, {HTTP_BASE}/ui/, live):")
+            status = subprocess.run(["ip", "netns", "exec", lab.srv_ns, str(PXED_BIN), "status", "-c", str(config)],
+                                    capture_output=True, text=True, timeout=30)
+            for line in (status.stdout + status.stderr).splitlines():
+                say("demo", "  " + line)
+        else:
             say("demo", "pxed died during the boot (see the log above)")
         ok = result.tokens() == [token] and result.returncode == 0 and alive
         if not ok:
