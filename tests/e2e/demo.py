@@ -282,8 +282,6 @@ a client namespace {client} at {CLIENT_IP}, the VM's bridge and tap in {lan}. Tr
   ip netns exec {state['srv_ns']} {PXED_BIN} events -c {state['config']} -f
   ip netns exec {client} curl -s {HTTP_BASE}/api/v1/machines/{MAC}
   ip netns exec {client} curl -s {HTTP_BASE}/metrics
-  # the live dashboard, as a browser sees it
-  ip netns exec {client} chromium --headless --no-sandbox --window-size=1280,800 --screenshot=/tmp/pxed-ui.png {HTTP_BASE}/ui/
   # pxed's log, and its config
   tail -f {srv_log}
   cat {state['config']}
