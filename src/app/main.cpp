@@ -214,13 +214,6 @@ int serve(const config::Config& cfg) {
     bus.add(metrics);
   }
   bool ready = false;
-  std::optional<dhcp::Service> dhcp_service;
-  const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; },
-                                  cfg.dhcp.mode == config::DhcpMode::full ? cfg.dhcp.subnets
-                                                                          : std::vector<config::Subnet>{},
-                                  [&dhcp_service] {
-                                    return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
-                                  }});
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
   // machine and the state of `once` installs.
@@ -317,6 +310,15 @@ int serve(const config::Config& cfg) {
   }
   Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr};
   if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
+  // Services live after io (declared later, destroyed first): their timers and
+  // sockets belong to it. The API reads the DHCP service's leases, so it comes first.
+  std::optional<dhcp::Service> dhcp_service;
+  const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; },
+                                  cfg.dhcp.mode == config::DhcpMode::full ? cfg.dhcp.subnets
+                                                                          : std::vector<config::Subnet>{},
+                                  [&dhcp_service] {
+                                    return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
+                                  }});
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     http::Routes routes = api_on ? api.routes() : http::Routes{};
