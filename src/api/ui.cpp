@@ -25,11 +25,11 @@ std::string_view content_type_of(std::string_view name) {
   return "application/octet-stream";
 }
 
+constexpr std::string_view kUiBare = kUiPrefix.substr(0, kUiPrefix.size() - 1);  // "/ui"
+
 // Only our own files run in the page: an injected script or a copied-in
 // <script src> from elsewhere is refused by the browser. Framing is refused
 // too, so no other site can dress the dashboard up as its own.
-constexpr std::string_view kUiBare = kUiPrefix.substr(0, kUiPrefix.size() - 1);  // "/ui"
-
 constexpr std::string_view kPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 http::Answer answer_with(unsigned status, std::string body, std::string_view content_type) {
