@@ -172,6 +172,8 @@ struct Service::Impl {
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
   asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
+  enum class Waited { expired, woken, client_gone };
+  asio::awaitable<Waited> wait_watching(Connection& c, asio::steady_timer& wake, std::chrono::milliseconds d);
   void log(const Connection& c, const Exchange& x, events::Level level) const;
 };
 
@@ -398,6 +400,19 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   co_return true;
 }
 
+// Waits on `wake` for `d` while watching the socket: an event-stream client
+// sends nothing, so a read that completes is its close (a shut dashboard frees
+// its slot now, not at the next keep-alive).
+asio::awaitable<Service::Impl::Waited> Service::Impl::wait_watching(Connection& c, asio::steady_timer& wake,
+                                                                     std::chrono::milliseconds d) {
+  std::array<char, 512> scratch;
+  wake.expires_after(d);
+  auto woke = co_await (wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                        c.socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable)));
+  if (woke.index() == 1) co_return Waited::client_gone;
+  co_return std::get<0>(std::get<0>(woke)) ? Waited::woken : Waited::expired;
+}
+
 // An event stream: what the feed pushes is written as it comes, gathered
 // for kStreamBatch after the first so a busy second costs each subscriber a
 // few writes, not one per event. A comment line every kStreamKeepAlive keeps
@@ -406,12 +421,14 @@ asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange&
   asio::steady_timer wake(io);
   feed.on_wake([&wake] { wake.cancel(); });
   std::vector<asio::const_buffer> buffers;
-  std::array<char, 512> scratch;
+  bool keep_alive_due = false;
   for (;;) {
     auto chunks = feed.take();
-    if (!chunks.empty()) {
-      buffers.clear();
-      for (const auto& chunk : chunks) buffers.push_back(asio::buffer(*chunk));
+    buffers.clear();
+    for (const auto& chunk : chunks) buffers.push_back(asio::buffer(*chunk));
+    if (buffers.empty() && keep_alive_due) buffers.push_back(asio::buffer(kKeepAliveComment));
+    keep_alive_due = false;
+    if (!buffers.empty()) {
       c.deadline_in(config.idle_timeout);
       auto [ec, n] = co_await asio::async_write(c.socket, buffers, asio::as_tuple(asio::use_awaitable));
       x.bytes += n;
@@ -427,35 +444,13 @@ asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange&
     if (feed.ready()) continue;  // more came while we wrote
     // Only a write that hangs may trip the watchdog, not a quiet stream.
     c.deadline_in(kStreamKeepAlive + config.idle_timeout);
-    wake.expires_after(kStreamKeepAlive);
-    // Waiting, watch the socket too: an event-stream client sends nothing, so
-    // a read that completes is its close (a shut dashboard frees its slot now,
-    // not at the next keep-alive).
-    auto woke = co_await (wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
-                          c.socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable)));
-    if (woke.index() == 1) {
+    auto waited = co_await wait_watching(c, wake, kStreamKeepAlive);
+    if (waited == Waited::expired) keep_alive_due = true;  // unless an event came meanwhile
+    // Woken by the first new event: let the next ones join it.
+    if (waited == Waited::woken && !feed.closed()) waited = co_await wait_watching(c, wake, kStreamBatch);
+    if (waited == Waited::client_gone) {
       x.reason = "client-gone";
       break;
-    }
-    const auto [ec] = std::get<0>(woke);
-    if (!ec && !feed.ready()) {
-      c.deadline_in(config.idle_timeout);
-      auto [kec, n] = co_await asio::async_write(c.socket, asio::buffer(kKeepAliveComment),
-                                                 asio::as_tuple(asio::use_awaitable));
-      x.bytes += n;
-      if (kec) {
-        x.reason = "client-gone";
-        break;
-      }
-    } else if (ec && !feed.closed()) {
-      // Woken by the first new event: let the next ones join it.
-      wake.expires_after(kStreamBatch);
-      auto batched = co_await (wake.async_wait(asio::as_tuple(asio::use_awaitable)) ||
-                               c.socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable)));
-      if (batched.index() == 1) {
-        x.reason = "client-gone";
-        break;
-      }
     }
   }
   feed.on_wake(nullptr);
