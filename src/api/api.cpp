@@ -1,6 +1,5 @@
 #include "api/api.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -25,12 +24,6 @@ http::Answer error(unsigned status, std::string_view what, std::string reason) {
   auto a = json_answer(status, json{{"error", what}}.dump());
   a.reason = std::move(reason);
   return a;
-}
-
-std::string iso_time(std::int64_t ms) {
-  if (ms == 0) return {};
-  const auto seconds = std::chrono::sys_seconds(std::chrono::seconds(ms / 1000));
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, ms % 1000);
 }
 
 std::optional<std::uint64_t> whole_number(std::string_view text) {
@@ -112,8 +105,8 @@ json row_json(const MachineRow& r) {
               // From its firmware's DHCP to the latest stage of this boot.
               {"boot_ms", start != 0 && latest >= start ? latest - start : 0},
               {"boots", r.boots},
-              {"first_seen", iso_time(r.first_ms)},
-              {"last_seen", iso_time(r.last_ms)},
+              {"first_seen", events::utc_text(r.first_ms)},
+              {"last_seen", events::utc_text(r.last_ms)},
               {"last_seen_ms", r.last_ms},
               {"last_event", r.last_event},
               {"last_file", r.last_file},
@@ -213,7 +206,7 @@ http::Answer Api::leases() const {
     leases.push_back({{"ip", l.ip.to_string()},
                       {"mac", l.mac.to_string()},
                       {"hostname", l.hostname},
-                      {"expires", iso_time(l.expires * 1000)},
+                      {"expires", events::utc_text(l.expires * 1000)},
                       {"expires_ms", l.expires * 1000}});
   }
   return json_answer(200, json{{"subnets", std::move(subnets)}, {"leases", std::move(leases)}}.dump());

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "app/api_client.hpp"
+#include "core/time.hpp"
+#include "events/event.hpp"
 #include "store/machine_store.hpp"
 
 namespace pxed::app {
@@ -38,15 +40,6 @@ std::string progress(std::string_view stage) {
 }
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump(); }
-
-bool needs_quotes(std::string_view v) {
-  return v.empty() || std::ranges::any_of(v, [](char c) { return c == ' ' || c == '"' || c == '='; });
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string query(const EventsArgs& args) {
   std::string q;
@@ -93,8 +86,7 @@ std::string event_line(const ordered_json& e) {
                                 text_of(e.value("event", json())));
   for (const auto& [key, value] : e.items()) {
     if (key == "id" || key == "time" || key == "time_ms" || key == "level" || key == "event") continue;
-    auto text = text_of(value);
-    out += ' ' + key + '=' + (needs_quotes(text) ? json(text).dump() : text);
+    out += ' ' + key + '=' + (value.is_string() ? events::text_line_value(value.get<std::string>()) : text_of(value));
   }
   return out;
 }
@@ -121,7 +113,7 @@ int show_status(const config::Config& cfg, const StatusArgs& args, std::ostream&
         return 1;
       }
       if (redraw) out << "\x1b[H\x1b[2J";  // home and clear: the table redrawn in place
-      out << status_table(answer, now_ms()) << std::flush;
+      out << status_table(answer, core::unix_now_ms()) << std::flush;
     }
     if (!args.watch) return 0;
     std::this_thread::sleep_for(std::chrono::duration<double>(args.interval_seconds));

@@ -1,18 +1,14 @@
 #include "events/bus.hpp"
 
 #include <algorithm>
-#include <chrono>
+
+#include "core/time.hpp"
 
 namespace pxed::events {
 
 Bus::Bus(Clock clock) : clock_(std::move(clock)) {}
 
-Bus::Bus()
-    : Bus([] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      }) {}
+Bus::Bus() : Bus(core::unix_now_ms) {}
 
 void Bus::add(std::shared_ptr<Output> output) { outputs_.push_back(std::move(output)); }
 

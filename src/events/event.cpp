@@ -41,13 +41,7 @@ std::string number_text(double d, bool json) {
 
 void append_text_value(std::string& out, const Value& value) {
   const auto* s = std::get_if<std::string>(&value);
-  if (s == nullptr || !needs_quotes(*s)) {
-    out += value_text(value);
-    return;
-  }
-  out += '"';
-  append_escaped(out, *s);
-  out += '"';
+  out += s != nullptr ? text_line_value(*s) : value_text(value);
 }
 
 void append_json_value(std::string& out, const Value& value) {
@@ -73,6 +67,13 @@ void append_json_pair(std::string& out, std::string_view key, std::string_view t
 }
 
 }  // namespace
+
+std::string text_line_value(std::string_view value) {
+  if (!needs_quotes(value)) return std::string(value);
+  std::string out = "\"";
+  append_escaped(out, value);
+  return out + '"';
+}
 
 std::string value_text(const Value& value) {
   if (const auto* s = std::get_if<std::string>(&value)) return *s;
@@ -119,11 +120,16 @@ std::string format_json_fields(const Event& event) {
   return out;
 }
 
-std::string format_json(const Event& event) {
+std::string utc_text(std::int64_t ms) {
+  if (ms == 0) return {};
   // fmt 9 prints no fraction of a second for a time point: the milliseconds go separately.
-  const auto seconds = std::chrono::sys_seconds(std::chrono::seconds(event.time_ms / 1000));
-  return fmt::format(R"({{"id":{},"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z","time_ms":{},"level":"{}",{}}})",
-                     event.seq, seconds, event.time_ms % 1000, event.time_ms, to_string(event.level), format_json_fields(event));
+  const auto seconds = std::chrono::sys_seconds(std::chrono::seconds(ms / 1000));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, ms % 1000);
+}
+
+std::string format_json(const Event& event) {
+  return fmt::format(R"({{"id":{},"time":"{}","time_ms":{},"level":"{}",{}}})", event.seq,
+                     utc_text(event.time_ms), event.time_ms, to_string(event.level), format_json_fields(event));
 }
 
 }  // namespace pxed::events

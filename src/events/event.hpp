@@ -73,8 +73,15 @@ struct Event {
   std::string_view text(std::string_view key) const;
 };
 
+// Unix milliseconds as the API writes times: "2026-12-07T08:41:02.117Z"; empty for 0.
+std::string utc_text(std::int64_t ms);
+
 // A value as text: a string as it is, a number in its shortest exact form.
 std::string value_text(const Value& value);
+
+// A text value as a log line writes it: bare, or quoted and escaped when it
+// has a space, quote, '=', backslash or control character (or is empty).
+std::string text_line_value(std::string_view value);
 
 // `name k=v k2="v with spaces" mac=...` (values quoted only when needed).
 std::string format_text(const Event& event);
