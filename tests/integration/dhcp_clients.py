@@ -90,6 +90,15 @@ class Dhclient:
         """-r: DHCPRELEASE and stop the dhclient that is running (by its pid file)."""
         return self.lab.client(self._argv("-r"), timeout=timeout)
 
+    def bind(self, server=None):
+        """obtain() that must end BOUND; its env, or the test fails with dhclient's
+        output and the server's log as it is then."""
+        result = self.obtain()
+        bound = self.last("BOUND")
+        assert bound, (f"dhclient did not bind:\n{result.stdout}{result.stderr}\n"
+                       f"{server.log_tail() if server else ''}")
+        return bound
+
     def last(self, reason):
         path = self.dir / f"{reason}.env"
         return read_env(path) if path.exists() else None

@@ -42,9 +42,7 @@ def booted(alab, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("api")
     set_mac(alab, "pxc0", MAC)
     client = Dhclient(alab, "pxc0", tmp)
-    result = client.obtain()
-    bound = client.last("BOUND")
-    assert bound, f"{result.stdout}{result.stderr}\n{alab.server.log_tail()}"
+    bound = client.bind(alab.server)
     got = alab.client(["curl", "-sS", "--max-time", "20", "-o", str(tmp / "t"),
                        f"tftp://{alab.server_ip}/text.txt"], timeout=30)
     assert got.returncode == 0, got.stderr

@@ -105,9 +105,7 @@ def test_dhclient_obtains_renews_and_releases(dlab, tmp_path):
     set_mac(dlab, "pxc0", "52:54:00:00:30:01")
     client = Dhclient(dlab, "pxc0", tmp_path)
     try:
-        result = client.obtain()
-        bound = client.last("BOUND")
-        assert bound, f"dhclient did not bind:\n{result.stdout}{result.stderr}\n{dlab.server.log_tail()}"
+        bound = client.bind(dlab.server)
         ip = bound["new_ip_address"]
         assert in_range(dlab, ip)
         assert bound["new_routers"] == f"{dlab.net}.1"
@@ -132,10 +130,7 @@ def test_file_events_name_the_machine_that_holds_the_address(dlab, tmp_path):
     set_mac(dlab, "pxc0", mac)
     client = Dhclient(dlab, "pxc0", tmp_path)
     try:
-        result = client.obtain()
-        bound = client.last("BOUND")
-        assert bound, f"dhclient did not bind:\n{result.stdout}{result.stderr}\n{dlab.server.log_tail()}"
-        ip = bound["new_ip_address"]
+        ip = client.bind(dlab.server)["new_ip_address"]
         mark = dlab.server.mark()
         got = dlab.client(["curl", "-sS", "--max-time", "20", "-o", str(tmp_path / "h"),
                            f"http://{dlab.server_ip}/text.txt"], timeout=30)
