@@ -170,16 +170,9 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
     // The newest kTimelineEvents of this machine, oldest first.
     EventQuery q;
     q.filter.mac = mac;
-    q.limit = kMaxPage;
-    std::vector<const events::Event*> timeline;
-    for (auto page = sources_.history.find(q);; page = sources_.history.find(q)) {
-      timeline.insert(timeline.end(), page.events.begin(), page.events.end());
-      if (!page.more) break;
-      q.after = page.next;
-    }
-    if (timeline.size() > kTimelineEvents) timeline.erase(timeline.begin(), timeline.end() - kTimelineEvents);
+    q.tail = kTimelineEvents;
     return json_answer(200, fmt::format(R"({{"machine":{},"events":{}}})", row_json(*row).dump(),
-                                        events_array(timeline)));
+                                        events_array(sources_.history.find(q).events)));
   }
   return std::nullopt;
 }
