@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,12 +15,14 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
 #include "api/ui.hpp"
 #include "app/config_watch.hpp"
+#include "app/event_history.hpp"
 #include "app/file_limit.hpp"
 #include "app/inventory_files.hpp"
 #include "app/iso_info.hpp"
@@ -213,6 +216,29 @@ int serve(const config::Config& cfg) {
     bus.add(stream);
     bus.add(metrics);
   }
+  // Before anything else is emitted, so ids go on after the kept ones.
+  boost::asio::io_context io(1);
+  std::shared_ptr<app::EventRecorder> recorder;
+  std::string no_history;
+  if (api_on) {
+    const std::array<events::Output*, 2> into{history.get(), machine_table.get()};
+    auto restored = app::restore_history(cfg.server.state_dir, cfg.api.history, bus, into);
+    no_history = restored.error;
+    if (restored.store) {
+      recorder = std::make_shared<app::EventRecorder>(
+          std::move(*restored.store), cfg.api.history,
+          [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); }, bus, app::EventRecorder::Limits{});
+      bus.add(recorder);
+    }
+  }
+  // Its last batch is written before io, which it reports failures to, is gone.
+  const std::unique_ptr<app::EventRecorder, void (*)(app::EventRecorder*)> stop_recorder(
+      recorder.get(), [](app::EventRecorder* r) { r->stop(); });
+  if (!no_history.empty()) {
+    bus.emit(events::Event{events::Kind::pxed_no_event_history}
+        .add("error", no_history)
+        .add("history", "since this start only"));
+  }
   bool ready = false;
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
@@ -266,7 +292,6 @@ int serve(const config::Config& cfg) {
       bus.emit(events::Event{events::Kind::pxed_missing_file}.add("error", e.to_string()));
     }
   }
-  boost::asio::io_context io(1);
   // Disk work that can take long (an image's directories) runs here, and its
   // result comes back on io's thread; the loop itself reads no image directory.
   core::WorkerPool pool(

@@ -19,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
@@ -150,9 +151,14 @@ struct Service::Impl {
   // The write (an fsync, ~5 ms on disk) runs on the writer thread, the one thread that
   // touches the store after bind(); meanwhile this thread keeps reading requests and
   // the next batch gathers. A write that ends starts the next one at once.
+  // A reply with its answer events (dhcp.offer, dhcp.ack, ...): they are
+  // emitted once it is sent, with `ms` from the request's arrival, so the log
+  // never shows an ACK a failed lease write kept back.
   struct Waiting {
     Reply reply;
     Listener* via;
+    std::vector<events::Event> answers;
+    std::chrono::steady_clock::time_point arrived;
   };
   std::vector<store::Lease> batch;
   std::vector<Waiting> waiting;
@@ -168,7 +174,8 @@ struct Service::Impl {
   std::expected<void, std::string> open_store(std::vector<store::Lease>& leases);
   asio::awaitable<void> listen(Listener& l);
   void on_datagram(Listener& l, std::span<const std::byte> bytes, const Datagram& d);
-  void send(Listener& l, const Reply& reply);
+  bool send(Listener& l, const Reply& reply);
+  void answer(Waiting& w);
   void arm_flood_report();
   void commit();
   void committed(std::vector<Waiting> replies, std::size_t leases,
@@ -248,6 +255,7 @@ asio::awaitable<void> Service::Impl::listen(Listener& l) {
 }
 
 void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, const Datagram& d) {
+  const auto arrived = std::chrono::steady_clock::now();
   Arrival arrival{
       .source = ipv4_of(d.peer.sin_addr),
       .source_port = ntohs(d.peer.sin_port),
@@ -261,17 +269,18 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
     if (on_seen) on_seen(*response.seen);
     sightings.record(std::move(*response.seen));
   }
+  std::vector<events::Event> answers;
   for (auto& event : response.events) {
     event.add("interface", l.interface);
-    bus.emit(event);
+    if (response.reply && events::is_dhcp_answer(event.kind)) answers.push_back(std::move(event));
+    else bus.emit(event);
   }
   arm_flood_report();
-  if (response.commit.empty()) {
-    if (response.reply) send(l, *response.reply);
-    return;
-  }
+  if (!response.reply) return;
+  Waiting w{std::move(*response.reply), &l, std::move(answers), arrived};
+  if (response.commit.empty()) return answer(w);
   batch.insert(batch.end(), response.commit.begin(), response.commit.end());
-  if (response.reply) waiting.push_back({std::move(*response.reply), &l});
+  waiting.push_back(std::move(w));
   if (config.dhcp.commit_interval.count() == 0) return commit();
   if (commit_armed) return;
   commit_armed = true;
@@ -330,12 +339,18 @@ void Service::Impl::committed(std::vector<Waiting> replies, std::size_t leases,
         .add("replies_dropped", replies.size())
         .add("error", written.error()));
   } else {
-    for (const auto& w : replies) send(*w.via, w.reply);
+    for (auto& w : replies) answer(w);
   }
   commit();  // what gathered during this write
 }
 
-void Service::Impl::send(Listener& l, const Reply& reply) {
+void Service::Impl::answer(Waiting& w) {
+  if (!send(*w.via, w.reply)) return;
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - w.arrived;
+  for (auto& event : w.answers) bus.emit(event.add("ms", std::round(took.count() * 10) / 10));
+}
+
+bool Service::Impl::send(Listener& l, const Reply& reply) {
   auto encoded = encode(reply.packet, reply.max_size);
   if (encoded.truncated) {
     bus.emit(events::Event{events::Kind::dhcp_reply_truncated}
@@ -350,7 +365,9 @@ void Service::Impl::send(Listener& l, const Reply& reply) {
         .add("to", fmt::format("{}:{}", reply.to.to_string(), reply.port))
         .add("interface", l.interface)
         .add("error", std::strerror(errno)));
+    return false;
   }
+  return true;
 }
 
 Service::Service(asio::io_context& io, const config::Config& config, boot::Sightings& sightings, events::Bus& bus,

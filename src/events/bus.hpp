@@ -2,6 +2,7 @@
 // Where events go: the outputs (log, counters, history, live stream) are
 // handed to one Bus at start, and every service is handed the Bus. Nothing
 // here is global, so a test builds its own and reads what arrived.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +37,9 @@ class Bus {
   // the client address when the event does not, then hands it to every
   // output in order.
   void emit(Event event);
+  // Numbers go on after `seq` (the last event kept from before a restart),
+  // so ids stay unique and cursors stay valid across restarts.
+  void continue_after(std::uint64_t seq) { next_seq_ = std::max(next_seq_, seq + 1); }
 
  private:
   Clock clock_;

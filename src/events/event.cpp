@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace pxed::events {
 namespace {
@@ -130,6 +131,45 @@ std::string utc_text(std::int64_t ms) {
 std::string format_json(const Event& event) {
   return fmt::format(R"({{"id":{},"time":"{}","time_ms":{},"level":"{}",{}}})", event.seq,
                      utc_text(event.time_ms), event.time_ms, to_string(event.level), format_json_fields(event));
+}
+
+std::optional<Event> parse_json(std::string_view text) {
+  // ordered: a log line keeps its fields in the order they were added.
+  const auto doc = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  const auto string_at = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const auto kind = kind_named(string_at("event"));
+  const auto level = level_named(string_at("level"));
+  const auto id = doc.find("id");
+  const auto time = doc.find("time_ms");
+  if (!kind || !level || id == doc.end() || !id->is_number_unsigned() || time == doc.end() ||
+      !time->is_number_integer()) {
+    return std::nullopt;
+  }
+  Event e(*kind, *level);
+  e.seq = id->get<std::uint64_t>();
+  e.time_ms = time->get<std::int64_t>();
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "id" || key == "time" || key == "time_ms" || key == "level" || key == "event") continue;
+    if (key == "mac") {
+      e.mac = value.is_string() ? core::Mac::parse(value.get<std::string>()) : std::nullopt;
+      if (!e.mac) return std::nullopt;
+    } else if (value.is_string()) {
+      e.add(key, value.get<std::string>());
+    } else if (value.is_boolean()) {
+      e.add(key, value.get<bool>());
+    } else if (value.is_number_integer()) {
+      e.add(key, value.get<std::int64_t>());
+    } else if (value.is_number_float()) {
+      e.add(key, value.get<double>());
+    } else {
+      return std::nullopt;
+    }
+  }
+  return e;
 }
 
 }  // namespace pxed::events

@@ -89,5 +89,8 @@ std::string format_text(const Event& event);
 std::string format_json_fields(const Event& event);
 // One whole JSON object with time and level, for the history and the stream.
 std::string format_json(const Event& event);
+// What format_json wrote, read back (the history kept on disk); nullopt for
+// anything else: an unknown kind or level, a value that is no field's type.
+std::optional<Event> parse_json(std::string_view json);
 
 }  // namespace pxed::events

@@ -45,6 +45,7 @@ constexpr auto kTable = std::to_array<KindInfo>({
      "a machine reached a boot stage: dhcp, loader, config, kernel, initrd, installer, done"},
     {Kind::machine_done, "machine.done", Level::info, "a machine reported its install done"},
     {Kind::machines_store_failed, "machines.store_failed", Level::error, "the machine store could not be written"},
+    {Kind::events_store_failed, "events.store_failed", Level::error, "the event history could not be written"},
     {Kind::pxed_ready, "pxed.ready", Level::info, "pxed serves"},
     {Kind::pxed_stop, "pxed.stop", Level::info, "pxed stops on a signal"},
     {Kind::pxed_reload, "pxed.reload", Level::info, "the configuration was reloaded"},
@@ -55,6 +56,7 @@ constexpr auto kTable = std::to_array<KindInfo>({
     {Kind::pxed_missing_file, "pxed.missing_file", Level::warn, "a file the configuration names is missing"},
     {Kind::pxed_no_config_watch, "pxed.no_config_watch", Level::warn, "edits reload on SIGHUP only"},
     {Kind::pxed_no_machine_store, "pxed.no_machine_store", Level::warn, "machines are not remembered"},
+    {Kind::pxed_no_event_history, "pxed.no_event_history", Level::warn, "events are not kept across restarts"},
     {Kind::pxed_counters, "pxed.counters", Level::info, "every counter (SIGUSR1)"},
 });
 

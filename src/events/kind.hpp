@@ -58,6 +58,7 @@ enum class Kind : std::uint8_t {
   machine_stage,
   machine_done,
   machines_store_failed,
+  events_store_failed,
   // The process
   pxed_ready,
   pxed_stop,
@@ -69,8 +70,12 @@ enum class Kind : std::uint8_t {
   pxed_missing_file,
   pxed_no_config_watch,
   pxed_no_machine_store,
+  pxed_no_event_history,
   pxed_counters,
 };
+
+// dhcp.offer ... dhcp.pxe_ack: the kinds that stand for a reply sent.
+constexpr bool is_dhcp_answer(Kind kind) { return kind >= Kind::dhcp_offer && kind <= Kind::dhcp_pxe_ack; }
 
 struct KindInfo {
   Kind kind;

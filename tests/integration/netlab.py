@@ -296,6 +296,8 @@ class ServerProcess:
                 "--retransmit", "10000", "--refuse", "timeout", "--verbose", str(self.root)]
 
     def start(self, ready_timeout=10):
+        # The log is appended to: a restart's readiness is the pxed.ready after this point.
+        self._started_at = self.mark()
         self._log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(["ip", "netns", "exec", self.lab.server_ns, *self.argv()],
                                      stdin=subprocess.DEVNULL, stdout=self._log_file,
@@ -310,7 +312,7 @@ class ServerProcess:
         if self.proc.poll() is not None:
             raise RuntimeError(f"{self.kind} exited with {self.proc.returncode} before ready")
         if self.kind == "pxed":
-            return any(e.event == "pxed.ready" for e in self.events())
+            return any(e.event == "pxed.ready" for e in self.events(since=self._started_at))
         # tftpd-hpa logs to syslog, not stderr: wait for its socket instead.
         out = run(["ip", "netns", "exec", self.lab.server_ns, "ss", "-Hlun",
                    "sport = :69"], check=False, timeout=5).stdout

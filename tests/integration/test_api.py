@@ -208,3 +208,28 @@ def test_pxed_status_says_where_it_looked_when_pxed_is_not_there(alab, tmp_path)
     r = netlab.run([PXED_BIN, "status", "-c", str(alab.workdir / f"pxed-{alab.tag}.toml"),
                     "--server", "127.0.0.1:9"], timeout=20, check=False)
     assert r.returncode == 1 and "cannot reach pxed at http://127.0.0.1:9" in r.stderr, r.stderr
+
+
+def test_events_and_timelines_survive_a_restart(alab, booted):
+    # Last in this file: it restarts the server.
+    code, body = get(alab, f"/api/v1/events?mac={MAC}&limit=1000")
+    assert code == 200, body
+    before = json.loads(body)["events"]
+    assert any(e["event"] == "tftp.done" and e["file"] == "text.txt" for e in before), before
+    last_id = max(e["id"] for e in before)
+    code, body = get(alab, f"/api/v1/machines/{MAC}")
+    row = json.loads(body)["machine"]
+    alab.server.stop()
+    alab.server.start()
+    code, body = get(alab, f"/api/v1/events?mac={MAC}&limit=1000")
+    assert code == 200, body
+    after = json.loads(body)["events"]
+    assert [e["id"] for e in after[:len(before)]] == [e["id"] for e in before]
+    assert after[:len(before)] == before
+    # Numbering goes on: a client resuming with Last-Event-ID neither misses nor repeats.
+    code, body = get(alab, "/api/v1/events?kind=pxed.ready&limit=1000")
+    assert json.loads(body)["events"][-1]["id"] > last_id, body
+    code, body = get(alab, f"/api/v1/machines/{MAC}")
+    assert code == 200, body
+    # The row is rebuilt from the same events: the same row.
+    assert json.loads(body)["machine"] == row

@@ -107,7 +107,8 @@ def test_metrics_are_the_text_format_with_help_and_types(mlab, traffic):
                 "pxed_http_bytes"]
     for name in counters:
         assert after.types.get(name) == "counter", (name, after.types.get(name))
-    for name in ["pxed_tftp_transfer_duration_seconds", "pxed_http_request_duration_seconds"]:
+    for name in ["pxed_tftp_transfer_duration_seconds", "pxed_http_request_duration_seconds",
+                 "pxed_dhcp_answer_duration_seconds"]:
         assert after.types.get(name) == "histogram", (name, after.types.get(name))
     for name in ["pxed_tftp_active_transfers", "pxed_http_open_connections", "pxed_dhcp_leases", "pxed_machines",
                  "pxed_images_mounted", "pxed_api_stream_subscribers"]:
@@ -145,6 +146,13 @@ def test_dhcp_answers_and_leases_follow_the_client(mlab, traffic):
     assert delta(before, after, "pxed_dhcp_answers_total", type="offer") >= 1
     assert delta(before, after, "pxed_dhcp_answers_total", type="ack") >= 1
     assert delta(before, after, "pxed_dhcp_answers_total", type="nak") == 0
+    # Every answer is timed; an ACK waited for its lease's fsync, so it took some time.
+    for kind in ("offer", "ack"):
+        assert (delta(before, after, "pxed_dhcp_answer_duration_seconds_count", type=kind)
+                == delta(before, after, "pxed_dhcp_answers_total", type=kind))
+    assert delta(before, after, "pxed_dhcp_answer_duration_seconds_sum", type="ack") > 0
+    ack = mlab.server.wait_event("dhcp.ack")
+    assert float(ack.fields["ms"]) > 0, ack.line
     subnet = f"10.241.{mlab.subnet}.0/24"
     assert before.value("pxed_dhcp_leases", subnet=subnet, state="used") == 0
     assert before.value("pxed_dhcp_leases", subnet=subnet, state="free") == RANGE

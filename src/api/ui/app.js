@@ -22,9 +22,9 @@
     'http.request', 'http.refused', 'http.evicted', 'http.timeout', 'http.error', 'http.accept-failed',
     'iso.added', 'iso.replaced', 'iso.removed', 'iso.rejected', 'iso.dir_lost', 'iso.dir_back',
     'iso.watch_failed',
-    'machine.stage', 'machine.done', 'machines.store_failed',
+    'machine.stage', 'machine.done', 'machines.store_failed', 'events.store_failed',
     'pxed.ready', 'pxed.stop', 'pxed.reload', 'pxed.reload_failed', 'pxed.fatal', 'pxed.file_limit',
-    'pxed.sandbox', 'pxed.missing_file', 'pxed.no_config_watch', 'pxed.no_machine_store',
+    'pxed.sandbox', 'pxed.missing_file', 'pxed.no_config_watch', 'pxed.no_machine_store', 'pxed.no_event_history',
     'pxed.counters',
   ];
   const BOOT_ANSWERS = new Set(['dhcp.offer', 'dhcp.ack', 'dhcp.proxy_offer', 'dhcp.proxy_ack', 'dhcp.pxe_ack']);

@@ -36,6 +36,15 @@ TEST(EventKinds, TheDocsListEveryKind) {
   }
 }
 
+TEST(EventKinds, TheDhcpAnswersAreTheKindsThatStandForAReplySent) {
+  std::set<std::string_view> answers;
+  for (const auto& k : kinds()) {
+    if (is_dhcp_answer(k.kind)) answers.insert(k.name);
+  }
+  EXPECT_EQ(answers, (std::set<std::string_view>{"dhcp.offer", "dhcp.ack", "dhcp.nak", "dhcp.proxy_offer",
+                                                 "dhcp.proxy_ack", "dhcp.pxe_ack"}));
+}
+
 TEST(EventKinds, LevelsReadBackByName) {
   for (auto level : {Level::debug, Level::info, Level::warn, Level::error}) {
     EXPECT_EQ(level_named(to_string(level)), level);
