@@ -163,13 +163,15 @@ std::optional<Recipe> from_boot_menu(const Context& c, std::string& why_not) {
       const ConfigEntry& entry = menu.entries[i];
       const auto kernel = locate(c.files, image_path(menu, entry.kernel));
       std::vector<std::string> initrds;
-      std::string missing = kernel ? "" : image_path(menu, entry.kernel);
+      // Quoted: a path may be empty ("linux /" names the image's root).
+      std::optional<std::string> missing;
+      if (!kernel) missing = "\"" + image_path(menu, entry.kernel) + "\"";
       for (const auto& one : entry.initrd) {
         if (auto found = locate(c.files, image_path(menu, one))) initrds.push_back(*found);
-        else if (missing.empty()) missing = image_path(menu, one);
+        else if (!missing) missing = "\"" + image_path(menu, one) + "\"";
       }
-      if (!missing.empty()) {
-        if (first_miss.empty()) first_miss = "entry \"" + entry.title + "\" names " + missing + ", not in the image";
+      if (missing) {
+        if (first_miss.empty()) first_miss = "entry \"" + entry.title + "\" names " + *missing + ", not in the image";
         continue;
       }
       const Rewritten args = rewrite(c, entry.args, *kernel);

@@ -260,6 +260,16 @@ TEST(Recipe, FallbackSkipsAnEntryWhoseFilesAreMissing) {
   EXPECT_TRUE(contains(r.caveats[0], "no network source"));
 }
 
+// Found by fuzz/boot_menu_fuzz.cpp: "linux /" names the image's root, a path
+// locate() cannot find and that was then read as found.
+TEST(Recipe, FallbackNamesAKernelAtTheRootAsMissing) {
+  FileSet files{"boot/k"};
+  files.add("boot/grub/grub.cfg", "menuentry x {\n linux / quiet\n}\n");
+  const auto r = recipe_for(std::nullopt, source(), files);
+  EXPECT_EQ(r.method, BootMethod::sanboot);
+  EXPECT_TRUE(contains(r.reason, "boot/grub/grub.cfg: entry \"x\" names \"\", not in the image")) << r.reason;
+}
+
 TEST(Recipe, LastResortIsSanbootOrMemdisk) {
   FileSet files{"README.TXT"};
   files.add("isolinux/isolinux.cfg", "label hdt\ncom32 hdt.c32\n");
