@@ -108,8 +108,11 @@ std::optional<Recipe> casper(const Context& c, Why& why) {
   auto kernel = find(c, osk, {"casper/vmlinuz", "casper/vmlinuz.efi"});
   auto initrd = find(c, osi, {"casper/initrd", "casper/initrd.lz", "casper/initrd.gz"});
   if (!kernel || !initrd) return why = no_kernel("casper", "casper/"), std::nullopt;
-  // As Ubuntu's netboot how-to: the image's URL and DHCP; cloud-config-url
-  // keeps cloud-init from taking url= as its config and fetching the image again.
+  // As Ubuntu's netboot how-to: the image's URL and DHCP. cloud-init also
+  // reads url= as a config URL and downloads the whole image a second time
+  // (canonical/cloud-init#3893); cloud-config-url=/dev/null stops it, as the
+  // how-to now says (canonical/ubuntu-server-documentation#214). url= rather
+  // than casper's newer iso-url=: older casper knows only url=.
   Recipe r = linux_entry(c, "casper", "live", *kernel, {*initrd},
                          "boot=casper ip=dhcp url=" + c.image.image_url + " cloud-config-url=/dev/null ---");
   r.reason += "; casper fetches the image itself (url=)";
