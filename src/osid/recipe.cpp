@@ -305,12 +305,6 @@ bool anaconda_distro(const OsMatch& os) {
 constexpr std::array kFamilies{
     Family{"windows", [](const OsMatch& os) { return os.distro == "win" || os.family == "winnt"; },
            [](const Context& c) { return locate(c.files, "sources/boot.wim").has_value(); }, windows},
-    Family{"memtest86+", [](const OsMatch&) { return false; },
-           [](const Context& c) {
-             return c.image.volume_id.starts_with("MT86PLUS") ||
-                    locate_first(c.files, {"boot/memtest.bin", "boot/memtest86+.bin", "EFI/BOOT/memtest"});
-           },
-           memtest},
     Family{"casper", [](const OsMatch& os) { return os.distro == "ubuntu" || os.distro == "linuxmint"; },
            [](const Context& c) { return has_dir(c, "casper"); }, casper},
     Family{"archiso", [](const OsMatch& os) { return os.distro == "archlinux"; },
@@ -331,6 +325,14 @@ constexpr std::array kFamilies{
            [](const Context& c) { return locate(c.files, "LiveOS/squashfs.img").has_value(); }, dracut_live},
     Family{"debian-installer", [](const OsMatch& os) { return os.distro == "debian" || os.distro == "ubuntu"; },
            [](const Context& c) { return has_dir(c, "dists") && has_dir(c, "pool"); }, debian_installer},
+    // Last, and never by memtest.bin or memtest86+.bin alone: distributions
+    // carry those beside their own system (Ubuntu's boot/, NixOS's).
+    Family{"memtest86+", [](const OsMatch&) { return false; },
+           [](const Context& c) {
+             return c.image.volume_id.starts_with("MT86PLUS") ||
+                    locate_first(c.files, {"EFI/BOOT/memtest", "boot/memtest"}).has_value();
+           },
+           memtest},
 };
 
 }  // namespace

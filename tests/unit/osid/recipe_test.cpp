@@ -189,17 +189,25 @@ TEST(Recipe, Memtest) {
   EXPECT_EQ(r.firmware, Firmware::any);
 
   const FileSet v5{"boot/memtest.bin", "isolinux/isolinux.bin"};
-  const auto bios = recipe_for(std::nullopt, source(2 << 20), v5);
+  const auto bios = recipe_for(std::nullopt, source(2 << 20, "MT86PLUS_32"), v5);
   EXPECT_EQ(bios.kernel, url("boot/memtest.bin"));
   EXPECT_EQ(bios.firmware, Firmware::bios);
   RecipeOptions efi;
   efi.firmware = Firmware::efi;
-  const auto on_efi = recipe_for(std::nullopt, source(2 << 20), v5, efi);
+  const auto on_efi = recipe_for(std::nullopt, source(2 << 20, "MT86PLUS_32"), v5, efi);
   EXPECT_EQ(on_efi.method, BootMethod::sanboot);
   EXPECT_TRUE(contains(on_efi.reason, "memtest86+: no binary for this firmware")) << on_efi.reason;
 }
 
 // ---- unknown images ----
+
+TEST(Recipe, AMemtestBesideASystemIsNotTheImage) {
+  const FileSet ubuntu{"casper/vmlinuz", "casper/initrd", "boot/memtest86+.bin", "boot/memtest.bin"};
+  EXPECT_EQ(recipe_for(std::nullopt, source(3ull << 30, "Ubuntu 24.04 LTS amd64"), ubuntu).rule, "casper");
+  FileSet rescue{"boot/memtest.bin", "boot/vmlinuz", "boot/initrd"};
+  rescue.add("isolinux/isolinux.cfg", "label rescue\nkernel /boot/vmlinuz\nappend initrd=/boot/initrd\n");
+  EXPECT_EQ(recipe_for(std::nullopt, source(300 << 20, "RESCUE"), rescue).rule, "syslinux-menu");
+}
 
 TEST(Recipe, UnknownImagesAreKnownByTheirFiles) {
   const FileSet mint{"casper/vmlinuz", "casper/initrd.lz", "casper/filesystem.squashfs"};
