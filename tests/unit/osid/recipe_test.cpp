@@ -123,6 +123,18 @@ TEST(Recipe, DebianInstallerNeedsANetbootInstaller) {
             "mirror/http/directory=/iso/x mirror/http/proxy= debian-installer/allow_unauthenticated=true");
 }
 
+TEST(Recipe, DebianMirrorFollowsTheBaseUrlsScheme) {
+  const FileSet files{"install.amd/vmlinuz", "install.amd/initrd.gz", "dists/bookworm/Release", "pool/main/x.deb"};
+  RecipeOptions options;
+  options.debian_netboot = RecipeOptions::Netboot{"https://pxe.example:8443/linux", "https://pxe.example:8443/initrd.gz"};
+  const auto r = recipe_for(std::nullopt, ImageSource{"https://pxe.example:8443/iso/debian 12/", "", 0, ""}, files,
+                            options);
+  EXPECT_EQ(r.rule, "debian-installer");
+  EXPECT_TRUE(contains(r.args, "mirror/protocol=https mirror/https/hostname=pxe.example:8443 "
+                               "mirror/https/directory=/iso/debian%2012 "))
+      << r.args;
+}
+
 TEST(Recipe, SuseInstallsFromTheImage) {
   const FileSet files{"boot/x86_64/loader/linux", "boot/x86_64/loader/initrd", "media.1/products"};
   const auto r = recipe_for(os("opensuse", "openSUSE Leap 15.5"), source(), files);
