@@ -19,11 +19,34 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   });
 }
 
+// "isolinux/../boot//vmlinuz" -> "boot/vmlinuz": menus name files relative
+// to their folder, and the URL made of the answer must not climb. Nothing
+// when ".." leaves the image.
+std::optional<std::string> lexically_normal(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const std::string_view part = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) return std::nullopt;
+      parts.pop_back();
+    } else {
+      parts.push_back(part);
+    }
+  }
+  std::string out;
+  for (const auto part : parts) out += (out.empty() ? "" : "/") + std::string(part);
+  return out;
+}
+
 }  // namespace
 
-std::optional<std::string> locate(const ImageFiles& files, std::string_view path) {
-  path = trim_slashes(path);
-  if (path.empty()) return std::nullopt;
+std::optional<std::string> locate(const ImageFiles& files, std::string_view raw) {
+  const auto normal = lexically_normal(raw);
+  if (!normal || normal->empty()) return std::nullopt;
+  std::string_view path = *normal;
   if (files.is_file(path)) return std::string(path);
   // Walk the components, each one as the directory above spells it.
   std::string found;

@@ -31,7 +31,8 @@ class ImageFiles {
 // The path of a file as the image spells it, matching `path` exactly or else
 // ignoring ASCII case component by component: Windows media and plain ISO 9660
 // names differ in case from what installers' documentation says
-// ("BOOT/BCD", "ISOLINUX/ISOLINUX.CFG").
+// ("BOOT/BCD", "ISOLINUX/ISOLINUX.CFG"). "." and ".." are resolved first
+// (nothing when ".." climbs out of the image).
 std::optional<std::string> locate(const ImageFiles& files, std::string_view path);
 
 // The first of `paths` the image holds, as the image spells it.

@@ -359,6 +359,9 @@ TEST(ImageFiles, LocateIgnoresCaseOnlyWhenItMustAndListsDirectories) {
   EXPECT_EQ(files.list(""), (std::vector<std::string>{"ISOLINUX", "a", "isolinux"}));
   EXPECT_EQ(files.list("a"), std::vector<std::string>{"b"});
   EXPECT_EQ(locate_first(files, {"x", "", "a/b/c"}), "a/b/c");
+  EXPECT_EQ(locate(files, "isolinux/../a/./b//c"), "a/b/c");
+  EXPECT_EQ(locate(files, "../a/b/c"), std::nullopt);
+  EXPECT_EQ(locate(files, "a/../../a/b/c"), std::nullopt);
 }
 
 }  // namespace
