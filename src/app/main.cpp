@@ -25,6 +25,7 @@
 #include "app/image_catalogue.hpp"
 #include "app/inventory_files.hpp"
 #include "app/iso_info.hpp"
+#include "app/iso_list.hpp"
 #include "app/leases_cli.hpp"
 #include "app/lookup.hpp"
 #include "app/machines.hpp"
@@ -74,6 +75,7 @@ Examples:
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
   pxed iso info debian-12.iso                  which OS the image holds (osinfo-db), its kernel and initrd, and why
+  pxed iso list -c pxed.toml                   every image the config serves, its URL and the OS in it
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
   pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
@@ -493,6 +495,21 @@ int main(int argc, char** argv) {
       "  pxed iso info ubuntu-22.04.1-live-server-amd64.iso --json\n"
       "  pxed iso info my.iso --osinfo-dir /usr/share/osinfo --osinfo-dir ./my-osinfo\n"
       "Exit codes: 0 the image was read (identified, or \"os unknown\" with the reason), 1 not an image.");
+  app::IsoListArgs iso_list_args;
+  auto* iso_list_cmd = iso_cmd->add_subcommand(
+      "list", "Every image the config serves ([[files.mount]] images, *.iso in files.iso_dir): its URL, volume "
+              "id and the OS osinfo-db finds in it");
+  iso_list_cmd->add_option("-c,--config", iso_list_args.config, "Config file (TOML)")->capture_default_str();
+  iso_list_cmd->add_flag("--json", iso_list_args.json, "One JSON object, as GET /api/v1/images answers");
+  iso_list_cmd->add_option("--osinfo-dir", iso_list_args.osinfo_dirs,
+                           "An osinfo-db directory (holding os/), repeatable, later ones override");
+  iso_list_cmd->footer(
+      "Opens each image's volume descriptors, as pxed serve does; no server is needed and nothing is mounted.\n"
+      "Examples:\n"
+      "  pxed iso list -c /etc/pxed/pxed.toml\n"
+      "  pxed iso list -c pxed.toml --json | jq -r '.images[] | [.url, .os.short_id // \"unknown\"] | @tsv'\n"
+      "Exit codes: 0 every image read (identified or not), 1 an image could not be opened, 2 config error.");
+
   app::LookupArgs lookup_args;
   auto* lookup_cmd = cli.add_subcommand("lookup", "Show what a machine would boot and why, without the machine");
   lookup_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
@@ -589,6 +606,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
   if (*iso_info_cmd) return app::iso_info(iso_info_args, std::cout, std::cerr);
+  if (*iso_list_cmd) return app::iso_list(iso_list_args, std::cout, std::cerr);
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;

@@ -182,3 +182,41 @@ def test_an_image_copied_in_later_says_its_os_when_added_and_leaves_when_removed
     lab.server.wait_event("iso.removed", since=mark, at="/iso/late")
     assert "/iso/late/" not in images(lab)
     assert image_gauges(lab) == {"debian11": 2.0, "unknown": 1.0}
+
+
+def pxed(*args):
+    return subprocess.run([str(PXED_BIN), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_iso_list_shows_what_the_config_serves_without_a_server(workdir, tree, iso_dir, mounted):
+    config = workdir / "iso-list.toml"
+    config.write_text("\n".join(["[files]", f'root = "{tree}"', *files_toml(iso_dir, mounted)]) + "\n")
+    r = pxed("iso", "list", "-c", str(config))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["URL", "OS", "NAME", "VERSION", "ARCH", "KIND", "VOLUME"]
+    rows = {line.split()[0]: line for line in lines[1:4]}
+    assert sorted(rows) == ["/install/debian/", "/iso/blank/", "/iso/debian-11/"], r.stdout
+    assert rows["/iso/debian-11/"].split()[1:6] == ["debian11", "Debian", "11", "11", "x86_64"], r.stdout
+    assert rows["/iso/debian-11/"].endswith(DEBIAN_VOLUME)
+    assert rows["/iso/blank/"].split()[1] == "unknown"
+    assert any(line.startswith("/iso/blank/: no osinfo-db media rule matches") for line in lines), r.stdout
+
+    as_json = json.loads(pxed("iso", "list", "-c", str(config), "--json").stdout)
+    by_url = {i["url"]: i for i in as_json["images"]}
+    assert by_url["/iso/debian-11/"]["os"]["short_id"] == "debian11"
+    assert by_url["/install/debian/"]["source"] == "mount"
+    assert by_url["/iso/blank/"]["state"] == "unknown"
+    assert as_json["osinfo_db"]["oses"] > 100
+
+
+def test_iso_list_names_a_file_that_is_not_an_image(workdir, tree):
+    d = workdir / "list-bad"
+    d.mkdir()
+    (d / "broken.iso").write_bytes(b"not an image" * 1000)
+    config = workdir / "iso-list-bad.toml"
+    config.write_text(f'[files]\nroot = "{tree}"\niso_dir = "{d}"\n')
+    r = pxed("iso", "list", "-c", str(config))
+    assert r.returncode == 1
+    assert "broken.iso" in r.stderr and "pxed serve skips it" in r.stderr, r.stderr
+    assert r.stdout.startswith("no images"), r.stdout
