@@ -4,9 +4,9 @@
 // page up to date from the stream alone, so a hundred open dashboards cost
 // pxed one event per event each, never a poll of every machine.
 //
-// Not shown yet, because the API does not have them: images and the OS found
-// in each (/api/v1/images), leases per subnet (/api/v1/leases). TODO: add a
-// section for each once its endpoint exists; until then nothing is guessed.
+// Images and leases are not events but state: each is read again when an
+// event says it changed (iso.*, a lease bound or given back), and now and
+// then besides (a lease expires without an event), a few hundred bytes each.
 
 (() => {
   const STAGES = ['dhcp', 'loader', 'config', 'kernel', 'initrd', 'installer', 'done'];
@@ -33,6 +33,11 @@
   const WINDOW_S = 60;
   const QUIET_MS = 30000;  // a booting machine silent this long may be stuck: say so
   const HIDDEN_FIELDS = new Set(['id', 'time', 'time_ms', 'level', 'event', 'mac']);
+  const IMAGE_EVENTS = new Set(['iso.added', 'iso.replaced', 'iso.identified', 'iso.removed', 'iso.dir_lost',
+    'iso.dir_back']);
+  const LEASE_EVENTS = new Set(['dhcp.ack', 'dhcp.release', 'dhcp.decline']);
+  const IMAGES_EVERY_MS = 60000;
+  const LEASES_EVERY_MS = 10000;  // leases expire without an event
 
   const machines = new Map();  // mac -> the API's machine row, kept current from events
   const rowOf = new Map();     // mac -> its <tr>
@@ -303,6 +308,63 @@
     $('no-events').hidden = recent.length > 0;
   }
 
+  function osText(image) {
+    if (image.state === 'pending') return 'identifying…';
+    return image.os ? image.os.name : 'unknown';
+  }
+
+  function drawImages(images) {
+    const body = $('images').tBodies[0];
+    body.replaceChildren(...images.map((image) => {
+      const tr = el('tr', image.os ? '' : 'unknown');
+      tr.dataset.url = image.url;
+      tr.dataset.os = image.os ? image.os.short_id : image.state;
+      cell(tr, 'Name', 'name', image.name).title = image.file;
+      const os = cell(tr, 'OS', 'os', osText(image));
+      os.title = image.os ? `${image.os.id} (${image.os.arch})` : image.reason;
+      cell(tr, 'Version', 'version', image.os ? image.os.version : '');
+      cell(tr, 'Kind', 'kind', image.os ? image.os.kind : '');
+      const link = el('a', '', image.url);
+      link.href = image.url;
+      cell(tr, 'URL', 'url', link);
+      return tr;
+    }));
+    const known = images.filter((i) => i.os).length;
+    $('image-count').textContent = images.length ? `${images.length} · ${known} identified` : '';
+    $('images').hidden = images.length === 0;
+    $('no-images').hidden = images.length > 0;
+  }
+
+  function drawLeases(answer) {
+    // No subnet: pxed is no DHCP server here (proxy mode or DHCP off).
+    $('leases-section').hidden = answer.subnets.length === 0;
+    $('subnets').replaceChildren(...answer.subnets.map((s) => {
+      const box = el('div', 'subnet');
+      box.dataset.network = s.network;
+      const label = el('div', 'label');
+      label.append(el('span', 'network', s.network), el('span', 'use', `${s.used} used · ${s.free} free`));
+      const bar = el('div', 'bar');
+      const used = el('span');
+      used.style.width = `${s.size ? (100 * s.used) / s.size : 0}%`;
+      bar.append(used);
+      bar.title = `${s.range[0]} – ${s.range[1]}, ${s.reservations} reserved`;
+      box.append(label, bar);
+      return box;
+    }));
+    $('leases').tBodies[0].replaceChildren(...answer.leases.map((l) => {
+      const tr = el('tr', '');
+      tr.dataset.mac = l.mac;
+      cell(tr, 'IP', 'ip', l.ip);
+      cell(tr, 'MAC', 'mac', l.mac);
+      cell(tr, 'Hostname', 'hostname', l.hostname);
+      cell(tr, 'Expires', 'expires', clock(l.expires_ms)).title = l.expires;
+      return tr;
+    }));
+    $('lease-count').textContent = `${answer.leases.length}`;
+    $('leases').hidden = answer.leases.length === 0;
+    $('no-leases').hidden = answer.leases.length > 0;
+  }
+
   function draw() {
     if (dirty) {
       dirty = false;
@@ -320,6 +382,27 @@
     if (!Number.isNaN(date)) noteClock(date);
     return r.json();
   }
+
+  // One read at a time; a change announced during it reads again after.
+  function refresher(path, drawIt) {
+    let running = false;
+    let again = false;
+    const refresh = async () => {
+      if (running) { again = true; return; }
+      running = true;
+      try {
+        drawIt(await getJson(path));
+      } catch (err) {
+        console.warn(`${path}: ${err.message}`);
+      } finally {
+        running = false;
+        if (again) { again = false; refresh(); }
+      }
+    };
+    return refresh;
+  }
+  const refreshImages = refresher('/api/v1/images', (answer) => drawImages(answer.images));
+  const refreshLeases = refresher('/api/v1/leases', drawLeases);
 
   function setConnection(state, text) {
     const c = $('connection');
@@ -347,6 +430,8 @@
       }
       noteClock(e.time_ms);
       apply(e);
+      if (IMAGE_EVENTS.has(e.event)) refreshImages();
+      if (LEASE_EVENTS.has(e.event)) refreshLeases();
       requestAnimationFrame(draw);
     };
     for (const kind of KINDS) source.addEventListener(kind, onEvent);
@@ -371,8 +456,11 @@
     dirty = true;
     draw();
     drawThroughput();
+    await Promise.all([refreshImages(), refreshLeases()]);
     listen(after);
     setInterval(() => { tickBootTimes(); drawThroughput(); }, 1000);
+    setInterval(refreshImages, IMAGES_EVERY_MS);
+    setInterval(refreshLeases, LEASES_EVERY_MS);
   }
 
   start();
