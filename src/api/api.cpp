@@ -127,7 +127,8 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
   if (path == "/api/v1/" || path == "/api/") {
     return json_answer(200, json{{"version", 1},
                                  {"endpoints", {"/api/v1/machines", "/api/v1/machines/{mac}", "/api/v1/events",
-                                                "/api/v1/events/stream", "/api/v1/leases", "/healthz", "/readyz"}},
+                                                "/api/v1/events/stream", "/api/v1/leases", "/api/v1/images", "/healthz",
+                                                "/readyz"}},
                                  {"docs", "docs/api.md"}}
                                 .dump());
   }
@@ -156,6 +157,11 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
     return a;
   }
   if (path == "/api/v1/leases") return leases();
+  if (path == "/api/v1/images") {
+    json body{{"images", sources_.images ? sources_.images() : json::array()}};
+    // A volume id is whatever bytes the image holds: not UTF-8 becomes U+FFFD, not an exception.
+    return json_answer(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
   if (path == "/api/v1/machines") {
     json rows = json::array();
     for (const auto* r : sources_.machines.rows()) rows.push_back(row_json(*r));

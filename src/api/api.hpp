@@ -3,6 +3,7 @@
 // from the history, the machine table and the live stream, request in and
 // answer out. Reads only; http_service writes what this returns.
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 
 #include "api/history.hpp"
@@ -26,6 +27,9 @@ struct Sources {
   // Full mode's subnets and the leases bound now; empty: no DHCP server here.
   std::vector<config::Subnet> subnets = {};
   std::function<std::vector<store::Lease>()> leases = {};
+  // Every image served, as a JSON array (docs/api.md): app builds it from
+  // osid's catalogue, so api stays off osid. Empty: nothing is served.
+  std::function<nlohmann::json()> images = {};
 };
 
 class Api {

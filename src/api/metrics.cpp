@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include "store/machine_store.hpp"
@@ -190,6 +191,10 @@ struct Metrics::Impl {
   Family<Gauge>* leases = nullptr;
   Family<Gauge>* machines = nullptr;
   Family<Gauge>* images = nullptr;
+  Family<Gauge>* images_by_os = nullptr;
+  // OSes counted once: a label whose last image went stays, at 0, rather than
+  // vanishing (a missing series looks like a broken scrape).
+  std::set<std::string> image_oses{"unknown"};
   Family<Gauge>* subscribers = nullptr;
 };
 
@@ -231,6 +236,10 @@ void Metrics::Impl::add_gauges() {
                       "Machines seen since pxed started, by the stage their current boot reached");
   }
   if (sources.images) images = &gauge(registry, "pxed_images_mounted", "ISO images served as folders");
+  if (sources.images_by_os) {
+    images_by_os = &gauge(registry, "pxed_images",
+                          "Images served, by the OS osinfo-db finds in each (its short id) or unknown");
+  }
   if (sources.stream_subscribers) {
     subscribers = &gauge(registry, "pxed_api_stream_subscribers", "Open /api/v1/events/stream connections");
   }
@@ -309,6 +318,14 @@ void Metrics::Impl::read_gauges() {
   if (sources.http_connections) set(http_open, {}, static_cast<double>(sources.http_connections()));
   if (sources.images) set(images, {}, static_cast<double>(sources.images()));
   if (sources.stream_subscribers) set(subscribers, {}, static_cast<double>(sources.stream_subscribers()));
+  if (sources.images_by_os) {
+    const auto counts = sources.images_by_os();
+    for (const auto& [os, n] : counts) image_oses.insert(os);
+    for (const auto& os : image_oses) {
+      auto it = counts.find(os);
+      set(images_by_os, {{"os", os}}, it == counts.end() ? 0.0 : static_cast<double>(it->second));
+    }
+  }
   if (sources.leases) {
     for (const auto& s : sources.leases()) {
       set(leases, {{"subnet", s.subnet}, {"state", "used"}}, static_cast<double>(s.used));

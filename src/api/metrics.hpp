@@ -6,6 +6,7 @@
 // prometheus-cpp stays in metrics.cpp: its headers cost every includer.
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ struct MetricSources {
   std::function<std::size_t()> http_connections = {};
   std::function<std::vector<SubnetLeases>()> leases = {};
   std::function<std::size_t()> images = {};
+  // Images served, by the short id of the OS found in each ("debian11") or "unknown".
+  std::function<std::map<std::string, std::size_t>()> images_by_os = {};
   std::function<std::size_t()> stream_subscribers = {};
   const MachineTable* machines = nullptr;
 };

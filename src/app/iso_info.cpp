@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "iso/image.hpp"
-#include "osid/identify.hpp"
+#include "osid/catalogue.hpp"
 #include "osid/load.hpp"
 #include "vfs/iso_mount.hpp"
 
@@ -51,24 +51,6 @@ std::size_t utf8_length(std::string_view s, std::size_t at) {
   return n;
 }
 
-// A descriptor field is whatever bytes the image holds: control bytes and
-// bytes that are not UTF-8 are shown escaped, so a hostile image can neither
-// drive the terminal nor add lines to what scripts read.
-std::string printable(std::string_view value) {
-  std::string out;
-  for (std::size_t at = 0; at < value.size();) {
-    const auto byte = static_cast<unsigned char>(value[at]);
-    const std::size_t n = utf8_length(value, at);
-    if (n == 0 || byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
-      ++at;
-    } else {
-      out.append(value.substr(at, n));
-      at += n;
-    }
-  }
-  return out;
-}
 
 // An empty field is the key alone, with no trailing blanks.
 void line(std::ostream& out, std::string_view key, std::string_view value) {
@@ -89,6 +71,23 @@ nlohmann::json member_json(const std::optional<Member>& m) {
 
 }  // namespace
 
+// A descriptor field is whatever bytes the image holds.
+std::string printable(std::string_view value) {
+  std::string out;
+  for (std::size_t at = 0; at < value.size();) {
+    const auto byte = static_cast<unsigned char>(value[at]);
+    const std::size_t n = utf8_length(value, at);
+    if (n == 0 || byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+      ++at;
+    } else {
+      out.append(value.substr(at, n));
+      at += n;
+    }
+  }
+  return out;
+}
+
 int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
   auto opened = vfs::open_image(AT_FDCWD, args.image);
   if (!opened) {
@@ -102,12 +101,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
   for (const auto& problem : db.problems())
     err << "pxed iso info: osinfo-db: " << problem.source << ": " << problem.message << "\n";
 
-  osid::Identification id;
-  if (image.volume_info()) {
-    id = osid::identify(db, *image.volume_info());
-  } else {
-    id.reason = "no ISO 9660 primary volume descriptor (a UDF-only image): osinfo-db's rules read that descriptor";
-  }
+  const osid::Identification id = osid::identify_image(db, image.volume_info());
   std::optional<Member> kernel;
   std::optional<Member> initrd;
   if (id.os) {

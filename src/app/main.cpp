@@ -16,6 +16,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "api/api.hpp"
@@ -24,8 +25,10 @@
 #include "app/config_watch.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
+#include "app/image_catalogue.hpp"
 #include "app/inventory_files.hpp"
 #include "app/iso_info.hpp"
+#include "app/iso_list.hpp"
 #include "app/leases_cli.hpp"
 #include "app/lookup.hpp"
 #include "app/machines.hpp"
@@ -46,6 +49,7 @@
 #include "events/log.hpp"
 #include "http/http_service.hpp"
 #include "iso/iso_ls.hpp"
+#include "osid/load.hpp"
 #include "tftp/tftp_service.hpp"
 #include "vfs/iso_dir_service.hpp"
 #include "vfs/tree.hpp"
@@ -74,6 +78,7 @@ Examples:
   curl -O http://SERVER/vmlinuz                   the same tree over HTTP, with Range and keep-alive
   pxed iso ls debian-12.iso install.amd        look inside an ISO image without mounting it
   pxed iso info debian-12.iso                  which OS the image holds (osinfo-db), its kernel and initrd, and why
+  pxed iso list -c pxed.toml                   every image the config serves, its URL and the OS in it
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
   pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
@@ -174,7 +179,8 @@ bool has_once(const config::Config& cfg) {
 api::MetricSources metric_sources(const config::Config& cfg, const std::optional<tftp::Service>& tftp,
                                   const std::optional<http::Service>& http, const std::optional<dhcp::Service>& dhcp,
                                   const std::optional<vfs::IsoDirService>& iso_dir,
-                                  const api::MachineTable& machines, const api::Stream& stream) {
+                                  const app::ImageCatalogue& images, const api::MachineTable& machines,
+                                  const api::Stream& stream) {
   api::MetricSources sources;
   if (tftp) sources.tftp_transfers = [&tftp] { return tftp->active_transfers(); };
   if (http) sources.http_connections = [&http] { return http->active_connections(); };
@@ -189,6 +195,7 @@ api::MetricSources metric_sources(const config::Config& cfg, const std::optional
     const auto fixed = static_cast<std::size_t>(
         std::ranges::count_if(cfg.files.mounts, [](const config::Mount& m) { return m.dir.empty(); }));
     sources.images = [fixed, &iso_dir] { return fixed + (iso_dir ? iso_dir->images() : 0); };
+    sources.images_by_os = [&images] { return images.catalogue().count_by_os(); };
   }
   sources.stream_subscribers = [&stream] { return stream.subscribers(); };
   sources.machines = &machines;
@@ -274,6 +281,9 @@ int serve(const config::Config& cfg) {
     }
     tree.emplace(std::move(*opened));
   }
+  // Every image served and the OS in it, for the API, the metrics and the
+  // dashboard. Before the pool: a worker may be studying an image until the pool is gone.
+  app::ImageCatalogue images(bus);
   // Images and mounted directories are opened now too, while root may still read them.
   for (const auto& mount : tree ? cfg.files.mounts : std::vector<config::Mount>{}) {
     auto added = mount.dir.empty() ? tree->add_iso_mount(mount.at, mount.iso)
@@ -281,6 +291,9 @@ int serve(const config::Config& cfg) {
     if (!added) {
       bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", added.error()));
       return kExitRuntime;
+    }
+    if (auto image = mount.dir.empty() ? tree->image_at(mount.at) : nullptr) {
+      images.add_mount(mount.at, mount.iso, *image);
     }
   }
   // The system's loaders too: their directories may not be readable once root is gone.
@@ -303,11 +316,14 @@ int serve(const config::Config& cfg) {
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWorkerNice);
       });
   if (tree) tree->set_on_loop(true);
-  // files.iso_dir is watched and scanned now; later images are opened on the
-  // pool, and the tree changes only on io's thread.
+  // osinfo-db (hundreds of files, thousands of patterns) is read on a worker
+  // while the rest starts; the images served by then are identified after it.
+  if (tree) images.load_osinfo(pool, osid::default_osinfo_dirs());
+  // files.iso_dir is watched and scanned now; later images are opened (and
+  // identified) on the pool, and the tree changes only on io's thread.
   std::optional<vfs::IsoDirService> iso_dir;
   if (tree && !cfg.files.iso_dir.empty()) {
-    iso_dir.emplace(io, *tree, cfg.files.iso_dir, pool, bus);
+    iso_dir.emplace(io, *tree, cfg.files.iso_dir, pool, bus, &images);
     if (auto opened = iso_dir->open(); !opened) {
       bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", opened.error()));
       return kExitRuntime;
@@ -343,7 +359,8 @@ int serve(const config::Config& cfg) {
                                                                           : std::vector<config::Subnet>{},
                                   [&dhcp_service] {
                                     return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
-                                  }});
+                                  },
+                                  [&images] { return app::images_json(images.catalogue()); }});
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     http::Routes routes = api_on ? api.routes() : http::Routes{};
@@ -376,7 +393,7 @@ int serve(const config::Config& cfg) {
   }
   deciding.use(cfg);
   if (api_on) metrics->read_from(metric_sources(cfg, tftp_service, http_service, dhcp_service, iso_dir,
-                                                *machine_table, *stream));
+                                                images, *machine_table, *stream));
   // `pxed machines reinstall` finds us here to send SIGHUP.
   app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");
   // An edited config or inventory reloads by itself, as on SIGHUP.
@@ -503,6 +520,20 @@ int main(int argc, char** argv) {
       "  pxed iso info ubuntu-22.04.1-live-server-amd64.iso --json\n"
       "  pxed iso info my.iso --osinfo-dir /usr/share/osinfo --osinfo-dir ./my-osinfo\n"
       "Exit codes: 0 the image was read (identified, or \"os unknown\" with the reason), 1 not an image.");
+  app::IsoListArgs iso_list_args;
+  auto* iso_list_cmd = iso_cmd->add_subcommand(
+      "list", "Every image the config serves ([[files.mount]] images, *.iso in files.iso_dir): its URL, volume "
+              "id and the OS osinfo-db finds in it");
+  iso_list_cmd->add_option("-c,--config", iso_list_args.config, "Config file (TOML)")->capture_default_str();
+  iso_list_cmd->add_flag("--json", iso_list_args.json, "One JSON object, as GET /api/v1/images answers");
+  iso_list_cmd->add_option("--osinfo-dir", iso_list_args.osinfo_dirs,
+                           "An osinfo-db directory (holding os/), repeatable, later ones override");
+  iso_list_cmd->footer(
+      "Opens each image's volume descriptors, as pxed serve does; no server is needed and nothing is mounted.\n"
+      "Examples:\n"
+      "  pxed iso list -c /etc/pxed/pxed.toml\n"
+      "  pxed iso list -c pxed.toml --json | jq -r '.images[] | [.url, .os.short_id // \"unknown\"] | @tsv'\n"
+      "Exit codes: 0 every image read (identified or not), 1 an image could not be opened, 2 config error.");
 
   app::LookupArgs lookup_args;
   auto* lookup_cmd = cli.add_subcommand("lookup", "Show what a machine would boot and why, without the machine");
@@ -600,6 +631,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
   if (*iso_info_cmd) return app::iso_info(iso_info_args, std::cout, std::cerr);
+  if (*iso_list_cmd) return app::iso_list(iso_list_args, std::cout, std::cerr);
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;

@@ -36,6 +36,8 @@ constexpr auto kTable = std::to_array<KindInfo>({
     {Kind::http_accept_failed, "http.accept-failed", Level::error, "accepting HTTP connections failed"},
     {Kind::iso_added, "iso.added", Level::info, "an image in files.iso_dir is served"},
     {Kind::iso_replaced, "iso.replaced", Level::info, "an image in files.iso_dir changed and is served anew"},
+    {Kind::iso_identified, "iso.identified", Level::info,
+     "the OS in an image served since start-up is known, once osinfo-db has loaded"},
     {Kind::iso_removed, "iso.removed", Level::info, "an image left files.iso_dir"},
     {Kind::iso_rejected, "iso.rejected", Level::warn, "a file in files.iso_dir is not a readable image"},
     {Kind::iso_dir_lost, "iso.dir_lost", Level::warn, "files.iso_dir went away"},

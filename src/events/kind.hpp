@@ -46,9 +46,10 @@ enum class Kind : std::uint8_t {
   http_timeout,
   http_error,
   http_accept_failed,
-  // Images in files.iso_dir
+  // Images served: files.iso_dir's, and [[files.mount]]'s for iso.identified
   iso_added,
   iso_replaced,
+  iso_identified,
   iso_removed,
   iso_rejected,
   iso_dir_lost,

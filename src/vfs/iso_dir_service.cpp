@@ -23,6 +23,7 @@
 #include "core/worker_pool.hpp"
 #include "events/bus.hpp"
 #include "iso/image.hpp"
+#include "vfs/image_observer.hpp"
 #include "vfs/iso_dir.hpp"
 #include "vfs/tree.hpp"
 
@@ -49,14 +50,17 @@ std::optional<FileIdentity> identity_at(const std::filesystem::path& path) {
 }  // namespace
 
 struct IsoDirService::Impl {
-  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_, core::WorkerPool& pool_, events::Bus& bus_)
-      : io(io_), tree(tree_), dir(std::move(dir_)), pool(pool_), bus(bus_), inotify(io_), retry(io_) {}
+  Impl(asio::io_context& io_, Tree& tree_, std::filesystem::path dir_, core::WorkerPool& pool_, events::Bus& bus_,
+       ImageObserver* observer_)
+      : io(io_), tree(tree_), dir(std::move(dir_)), pool(pool_), bus(bus_), observer(observer_), inotify(io_),
+        retry(io_) {}
 
   asio::io_context& io;
   Tree& tree;
   std::filesystem::path dir;
   core::WorkerPool& pool;
   events::Bus& bus;
+  ImageObserver* observer;
 
   void emit(events::Kind kind, std::initializer_list<std::pair<std::string, std::string>> fields) {
     events::Event event{kind};
@@ -120,15 +124,22 @@ struct IsoDirService::Impl {
     std::optional<FileIdentity> now;
     IsoDirState::Step step = IsoDirState::Step::keep;
     std::optional<std::expected<OpenedImage, std::string>> opened;
+    ImageObserver::Served served;  // the observer's part, for the loop
   };
 
   // The disk half of a look: a stat and, for a new or changed file, its
   // volume descriptors (a cold disk, a slow NFS server, a huge UDF volume).
   // Touches nothing of the service: it runs on a worker.
-  static Looked examine(const std::filesystem::path& path, const std::string& name, const IsoDirState& known) {
-    Looked looked{.now = identity_at(path), .step = IsoDirState::Step::keep, .opened = {}};
+  static Looked examine(const std::filesystem::path& path, const std::string& name, const IsoDirState& known,
+                        const ImageObserver* observer) {
+    Looked looked{.now = identity_at(path), .step = IsoDirState::Step::keep, .opened = {}, .served = {}};
     looked.step = known.on_file(name, looked.now);
-    if (looked.step == IsoDirState::Step::open) looked.opened = open_image(AT_FDCWD, path);
+    if (looked.step != IsoDirState::Step::open) return looked;
+    looked.opened = open_image(AT_FDCWD, path);
+    if (observer != nullptr && *looked.opened) {
+      const auto image_name = *image_name_of(name);
+      looked.served = observer->study(image_name, iso_mount_point(image_name), path, **looked.opened);
+    }
     return looked;
   }
 
@@ -139,7 +150,7 @@ struct IsoDirService::Impl {
   void look(const std::string& name) {
     if (!image_name_of(name)) return;
     if (!started) {
-      apply(name, examine(dir / name, name, state));
+      apply(name, examine(dir / name, name, state, observer));
       return;
     }
     auto [it, fresh] = looking.try_emplace(name, false);
@@ -147,7 +158,9 @@ struct IsoDirService::Impl {
       it->second = true;
       return;
     }
-    pool.submit([path = dir / name, name, known = state](std::stop_token) { return examine(path, name, known); },
+    pool.submit([path = dir / name, name, known = state, observer = observer](std::stop_token) {
+                  return examine(path, name, known, observer);
+                },
                 [this, name, looked_in = epoch](Looked looked) {
                   const bool again = looking[name];
                   looking.erase(name);
@@ -177,14 +190,17 @@ struct IsoDirService::Impl {
     auto& opened = *looked.opened;
     if (!opened) return refuse(name, *looked.now, path, opened.error());
     const bool replacing = state.is_mounted(name);
-    emit(replacing ? events::Kind::iso_replaced : events::Kind::iso_added,
-         {{"path", path.string()},
-          {"at", "/" + at},
-          {"naming", std::string(iso::to_string(opened->image->naming()))},
-          {"volume", std::string(opened->image->volume_id())}});
+    events::Event event{replacing ? events::Kind::iso_replaced : events::Kind::iso_added};
+    event.add("path", path.string())
+        .add("at", "/" + at)
+        .add("naming", iso::to_string(opened->image->naming()))
+        .add("volume", opened->image->volume_id());
     state.mounted(name, opened->identity);
     tree.put_image(at, std::move(*opened));
     if (!replacing) ++mounted;
+    // After the tree has it: whoever the observer tells finds it served.
+    if (looked.served) looked.served(event);
+    bus.emit(std::move(event));
   }
 
   void refuse(const std::string& name, const FileIdentity& identity,
@@ -199,6 +215,7 @@ struct IsoDirService::Impl {
     if (!state.is_mounted(name)) return;
     tree.remove_mount(at);
     --mounted;
+    if (observer != nullptr) observer->gone(at);
     emit(events::Kind::iso_removed, {{"path", path.string()}, {"at", "/" + at}});
   }
 
@@ -259,8 +276,8 @@ struct IsoDirService::Impl {
 };
 
 IsoDirService::IsoDirService(asio::io_context& io, Tree& tree, std::filesystem::path dir, core::WorkerPool& pool,
-                             events::Bus& bus)
-    : impl_(std::make_unique<Impl>(io, tree, std::move(dir), pool, bus)) {}
+                             events::Bus& bus, ImageObserver* observer)
+    : impl_(std::make_unique<Impl>(io, tree, std::move(dir), pool, bus, observer)) {}
 
 IsoDirService::~IsoDirService() = default;
 

@@ -5,7 +5,8 @@
 // in iso_dir.hpp; this file reads events and logs, and has a worker stat and
 // open the files (reading an image's volume descriptors waits on its disk).
 //
-// Events: iso.added, iso.replaced, iso.removed (info), iso.rejected (warn:
+// Events: iso.added, iso.replaced (with what an ImageObserver adds: the OS),
+// iso.removed (info), iso.rejected (warn:
 // a file that is not a usable image, with path and reason; skipped until it
 // changes), iso.dir_lost (warn: the directory was deleted or moved; retried
 // every kRetryInterval) and iso.dir_back.
@@ -31,15 +32,17 @@ class Bus;
 namespace pxed::vfs {
 
 class Tree;
+class ImageObserver;
 
 inline constexpr std::chrono::seconds kIsoDirRetryInterval{2};
 
 class IsoDirService {
  public:
   // pool: where files are examined once started; its results come back on io.
-  // bus: where images coming and going are told.
+  // bus: where images coming and going are told. observer (may be null,
+  // must outlive the service): studies each image on the worker that opened it.
   IsoDirService(boost::asio::io_context& io, Tree& tree, std::filesystem::path dir, core::WorkerPool& pool,
-                events::Bus& bus);
+                events::Bus& bus, ImageObserver* observer = nullptr);
   ~IsoDirService();
   IsoDirService(const IsoDirService&) = delete;
   IsoDirService& operator=(const IsoDirService&) = delete;

@@ -120,6 +120,14 @@ std::expected<void, std::string> Tree::add_iso_mount(std::string_view at,
   return {};
 }
 
+std::shared_ptr<const iso::Image> Tree::image_at(std::string_view at) const {
+  auto rel = normalize(at);
+  if (!rel || rel->empty()) return nullptr;
+  auto [mount, inner] = mounts_.find(*rel);
+  if (mount == nullptr || !inner.empty() || mount->kind != Mount::Kind::image) return nullptr;
+  return mount->image.image;
+}
+
 std::expected<void, std::string> Tree::add_dir_mount(std::string_view at,
                                                      const std::filesystem::path& dir) {
   const std::string where = "files.mount at=" + std::string(at) + " dir=" + dir.string();

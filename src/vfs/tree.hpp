@@ -143,6 +143,9 @@ class Tree {
   void put_image(std::string at, OpenedImage image);
   bool remove_mount(std::string_view at);
   bool has_mount(std::string_view at) const { return mounts_.contains(at); }
+  // The image mounted exactly at `at` (as [[files.mount]] spells it: "/centos7"),
+  // or null; for the image catalogue, which reads its descriptors' facts.
+  std::shared_ptr<const iso::Image> image_at(std::string_view at) const;
 
  private:
   Tree(int dirfd, std::filesystem::path root);

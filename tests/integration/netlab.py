@@ -385,10 +385,10 @@ def served_lab(workdir, tree, server_kind, pxed_bin, **server_args):
         destroy_lab(lab)
 
 
-def start_full_dhcp_pxed(lab, workdir, root, pxed_bin, extra_toml="", range_size=50):
+def start_full_dhcp_pxed(lab, workdir, root, pxed_bin, extra_toml="", range_size=50, files_extra=None):
     """pxed as the lab's DHCP server (full mode, addresses .100 up in the lab's subnet) with
-    HTTP on, serving root; started. lab.net is the subnet's first three octets, lab.state
-    pxed's state directory."""
+    HTTP on, serving root (and files_extra's [files] lines); started. lab.net is the subnet's
+    first three octets, lab.state pxed's state directory."""
     lab.net = f"10.241.{lab.subnet}"
     lab.state = workdir / f"state-{lab.tag}"
     dhcp = f"""
@@ -401,7 +401,7 @@ lease_time = "10m"
 """
     lab.server = ServerProcess("pxed", lab, root, pxed_bin=pxed_bin,
                                server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state)},
-                               http_overrides={}, extra_toml=dhcp + extra_toml)
+                               http_overrides={}, files_extra=files_extra, extra_toml=dhcp + extra_toml)
     lab.server.start()
     return lab.server
 

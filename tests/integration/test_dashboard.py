@@ -3,9 +3,15 @@ and a machine that boots through pxed appears in it and moves through its
 stages live, without a reload. The machine is a PXE DISCOVER (scapy) and
 busybox udhcpc for its lease, then curl fetching what a pxelinux boot fetches;
 the browser runs inside the lab's client namespace, so nothing leaves the lab.
+The images of a files.iso_dir (built by xorriso with a volume id osinfo-db
+knows, and one it does not) and the machine's lease show in their sections,
+and follow an image copied in and a lease given back, live.
 Screenshots (a laptop's window and a phone's) are kept in $PXED_ARTIFACTS
 (/tmp/pxed-artifacts by default)."""
 import os
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -26,8 +32,42 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
+def build_image(workdir, name, volume_id, files):
+    src = workdir / f"src-{name}"
+    for rel, data in files.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
+    iso = workdir / f"{name}.iso.built"
+    subprocess.run(["xorriso", "-as", "mkisofs", "-R", "-J", "-V", volume_id, "-o", str(iso), str(src)],
+                   check=True, capture_output=True, timeout=60)
+    os.chmod(iso, 0o644)
+    return iso
+
+
+def install(iso_dir, built, name):
+    tmp = iso_dir / f".{name}.part"
+    shutil.copyfile(built, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, iso_dir / name)
+
+
 @pytest.fixture(scope="module")
-def dlab(workdir, server_kind):
+def images(workdir):
+    """files.iso_dir with an image osinfo-db knows (Debian 11's netinst) and one it does not."""
+    if shutil.which("xorriso") is None:
+        return None
+    d = workdir / "dashboard-isos"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    built = {"debian": build_image(workdir, "debian", "Debian 11.5.0 amd64 n", {"install.amd/vmlinuz": b"k" * 100}),
+             "blank": build_image(workdir, "blank", "PXEDTEST", {"readme.txt": b"nothing"})}
+    install(d, built["debian"], "debian-11.iso")
+    install(d, built["blank"], "blank.iso")
+    return {"dir": d, "built": built}
+
+
+@pytest.fixture(scope="module")
+def dlab(workdir, server_kind, images):
     if server_kind != "pxed":
         pytest.skip("pxed's own dashboard")
     if not (os.access(CHROMEDRIVER, os.X_OK) and os.access(CHROMIUM, os.X_OK)):
@@ -58,7 +98,8 @@ name = "web-01"
 profile = "install"
 once = true
 """
-        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml)
+        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml,
+                                    files_extra=[f'iso_dir = "{images["dir"]}"'] if images else None)
         yield lab
     finally:
         netlab.destroy_lab(lab)
@@ -170,6 +211,68 @@ def test_a_machine_appears_and_moves_through_its_stages_live(dlab, browser, tmp_
     assert not errors, errors
 
 
+def image_row(driver, url):
+    rows = driver.find_elements(By.CSS_SELECTOR, f'#images tr[data-url="{url}"]')
+    return rows[0] if rows else None
+
+
+def cell_text(row, name):
+    return row.find_element(By.CSS_SELECTOR, f"td.{name}").text
+
+
+def test_images_and_leases_show_what_pxed_serves_and_follow_it_live(dlab, browser, images):
+    """After the live test: its machine holds a lease."""
+    if images is None:
+        pytest.skip("xorriso not installed")
+    base = f"http://{dlab.server_ip}"
+    with netlab.inside(dlab.client_ns):
+        browser.get(f"{base}/ui/")
+        wait_until(browser, "its stream live",
+                   lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+        browser.execute_script("window.pxedSamePage = true")
+        # osinfo-db is read after start-up: the row may say "identifying…" first.
+        wait_until(browser, "the Debian image identified", lambda d: image_row(d, "/iso/debian-11/") is not None
+                   and image_row(d, "/iso/debian-11/").get_attribute("data-os") == "debian11")
+        row = image_row(browser, "/iso/debian-11/")
+        assert cell_text(row, "name") == "debian-11"
+        assert cell_text(row, "os") == "Debian 11"
+        assert cell_text(row, "version") == "11"
+        assert cell_text(row, "kind") == "installer"
+        link = row.find_element(By.CSS_SELECTOR, "td.url a")
+        assert link.text == "/iso/debian-11/" and link.get_attribute("href") == f"{base}/iso/debian-11/"
+        blank = image_row(browser, "/iso/blank/")
+        assert blank.get_attribute("data-os") == "unknown" and cell_text(blank, "os") == "unknown"
+        assert "PXEDTEST" in blank.find_element(By.CSS_SELECTOR, "td.os").get_attribute("title")
+
+        # Leases: the subnet's use and the machine's lease, as /api/v1/leases says.
+        subnet = f"{dlab.net}.0/24"
+        wait_until(browser, "the leases section", lambda d: d.find_element(By.ID, "leases-section").is_displayed())
+        use = browser.find_element(By.CSS_SELECTOR, f'#subnets .subnet[data-network="{subnet}"] .use').text
+        assert use == "1 used · 49 free", use
+        lease = browser.find_element(By.CSS_SELECTOR, f'#leases tr[data-mac="{MAC}"]')
+        ip = cell_text(lease, "ip")
+        assert ip.startswith(f"{dlab.net}."), ip
+
+    # An image copied in appears; the lease given back (a RELEASE from its address, which
+    # the live test put on pxc0) goes; the page stays the same page.
+    install(images["dir"], images["built"]["debian"], "late.iso")
+    mark = dlab.server.mark()
+    pxe_request(dlab, "pxc0", MAC, msg="release", ciaddr=ip, to=(dlab.server_ip, 67), wait=0.2, want=0,
+                extra_options=[("server_id", dlab.server_ip)])
+    dlab.server.wait_event("dhcp.release", since=mark, ip=ip)
+    with netlab.inside(dlab.client_ns):
+        wait_until(browser, "the image copied in", lambda d: image_row(d, "/iso/late/") is not None
+                   and image_row(d, "/iso/late/").get_attribute("data-os") == "debian11")
+        wait_until(browser, "the lease given back", lambda d: not d.find_elements(
+            By.CSS_SELECTOR, f'#leases tr[data-mac="{MAC}"]'))
+        assert browser.find_element(By.CSS_SELECTOR, f'#subnets .subnet[data-network="{subnet}"] .use').text \
+            == "0 used · 50 free"
+        assert browser.execute_script("return window.pxedSamePage") is True
+        screenshot(browser, "dashboard-images-leases.png")
+        errors = console_errors(browser)
+    assert not errors, errors
+
+
 def test_a_reload_shows_the_machine_from_the_api_and_unknown_files_are_404(dlab, browser):
     """After the live test: the row comes from /api/v1/machines, not only the stream."""
     base = f"http://{dlab.server_ip}"
@@ -185,24 +288,42 @@ def test_a_reload_shows_the_machine_from_the_api_and_unknown_files_are_404(dlab,
 
 
 
-def test_the_page_starts_over_when_pxed_restarts(dlab, browser):
-    """Event ids start from 1 in a new pxed: a page that kept the old one's rows and
-    cursor would show machines the new pxed has not seen, so it reloads."""
+def test_the_page_goes_on_across_a_restart_and_starts_over_without_the_history(dlab, browser):
+    """A restarted pxed reads its history back and numbers on: the page's stream
+    resumes where it was (Last-Event-ID) and keeps its rows. A pxed that lost its
+    history numbers from 1: a page that kept the old rows and cursor would show
+    machines the new pxed has not seen, so it reloads."""
     base = f"http://{dlab.server_ip}"
+
+    def state(d):
+        return d.find_element(By.ID, "connection").get_attribute("data-state")
+
     with netlab.inside(dlab.client_ns):
         browser.get(f"{base}/ui/")
-        wait_until(browser, "its stream live",
-                   lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+        wait_until(browser, "its stream live", lambda d: state(d) == "live")
         browser.execute_script("window.pxedBeforeRestart = true")
     dlab.server.stop()
+    with netlab.inside(dlab.client_ns):
+        wait_until(browser, "the stream lost", lambda d: state(d) != "live")
     dlab.server.start()
+    with netlab.inside(dlab.client_ns):
+        wait_until(browser, "its stream live again", lambda d: state(d) == "live")
+        # A new event (any request is one) reaches the page, which stays.
+        dlab.client(["curl", "-sS", "-o", "/dev/null", f"{base}/healthz"], timeout=10)
+        time.sleep(1)
+        assert browser.execute_script("return window.pxedBeforeRestart") is True
+
+    dlab.server.stop()
+    for f in dlab.state.glob("events.sqlite3*"):
+        f.unlink()
+    dlab.server.start()
+
     def reloaded(d):
         # EventSource is back within 2 s (the stream's `retry:`); the new pxed's next event
-        # (any request is one) tells the page.
+        # tells the page.
         dlab.client(["curl", "-sS", "-o", "/dev/null", f"{base}/healthz"], timeout=10)
         return d.execute_script("return window.pxedBeforeRestart") is None
 
     with netlab.inside(dlab.client_ns):
         wait_until(browser, "a reload after the restart", reloaded, timeout=20)
-        wait_until(browser, "its stream live again",
-                   lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+        wait_until(browser, "its stream live again", lambda d: state(d) == "live")

@@ -4,9 +4,9 @@
 // page up to date from the stream alone, so a hundred open dashboards cost
 // pxed one event per event each, never a poll of every machine.
 //
-// Not shown yet, because the API does not have them: images and the OS found
-// in each (/api/v1/images), leases per subnet (/api/v1/leases). TODO: add a
-// section for each once its endpoint exists; until then nothing is guessed.
+// Images and leases are not events but state: each is read again when an
+// event says it changed (iso.*, a lease bound or given back), and now and
+// then besides (a lease expires without an event), a few hundred bytes each.
 
 (() => {
   const STAGES = ['dhcp', 'loader', 'config', 'kernel', 'initrd', 'installer', 'done'];
@@ -20,8 +20,8 @@
     'dhcp.no_foreign_watch', 'dhcp.menu_too_large', 'dhcp.recovered_store',
     'tftp.done', 'tftp.refused', 'tftp.malformed',
     'http.request', 'http.refused', 'http.evicted', 'http.timeout', 'http.error', 'http.accept-failed',
-    'iso.added', 'iso.replaced', 'iso.removed', 'iso.rejected', 'iso.dir_lost', 'iso.dir_back',
-    'iso.watch_failed',
+    'iso.added', 'iso.replaced', 'iso.identified', 'iso.removed', 'iso.rejected', 'iso.dir_lost',
+    'iso.dir_back', 'iso.watch_failed',
     'machine.stage', 'machine.done', 'machines.store_failed', 'events.store_failed',
     'pxed.ready', 'pxed.stop', 'pxed.reload', 'pxed.reload_failed', 'pxed.fatal', 'pxed.file_limit',
     'pxed.sandbox', 'pxed.missing_file', 'pxed.no_config_watch', 'pxed.no_machine_store', 'pxed.no_event_history',
@@ -33,6 +33,11 @@
   const WINDOW_S = 60;
   const QUIET_MS = 30000;  // a booting machine silent this long may be stuck: say so
   const HIDDEN_FIELDS = new Set(['id', 'time', 'time_ms', 'level', 'event', 'mac']);
+  const IMAGE_EVENTS = new Set(['iso.added', 'iso.replaced', 'iso.identified', 'iso.removed', 'iso.dir_lost',
+    'iso.dir_back']);
+  const LEASE_EVENTS = new Set(['dhcp.ack', 'dhcp.release', 'dhcp.decline']);
+  const IMAGES_EVERY_MS = 60000;
+  const LEASES_EVERY_MS = 10000;  // leases expire without an event
 
   const machines = new Map();  // mac -> the API's machine row, kept current from events
   const rowOf = new Map();     // mac -> its <tr>
@@ -40,7 +45,7 @@
   const traffic = { tftp: [], http: [] };  // [time_ms, bytes] of the last minute, oldest first
   let skew = null;             // this browser's clock minus pxed's, in ms
   let dirty = false;
-  let lastId = 0;              // ids only ascend within one pxed: a smaller one means it restarted
+  let lastId = 0;              // ids only ascend, across restarts too, unless a pxed lost its history
 
   const $ = (id) => document.getElementById(id);
 
@@ -303,6 +308,63 @@
     $('no-events').hidden = recent.length > 0;
   }
 
+  function osText(image) {
+    if (image.state === 'pending') return 'identifying…';
+    return image.os ? image.os.name : 'unknown';
+  }
+
+  function drawImages(images) {
+    const body = $('images').tBodies[0];
+    body.replaceChildren(...images.map((image) => {
+      const tr = el('tr', image.os ? '' : 'unknown');
+      tr.dataset.url = image.url;
+      tr.dataset.os = image.os ? image.os.short_id : image.state;
+      cell(tr, 'Name', 'name', image.name).title = image.file;
+      const os = cell(tr, 'OS', 'os', osText(image));
+      os.title = image.os ? `${image.os.id} (${image.os.arch})` : image.reason;
+      cell(tr, 'Version', 'version', image.os ? image.os.version : '');
+      cell(tr, 'Kind', 'kind', image.os ? image.os.kind : '');
+      const link = el('a', '', image.url);
+      link.href = image.url;
+      cell(tr, 'URL', 'url', link);
+      return tr;
+    }));
+    const known = images.filter((i) => i.os).length;
+    $('image-count').textContent = images.length ? `${images.length} · ${known} identified` : '';
+    $('images').hidden = images.length === 0;
+    $('no-images').hidden = images.length > 0;
+  }
+
+  function drawLeases(answer) {
+    // No subnet: pxed is no DHCP server here (proxy mode or DHCP off).
+    $('leases-section').hidden = answer.subnets.length === 0;
+    $('subnets').replaceChildren(...answer.subnets.map((s) => {
+      const box = el('div', 'subnet');
+      box.dataset.network = s.network;
+      const label = el('div', 'label');
+      label.append(el('span', 'network', s.network), el('span', 'use', `${s.used} used · ${s.free} free`));
+      const bar = el('div', 'bar');
+      const used = el('span');
+      used.style.width = `${s.size ? (100 * s.used) / s.size : 0}%`;
+      bar.append(used);
+      bar.title = `${s.range[0]} – ${s.range[1]}, ${s.reservations} reserved`;
+      box.append(label, bar);
+      return box;
+    }));
+    $('leases').tBodies[0].replaceChildren(...answer.leases.map((l) => {
+      const tr = el('tr', '');
+      tr.dataset.mac = l.mac;
+      cell(tr, 'IP', 'ip', l.ip);
+      cell(tr, 'MAC', 'mac', l.mac);
+      cell(tr, 'Hostname', 'hostname', l.hostname);
+      cell(tr, 'Expires', 'expires', clock(l.expires_ms)).title = l.expires;
+      return tr;
+    }));
+    $('lease-count').textContent = `${answer.leases.length}`;
+    $('leases').hidden = answer.leases.length === 0;
+    $('no-leases').hidden = answer.leases.length > 0;
+  }
+
   function draw() {
     if (dirty) {
       dirty = false;
@@ -320,6 +382,27 @@
     if (!Number.isNaN(date)) noteClock(date);
     return r.json();
   }
+
+  // One read at a time; a change announced during it reads again after.
+  function refresher(path, drawIt) {
+    let running = false;
+    let again = false;
+    const refresh = async () => {
+      if (running) { again = true; return; }
+      running = true;
+      try {
+        drawIt(await getJson(path));
+      } catch (err) {
+        console.warn(`${path}: ${err.message}`);
+      } finally {
+        running = false;
+        if (again) { again = false; refresh(); }
+      }
+    };
+    return refresh;
+  }
+  const refreshImages = refresher('/api/v1/images', (answer) => drawImages(answer.images));
+  const refreshLeases = refresher('/api/v1/leases', drawLeases);
 
   function setConnection(state, text) {
     const c = $('connection');
@@ -340,13 +423,16 @@
       let e;
       try { e = JSON.parse(message.data); } catch { return; }
       if (e.id < lastId) {
-        // A new pxed: its machines and ids start over, and so does the page.
+        // A pxed without the old one's history: its machines and ids start
+        // over, and so does the page.
         source.close();
         window.location.reload();
         return;
       }
       noteClock(e.time_ms);
       apply(e);
+      if (IMAGE_EVENTS.has(e.event)) refreshImages();
+      if (LEASE_EVENTS.has(e.event)) refreshLeases();
       requestAnimationFrame(draw);
     };
     for (const kind of KINDS) source.addEventListener(kind, onEvent);
@@ -371,8 +457,11 @@
     dirty = true;
     draw();
     drawThroughput();
+    await Promise.all([refreshImages(), refreshLeases()]);
     listen(after);
     setInterval(() => { tickBootTimes(); drawThroughput(); }, 1000);
+    setInterval(refreshImages, IMAGES_EVERY_MS);
+    setInterval(refreshLeases, LEASES_EVERY_MS);
   }
 
   start();

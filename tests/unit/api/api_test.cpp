@@ -50,6 +50,30 @@ class ApiTest : public ::testing::Test {
   }
 };
 
+TEST(ApiImages, ListsWhatTheCatalogueSaysAndNoImagesWhenNothingIsServed) {
+  History history{1};
+  MachineTable machines;
+  Stream stream;
+  vfs::Requester who{};
+  const Api none{Sources{history, machines, stream, {}}};
+  auto a = none.answer(http::Call{"GET", "/api/v1/images", {}, {}, {}, who});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(json::parse(a->body), (json{{"images", json::array()}}));
+
+  // A volume id is the image's bytes: one that is not UTF-8 is answered, not thrown.
+  const Api api{Sources{history, machines, stream, {}, {}, {}, [] {
+                          return json::array({{{"url", "/iso/debian-11/"}, {"volume_id", "bad \xff"}}});
+                        }}};
+  a = api.answer(http::Call{"GET", "/api/v1/images", {}, {}, {}, who});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 200u);
+  auto j = json::parse(a->body);
+  EXPECT_EQ(j["images"][0]["url"], "/iso/debian-11/");
+  EXPECT_EQ(j["images"][0]["volume_id"], "bad \xEF\xBF\xBD");
+  auto index = json::parse(api.answer(http::Call{"GET", "/api/v1/", {}, {}, {}, who})->body);
+  EXPECT_NE(std::ranges::find(index["endpoints"], "/api/v1/images"), index["endpoints"].end());
+}
+
 TEST(ApiLeases, EachSubnetsUseAndEveryLease) {
   History history{1};
   MachineTable machines;

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -182,6 +183,21 @@ TEST(Metrics, ReadsGaugesAtScrapeTime) {
   EXPECT_EQ(value_of(m.text(), "pxed_tftp_active_transfers"), "0");
 }
 
+TEST(Metrics, CountsImagesByOsAndKeepsAnOsWhoseLastImageWentAtZero) {
+  Metrics m;
+  std::map<std::string, std::size_t> by_os{{"debian11", 2}, {"unknown", 1}};
+  m.read_from({.images_by_os = [&] { return by_os; }});
+  auto t = m.text();
+  EXPECT_NE(t.find("# TYPE pxed_images gauge"), std::string::npos);
+  EXPECT_EQ(value_of(t, R"(pxed_images{os="debian11"})"), "2");
+  EXPECT_EQ(value_of(t, R"(pxed_images{os="unknown"})"), "1");
+  by_os = {{"ubuntu22.04", 1}};
+  t = m.text();
+  EXPECT_EQ(value_of(t, R"(pxed_images{os="debian11"})"), "0");
+  EXPECT_EQ(value_of(t, R"(pxed_images{os="unknown"})"), "0");
+  EXPECT_EQ(value_of(t, R"(pxed_images{os="ubuntu22.04"})"), "1");
+}
+
 TEST(Metrics, LeavesOutTheGaugesOfServicesThatAreOff) {
   Metrics m;
   m.read_from({.tftp_transfers = [] { return std::size_t{0}; }});
@@ -213,7 +229,8 @@ TEST(Metrics, EveryFamilyIsDocumented) {
   auto none = [] { return std::size_t{0}; };
   m.read_from({.tftp_transfers = none, .http_connections = none,
                .leases = [] { return std::vector<SubnetLeases>{{"10.0.0.0/8", 0, 0}}; },
-               .images = none, .stream_subscribers = none, .machines = &machines});
+               .images = none, .images_by_os = [] { return std::map<std::string, std::size_t>{}; },
+               .stream_subscribers = none, .machines = &machines});
   m.publish(http_request(200, 1, 1));  // HTTP's families have a series per route and code seen
   std::ifstream in(PXED_DOCS "/api.md");
   ASSERT_TRUE(in) << PXED_DOCS "/api.md";

@@ -1,0 +1,60 @@
+#pragma once
+// The image catalogue of a running pxed: every image it serves with the OS
+// osinfo-db finds in it (osid/catalogue.hpp is the pure half). osinfo-db is
+// read once, on a worker, after start-up; images already served wait for it
+// and are identified on a worker when it is there (iso.identified). An image
+// that arrives in files.iso_dir later is identified on the worker that opens
+// it, so its iso.added says what it is. Nothing here reads a disk on the loop.
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string_view>
+#include <vector>
+
+#include "osid/catalogue.hpp"
+#include "vfs/image_observer.hpp"
+
+namespace pxed::core {
+class WorkerPool;
+}
+
+namespace pxed::events {
+class Bus;
+}
+
+namespace pxed::app {
+
+class ImageCatalogue final : public vfs::ImageObserver {
+ public:
+  // Declare it before the worker pool: a worker may be inside study() until the pool is gone.
+  explicit ImageCatalogue(events::Bus& bus);
+  ~ImageCatalogue() override;
+  ImageCatalogue(const ImageCatalogue&) = delete;
+  ImageCatalogue& operator=(const ImageCatalogue&) = delete;
+
+  // A [[files.mount]] image, at start-up: at as the config spells it ("/centos7").
+  void add_mount(std::string_view at, const std::filesystem::path& file, const iso::Image& image);
+  // Reads osinfo-db from dirs on the pool, then identifies every image that waits for it.
+  void load_osinfo(core::WorkerPool& pool, std::vector<std::filesystem::path> dirs);
+
+  Served study(std::string_view name, std::string_view at, const std::filesystem::path& file,
+               const vfs::OpenedImage& image) const override;
+  void gone(std::string_view at) override;
+
+  // On the loop.
+  const osid::Catalogue& catalogue() const;
+  // Null until the load is done.
+  std::shared_ptr<const osid::Database> database() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// An image as GET /api/v1/images and `pxed iso list --json` show it (docs/api.md).
+nlohmann::json image_json(const osid::CatalogueEntry& entry);
+nlohmann::json images_json(const osid::Catalogue& catalogue);
+// What iso.added, iso.replaced and iso.identified say of the OS (docs/events.md).
+void add_os_fields(events::Event& event, const osid::Identification& identification);
+
+}  // namespace pxed::app
