@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "boot/config_files.hpp"
+#include "core/time.hpp"
 
 namespace pxed::api {
 namespace {
@@ -127,8 +128,8 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
   if (path == "/api/v1/" || path == "/api/") {
     return json_answer(200, json{{"version", 1},
                                  {"endpoints", {"/api/v1/machines", "/api/v1/machines/{mac}", "/api/v1/events",
-                                                "/api/v1/events/stream", "/api/v1/leases", "/api/v1/images", "/healthz",
-                                                "/readyz"}},
+                                                "/api/v1/events/stream", "/api/v1/leases", "/api/v1/images", "/api/v1/traffic",
+                                                "/healthz", "/readyz"}},
                                  {"docs", "docs/api.md"}}
                                 .dump());
   }
@@ -163,9 +164,25 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
     return json_answer(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   if (path == "/api/v1/machines") {
+    // changed_since=<now_ms of the last answer>: only the rows heard from since,
+    // so a dashboard's refresh costs what changed, not every machine.
+    std::int64_t since = 0;
+    if (auto text = boot::query_value(call.query, "changed_since"); !text.empty()) {
+      auto n = whole_number(text);
+      if (!n) return error(400, "changed_since=" + text + ": not Unix milliseconds", "bad-query");
+      since = static_cast<std::int64_t>(*n);
+    }
+    const auto now = now_ms();
     json rows = json::array();
-    for (const auto* r : sources_.machines.rows()) rows.push_back(row_json(*r));
-    return json_answer(200, json{{"machines", std::move(rows)}}.dump());
+    for (const auto* r : sources_.machines.rows()) {
+      // Newest first: the first row older than the cursor ends the changes.
+      if (r->last_ms < since) break;
+      rows.push_back(row_json(*r));
+    }
+    return json_answer(200, json{{"machines", std::move(rows)}, {"now_ms", now}}.dump());
+  }
+  if (path == "/api/v1/traffic" && sources_.traffic != nullptr) {
+    return json_answer(200, sources_.traffic->json(now_ms()));
   }
   if (path.starts_with("/api/v1/machines/")) {
     const auto text = path.substr(std::string_view("/api/v1/machines/").size());
@@ -182,6 +199,8 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
   }
   return std::nullopt;
 }
+
+std::int64_t Api::now_ms() const { return sources_.clock ? sources_.clock() : core::unix_now_ms(); }
 
 // Each subnet's use, then every lease bound now: what `pxed leases` would say of a live server.
 http::Answer Api::leases() const {

@@ -9,6 +9,7 @@
 #include "api/history.hpp"
 #include "api/machine_table.hpp"
 #include "api/stream.hpp"
+#include "api/throughput.hpp"
 #include "config/config.hpp"
 #include "store/lease_store.hpp"
 #include "http/routes.hpp"
@@ -30,6 +31,10 @@ struct Sources {
   // Every image served, as a JSON array (docs/api.md): app builds it from
   // osid's catalogue, so api stays off osid. Empty: nothing is served.
   std::function<nlohmann::json()> images = {};
+  // The last minute's boot traffic (/api/v1/traffic); null: not served.
+  const Throughput* traffic = nullptr;
+  // Unix milliseconds now; empty: the system clock.
+  std::function<std::int64_t()> clock = {};
 };
 
 class Api {
@@ -41,6 +46,7 @@ class Api {
 
  private:
   http::Answer leases() const;
+  std::int64_t now_ms() const;
   Sources sources_;
 };
 

@@ -217,11 +217,13 @@ int serve(const config::Config& cfg) {
   auto stream = std::make_shared<api::Stream>(api::StreamLimits{.max_subscribers = cfg.api.max_streams});
   // /metrics answers where the API does: both read the same events, and both are open reads.
   auto metrics = std::make_shared<api::Metrics>();
+  auto traffic = std::make_shared<api::Throughput>();
   if (api_on) {
     bus.add(history);
     bus.add(machine_table);
     bus.add(stream);
     bus.add(metrics);
+    bus.add(traffic);
   }
   // Before anything else is emitted, so ids go on after the kept ones.
   boost::asio::io_context io(1);
@@ -360,7 +362,7 @@ int serve(const config::Config& cfg) {
                                   [&dhcp_service] {
                                     return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
                                   },
-                                  [&images] { return app::images_json(images.catalogue()); }});
+                                  [&images] { return app::images_json(images.catalogue()); }, traffic.get()});
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     http::Routes routes = api_on ? api.routes() : http::Routes{};

@@ -27,8 +27,11 @@
     'pxed.sandbox', 'pxed.missing_file', 'pxed.no_config_watch', 'pxed.no_machine_store', 'pxed.no_event_history',
     'pxed.counters',
   ];
-  const BOOT_ANSWERS = new Set(['dhcp.offer', 'dhcp.ack', 'dhcp.proxy_offer', 'dhcp.proxy_ack', 'dhcp.pxe_ack']);
-  const TFTP_OK = new Set(['ok', 'tsize-probe', 'options-refused']);
+  // One per file a machine fetches: thousands a second from a busy installer.
+  // The page leaves them to the server (rows, /api/v1/traffic) and follows the rest,
+  // so a viewer costs pxed the same on a quiet server and a busy one.
+  const BULK = new Set(['http.request', 'tftp.done']);
+  const FOLLOWED = `level=info&kind=${KINDS.filter((k) => !BULK.has(k)).join(',')}`;
   const MAX_EVENTS = 50;
   const WINDOW_S = 60;
   const QUIET_MS = 30000;  // a booting machine silent this long may be stuck: say so
@@ -38,11 +41,14 @@
   const LEASE_EVENTS = new Set(['dhcp.ack', 'dhcp.release', 'dhcp.decline']);
   const IMAGES_EVERY_MS = 60000;
   const LEASES_EVERY_MS = 10000;  // leases expire without an event
+  const MACHINES_EVERY_MS = 2000;  // rows move with fetches the stream leaves out
+  const TRAFFIC_EVERY_MS = 2000;
 
-  const machines = new Map();  // mac -> the API's machine row, kept current from events
+  const machines = new Map();  // mac -> the API's machine row, as /api/v1/machines has it
   const rowOf = new Map();     // mac -> its <tr>
   let recent = [];             // newest first
-  const traffic = { tftp: [], http: [] };  // [time_ms, bytes] of the last minute, oldest first
+  let traffic = null;          // /api/v1/traffic: the last minute, a bucket a second
+  let machinesAsOf = 0;        // now_ms of the last /api/v1/machines: changed_since for the next
   let skew = null;             // this browser's clock minus pxed's, in ms
   let dirty = false;
   let lastId = 0;              // ids only ascend, across restarts too, unless a pxed lost its history
@@ -84,79 +90,14 @@
     return new Date(ms).toLocaleTimeString([], { hour12: false });
   }
 
-  function emptyRow(mac) {
-    return { mac, ip: '', arch: '', stage: '', reached_ms: {}, boot_ms: 0, boots: 0,
-      last_seen_ms: 0, last_event: '', last_file: '', problem: '' };
-  }
-
-  function address(client) {
-    const colon = client.lastIndexOf(':');
-    return colon > 0 ? client.slice(0, colon) : client;
-  }
-
-  // What the API's machine table (src/api/machine_table.cpp) does with an
-  // event, done here too so a row moves with the stream and is never polled.
-  function applyToMachine(e) {
-    if (!e.mac || e.level === 'debug') return false;
-    // Another dashboard reading the API must not make a machine look busy.
-    if (e.event === 'http.request' && e.route !== undefined) return false;
-    let m = machines.get(e.mac);
-    if (!m) {
-      m = emptyRow(e.mac);
-      machines.set(e.mac, m);
-    } else if (m.asOf && e.time_ms < m.asOf) {
-      return false;  // the row fetched at start already counts it
-    }
-    m.last_seen_ms = e.time_ms;
-    m.last_event = e.event;
-    if (e.client) m.ip = address(String(e.client));
-    if (BOOT_ANSWERS.has(e.event)) {
-      if (e.ip) m.ip = e.ip;
-      if (e.arch) m.arch = e.arch;
-    } else if (e.event === 'machine.stage') {
-      const i = STAGES.indexOf(e.stage);
-      if (i < 0) return true;
-      // A firmware's DHCP after its loader is a new boot.
-      if (i === 0 && (m.stage !== 'dhcp' || m.boots === 0)) {
-        m.reached_ms = {};
-        m.problem = '';
-        m.boots += 1;
-        m.stage = 'dhcp';
-      } else if (!m.stage || i > STAGES.indexOf(m.stage)) {
-        m.stage = e.stage;
-      }
-      if (!m.reached_ms[e.stage]) m.reached_ms[e.stage] = e.time_ms;
-      const start = m.reached_ms.dhcp || 0;
-      const latest = m.reached_ms[m.stage] || 0;
-      m.boot_ms = start && latest >= start ? latest - start : 0;
-    } else if (e.event === 'tftp.done') {
-      m.last_file = e.file || '';
-      if (!TFTP_OK.has(e.result)) m.problem = `tftp ${m.last_file}: ${e.result}`;
-    } else if (e.event === 'http.request') {
-      m.last_file = e.path || '';
-      if (e.status >= 400) m.problem = `http ${m.last_file}: ${e.status}`;
-    }
-    return true;
-  }
-
-  function applyToTraffic(e) {
-    if (typeof e.bytes !== 'number' || e.bytes <= 0) return;
-    if (e.event === 'tftp.done') traffic.tftp.push([e.time_ms, e.bytes]);
-    // The API's and this page's own requests are not boot traffic.
-    else if (e.event === 'http.request' && e.route === undefined) traffic.http.push([e.time_ms, e.bytes]);
-  }
-
+  // The stream and the first page bring only what FOLLOWED asks for.
   function applyToEvents(e) {
-    if (e.level === 'debug') return;
-    if (e.event === 'http.request' && e.route !== undefined) return;
     recent.unshift(e);
     if (recent.length > MAX_EVENTS) recent.length = MAX_EVENTS;
   }
 
   function apply(e) {
     lastId = Math.max(lastId, e.id || 0);
-    applyToMachine(e);
-    applyToTraffic(e);
     applyToEvents(e);
     dirty = true;
   }
@@ -254,23 +195,17 @@
   }
 
   function drawThroughput() {
-    const now = serverNow();
-    const from = now - WINDOW_S * 1000;
+    if (!traffic) return;
     const box = $('throughput');
     const grid = el('div', 'protocols');
-    for (const [name, list] of Object.entries(traffic)) {
-      while (list.length && list[0][0] < from) list.shift();
-      const buckets = new Array(WINDOW_S).fill(0);
-      let total = 0;
-      for (const [t, b] of list) {
-        total += b;
-        const i = Math.min(WINDOW_S - 1, Math.max(0, Math.floor((t - from) / 1000)));
-        buckets[i] += b;
-      }
+    for (const name of ['tftp', 'http']) {
+      const buckets = traffic[name].bytes;
+      const total = buckets.reduce((a, b) => a + b, 0);
+      const count = traffic[name].transfers.reduce((a, b) => a + b, 0);
       const card = el('div', 'protocol');
       card.dataset.protocol = name;
-      card.append(el('div', 'label', name.toUpperCase()), el('div', 'rate', rate(total / WINDOW_S)),
-        el('div', 'label', `${list.length} transfer${list.length === 1 ? '' : 's'}`));
+      card.append(el('div', 'label', name.toUpperCase()), el('div', 'rate', rate(total / traffic.seconds)),
+        el('div', 'label', `${count} transfer${count === 1 ? '' : 's'}`));
       const spark = el('div', 'spark');
       const peak = Math.max(1, ...buckets);
       for (const b of buckets) {
@@ -390,10 +325,11 @@
     const refresh = async () => {
       if (running) { again = true; return; }
       running = true;
+      const where = typeof path === 'function' ? path() : path;
       try {
-        drawIt(await getJson(path));
+        drawIt(await getJson(where));
       } catch (err) {
-        console.warn(`${path}: ${err.message}`);
+        console.warn(`${where}: ${err.message}`);
       } finally {
         running = false;
         if (again) { again = false; refresh(); }
@@ -403,6 +339,28 @@
   }
   const refreshImages = refresher('/api/v1/images', (answer) => drawImages(answer.images));
   const refreshLeases = refresher('/api/v1/leases', drawLeases);
+  // Only the rows heard from since the last read: what changed, not every machine.
+  const refreshMachines = refresher(
+    () => `/api/v1/machines${machinesAsOf ? `?changed_since=${machinesAsOf}` : ''}`,
+    (answer) => {
+      for (const m of answer.machines) machines.set(m.mac, m);
+      machinesAsOf = answer.now_ms;
+      noteClock(answer.now_ms);
+      if (answer.machines.length) {
+        dirty = true;
+        requestAnimationFrame(draw);
+      }
+    });
+  const refreshTraffic = refresher('/api/v1/traffic', (answer) => {
+    traffic = answer;
+    drawThroughput();
+  });
+  // A stream event about a machine reads its row soon; a burst of them, once.
+  let machinesSoon = null;
+  function refreshMachinesSoon() {
+    if (machinesSoon) return;
+    machinesSoon = setTimeout(() => { machinesSoon = null; refreshMachines(); }, 250);
+  }
 
   function setConnection(state, text) {
     const c = $('connection');
@@ -410,11 +368,30 @@
     c.textContent = text;
   }
 
+  // A pxed without the old one's history: its machines and ids start over,
+  // and so does the page.
+  function startOver(source) {
+    source.close();
+    window.location.reload();
+  }
+
   function listen(after) {
     // EventSource resumes by itself with Last-Event-ID after a drop; `after`
     // only joins the first connection to the events fetched just before.
-    const source = new EventSource(`/api/v1/events/stream${after ? `?after=${after}` : ''}`);
-    source.onopen = () => setConnection('live', 'live');
+    const source = new EventSource(`/api/v1/events/stream?${FOLLOWED}${after ? `&after=${after}` : ''}`);
+    let opened = false;
+    source.onopen = () => {
+      setConnection('live', 'live');
+      // Back after a drop: a pxed that lost its history numbers from 1 again,
+      // and the page may follow none of its first events. Its newest says so.
+      if (opened) {
+        getJson('/api/v1/events?tail=1').then((page) => {
+          const newest = page.events.length ? page.events[0].id : 0;
+          if (newest < lastId) startOver(source);
+        }).catch(() => {});
+      }
+      opened = true;
+    };
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) setConnection('lost', 'disconnected');
       else setConnection('connecting', 'reconnecting');
@@ -423,14 +400,12 @@
       let e;
       try { e = JSON.parse(message.data); } catch { return; }
       if (e.id < lastId) {
-        // A pxed without the old one's history: its machines and ids start
-        // over, and so does the page.
-        source.close();
-        window.location.reload();
+        startOver(source);
         return;
       }
       noteClock(e.time_ms);
       apply(e);
+      if (e.mac) refreshMachinesSoon();
       if (IMAGE_EVENTS.has(e.event)) refreshImages();
       if (LEASE_EVENTS.has(e.event)) refreshLeases();
       requestAnimationFrame(draw);
@@ -441,25 +416,19 @@
   async function start() {
     let after = 0;
     try {
-      // Machines first, then events: an event in between is both in a row and
-      // in the page of events, and the row's time (asOf) skips it.
-      const list = await getJson('/api/v1/machines');
-      for (const m of list.machines) {
-        m.asOf = m.last_seen_ms;
-        machines.set(m.mac, m);
-      }
-      const page = await getJson('/api/v1/events?tail=500');
+      const page = await getJson(`/api/v1/events?tail=500&${FOLLOWED}`);
       for (const e of page.events) apply(e);
       after = page.next;
     } catch (err) {
       setConnection('lost', `cannot read the API (${err.message})`);
     }
+    await Promise.all([refreshMachines(), refreshTraffic(), refreshImages(), refreshLeases()]);
     dirty = true;
     draw();
-    drawThroughput();
-    await Promise.all([refreshImages(), refreshLeases()]);
     listen(after);
-    setInterval(() => { tickBootTimes(); drawThroughput(); }, 1000);
+    setInterval(tickBootTimes, 1000);
+    setInterval(refreshMachines, MACHINES_EVERY_MS);
+    setInterval(refreshTraffic, TRAFFIC_EVERY_MS);
     setInterval(refreshImages, IMAGES_EVERY_MS);
     setInterval(refreshLeases, LEASES_EVERY_MS);
   }

@@ -19,7 +19,9 @@ class ApiTest : public ::testing::Test {
   MachineTable machines;
   Stream stream{{.max_subscribers = 1, .max_behind = 10}};
   bool ready = false;
-  Api api{Sources{history, machines, stream, [this] { return ready; }}};
+  Throughput traffic;
+  Api api{Sources{.history = history, .machines = machines, .stream = stream, .ready = [this] { return ready; },
+                  .traffic = &traffic, .clock = [this] { return now; }}};
   events::Bus bus{[this] { return now += 10; }};
   std::int64_t now = 1'796'000'000'000;
   vfs::Requester who{};
@@ -28,6 +30,7 @@ class ApiTest : public ::testing::Test {
     bus.add(std::shared_ptr<History>(&history, [](History*) {}));
     bus.add(std::shared_ptr<MachineTable>(&machines, [](MachineTable*) {}));
     bus.add(std::shared_ptr<Stream>(&stream, [](Stream*) {}));
+    bus.add(std::shared_ptr<Throughput>(&traffic, [](Throughput*) {}));
   }
 
   std::optional<http::Answer> get(std::string_view path, std::string_view query = {},
@@ -159,6 +162,47 @@ TEST_F(ApiTest, MachinesShowTheirStageAndTimeline) {
   EXPECT_EQ(one["machine"]["stage"], "loader");
   ASSERT_EQ(one["events"].size(), 4u);
   EXPECT_EQ(one["events"][3]["stage"], "loader");
+}
+
+TEST_F(ApiTest, ChangedSinceGivesOnlyTheRowsHeardFromSinceTheLastAnswer) {
+  const auto kB = *core::Mac::parse("52:54:00:00:00:0b");
+  boot(kA);
+  now += 5;  // rows heard from at the cursor's own millisecond come again (none is missed)
+  auto all = get_json("/api/v1/machines");
+  ASSERT_EQ(all["machines"].size(), 1u);
+  const auto cursor = all["now_ms"].get<std::int64_t>();
+  EXPECT_EQ(cursor, now);
+  EXPECT_TRUE(get_json("/api/v1/machines", "changed_since=" + std::to_string(cursor))["machines"].empty());
+  boot(kB);
+  auto changed = get_json("/api/v1/machines", "changed_since=" + std::to_string(cursor));
+  ASSERT_EQ(changed["machines"].size(), 1u);
+  EXPECT_EQ(changed["machines"][0]["mac"], "52:54:00:00:00:0b");
+  EXPECT_NE(get_json("/api/v1/machines", "changed_since=yesterday", 400)["error"].get<std::string>().find(
+                "changed_since"),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, TrafficIsTheLastMinuteOfTheTreesBytesASecondABucket) {
+  boot(kA);  // one tftp.done of 42372 bytes at now + 30 ms
+  now += 2000;
+  bus.emit(Event{Kind::http_request}.add("path", "/vmlinuz").add("bytes", 1000).add("status", 200));
+  bus.emit(Event{Kind::http_request}.add("path", "/api/v1/machines").add("route", "/api/").add("bytes", 99));
+  now += 1000;
+  auto t = get_json("/api/v1/traffic");
+  ASSERT_EQ(t["seconds"], 60);
+  ASSERT_EQ(t["tftp"]["bytes"].size(), 60u);
+  const auto sum = [](const json& list) {
+    std::uint64_t n = 0;
+    for (const auto& v : list) n += v.get<std::uint64_t>();
+    return n;
+  };
+  EXPECT_EQ(sum(t["tftp"]["bytes"]), 42372u);
+  EXPECT_EQ(sum(t["http"]["bytes"]), 1000u);  // the API's own request is not boot traffic
+  EXPECT_EQ(sum(t["http"]["transfers"]), 1u);
+  EXPECT_EQ(t["http"]["bytes"][58], 1000);  // the second before now's, which is the last bucket
+  EXPECT_EQ(t["tftp"]["bytes"][56], 42372);
+  now += 61'000;  // a minute later it has all left the window
+  EXPECT_EQ(sum(get_json("/api/v1/traffic")["tftp"]["bytes"]), 0u);
 }
 
 TEST_F(ApiTest, AStreamReplaysWhatItMissedThenGoesLive) {
