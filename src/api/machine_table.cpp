@@ -12,11 +12,6 @@ bool boot_answer(Kind kind) {
          kind == Kind::dhcp_proxy_ack || kind == Kind::dhcp_pxe_ack;
 }
 
-// tftp.done results that are not failures: a UEFI size probe, options a client turned down.
-bool tftp_ok(std::string_view result) {
-  return result == "ok" || result == "tsize-probe" || result == "options-refused";
-}
-
 std::int64_t number(const events::Event& e, std::string_view key) {
   const auto* v = e.find(key);
   const auto* n = v != nullptr ? std::get_if<std::int64_t>(v) : nullptr;
@@ -66,7 +61,8 @@ void MachineTable::publish(const events::Event& e) {
     if (when == 0) when = e.time_ms;
   } else if (e.kind == Kind::tftp_done) {
     row.last_file = std::string(e.text("file"));
-    if (!tftp_ok(e.text("result"))) row.problem = "tftp " + row.last_file + ": " + std::string(e.text("result"));
+    // The TFTP service says which ends are failures (a UEFI size probe is none): warn.
+    if (e.level >= events::Level::warn) row.problem = "tftp " + row.last_file + ": " + std::string(e.text("result"));
   } else if (e.kind == Kind::http_request) {
     row.last_file = std::string(e.text("path"));
     if (auto status = number(e, "status"); status >= 400) {

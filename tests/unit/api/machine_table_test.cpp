@@ -52,7 +52,7 @@ TEST(MachineTable, AFirmwareDhcpAfterTheLoaderStartsANewBoot) {
   Feeder f;
   f.stage("dhcp");
   f.stage("loader");
-  f.feed(Event{Kind::tftp_done}.add("file", "lpxelinux.0").add("result", "timeout"));
+  f.feed(Event{Kind::tftp_done, events::Level::warn}.add("file", "lpxelinux.0").add("result", "timeout"));
   ASSERT_EQ(f.table.find(kA)->problem, "tftp lpxelinux.0: timeout");
   f.stage("dhcp");
   const auto* row = f.table.find(kA);
