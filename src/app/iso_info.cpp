@@ -10,7 +10,9 @@
 
 #include "iso/image.hpp"
 #include "osid/catalogue.hpp"
+#include "osid/iso_files.hpp"
 #include "osid/load.hpp"
+#include "osid/recipe.hpp"
 #include "vfs/iso_mount.hpp"
 
 namespace pxed::app {
@@ -88,6 +90,46 @@ std::string printable(std::string_view value) {
   return out;
 }
 
+namespace {
+
+// How pxed would boot the image, served from files.iso_dir as /iso/<name>/.
+osid::Recipe boot_recipe(const IsoInfoArgs& args, const vfs::OpenedImage& opened, const osid::Identification& id) {
+  const auto name = std::filesystem::path(args.image).stem().string();
+  std::string http = args.http;
+  while (http.ends_with('/')) http.pop_back();
+  const osid::ImageSource source{.base_url = osid::url_of(http + "/iso", name) + "/",
+                                 .image_url = osid::url_of(http + "/iso", name + ".iso"),
+                                 .image_size = opened.image->image_size(),
+                                 .volume_id = std::string(opened.image->volume_id())};
+  auto fd = opened.fd;
+  const osid::IsoImageFiles files(*opened.image, [fd](std::span<std::byte> buffer, std::uint64_t offset) {
+    return vfs::pread_full(fd->get(), buffer, offset);
+  });
+  return osid::recipe_for(id.os, source, files);
+}
+
+nlohmann::json recipe_json(const osid::Recipe& r) {
+  nlohmann::json initrds = nlohmann::json::array();
+  for (const auto& i : r.initrd) initrds.push_back(i.name.empty() ? nlohmann::json(i.url)
+                                                                  : nlohmann::json{{"url", i.url}, {"name", i.name}});
+  return {{"method", osid::to_string(r.method)}, {"label", r.label},   {"kernel", r.kernel},
+          {"initrd", initrds},                     {"args", r.args},     {"firmware", osid::to_string(r.firmware)},
+          {"rule", r.rule},                        {"reason", r.reason}, {"caveats", r.caveats}};
+}
+
+void recipe_lines(std::ostream& out, const osid::Recipe& r) {
+  line(out, "boot", std::string(osid::to_string(r.method)) + (r.rule.empty() ? "" : " (" + r.rule + ")"));
+  if (r.method != osid::BootMethod::none) {
+    line(out, "boot-kernel", r.kernel);
+    for (const auto& i : r.initrd) line(out, "boot-initrd", i.name.empty() ? i.url : i.name + " " + i.url);
+    line(out, "boot-args", r.args);
+  }
+  line(out, "boot-reason", r.reason);
+  for (const auto& c : r.caveats) line(out, "boot-caveat", c);
+}
+
+}  // namespace
+
 int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
   auto opened = vfs::open_image(AT_FDCWD, args.image);
   if (!opened) {
@@ -102,6 +144,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     err << "pxed iso info: osinfo-db: " << problem.source << ": " << problem.message << "\n";
 
   const osid::Identification id = osid::identify_image(db, image.volume_info());
+  const osid::Recipe recipe = boot_recipe(args, *opened, id);
   std::optional<Member> kernel;
   std::optional<Member> initrd;
   if (id.os) {
@@ -136,6 +179,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     }
     j["reason"] = id.reason;
     j["also_matched"] = id.also_matched;
+    j["boot"] = recipe_json(recipe);
     j["osinfo_db"] = {{"origin", db.origin()}, {"oses", db.oses().size()}, {"problems", db.problems().size()}};
     // Bytes that are not UTF-8 (a hostile or merely old image) become U+FFFD instead of an exception.
     out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -158,6 +202,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
   if (!id.os) {
     line(out, "os", "unknown");
     line(out, "reason", id.reason);
+    recipe_lines(out, recipe);
     return 0;
   }
   const auto& os = *id.os;
@@ -176,6 +221,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     for (const auto& other : id.also_matched) others += (others.empty() ? "" : ", ") + other;
     line(out, "also-matches", others);
   }
+  recipe_lines(out, recipe);
   return 0;
 }
 

@@ -13,6 +13,9 @@ struct IsoInfoArgs {
   bool json = false;
   // osinfo-db directories in override order; empty: osid::default_osinfo_dirs().
   std::vector<std::string> osinfo_dirs;
+  // Where pxed's HTTP is, as clients reach it: the boot entry's URLs start
+  // with it ("http://SERVER" stands for pxed's address on each segment).
+  std::string http = "http://SERVER";
 };
 
 // 0 when the image was read (identified or not: "unknown" is an answer);

@@ -512,6 +512,9 @@ int main(int argc, char** argv) {
               "installer or live, kernel and initrd, and the rule that matched or why none did");
   iso_info_cmd->add_option("IMAGE", iso_info_args.image, "The .iso file")->required();
   iso_info_cmd->add_flag("--json", iso_info_args.json, "One JSON object");
+  iso_info_cmd->add_option("--http", iso_info_args.http,
+                           "pxed's HTTP as clients reach it, for the boot entry's URLs (default: "
+                           "http://SERVER)");
   iso_info_cmd->add_option("--osinfo-dir", iso_info_args.osinfo_dirs,
                            "An osinfo-db directory (holding os/), repeatable, later ones override "
                            "(default: /usr/share/osinfo, /etc/osinfo, ~/.config/osinfo, as libosinfo)");

@@ -76,6 +76,37 @@ def test_identifies_a_release_and_finds_its_kernel_and_initrd(tmp_path, name, ar
     assert as_json["osinfo_db"]["problems"] == 0
 
 
+# (name, boot method, rule, the kernel's path in the image, what the command line must say)
+BOOTS = {
+    "debian-11.5.0-amd64-netinst": ("none", "debian-installer", None, None),
+    "ubuntu-22.04.1-live-server-amd64": ("linux", "casper", "casper/vmlinuz",
+                                         "url=http://10.77.0.1/iso/ubuntu-22.04.1-live-server-amd64.iso"),
+    "Fedora-Server-dvd-x86_64-36": ("linux", "anaconda", "isolinux/vmlinuz",
+                                    "inst.stage2=http://10.77.0.1/iso/Fedora-Server-dvd-x86_64-36/"),
+}
+
+
+@needs_osinfo
+@pytest.mark.parametrize("name, args, files, os_id, kind, kernel, initrd", FAMILIES, ids=[f[0] for f in FAMILIES])
+def test_says_how_pxed_would_boot_the_image(tmp_path, name, args, files, os_id, kind, kernel, initrd):
+    iso = build_iso(tmp_path / f"{name}.iso", files, *args)
+    method, rule, kernel_path, argument = BOOTS[name]
+    result = pxed("iso", "info", "--http", "http://10.77.0.1/", str(iso))
+    f = fields(result.stdout)
+    assert f["boot"] == f"{method} ({rule})", result.stdout
+    assert f["boot-reason"], result.stdout
+    boot = json.loads(pxed("iso", "info", "--json", "--http", "http://10.77.0.1", str(iso)).stdout)["boot"]
+    assert (boot["method"], boot["rule"]) == (method, rule), boot
+    if method == "none":
+        assert "netboot" in boot["reason"], boot
+        return
+    assert boot["kernel"] == f"http://10.77.0.1/iso/{name}/{kernel_path}", boot
+    assert f["boot-kernel"] == boot["kernel"]
+    assert argument in boot["args"].split(), boot
+    # Without --http the URLs say where pxed's address goes.
+    assert fields(pxed("iso", "info", str(iso)).stdout)["boot-kernel"].startswith("http://SERVER/iso/")
+
+
 @needs_osinfo
 def test_a_kernel_osinfo_names_but_the_image_lacks_is_said(tmp_path):
     iso = build_iso(tmp_path / "debian-no-initrd.iso", {"install.amd/vmlinuz": b"k"}, "-V", "Debian 11.6.0 amd64 n")
