@@ -42,6 +42,8 @@ std::string iso_mount_point(std::string_view image_name) {
   return std::string(kIsoDirMountPoint) + "/" + std::string(image_name);
 }
 
+std::string iso_file_point(std::string_view image_name) { return iso_mount_point(image_name) + ".iso"; }
+
 std::vector<WatchEvent> decode_watch_events(std::span<const std::byte> buffer) {
   std::vector<WatchEvent> events;
   std::size_t pos = 0;

@@ -26,6 +26,8 @@ inline constexpr std::string_view kIsoDirMountPoint = "iso";
 std::optional<std::string> image_name_of(std::string_view file_name);
 // "debian-12" -> "iso/debian-12", the mount point in the tree.
 std::string iso_mount_point(std::string_view image_name);
+// "debian-12" -> "iso/debian-12.iso", where the image file itself is served.
+std::string iso_file_point(std::string_view image_name);
 
 // One inotify(7) record: its mask and, for events in the directory, the name.
 struct WatchEvent {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <set>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -73,6 +74,8 @@ struct IsoDirService::Impl {
   bool lost = false;
   IsoDirState state;
   std::size_t mounted = 0;
+  // The image files served whole (iso/<name>.iso) that this watcher put there.
+  std::set<std::string, std::less<>> files_served;
   bool started = false;  // looks run on the pool from now on
   std::map<std::string, bool> looking;  // files a worker examines: whether to look again after
   std::uint64_t epoch = 0;  // the directory was lost this many times
@@ -196,6 +199,12 @@ struct IsoDirService::Impl {
         .add("naming", iso::to_string(opened->image->naming()))
         .add("volume", opened->image->volume_id());
     state.mounted(name, opened->identity);
+    // Beside its folder, the file itself, unless something else holds that name.
+    if (const auto file_at = iso_file_point(*image_name_of(name));
+        files_served.contains(file_at) || !tree.has_mount(file_at)) {
+      tree.put_image_file(file_at, *opened);
+      files_served.insert(file_at);
+    }
     tree.put_image(at, std::move(*opened));
     if (!replacing) ++mounted;
     // After the tree has it: whoever the observer tells finds it served.
@@ -214,6 +223,10 @@ struct IsoDirService::Impl {
   void unmount(const std::string& name, const std::string& at, const std::filesystem::path& path) {
     if (!state.is_mounted(name)) return;
     tree.remove_mount(at);
+    if (auto file = files_served.find(iso_file_point(*image_name_of(name))); file != files_served.end()) {
+      tree.remove_mount(*file);
+      files_served.erase(file);
+    }
     --mounted;
     if (observer != nullptr) observer->gone(at);
     emit(events::Kind::iso_removed, {{"path", path.string()}, {"at", "/" + at}});

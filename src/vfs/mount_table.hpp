@@ -25,9 +25,11 @@ struct Mount {
     image,      // an ISO image's tree
     directory,  // a directory of the host, confined like files.root
     empty,      // an empty directory: files.iso_dir's "/iso" before any image arrives
+    file,       // an image file itself (files.iso_dir's /iso/<name>.iso): casper's url=,
+                // dracut's root=live: and iPXE's sanboot fetch the whole image
   };
   Kind kind = Kind::empty;
-  OpenedImage image;                            // Kind::image
+  OpenedImage image;                            // Kind::image and Kind::file
   std::shared_ptr<const Descriptor> directory;  // Kind::directory: O_PATH
 };
 

@@ -151,6 +151,10 @@ void Tree::put_image(std::string at, OpenedImage image) {
   mounts_.put(std::move(at), Mount{Mount::Kind::image, std::move(image), nullptr});
 }
 
+void Tree::put_image_file(std::string at, OpenedImage image) {
+  mounts_.put(std::move(at), Mount{Mount::Kind::file, std::move(image), nullptr});
+}
+
 bool Tree::remove_mount(std::string_view at) { return mounts_.remove(at); }
 
 std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester& who, Prefetched* ahead) const {
@@ -182,6 +186,12 @@ std::expected<File, OpenError> Tree::open_own(const std::string& rel, Prefetched
   }
   auto [mount, inner] = mounts_.find(rel);
   if (mount == nullptr) return open_file_beneath(dirfd_->get(), rel, wait);
+  if (mount->kind == Mount::Kind::file) {
+    // The whole image: one extent of the descriptor it was opened with, no walk.
+    if (!inner.empty()) return std::unexpected(OpenError::not_found);
+    const auto& id = mount->image.identity;
+    return File{mount->image.fd, {Extent{0, id.size}}, id.mtime_ns};
+  }
   if (inner.empty()) return std::unexpected(OpenError::not_a_file);  // the mount point
   switch (mount->kind) {
     case Mount::Kind::image: {
@@ -189,7 +199,8 @@ std::expected<File, OpenError> Tree::open_own(const std::string& rel, Prefetched
       return open_member(mount->image, inner, budget);
     }
     case Mount::Kind::directory: return open_file_beneath(mount->directory->get(), std::string(inner), wait);
-    case Mount::Kind::empty: break;
+    case Mount::Kind::empty:
+    case Mount::Kind::file: break;
   }
   return std::unexpected(OpenError::not_found);
 }
@@ -228,6 +239,8 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
   } else if (mount->kind == Mount::Kind::image) {
     auto budget = image_budget(iso::kMaxListingSteps);
     entries = list_members(*mount->image.image, inner, budget);
+  } else if (mount->kind == Mount::Kind::file) {
+    entries = std::unexpected(OpenError::not_found);  // a file lists as nothing, as a plain one does
   } else if (!inner.empty()) {
     entries = std::unexpected(OpenError::not_found);
   }
@@ -249,7 +262,13 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
     if (!entries) entries.emplace();
     for (auto& name : children) {
       std::erase_if(*entries, [&](const DirEntry& e) { return e.name == name; });
-      entries->push_back(DirEntry{std::move(name), true, 0, 0});
+      const auto [child, rest] = mounts_.find(rel->empty() ? name : *rel + "/" + name);
+      if (child != nullptr && rest.empty() && child->kind == Mount::Kind::file) {
+        const auto& id = child->image.identity;
+        entries->push_back(DirEntry{std::move(name), false, id.size, id.mtime_ns / 1'000'000'000});
+      } else {
+        entries->push_back(DirEntry{std::move(name), true, 0, 0});
+      }
     }
   }
   if (entries) sort_listing(*entries);
@@ -261,6 +280,10 @@ std::expected<bool, OpenError> Tree::is_directory(std::string_view raw, Prefetch
   if (!rel) return std::unexpected(OpenError::bad_path);
   if (rel->empty()) return true;
   auto [mount, inner] = mounts_.find(*rel);
+  if (mount != nullptr && mount->kind == Mount::Kind::file) {
+    if (inner.empty()) return false;
+    return std::unexpected(OpenError::not_found);
+  }
   if (mount != nullptr && inner.empty()) return true;
   if (!mounts_.children(*rel).empty()) return true;  // on the way to a mount point
   auto own = is_directory_own(*rel, mount, inner, ahead);
@@ -280,7 +303,8 @@ std::expected<bool, OpenError> Tree::is_directory_own(const std::string& rel, co
       return member_is_directory(*mount->image.image, inner, budget);
     }
     case Mount::Kind::directory: return is_directory_beneath(mount->directory->get(), std::string(inner), walk_wait());
-    case Mount::Kind::empty: break;
+    case Mount::Kind::empty:
+    case Mount::Kind::file: break;
   }
   return std::unexpected(OpenError::not_found);
 }

@@ -141,6 +141,8 @@ class Tree {
   // image at `at` (normalized, as normalize() returns it), replacing what
   // is there; removes a mount. Transfers already running keep their File.
   void put_image(std::string at, OpenedImage image);
+  // The image file itself at `at` ("iso/debian-12.iso"), served whole.
+  void put_image_file(std::string at, OpenedImage image);
   bool remove_mount(std::string_view at);
   bool has_mount(std::string_view at) const { return mounts_.contains(at); }
   // The image mounted exactly at `at` (as [[files.mount]] spells it: "/centos7"),

@@ -143,6 +143,23 @@ def test_every_image_served_is_in_the_api_with_its_os(lab, iso_dir, mounted):
     assert "/api/v1/images" in get_json(lab, "/api/v1/")["endpoints"]
 
 
+def test_each_image_file_is_served_whole_with_ranges_beside_its_folder(lab, iso_dir, tmp_path):
+    # casper's url=, dracut's root=live: and iPXE's sanboot fetch the image itself.
+    whole = (iso_dir / "debian-11.iso").read_bytes()
+    out = tmp_path / "image"
+    r = netlab.curl_http(lab, "/iso/debian-11.iso", "-f", "-r", "32768-32895", out=out)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == whole[32768:32896]  # the primary volume descriptor
+    r = netlab.curl_http(lab, "/iso/debian-11.iso", "-f", out=out)
+    assert r.returncode == 0 and out.read_bytes() == whole, r.stderr
+    listing = json.loads(netlab.curl_http(lab, "/iso/", "-f", "-H", "Accept: application/json").stdout)
+    entries = {e["name"]: e for e in listing}
+    assert entries["debian-11.iso"]["type"] == "file" and entries["debian-11.iso"]["size"] == len(whole), entries
+    assert entries["debian-11"]["type"] == "directory", entries
+    r = netlab.curl_http(lab, "/iso/debian-11.iso/install.amd/vmlinuz", "-o", "/dev/null", "-w", "%{http_code}")
+    assert r.stdout == "404", r.stdout
+
+
 def test_images_served_from_the_start_are_identified_in_events(lab):
     settled(lab)
     for at, os_ in (("/iso/debian-11", "debian11"), ("/install/debian", "debian11"), ("/iso/blank", "unknown")):

@@ -9,7 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "core/worker_pool.hpp"
 #include "events/bus.hpp"
@@ -83,12 +85,19 @@ class IsoDirWatch : public ::testing::Test {
     auto file = tree_->open("iso/" + std::string(image) + "/boot/vmlinuz");
     return file ? read_in_chunks(*file, 65536) : "";
   }
+  // The image folders under /iso/ (each image file is listed beside its folder too).
   std::vector<std::string> listed() {
     std::vector<std::string> names;
     if (auto entries = tree_->list("/iso/")) {
-      for (const auto& e : *entries) names.push_back(e.name);
+      for (const auto& e : *entries) {
+        if (e.directory) names.push_back(e.name);
+      }
     }
     return names;
+  }
+  std::string whole_file(std::string_view image) {
+    auto file = tree_->open("iso/" + std::string(image) + ".iso");
+    return file ? read_in_chunks(*file, 65536) : "";
   }
 
   static TempDir* images_;
@@ -118,6 +127,28 @@ TEST_F(IsoDirWatch, ImagesPresentAtStartAppearUnderIso) {
   ASSERT_TRUE(root);
   ASSERT_EQ(root->size(), 1u);
   EXPECT_EQ((*root)[0].name, "iso");
+}
+
+TEST_F(IsoDirWatch, EachImageFileIsServedWholeBesideItsFolder) {
+  install(0, "alpha.iso");
+  start();
+  std::ifstream in(staged(0), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(whole_file("alpha"), bytes);  // casper's url= and sanboot fetch this
+  auto entries = tree_->list("iso");
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].name, "alpha");
+  EXPECT_TRUE((*entries)[0].directory);
+  EXPECT_EQ((*entries)[1].name, "alpha.iso");
+  EXPECT_FALSE((*entries)[1].directory);
+  EXPECT_EQ((*entries)[1].size, bytes.size());
+  EXPECT_EQ(tree_->is_directory("iso/alpha.iso"), false);
+  EXPECT_EQ(tree_->open("iso/alpha.iso/boot/vmlinuz").error(), OpenError::not_found);
+  fs::remove(iso_dir() / "alpha.iso");
+  ASSERT_TRUE(run_until([&] { return listed().empty(); }));
+  EXPECT_EQ(tree_->open("iso/alpha.iso").error(), OpenError::not_found);
+  EXPECT_TRUE(tree_->list("iso")->empty());
 }
 
 TEST_F(IsoDirWatch, IsoIsAnEmptyDirectoryBeforeAnyImage) {
