@@ -133,11 +133,16 @@ int show_events(const config::Config& cfg, const EventsArgs& args, std::ostream&
     out << (args.json ? e.dump() : event_line(e)) << '\n' << std::flush;
   };
   if (!args.follow) {
-    // The history holds them oldest first: page through and keep the newest.
+    // Up to a page, the API picks the newest itself (tail=); more are paged
+    // through from the oldest, keeping the newest.
     std::vector<std::string> newest;
     std::uint64_t after = 0;
     for (;;) {
-      auto body = api_get(*server, fmt::format("/api/v1/events?limit={}&after={}{}", kPageLimit, after, query(args)));
+      auto body = api_get(*server, args.last <= kPageLimit
+                                       ? fmt::format("/api/v1/events?tail={}{}", std::max<std::size_t>(args.last, 1),
+                                                     query(args))
+                                       : fmt::format("/api/v1/events?limit={}&after={}{}", kPageLimit, after,
+                                                     query(args)));
       if (!body) {
         err << "pxed events: " << body.error() << '\n';
         return 1;
