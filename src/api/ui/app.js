@@ -355,6 +355,23 @@
     traffic = answer;
     drawThroughput();
   });
+  // A stage shows the moment it is reached, before the row is read again: an
+  // iPXE boot passes loader, config and kernel within a quarter second.
+  function showStage(e) {
+    if (e.event !== 'machine.stage' || !e.mac || !STAGES.includes(e.stage)) return;
+    let m = machines.get(e.mac);
+    if (!m) {
+      // Its first stage: a row now, the rest of it when the row is read.
+      m = { mac: e.mac, ip: '', arch: '', stage: '', reached_ms: {}, boot_ms: 0, boots: 1,
+        last_seen_ms: e.time_ms, last_event: e.event, last_file: '', problem: '' };
+      machines.set(e.mac, m);
+    }
+    if (e.stage === 'dhcp') m.reached_ms = {};  // a new boot; the row read next says the rest
+    m.stage = e.stage;
+    m.reached_ms = { ...m.reached_ms, [e.stage]: m.reached_ms[e.stage] || e.time_ms };
+    dirty = true;
+  }
+
   // A stream event about a machine reads its row soon; a burst of them, once.
   let machinesSoon = null;
   function refreshMachinesSoon() {
@@ -405,6 +422,7 @@
       }
       noteClock(e.time_ms);
       apply(e);
+      showStage(e);
       if (e.mac) refreshMachinesSoon();
       if (IMAGE_EVENTS.has(e.event)) refreshImages();
       if (LEASE_EVENTS.has(e.event)) refreshLeases();
