@@ -9,6 +9,7 @@
 
 #include "core/worker_pool.hpp"
 #include "events/bus.hpp"
+#include "osid/iso_files.hpp"
 #include "osid/load.hpp"
 #include "vfs/path.hpp"
 
@@ -20,6 +21,20 @@ using nlohmann::json;
 // "/iso/debian-12/" -> "/iso/debian-12", as iso.added's `at` says it.
 std::string at_of(const std::string& url_path) {
   return url_path.size() > 1 && url_path.ends_with('/') ? url_path.substr(0, url_path.size() - 1) : url_path;
+}
+
+// What an image is and how it boots: both read on a worker (a boot menu is a
+// file of the image).
+struct Study {
+  osid::Identification identification;
+  osid::Recipe recipe;
+};
+
+Study study_image(const osid::Database& db, const osid::ImageFacts& facts, const iso::Image& image) {
+  Study s{osid::identify_image(db, facts.volume), {}};
+  const osid::IsoImageFiles files(image, image.reader());
+  s.recipe = osid::recipe_of(facts, s.identification.os, files);
+  return s;
 }
 
 }  // namespace
@@ -34,6 +49,8 @@ struct ImageCatalogue::State {
   core::WorkerPool* pool = nullptr;
   // (url path, generation) a worker identifies now: each is asked once.
   std::set<std::pair<std::string, std::uint64_t>> identifying;
+  // Each image served, by URL path, for the worker that reads its boot menus.
+  std::map<std::string, std::shared_ptr<const iso::Image>, std::less<>> images;
 
   // On the loop: every image still without an answer goes to a worker, now
   // that osinfo-db is there (matching thousands of patterns is no loop work).
@@ -43,11 +60,19 @@ struct ImageCatalogue::State {
     for (const auto* entry : catalogue.unidentified()) {
       auto key = std::pair{entry->image.url_path, entry->generation};
       if (!identifying.insert(key).second) continue;
+      auto image = images.find(entry->image.url_path);
+      if (image == images.end()) continue;
       pool->submit(
-          [loaded, volume = entry->image.volume](std::stop_token) { return osid::identify_image(*loaded, volume); },
-          [this, key](osid::Identification identification) {
+          [loaded, facts = entry->image, image = image->second](std::stop_token) {
+            return study_image(*loaded, facts, *image);
+          },
+          [this, key](Study found) {
             identifying.erase(key);
-            if (!catalogue.identified(key.first, key.second, identification)) return;  // replaced or gone meanwhile
+            const auto identification = found.identification;
+            if (!catalogue.identified(key.first, key.second, std::move(found.identification),
+                                      std::move(found.recipe))) {
+              return;  // replaced or gone meanwhile
+            }
             const auto* entry = catalogue.find(key.first);
             events::Event event{events::Kind::iso_identified};
             event.add("path", entry->image.file).add("at", at_of(entry->image.url_path)).add("source", entry->image.source);
@@ -61,10 +86,13 @@ struct ImageCatalogue::State {
 ImageCatalogue::ImageCatalogue(events::Bus& bus) : state_(std::make_unique<State>(bus)) {}
 ImageCatalogue::~ImageCatalogue() = default;
 
-void ImageCatalogue::add_mount(std::string_view at, const std::filesystem::path& file, const iso::Image& image) {
+void ImageCatalogue::add_mount(std::string_view at, const std::filesystem::path& file,
+                               std::shared_ptr<const iso::Image> image) {
   const auto point = vfs::normalize(at);
-  if (!point || point->empty()) return;  // the tree refused it before we are asked
-  state_->catalogue.put(osid::facts_of(*point, *point, file.string(), "mount", image), std::nullopt);
+  if (!point || point->empty() || !image) return;  // the tree refused it before we are asked
+  auto facts = osid::facts_of(*point, *point, file.string(), "mount", *image);
+  state_->images.insert_or_assign(facts.url_path, std::move(image));
+  state_->catalogue.put(std::move(facts), std::nullopt);
   state_->identify_waiting();
 }
 
@@ -84,16 +112,26 @@ vfs::ImageObserver::Served ImageCatalogue::study(std::string_view name, std::str
                                                  const std::filesystem::path& file,
                                                  const vfs::OpenedImage& image) const {
   auto facts = osid::facts_of(std::string(name), at, file.string(), "iso_dir", *image.image);
-  std::optional<osid::Identification> identification;
-  if (auto loaded = state_->db.load()) identification = osid::identify_image(*loaded, facts.volume);
-  return [state = state_.get(), facts = std::move(facts), identification](events::Event& event) {
-    state->catalogue.put(facts, identification);
-    if (identification) add_os_fields(event, *identification);
-    else state->identify_waiting();  // osinfo-db arrived after this worker looked
+  std::optional<Study> found;
+  if (auto loaded = state_->db.load()) found = study_image(*loaded, facts, *image.image);
+  return [state = state_.get(), facts = std::move(facts), found = std::move(found),
+          served = image.image](events::Event& event) {
+    state->images.insert_or_assign(facts.url_path, served);
+    if (!found) {
+      state->catalogue.put(facts, std::nullopt);
+      state->identify_waiting();  // osinfo-db arrived after this worker looked
+      return;
+    }
+    state->catalogue.put(facts, found->identification, found->recipe);
+    add_os_fields(event, found->identification);
   };
 }
 
-void ImageCatalogue::gone(std::string_view at) { state_->catalogue.remove("/" + std::string(at) + "/"); }
+void ImageCatalogue::gone(std::string_view at) {
+  const std::string url_path = "/" + std::string(at) + "/";
+  state_->catalogue.remove(url_path);
+  if (auto it = state_->images.find(url_path); it != state_->images.end()) state_->images.erase(it);
+}
 
 const osid::Catalogue& ImageCatalogue::catalogue() const { return state_->catalogue; }
 
@@ -108,6 +146,7 @@ json image_json(const osid::CatalogueEntry& entry) {
     j["os"] = nullptr;
     j["reason"] = "osinfo-db is still loading";
     j["also_matched"] = json::array();
+    j["boot"] = nullptr;
     return j;
   }
   const auto& id = *entry.identification;
@@ -127,7 +166,25 @@ json image_json(const osid::CatalogueEntry& entry) {
   }
   j["reason"] = id.reason;
   j["also_matched"] = id.also_matched;
+  j["boot"] = entry.recipe ? recipe_json(*entry.recipe) : json(nullptr);
   return j;
+}
+
+json recipe_json(const osid::Recipe& r, std::string_view http) {
+  auto at = [&](std::string text) {
+    for (auto i = text.find(osid::kRecipeBase); i != std::string::npos; i = text.find(osid::kRecipeBase, i)) {
+      text.replace(i, osid::kRecipeBase.size(), http);
+      i += http.size();
+    }
+    return text;
+  };
+  json initrds = json::array();
+  for (const auto& i : r.initrd) {
+    initrds.push_back(i.name.empty() ? json(at(i.url)) : json{{"url", at(i.url)}, {"name", i.name}});
+  }
+  return {{"method", osid::to_string(r.method)}, {"label", r.label},     {"kernel", at(r.kernel)},
+          {"initrd", initrds},                     {"args", at(r.args)},   {"firmware", osid::to_string(r.firmware)},
+          {"rule", r.rule},                        {"reason", r.reason},   {"caveats", r.caveats}};
 }
 
 json images_json(const osid::Catalogue& catalogue) {

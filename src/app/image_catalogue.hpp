@@ -33,7 +33,7 @@ class ImageCatalogue final : public vfs::ImageObserver {
   ImageCatalogue& operator=(const ImageCatalogue&) = delete;
 
   // A [[files.mount]] image, at start-up: at as the config spells it ("/centos7").
-  void add_mount(std::string_view at, const std::filesystem::path& file, const iso::Image& image);
+  void add_mount(std::string_view at, const std::filesystem::path& file, std::shared_ptr<const iso::Image> image);
   // Reads osinfo-db from dirs on the pool, then identifies every image that waits for it.
   void load_osinfo(core::WorkerPool& pool, std::vector<std::filesystem::path> dirs);
 
@@ -51,9 +51,12 @@ class ImageCatalogue final : public vfs::ImageObserver {
   std::unique_ptr<State> state_;
 };
 
-// An image as GET /api/v1/images and `pxed iso list --json` show it (docs/api.md).
+// An image as GET /api/v1/images and `pxed iso list --json` show it (docs/api.md);
+// its boot entry's URLs start with ${http}.
 nlohmann::json image_json(const osid::CatalogueEntry& entry);
 nlohmann::json images_json(const osid::Catalogue& catalogue);
+// A boot entry as JSON, osid::kRecipeBase in its URLs replaced by `http`.
+nlohmann::json recipe_json(const osid::Recipe& recipe, std::string_view http = "${http}");
 // What iso.added, iso.replaced and iso.identified say of the OS (docs/events.md).
 void add_os_fields(events::Event& event, const osid::Identification& identification);
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 
+#include "app/image_catalogue.hpp"
 #include "iso/image.hpp"
 #include "osid/catalogue.hpp"
 #include "osid/iso_files.hpp"
@@ -93,39 +94,30 @@ std::string printable(std::string_view value) {
 namespace {
 
 // How pxed would boot the image, served from files.iso_dir as /iso/<name>/.
-osid::Recipe boot_recipe(const IsoInfoArgs& args, const vfs::OpenedImage& opened, const osid::Identification& id) {
+// How pxed would boot the image from files.iso_dir (as /iso/<name>/), as JSON
+// with the URLs starting at args.http.
+nlohmann::json boot_recipe(const IsoInfoArgs& args, const iso::Image& image, const osid::Identification& id) {
   const auto name = std::filesystem::path(args.image).stem().string();
+  const auto facts = osid::facts_of(name, "iso/" + name, args.image, "iso_dir", image);
+  const osid::IsoImageFiles files(image, image.reader());
   std::string http = args.http;
   while (http.ends_with('/')) http.pop_back();
-  const osid::ImageSource source{.base_url = osid::url_of(http + "/iso", name) + "/",
-                                 .image_url = osid::url_of(http + "/iso", name + ".iso"),
-                                 .image_size = opened.image->image_size(),
-                                 .volume_id = std::string(opened.image->volume_id())};
-  auto fd = opened.fd;
-  const osid::IsoImageFiles files(*opened.image, [fd](std::span<std::byte> buffer, std::uint64_t offset) {
-    return vfs::pread_full(fd->get(), buffer, offset);
-  });
-  return osid::recipe_for(id.os, source, files);
+  return recipe_json(osid::recipe_of(facts, id.os, files), http);
 }
 
-nlohmann::json recipe_json(const osid::Recipe& r) {
-  nlohmann::json initrds = nlohmann::json::array();
-  for (const auto& i : r.initrd) initrds.push_back(i.name.empty() ? nlohmann::json(i.url)
-                                                                  : nlohmann::json{{"url", i.url}, {"name", i.name}});
-  return {{"method", osid::to_string(r.method)}, {"label", r.label},   {"kernel", r.kernel},
-          {"initrd", initrds},                     {"args", r.args},     {"firmware", osid::to_string(r.firmware)},
-          {"rule", r.rule},                        {"reason", r.reason}, {"caveats", r.caveats}};
-}
-
-void recipe_lines(std::ostream& out, const osid::Recipe& r) {
-  line(out, "boot", std::string(osid::to_string(r.method)) + (r.rule.empty() ? "" : " (" + r.rule + ")"));
-  if (r.method != osid::BootMethod::none) {
-    line(out, "boot-kernel", r.kernel);
-    for (const auto& i : r.initrd) line(out, "boot-initrd", i.name.empty() ? i.url : i.name + " " + i.url);
-    line(out, "boot-args", r.args);
+void recipe_lines(std::ostream& out, const nlohmann::json& r) {
+  const auto rule = r["rule"].get<std::string>();
+  line(out, "boot", r["method"].get<std::string>() + (rule.empty() ? "" : " (" + rule + ")"));
+  if (r["method"] != "none") {
+    line(out, "boot-kernel", r["kernel"].get<std::string>());
+    for (const auto& i : r["initrd"]) {
+      line(out, "boot-initrd", i.is_string() ? i.get<std::string>()
+                                             : i["name"].get<std::string>() + " " + i["url"].get<std::string>());
+    }
+    line(out, "boot-args", r["args"].get<std::string>());
   }
-  line(out, "boot-reason", r.reason);
-  for (const auto& c : r.caveats) line(out, "boot-caveat", c);
+  line(out, "boot-reason", r["reason"].get<std::string>());
+  for (const auto& c : r["caveats"]) line(out, "boot-caveat", c.get<std::string>());
 }
 
 }  // namespace
@@ -144,7 +136,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     err << "pxed iso info: osinfo-db: " << problem.source << ": " << problem.message << "\n";
 
   const osid::Identification id = osid::identify_image(db, image.volume_info());
-  const osid::Recipe recipe = boot_recipe(args, *opened, id);
+  const nlohmann::json recipe = boot_recipe(args, image, id);
   std::optional<Member> kernel;
   std::optional<Member> initrd;
   if (id.os) {
@@ -179,7 +171,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     }
     j["reason"] = id.reason;
     j["also_matched"] = id.also_matched;
-    j["boot"] = recipe_json(recipe);
+    j["boot"] = recipe;
     j["osinfo_db"] = {{"origin", db.origin()}, {"oses", db.oses().size()}, {"problems", db.problems().size()}};
     // Bytes that are not UTF-8 (a hostile or merely old image) become U+FFFD instead of an exception.
     out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

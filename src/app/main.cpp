@@ -295,7 +295,7 @@ int serve(const config::Config& cfg) {
       return kExitRuntime;
     }
     if (auto image = mount.dir.empty() ? tree->image_at(mount.at) : nullptr) {
-      images.add_mount(mount.at, mount.iso, *image);
+      images.add_mount(mount.at, mount.iso, image);
     }
   }
   // The system's loaders too: their directories may not be readable once root is gone.

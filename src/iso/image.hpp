@@ -163,6 +163,8 @@ class Image {
   // ISO 9660 bridge.
   const std::optional<VolumeInfo>& volume_info() const { return volume_info_; }
   std::uint64_t image_size() const { return image_size_; }
+  // How its bytes are read: for a caller reading its files' contents (a boot menu).
+  const ReadAt& reader() const { return read_; }
   // Shared by copies of this Image (they read the same bytes).
   const DirectoryCache& directory_cache() const { return *cache_; }
 

@@ -38,11 +38,25 @@ std::string os_label(const CatalogueEntry& entry) {
   return id->os->short_id;
 }
 
-std::uint64_t Catalogue::put(ImageFacts image, std::optional<Identification> identification) {
+std::uint64_t Catalogue::put(ImageFacts image, std::optional<Identification> identification,
+                             std::optional<Recipe> recipe) {
   const std::uint64_t generation = next_generation_++;
   std::string key = image.url_path;
-  entries_.insert_or_assign(std::move(key), CatalogueEntry{std::move(image), std::move(identification), generation});
+  entries_.insert_or_assign(std::move(key), CatalogueEntry{std::move(image), std::move(identification),
+                                                           std::move(recipe), generation});
   return generation;
+}
+
+Recipe recipe_of(const ImageFacts& image, const std::optional<OsMatch>& os, const ImageFiles& files) {
+  std::string file_url;
+  if (image.source == "iso_dir") {
+    file_url = url_of(kRecipeBase, image.url_path.substr(0, image.url_path.size() - 1)) + ".iso";
+  }
+  const ImageSource source{.base_url = url_of(kRecipeBase, image.url_path),
+                           .image_url = std::move(file_url),
+                           .image_size = image.size,
+                           .volume_id = image.volume_id};
+  return recipe_for(os, source, files);
 }
 
 bool Catalogue::remove(std::string_view url_path) {
@@ -52,10 +66,12 @@ bool Catalogue::remove(std::string_view url_path) {
   return true;
 }
 
-bool Catalogue::identified(std::string_view url_path, std::uint64_t generation, Identification identification) {
+bool Catalogue::identified(std::string_view url_path, std::uint64_t generation, Identification identification,
+                           std::optional<Recipe> recipe) {
   auto it = entries_.find(url_path);
   if (it == entries_.end() || it->second.generation != generation) return false;
   it->second.identification = std::move(identification);
+  it->second.recipe = std::move(recipe);
   return true;
 }
 

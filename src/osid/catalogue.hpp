@@ -16,6 +16,7 @@
 #include "iso/image.hpp"
 #include "osid/database.hpp"
 #include "osid/identify.hpp"
+#include "osid/recipe.hpp"
 
 namespace pxed::osid {
 
@@ -33,6 +34,14 @@ struct ImageFacts {
   std::optional<iso::VolumeInfo> volume;  // the primary volume descriptor; none on a UDF-only image
 };
 
+// Where a catalogue's recipes say pxed's HTTP is: a host that cannot exist
+// (RFC 2606), replaced by ${http} or a segment's address when shown.
+inline constexpr std::string_view kRecipeBase = "http://pxed.invalid";
+
+// How the image boots when served as `image` says (iso_dir images' files are
+// served whole at <url without the final slash>.iso too), read through `files`.
+Recipe recipe_of(const ImageFacts& image, const std::optional<OsMatch>& os, const ImageFiles& files);
+
 // url_path is the mount point with a slash at each end: "iso/debian-12" -> "/iso/debian-12/".
 ImageFacts facts_of(std::string name, std::string_view mount_point, std::string file, std::string source,
                     const iso::Image& image);
@@ -49,6 +58,9 @@ struct CatalogueEntry {
   // None while osinfo-db is still loading (it loads off the loop after
   // start-up); then the match or why there is none.
   std::optional<Identification> identification;
+  // How it boots (recipe_for), worked out with the identification; its URLs
+  // start with kRecipeBase, which stands for pxed's HTTP on each segment.
+  std::optional<Recipe> recipe;
   // Bumped by every put(): an identification worked out for an earlier
   // version of the image at this URL is not applied to the new one.
   std::uint64_t generation = 0;
@@ -61,12 +73,14 @@ std::string os_label(const CatalogueEntry& entry);
 class Catalogue {
  public:
   // Adds the image, or replaces the one at its URL path; returns the new generation.
-  std::uint64_t put(ImageFacts image, std::optional<Identification> identification);
+  std::uint64_t put(ImageFacts image, std::optional<Identification> identification,
+                    std::optional<Recipe> recipe = std::nullopt);
   // false when nothing was there.
   bool remove(std::string_view url_path);
   // Records what was found for generation `generation` of url_path; false
   // (and nothing changes) when the image was replaced or removed meanwhile.
-  bool identified(std::string_view url_path, std::uint64_t generation, Identification identification);
+  bool identified(std::string_view url_path, std::uint64_t generation, Identification identification,
+                  std::optional<Recipe> recipe = std::nullopt);
 
   const CatalogueEntry* find(std::string_view url_path) const;
   // By URL path.

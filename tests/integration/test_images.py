@@ -130,9 +130,16 @@ def test_every_image_served_is_in_the_api_with_its_os(lab, iso_dir, mounted):
     assert os_["kernel"] == "install.amd/vmlinuz" and os_["initrd"] == "install.amd/initrd.gz"
     assert DEBIAN_VOLUME in debian["reason"]
 
+    # How each boots (docs/images.md), its URLs from ${http}: a Debian installer image needs
+    # the netboot installer of its release; an image nothing is known of is sanbooted whole.
+    assert (debian["boot"]["method"], debian["boot"]["rule"]) == ("none", "debian-installer"), debian["boot"]
+    assert "netboot" in debian["boot"]["reason"]
+
     blank = got["/iso/blank/"]
     assert blank["state"] == "unknown" and blank["os"] is None
     assert "PXEDTEST" in blank["reason"]
+    assert blank["boot"]["method"] == "sanboot", blank["boot"]
+    assert blank["boot"]["kernel"] == "${http}/iso/blank.iso", blank["boot"]
 
     mount = got["/install/debian/"]
     assert mount["source"] == "mount" and mount["file"] == str(mounted)

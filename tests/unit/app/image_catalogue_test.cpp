@@ -196,7 +196,7 @@ TEST_F(ImageCatalogueWatch, AMountedImageIsIdentifiedToo) {
   ASSERT_TRUE(tree_->add_iso_mount("/install/debian", file));
   auto image = tree_->image_at("/install/debian");
   ASSERT_NE(image, nullptr);
-  catalogue_.add_mount("/install/debian", file, *image);
+  catalogue_.add_mount("/install/debian", file, image);
   catalogue_.load_osinfo(pool_, {dir_.path() / "osinfo"});
   ASSERT_TRUE(run_until([&] { return identified("/install/debian/"); }));
   EXPECT_EQ(entry("/install/debian/")->image.source, "mount");
