@@ -9,11 +9,15 @@ http.request event, in three cases, interleaved run by run:
   none      no event stream open;
   every     100 /api/v1/events/stream subscribers, each reading every event as it comes;
   filtered  100 subscribers of ?kind=machine.stage (what a boot dashboard follows), reading;
-  stalled   100 subscribers of every event that never read: pxed drops each 1,024 events behind.
+  stalled   100 subscribers of every event that never read: pxed drops each 1,024 events behind;
+  dashboard 100 viewers doing what src/api/ui/app.js does: a stream of every kind but the
+            one-per-file tftp.done and http.request, and every 2 s /api/v1/machines?changed_since=
+            and /api/v1/traffic (no machine boots here: the row reads are empty).
 It reports, per case, the medians of GETs/s and of pxed's CPU time per GET (utime + stime from
 /proc), and their ratios to "none". Bounded: RUNS x 3 x (DURATION + ~2) seconds.
 """
 import os
+import re
 import selectors
 import socket
 import statistics
@@ -32,6 +36,11 @@ CLIENTS = 4
 SUBSCRIBERS = 100
 FILE = "config.bin"
 SERVER_CPU, CLIENT_CPU = 0, 1
+POLL_SECONDS = 2.0
+# The dashboard's stream: every kind but the one-per-file ones (app.js's FOLLOWED).
+KINDS = re.findall(r'\{Kind::\w+, "([a-z]+\.[a-z_-]+)"',
+                   (Path(__file__).resolve().parents[1] / "src" / "events" / "kind.cpp").read_text())
+FOLLOWED = "?level=info&kind=" + ",".join(k for k in KINDS if k not in ("http.request", "tftp.done"))
 
 
 def cpu_seconds(pid):
@@ -64,7 +73,7 @@ def get_loop(lab, stop, counts, i):
 
 def open_subscribers(lab, case):
     subs = []
-    query = "?kind=machine.stage" if case == "filtered" else ""
+    query = {"filtered": "?kind=machine.stage", "dashboard": FOLLOWED}.get(case, "")
     for _ in range(SUBSCRIBERS):
         s = lab.tcp_connect(80)
         if case == "stalled":
@@ -92,15 +101,46 @@ def drain(subs, stop, received):
     sel.close()
 
 
+def poll(lab, stop):
+    """Each viewer's reads every POLL_SECONDS, as the page makes them (keep-alive, one per viewer)."""
+    conns = [lab.tcp_connect(80) for _ in range(SUBSCRIBERS)]
+    since = [0] * SUBSCRIBERS
+    try:
+        while not stop.wait(POLL_SECONDS / SUBSCRIBERS):
+            for i, s in enumerate(conns):
+                if stop.is_set():
+                    break
+                for path in (f"/api/v1/machines?changed_since={since[i]}", "/api/v1/traffic"):
+                    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {lab.server_ip}\r\n\r\n".encode())
+                    buf = b""
+                    while b"\r\n\r\n" not in buf:
+                        buf += s.recv(65536)
+                    head, _, buf = buf.partition(b"\r\n\r\n")
+                    length = int(next(l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:"))
+                                 .split(b":")[1])
+                    while len(buf) < length:
+                        buf += s.recv(65536)
+                    if path.startswith("/api/v1/machines"):
+                        found = re.search(rb'"now_ms":(\d+)', buf)
+                        since[i] = int(found.group(1)) if found else since[i]
+                stop.wait(POLL_SECONDS / SUBSCRIBERS)
+    finally:
+        for s in conns:
+            s.close()
+
+
 def run_case(lab, case):
     pid = lab.server.proc.pid
     subs = open_subscribers(lab, case) if case != "none" else []
     stop_drain = threading.Event()
     received = [0]
     drainer = None
-    if case in ("every", "filtered"):
+    if case in ("every", "filtered", "dashboard"):
         drainer = threading.Thread(target=drain, args=(subs, stop_drain, received))
         drainer.start()
+    poller = threading.Thread(target=poll, args=(lab, stop_drain)) if case == "dashboard" else None
+    if poller:
+        poller.start()
     time.sleep(0.3)  # the streams are open before the clock starts
     stop = threading.Event()
     counts = [0] * CLIENTS
@@ -118,6 +158,8 @@ def run_case(lab, case):
     stop_drain.set()
     if drainer:
         drainer.join()
+    if poller:
+        poller.join()
     for s in subs:
         s.close()
     gets = sum(counts)
@@ -133,7 +175,7 @@ def main():
     for p in (root / FILE, root, work):
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
     lab = netlab.create_lab(work)
-    results = {"none": [], "every": [], "filtered": [], "stalled": []}
+    results = {"none": [], "every": [], "filtered": [], "stalled": [], "dashboard": []}
     try:
         lab.server = netlab.ServerProcess(
             "pxed", lab, root, pxed_bin=Path(os.environ["PXED_BIN"]),
