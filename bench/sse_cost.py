@@ -48,6 +48,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def get(s, request, buf):
+    """One whole response on a keep-alive connection: (its body, what came after it)."""
+    s.sendall(request)
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, _, buf = buf.partition(b"\r\n\r\n")
+    length = int(next(l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:"))
+                 .split(b":")[1])
+    while len(buf) < length:
+        buf += s.recv(65536)
+    return buf[:length], buf[length:]
+
+
 def get_loop(lab, stop, counts, i):
     s = lab.tcp_connect(80)
     request = f"GET /{FILE} HTTP/1.1\r\nHost: {lab.server_ip}\r\n\r\n".encode()
@@ -55,16 +68,7 @@ def get_loop(lab, stop, counts, i):
     n = 0
     try:
         while not stop.is_set():
-            s.sendall(request)
-            # Read one whole response: headers, then Content-Length bytes.
-            while b"\r\n\r\n" not in buf:
-                buf += s.recv(65536)
-            head, _, buf = buf.partition(b"\r\n\r\n")
-            length = int(next(l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:"))
-                         .split(b":")[1])
-            while len(buf) < length:
-                buf += s.recv(65536)
-            buf = buf[length:]
+            _, buf = get(s, request, buf)
             n += 1
     finally:
         counts[i] = n
@@ -111,17 +115,9 @@ def poll(lab, stop):
                 if stop.is_set():
                     break
                 for path in (f"/api/v1/machines?changed_since={since[i]}", "/api/v1/traffic"):
-                    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {lab.server_ip}\r\n\r\n".encode())
-                    buf = b""
-                    while b"\r\n\r\n" not in buf:
-                        buf += s.recv(65536)
-                    head, _, buf = buf.partition(b"\r\n\r\n")
-                    length = int(next(l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:"))
-                                 .split(b":")[1])
-                    while len(buf) < length:
-                        buf += s.recv(65536)
+                    body, _ = get(s, f"GET {path} HTTP/1.1\r\nHost: {lab.server_ip}\r\n\r\n".encode(), b"")
                     if path.startswith("/api/v1/machines"):
-                        found = re.search(rb'"now_ms":(\d+)', buf)
+                        found = re.search(rb'"now_ms":(\d+)', body)
                         since[i] = int(found.group(1)) if found else since[i]
                 stop.wait(POLL_SECONDS / SUBSCRIBERS)
     finally:

@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -421,3 +422,24 @@ def write_random_tree(root, sizes):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(os.urandom(size))
     return root
+
+
+def build_image(workdir, name, volume_id, files):
+    """An ISO image of files ({path in the image: bytes}) with that volume id, built by xorriso."""
+    src = workdir / f"src-{name}"
+    for rel, data in files.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
+    iso = workdir / f"{name}.built"
+    subprocess.run(["xorriso", "-as", "mkisofs", "-R", "-J", "-V", volume_id, "-o", str(iso), str(src)],
+                   check=True, capture_output=True, timeout=60)
+    os.chmod(iso, 0o644)
+    return iso
+
+
+def install_image(iso_dir, built, name):
+    """Copy beside under a hidden name, then rename into place, as admins should (atomic replace)."""
+    tmp = iso_dir / f".{name}.part"
+    shutil.copyfile(built, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, iso_dir / name)

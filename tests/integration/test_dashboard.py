@@ -10,7 +10,6 @@ Screenshots (a laptop's window and a phone's) are kept in $PXED_ARTIFACTS
 (/tmp/pxed-artifacts by default)."""
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -32,25 +31,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def build_image(workdir, name, volume_id, files):
-    src = workdir / f"src-{name}"
-    for rel, data in files.items():
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        (src / rel).write_bytes(data)
-    iso = workdir / f"{name}.iso.built"
-    subprocess.run(["xorriso", "-as", "mkisofs", "-R", "-J", "-V", volume_id, "-o", str(iso), str(src)],
-                   check=True, capture_output=True, timeout=60)
-    os.chmod(iso, 0o644)
-    return iso
-
-
-def install(iso_dir, built, name):
-    tmp = iso_dir / f".{name}.part"
-    shutil.copyfile(built, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, iso_dir / name)
-
-
 @pytest.fixture(scope="module")
 def images(workdir):
     """files.iso_dir with an image osinfo-db knows (Debian 11's netinst) and one it does not."""
@@ -59,10 +39,10 @@ def images(workdir):
     d = workdir / "dashboard-isos"
     d.mkdir()
     os.chmod(d, 0o755)
-    built = {"debian": build_image(workdir, "debian", "Debian 11.5.0 amd64 n", {"install.amd/vmlinuz": b"k" * 100}),
-             "blank": build_image(workdir, "blank", "PXEDTEST", {"readme.txt": b"nothing"})}
-    install(d, built["debian"], "debian-11.iso")
-    install(d, built["blank"], "blank.iso")
+    built = {"debian": netlab.build_image(workdir, "debian", "Debian 11.5.0 amd64 n", {"install.amd/vmlinuz": b"k" * 100}),
+             "blank": netlab.build_image(workdir, "blank", "PXEDTEST", {"readme.txt": b"nothing"})}
+    netlab.install_image(d, built["debian"], "debian-11.iso")
+    netlab.install_image(d, built["blank"], "blank.iso")
     return {"dir": d, "built": built}
 
 
@@ -256,7 +236,7 @@ def test_images_and_leases_show_what_pxed_serves_and_follow_it_live(dlab, browse
 
     # An image copied in appears; the lease given back (a RELEASE from its address, which
     # the live test put on pxc0) goes; the page stays the same page.
-    install(images["dir"], images["built"]["debian"], "late.iso")
+    netlab.install_image(images["dir"], images["built"]["debian"], "late.iso")
     mark = dlab.server.mark()
     pxe_request(dlab, "pxc0", MAC, msg="release", ciaddr=ip, to=(dlab.server_ip, 67), wait=0.2, want=0,
                 extra_options=[("server_id", dlab.server_ip)])
@@ -286,7 +266,6 @@ def test_a_reload_shows_the_machine_from_the_api_and_unknown_files_are_404(dlab,
     r = dlab.client(["curl", "-sS", "-D", "-", "-o", "/dev/null", f"{base}/ui/app.js"], timeout=20)
     headers = r.stdout.lower()
     assert "content-type: text/javascript" in headers and "content-security-policy: default-src 'self'" in headers
-
 
 
 def test_the_page_goes_on_across_a_restart_and_starts_over_without_the_history(dlab, browser):

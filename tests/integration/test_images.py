@@ -26,32 +26,12 @@ pytestmark = [
 ]
 
 
-def build_image(workdir, name, volume_id, files):
-    src = workdir / f"src-{name}"
-    for rel, data in files.items():
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        (src / rel).write_bytes(data)
-    iso = workdir / f"{name}.built"
-    subprocess.run(["xorriso", "-as", "mkisofs", "-R", "-J", "-V", volume_id, "-o", str(iso), str(src)],
-                   check=True, capture_output=True, timeout=60)
-    os.chmod(iso, 0o644)
-    return iso
-
-
-def install(iso_dir, built, name):
-    """Copy beside under a hidden name, then rename into place, as admins should."""
-    tmp = iso_dir / f".{name}.part"
-    shutil.copyfile(built, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, iso_dir / name)
-
-
 @pytest.fixture(scope="module")
 def built(workdir):
     return {
-        "debian": build_image(workdir, "debian", DEBIAN_VOLUME,
+        "debian": netlab.build_image(workdir, "debian", DEBIAN_VOLUME,
                               {"install.amd/vmlinuz": b"k" * 3000, "install.amd/initrd.gz": b"i" * 5000}),
-        "blank": build_image(workdir, "blank", "PXEDTEST", {"readme.txt": b"nothing to boot"}),
+        "blank": netlab.build_image(workdir, "blank", "PXEDTEST", {"readme.txt": b"nothing to boot"}),
     }
 
 
@@ -60,8 +40,8 @@ def iso_dir(workdir, built):
     d = workdir / "images-dir"
     d.mkdir()
     os.chmod(d, 0o755)
-    install(d, built["debian"], "debian-11.iso")
-    install(d, built["blank"], "blank.iso")
+    netlab.install_image(d, built["debian"], "debian-11.iso")
+    netlab.install_image(d, built["blank"], "blank.iso")
     return d
 
 
@@ -185,7 +165,7 @@ def test_metrics_count_images_by_os(lab):
 def test_an_image_copied_in_later_says_its_os_when_added_and_leaves_when_removed(lab, iso_dir, built):
     settled(lab)
     mark = lab.server.mark()
-    install(iso_dir, built["debian"], "late.iso")
+    netlab.install_image(iso_dir, built["debian"], "late.iso")
     e = lab.server.wait_event("iso.added", since=mark, at="/iso/late")
     assert e.fields["os"] == "debian11" and e.fields["os_version"] == "11", e.fields
     assert e.fields["os_arch"] == "x86_64" and e.fields["os_kind"] == "installer", e.fields
@@ -196,7 +176,7 @@ def test_an_image_copied_in_later_says_its_os_when_added_and_leaves_when_removed
 
     # Replaced by an image nothing knows: the catalogue follows the file.
     mark = lab.server.mark()
-    install(iso_dir, built["blank"], "late.iso")
+    netlab.install_image(iso_dir, built["blank"], "late.iso")
     e = lab.server.wait_event("iso.replaced", since=mark, at="/iso/late")
     assert e.fields["os"] == "unknown" and "PXEDTEST" in e.fields["os_reason"], e.fields
     assert images(lab)["/iso/late/"]["volume_id"] == "PXEDTEST"

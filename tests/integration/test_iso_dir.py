@@ -58,14 +58,6 @@ def random_image(workdir, name, big=False):
     return build_image(workdir, name, files), files
 
 
-def install(iso_dir, built, name):
-    """Copy beside under a hidden name, then rename into place (atomic replace)."""
-    tmp = iso_dir / f".{name}.part"
-    shutil.copyfile(built, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, iso_dir / name)
-
-
 @pytest.fixture(scope="module")
 def iso_dir(workdir):
     d = workdir / "isos"
@@ -78,7 +70,7 @@ def iso_dir(workdir):
 def alpha(workdir, iso_dir):
     """An image present before pxed starts."""
     built, files = random_image(workdir, "alpha")
-    install(iso_dir, built, "alpha.iso")
+    netlab.install_image(iso_dir, built, "alpha.iso")
     return files
 
 
@@ -134,7 +126,7 @@ def test_an_image_present_at_start_is_served(lab, alpha, out):
 def test_an_added_image_appears_and_a_removed_one_goes(lab, workdir, iso_dir, out):
     built, files = random_image(workdir, "beta")
     mark = lab.server.mark()
-    install(iso_dir, built, "beta.iso")
+    netlab.install_image(iso_dir, built, "beta.iso")
     lab.server.wait_event("iso.added", since=mark, at="/iso/beta")
     assert "beta" in listed(lab)
     assert fetch_both(lab, f"/iso/beta/{KERNEL}", out) == [digest(files[KERNEL])] * 2
@@ -148,7 +140,7 @@ def test_an_added_image_appears_and_a_removed_one_goes(lab, workdir, iso_dir, ou
 def test_a_renamed_image_moves_with_its_name(lab, workdir, iso_dir, out):
     built, files = random_image(workdir, "gamma")
     mark = lab.server.mark()
-    install(iso_dir, built, "gamma.iso")
+    netlab.install_image(iso_dir, built, "gamma.iso")
     lab.server.wait_event("iso.added", since=mark, at="/iso/gamma")
     mark = lab.server.mark()
     os.rename(iso_dir / "gamma.iso", iso_dir / "delta.iso")
@@ -210,12 +202,12 @@ def test_a_download_in_flight_keeps_the_image_it_started_on(lab, workdir, iso_di
     old_built, old = random_image(workdir, "os-v1", big=True)
     new_built, new = random_image(workdir, "os-v2", big=True)
     mark = lab.server.mark()
-    install(iso_dir, old_built, "os.iso")
+    netlab.install_image(iso_dir, old_built, "os.iso")
     lab.server.wait_event("iso.added", since=mark, at="/iso/os")
 
     procs = start_slow_downloads(lab, f"/iso/os/{BIG}", out)
     mark = lab.server.mark()
-    install(iso_dir, new_built, "os.iso")
+    netlab.install_image(iso_dir, new_built, "os.iso")
     lab.server.wait_event("iso.replaced", since=mark, at="/iso/os")
     # New requests see the new image at once; the running ones finish the old one.
     assert fetch_both(lab, f"/iso/os/{KERNEL}", out) == [digest(new[KERNEL])] * 2
@@ -231,7 +223,7 @@ def test_a_download_in_flight_keeps_the_image_it_started_on(lab, workdir, iso_di
 def test_a_download_in_flight_survives_its_image_being_deleted(lab, workdir, iso_dir, out):
     built, files = random_image(workdir, "doomed", big=True)
     mark = lab.server.mark()
-    install(iso_dir, built, "doomed.iso")
+    netlab.install_image(iso_dir, built, "doomed.iso")
     lab.server.wait_event("iso.added", since=mark, at="/iso/doomed")
     procs = start_slow_downloads(lab, f"/iso/doomed/{BIG}", out)
     mark = lab.server.mark()
@@ -251,7 +243,7 @@ def test_a_bad_image_is_logged_and_skipped(lab, workdir, iso_dir, alpha, out):
     # Fixed by replacing it: picked up like any new image.
     built, files = random_image(workdir, "junk-fixed")
     mark = lab.server.mark()
-    install(iso_dir, built, "junk.iso")
+    netlab.install_image(iso_dir, built, "junk.iso")
     lab.server.wait_event("iso.added", since=mark, at="/iso/junk")
     assert fetch_both(lab, f"/iso/junk/{KERNEL}", out) == [digest(files[KERNEL])] * 2
     # The rest of the tree never noticed.
