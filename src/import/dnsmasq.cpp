@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -75,11 +76,15 @@ std::optional<Slot> slot_of_arch(int arch) {
 }
 
 // pxe-service's client system types (dnsmasq's names, PXE's numbers).
+// dnsmasq compares them ignoring case (netboot.xyz's docs write X86-64_EFI).
 std::optional<Slot> slot_of_csa(std::string_view csa) {
-  if (csa == "x86PC") return Slot::bios;
-  if (csa == "IA32_EFI") return Slot::efi32;
-  if (csa == "x86-64_EFI" || csa == "BC_EFI") return Slot::efi64;
-  if (csa == "ARM64_EFI") return Slot::arm64;
+  const auto is = [&](std::string_view name) {
+    return std::ranges::equal(csa, name, [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+  };
+  if (is("x86PC")) return Slot::bios;
+  if (is("IA32_EFI")) return Slot::efi32;
+  if (is("x86-64_EFI") || is("BC_EFI")) return Slot::efi64;
+  if (is("ARM64_EFI")) return Slot::arm64;
   if (auto n = to_int(csa)) return slot_of_arch(*n);
   return std::nullopt;
 }
@@ -539,6 +544,7 @@ class Translator {
       return approximate(l, "pxed serves TFTP itself and names its own address as the server");
     }
     if (option == 1 || option == 28) return;  // both follow from the subnet's network
+    if (option == 42) return untranslated(l, "pxed sends no NTP servers (option 42)");
     if (option != 3 && option != 6 && option != 15) {
       return untranslated(l, "pxed sends no option " + (option < 0 ? args[0] : std::to_string(option)) +
                                  " of its own choosing");
@@ -669,9 +675,10 @@ class Translator {
                   "dnsmasq answered DHCP on every interface; pxed only on server.interfaces: name yours there");
     }
     // One item and no prompt: dnsmasq boots it at once, as [boot] bios does.
+    auto& bios = cfg_.boot[static_cast<std::size_t>(Slot::bios)];
     if (cfg_.items.size() == 1 && cfg_.prompt.empty() && !cfg_.items[0].file.empty() && !cfg_.items[0].server &&
-        cfg_.boot[static_cast<std::size_t>(Slot::bios)].empty()) {
-      cfg_.boot[static_cast<std::size_t>(Slot::bios)] = cfg_.items[0].file;
+        (bios.empty() || bios == cfg_.items[0].file)) {
+      bios = cfg_.items[0].file;
       cfg_.items.clear();
     }
     if (prompt_line_ && cfg_.items.empty() && !cfg_.prompt.empty()) {
