@@ -146,7 +146,7 @@ class Translator {
   std::map<std::string, std::set<Slot>, std::less<>> firmware_tags_;  // tag -> the firmware it picks
   std::set<std::string, std::less<>> any_pxe_tags_;                  // set for every PXE client
   std::map<std::string, std::size_t, std::less<>> range_tags_;       // tag -> subnet
-  std::set<std::string, std::less<>> host_tags_;
+  std::map<std::string, std::vector<core::Mac>, std::less<>> host_tags_;  // dhcp-host's set:
   std::array<const ConfLine*, kSlotNames.size()> boot_from_{};
   std::array<bool, kSlotNames.size()> boot_tagged_{};
   const ConfLine* first_range_ = nullptr;
@@ -327,9 +327,10 @@ class Translator {
     std::vector<core::Mac> macs;
     std::optional<core::Ipv4> ip;
     std::string hostname;
+    std::vector<std::string> tags;
     for (const auto& a : split_args(l.value)) {
       if (a.starts_with("set:") || a.starts_with("net:")) {
-        host_tags_.insert(a.substr(4));
+        tags.push_back(a.substr(4));
       } else if (a.starts_with("tag:")) {
         approximate(l, "pxed reserves the address whatever the tags: " + a + " ignored");
       } else if (a.starts_with("id:")) {
@@ -352,8 +353,14 @@ class Translator {
       }
     }
     if (macs.empty()) return untranslated(l, "pxed reserves addresses by MAC, and this line names none");
+    for (const auto& t : tags) {
+      auto& tagged = host_tags_[t];
+      tagged.insert(tagged.end(), macs.begin(), macs.end());
+    }
     if (!ip) {
-      return untranslated(l, "no IPv4 address: pxed gives a hostname or tag only with a reserved address");
+      // A tag alone still means something: a dhcp-boot for it becomes [[boot.host]].
+      if (!tags.empty() && hostname.empty()) return;
+      return untranslated(l, "no IPv4 address: pxed gives a hostname only with a reserved address");
     }
     auto* subnet = subnet_of(*ip);
     if (!subnet) {
@@ -428,12 +435,14 @@ class Translator {
   struct Target {
     std::vector<Slot> slots;
     std::string problem;
+    const std::vector<core::Mac>* hosts = nullptr;  // only these machines: [[boot.host]]
   };
 
   Target target_of(const ConfLine& l, const std::vector<std::string>& tags, std::string_view file) {
     std::optional<std::set<Slot>> wanted;
     std::set<Slot> excluded;
     bool ipxe = false;
+    const std::vector<core::Mac>* hosts = nullptr;
     for (const auto& t : tags) {
       std::string_view name = std::string_view(t).substr(4);
       const bool negated = name.starts_with('!');
@@ -457,8 +466,9 @@ class Translator {
         return {{}, "tag " + std::string(name) +
                         " picks a network; pxed's [boot] is per firmware: a [[group]] with match subnet picks a "
                         "network's profile"};
-      } else if (host_tags_.contains(name)) {
-        return {{}, "tag " + std::string(name) + " picks machines (dhcp-host); a [[boot.host]] per MAC says this"};
+      } else if (auto host = host_tags_.find(name); host != host_tags_.end()) {
+        if (hosts) return {{}, "two tags of dhcp-host lines: pxed's [[boot.host]] names one set of machines"};
+        hosts = &host->second;
       } else {
         return {{}, "tag " + std::string(name) + " is set by nothing pxed understands"};
       }
@@ -475,7 +485,26 @@ class Translator {
     }
     for (auto s : excluded) slots.erase(s);
     if (slots.empty()) return {{}, "its tags leave no firmware pxed tells apart"};
-    return {{slots.begin(), slots.end()}, {}};
+    return {{slots.begin(), slots.end()}, {}, hosts};
+  }
+
+  // [[boot.host]]: what dnsmasq gave the machines a dhcp-host tag picks.
+  void set_host_boot(const ConfLine& l, const Target& target, const std::string& file) {
+    for (const auto& mac : *target.hosts) {
+      auto it = std::ranges::find(cfg_.boot_hosts, mac, &ImportedBootHost::mac);
+      if (it == cfg_.boot_hosts.end()) {
+        cfg_.boot_hosts.push_back({mac, {}});
+        it = cfg_.boot_hosts.end() - 1;
+      }
+      for (auto s : target.slots) {
+        auto& value = it->boot[static_cast<std::size_t>(s)];
+        if (!value.empty() && value != file) {
+          untranslated(l, "[[boot.host]] " + mac.to_string() + " already has " + name_of(s) + " = \"" + value + "\"");
+        } else {
+          value = file;
+        }
+      }
+    }
   }
 
   void set_boot(const ConfLine& l, const std::vector<Slot>& slots, const std::string& file, bool tagged) {
@@ -499,6 +528,7 @@ class Translator {
     if (file.empty()) return untranslated(l, "names no boot file");
     auto target = target_of(l, tags, file);
     if (!target.problem.empty()) return untranslated(l, target.problem);
+    if (target.hosts) return set_host_boot(l, target, file);
     if (tags.empty() && target.slots == std::vector{Slot::efi64}) {
       approximate(l, "dnsmasq sends it to every client; pxed to x86-64 UEFI ones ([boot] efi64)");
     }
@@ -629,6 +659,7 @@ class Translator {
     if (!tags.empty()) {
       auto target = target_of(l, tags, file);
       if (!target.problem.empty()) return untranslated(l, target.problem);
+      if (target.hosts) return untranslated(l, "pxed's boot menu is the same for every BIOS machine");
       if (target.slots == std::vector{Slot::ipxe}) {
         if (file.empty()) return untranslated(l, "iPXE gets a file, not a local boot");
         return set_boot(l, target.slots, file, true);

@@ -39,6 +39,11 @@ struct ImportedMenuItem {
   std::optional<core::Ipv4> server;
 };
 
+struct ImportedBootHost {
+  core::Mac mac;
+  std::array<std::string, kSlotNames.size()> boot;
+};
+
 struct ImportedConfig {
   std::string source;  // the dnsmasq file, for the header
   std::vector<std::string> interfaces;
@@ -48,6 +53,7 @@ struct ImportedConfig {
   enum class Mode { off, proxy, full } mode = Mode::off;
   std::vector<ImportedSubnet> subnets;
   std::array<std::string, kSlotNames.size()> boot;
+  std::vector<ImportedBootHost> boot_hosts;
   std::string prompt;
   std::optional<int> timeout;
   std::vector<ImportedMenuItem> items;

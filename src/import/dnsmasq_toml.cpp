@@ -97,6 +97,13 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
     boot();
     out << kSlotNames[i] << " = " << quoted(cfg.boot[i]) << "\n";
   }
+  for (const auto& host : cfg.boot_hosts) {
+    boot();
+    out << "[[boot.host]]\nmac = " << quoted(host.mac.to_string()) << "\n";
+    for (std::size_t i = 0; i < host.boot.size(); ++i) {
+      if (!host.boot[i].empty()) out << kSlotNames[i] << " = " << quoted(host.boot[i]) << "\n";
+    }
+  }
   if (!cfg.items.empty()) {
     boot();
     out << "\n[boot.menu]\n";

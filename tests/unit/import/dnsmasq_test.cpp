@@ -230,8 +230,6 @@ TEST(DnsmasqImport, TagsPxedCannotDecideOnAreNotedWithTheirLine) {
       "dhcp-match=set:odd,option:client-arch,10\n");
   EXPECT_THAT(out.notes,
               testing::IsSupersetOf({HasSubstr(":3: dhcp-boot=tag:lab,lab.0: not translated: tag lab picks a network"),
-                                     HasSubstr(":4: dhcp-boot=tag:special,special.0: not translated: tag special picks "
-                                               "machines (dhcp-host)"),
                                      HasSubstr(":5: dhcp-boot=tag:whatever,what.0: not translated: tag whatever is "
                                                "set by nothing pxed understands"),
                                      HasSubstr(":6: dhcp-boot=pxelinux.0,boothost,10.0.0.99: approximately: pxed "
@@ -239,6 +237,26 @@ TEST(DnsmasqImport, TagsPxedCannotDecideOnAreNotedWithTheirLine) {
                                      HasSubstr(":7: dhcp-match=set:odd,option:client-arch,10: not translated: pxed "
                                                "has no [boot] key for client architecture 10")}));
   EXPECT_THAT(out.toml, HasSubstr("bios = \"pxelinux.0\""));
+}
+
+TEST(DnsmasqImport, BootFilesForTaggedHostsBecomeBootHosts) {
+  config::Scratch scratch;
+  auto out = import_text(
+      "dhcp-match=set:efi64,option:client-arch,7\n"
+      "dhcp-host=52:54:00:00:00:01,set:grub\n"
+      "dhcp-host=52:54:00:00:00:02,52:54:00:00:00:03,set:grub\n"
+      "dhcp-boot=tag:grub,tag:efi64,grubx64.efi\n"
+      "dhcp-boot=tag:grub,pxelinux.0\n"
+      "dhcp-boot=tag:efi64,ipxe.efi\n"
+      "pxe-service=tag:grub,x86PC,\"Grub\",pxelinux\n");
+  EXPECT_THAT(out.notes, ElementsAre(HasSubstr(":7: pxe-service=tag:grub,x86PC,\"Grub\",pxelinux: not translated: "
+                                               "pxed's boot menu is the same for every BIOS machine")));
+  auto cfg = parsed(scratch, out.toml);
+  EXPECT_EQ(cfg.boot.choice.efi64, "ipxe.efi");
+  ASSERT_EQ(cfg.boot.hosts.size(), 3u);
+  EXPECT_EQ(cfg.boot.hosts[2].mac.to_string(), "52:54:00:00:00:03");
+  EXPECT_EQ(cfg.boot.hosts[2].choice.efi64, "grubx64.efi");
+  EXPECT_EQ(cfg.boot.hosts[2].choice.bios, "pxelinux.0");
 }
 
 TEST(DnsmasqImport, PxeServicesBecomeTheBootMenuAndUefiKeys) {
