@@ -9,6 +9,9 @@ namespace {
 // dnsmasq refuses deeper nesting too; a limit also ends a loop through
 // conf-dir, which a set of open files would miss when paths are spelled apart.
 constexpr int kMaxIncludeDepth = 16;
+// Includes may branch (a conf-dir in each file of a conf-dir): a bound on the
+// files read in all keeps a configuration that fans out from taking forever.
+constexpr int kMaxFilesRead = 1000;
 
 std::string_view trim(std::string_view s) {
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
@@ -41,6 +44,7 @@ struct Reader {
   std::vector<Note>& notes;
   std::vector<ConfLine> lines;
   std::set<std::string> open;  // the include chain now being read
+  int files_read = 1;
 
   void include_failed(const ConfLine& at, const std::string& why) {
     notes.push_back({at.file, at.line, at.text(), Note::Kind::untranslated, why});
@@ -79,6 +83,11 @@ struct Reader {
     if (depth >= kMaxIncludeDepth || open.contains(path)) {
       return include_failed(at, "includes " + path + " again (a loop): read once, not again here");
     }
+    if (files_read >= kMaxFilesRead) {
+      return include_failed(at, "includes more than " + std::to_string(kMaxFilesRead) + " files in all: " + path +
+                                    " and the rest not read");
+    }
+    ++files_read;
     auto text = sources.read_file(path);
     if (!text) return include_failed(at, "cannot read " + path + ": " + text.error());
     open.insert(path);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 namespace pxed::import {
@@ -97,6 +98,26 @@ TEST(DnsmasqConf, ConfDirReadsItsFilesInOrderThroughItsFilters) {
             (std::vector<std::string>{"/etc/dnsmasq.d/a.conf:1: enable-tftp", "/etc/dnsmasq.d/b.conf:1: log-dhcp",
                                       "/etc/more/x:1: port=0"}));
   EXPECT_TRUE(notes.empty());
+}
+
+TEST(DnsmasqConf, IncludesThatFanOutStopAfterAThousandFiles) {
+  FakeFiles fs;
+  // Every file includes six directories of two files each, which include them
+  // all again: twelve files, met along more chains than anyone could read.
+  std::string text;
+  for (const auto* dir : {"/a", "/b", "/c", "/d", "/e", "/f"}) {
+    fs.dirs[dir] = {"x.conf", "y.conf"};
+    text += std::string("conf-dir=") + dir + "\n";
+  }
+  fs.files["main.conf"] = text;
+  for (const auto& [dir, names] : fs.dirs) {
+    for (const auto& name : names) fs.files[dir + "/" + name] = text;
+  }
+  std::vector<Note> notes;
+  auto lines = read_conf("main.conf", fs.sources(), notes);
+  ASSERT_TRUE(lines);
+  EXPECT_TRUE(lines->empty());
+  EXPECT_TRUE(std::ranges::any_of(notes, [](const Note& n) { return n.why.contains("more than 1000 files"); }));
 }
 
 TEST(DnsmasqConf, ConfDirKeepsEveryNameWithoutFilters) {
