@@ -263,6 +263,8 @@ void Translator::pxe_prompt(const ConfLine& l) {
   }
   if (args.empty()) return untranslated(l, "names no prompt");
   cfg_.prompt = args[0];
+  // Without a timeout dnsmasq's menu waits for a key, which PXE 2.1 says with 255.
+  cfg_.timeout = 255;
   if (args.size() > 1) {
     auto t = to_int(args[1]);
     if (!t || *t < 0) return untranslated(l, args[1] + " is not a number of seconds");

@@ -282,6 +282,11 @@ TEST(DnsmasqImport, PxeServicesBecomeTheBootMenuAndUefiKeys) {
   EXPECT_EQ(cfg.boot.choice.efi64, "ipxe.efi");
 }
 
+TEST(DnsmasqImport, APromptWithoutTimeoutWaitsForAKey) {
+  auto out = import_text("pxe-prompt=\"Choose\"\npxe-service=x86PC,\"a\",a.0\npxe-service=x86PC,\"b\",0\n");
+  EXPECT_THAT(out.toml, HasSubstr("[boot.menu]\nprompt = \"Choose\"\ntimeout = 255\n"));
+}
+
 TEST(DnsmasqImport, OneServiceWithoutPromptBootsAtOnceAndAPromptAloneIsNoted) {
   auto one = import_text("pxe-service=x86PC,\"Network boot\",undionly.kpxe\n");
   EXPECT_THAT(one.toml, HasSubstr("[boot]\nbios = \"undionly.kpxe\"\n"));
