@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 import netlab
-from dhcp_clients import Dhclient, set_mac
+from dhcp_clients import Dhclient, dhcp_options, file_field, pxe_request, set_mac
 from suite import PXED_BIN
 
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
@@ -251,4 +251,47 @@ tftp-root={root}
     finally:
         if client:
             client.stop()
+        netlab.destroy_lab(lab)
+
+
+def test_an_imported_proxy_setup_answers_each_firmware_its_loader(tmp_path, workdir):
+    lab = netlab.create_lab(workdir)
+    try:
+        net = f"10.241.{lab.subnet}"
+        root = tmp_path / "tftp"
+        root.mkdir()
+        for name in ("netboot.xyz.kpxe", "netboot.xyz.efi"):
+            (root / name).write_bytes(b"loader")
+        conf = tmp_path / "dnsmasq.conf"
+        conf.write_text(f"""\
+port=0
+interface=pxs0
+dhcp-range={net}.0,proxy
+dhcp-match=set:bios,option:client-arch,0
+dhcp-match=set:efi64,option:client-arch,7
+dhcp-userclass=set:ipxe,iPXE
+dhcp-boot=tag:bios,netboot.xyz.kpxe
+dhcp-boot=tag:efi64,tag:!ipxe,netboot.xyz.efi
+dhcp-boot=tag:ipxe,http://{net}.1/menu.ipxe
+enable-tftp
+tftp-root={root}
+""")
+        dnsmasq_accepts(conf)
+        text, notes = import_and_check(tmp_path, conf)
+        assert notes == []
+        text = text.replace('"/var/lib/pxed"', f'"{workdir / ("state-" + lab.tag)}"')
+        lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN)
+        lab.server.config_text = lambda: text
+        lab.server.start()
+        for mac, arch, user_class, loader in (("52:54:00:01:00:01", 0, None, "netboot.xyz.kpxe"),
+                                              ("52:54:00:01:00:02", 7, None, "netboot.xyz.efi"),
+                                              ("52:54:00:01:00:03", 7, b"iPXE", f"http://{net}.1/menu.ipxe")):
+            replies = pxe_request(lab, "pxc0", mac, arch=arch, user_class=user_class, wait=5)
+            assert replies, lab.server.log_tail()
+            reply = replies[0][0]
+            opts = dhcp_options(reply)
+            assert reply.yiaddr == "0.0.0.0"  # ProxyDHCP: boot information, no address
+            got = file_field(reply) or opts.get("boot-file-name", b"").decode()
+            assert got == loader, (arch, user_class, opts, lab.server.log_tail())
+    finally:
         netlab.destroy_lab(lab)
