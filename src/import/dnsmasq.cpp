@@ -86,8 +86,18 @@ std::optional<std::string> lease_time(std::string_view s) {
   return std::to_string(*n) + unit;
 }
 
-ImportedConfig Translator::run(const std::string& source, const std::vector<ConfLine>& lines) {
+ImportedConfig Translator::run(const std::string& source, const std::vector<ConfLine>& all) {
   cfg_.source = source;
+  std::vector<ConfLine> lines;
+  for (const auto& l : all) {
+    // A Latin-1 menu text, say: pxed.toml is UTF-8 throughout, and guessing the
+    // encoding could change a file name.
+    if (!valid_utf8(l.text())) {
+      untranslated(l, "not UTF-8, which pxed.toml is: write it in UTF-8 (iconv -f latin1 -t utf-8)");
+    } else {
+      lines.push_back(l);
+    }
+  }
   // Tags and networks first: the lines that use them may come before them.
   for (const auto& l : lines) {
     if (l.name == "dhcp-match") dhcp_match(l);

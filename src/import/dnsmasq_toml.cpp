@@ -31,6 +31,27 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
+// TOML comments hold UTF-8 without control characters but tab: anything else
+// from a dnsmasq line (or a file name) shows as '?' rather than break the file.
+std::string comment_text(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      std::size_t length = 1;
+      while (length < 4 && i + length < s.size() && (static_cast<unsigned char>(s[i + length]) & 0xc0) == 0x80) {
+        ++length;
+      }
+      const auto sequence = s.substr(i, length);
+      out += valid_utf8(sequence) ? std::string(sequence) : "?";
+      i += length - 1;
+    } else {
+      out += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 template <class T, class F>
 std::string array_of(const std::vector<T>& items, F text) {
   std::string out = "[";
@@ -67,7 +88,7 @@ void write_subnet(std::ostream& out, const ImportedSubnet& s) {
 
 std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& notes) {
   std::ostringstream out;
-  out << "# pxed.toml written by `pxed import dnsmasq " << cfg.source << "`.\n"
+  out << "# pxed.toml written by `pxed import dnsmasq " << comment_text(cfg.source) << "`.\n"
       << "# Only what that file said is here; every other key keeps its default (see\n"
       << "# pxed.example.toml). Lines it had that pxed cannot say, or says only\n"
       << "# approximately, are listed at the end. Check with `pxed check -c FILE`.\n";
@@ -118,14 +139,7 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
 
   if (!notes.empty()) {
     out << "\n# What the dnsmasq configuration said that this file does not, or only approximately:\n";
-    for (const auto& n : notes) {
-      auto text = n.to_string();
-      // A note is one comment line: a newline in it would end the comment.
-      for (auto& c : text) {
-        if (c == '\n' || c == '\r') c = ' ';
-      }
-      out << "# " << text << "\n";
-    }
+    for (const auto& n : notes) out << "# " << comment_text(n.to_string()) << "\n";
   }
   return out.str();
 }

@@ -29,7 +29,8 @@ class Translator {
  public:
   explicit Translator(std::vector<Note>& notes) : notes_(notes) {}
 
-  ImportedConfig run(const std::string& source, const std::vector<ConfLine>& lines);
+  // Reads `all` until it returns; keeps pointers into its own copy of the lines.
+  ImportedConfig run(const std::string& source, const std::vector<ConfLine>& all);
 
  private:
   using Kind = Note::Kind;

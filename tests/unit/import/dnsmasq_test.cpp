@@ -391,5 +391,26 @@ TEST(DnsmasqImport, ValuesAreEscapedForToml) {
   EXPECT_EQ(cfg.boot.menu->prompt, "say \"hi\" \\ now");
 }
 
+TEST(DnsmasqImport, LinesThatAreNotUtf8AreNotedAndTheFileStaysToml) {
+  config::Scratch scratch;
+  auto out = import_text("pxe-prompt=\"Caf\xe9\",5\npxe-service=x86PC,\"a\",a.0\npxe-service=x86PC,\"b\x02\",0\n"
+                         "foo\x03\xff\n",
+                         {});
+  EXPECT_THAT(out.notes, ElementsAre(HasSubstr(":1: pxe-prompt=\"Caf\xe9\",5: not translated: not UTF-8"),
+                                     HasSubstr(":4: foo\x03\xff: not translated: not UTF-8")));
+  EXPECT_THAT(out.toml, HasSubstr("# dnsmasq.conf:4: foo??: not translated"));
+  auto cfg = parsed(scratch, out.toml);
+  ASSERT_TRUE(cfg.boot.menu);
+  EXPECT_EQ(cfg.boot.menu->items[1].label, "b\x02");
+}
+
+TEST(DnsmasqConfText, Utf8IsCheckedAsRfc3629Says) {
+  EXPECT_TRUE(valid_utf8("plain, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(valid_utf8("\xe9"));          // Latin-1
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));  // a surrogate
+  EXPECT_FALSE(valid_utf8("\xe2\x82"));      // cut short
+}
+
 }  // namespace
 }  // namespace pxed::import
