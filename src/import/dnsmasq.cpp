@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "import/dnsmasq_translator.hpp"
 
@@ -72,8 +73,14 @@ int option_number(std::string_view token) {
 }
 
 // dnsmasq lease times: seconds, or a number with s/m/h/d/w, or "infinite".
-std::optional<std::string> lease_time(std::string_view s) {
-  if (s == "infinite") return std::string("365d");
+std::optional<std::string> lease_time(std::string_view s, bool* clamped) {
+  constexpr std::int64_t kMin = 120;              // dnsmasq raises shorter leases to two minutes
+  constexpr std::int64_t kMax = 365 * 86400;      // pxed's lease_time ceiling
+  if (clamped) *clamped = false;
+  if (s == "infinite") {
+    if (clamped) *clamped = true;
+    return std::string("365d");
+  }
   if (s.empty()) return std::nullopt;
   char unit = 's';
   if (std::string_view("smhdw").find(s.back()) != std::string_view::npos) {
@@ -82,6 +89,12 @@ std::optional<std::string> lease_time(std::string_view s) {
   }
   auto n = to_int(s);
   if (!n || *n <= 0) return std::nullopt;
+  const std::int64_t scale = unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : unit == 'w' ? 604800 : 1;
+  const std::int64_t seconds = *n * scale;
+  if (seconds < kMin || seconds > kMax) {
+    if (clamped) *clamped = true;
+    return seconds < kMin ? "2m" : "365d";
+  }
   if (unit == 'w') return std::to_string(*n * 7) + "d";
   return std::to_string(*n) + unit;
 }

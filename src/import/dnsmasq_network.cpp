@@ -52,9 +52,10 @@ void Translator::dhcp_range(const ConfLine& l) {
   }
   std::string lease;
   if (i < args.size()) {
-    auto t = lease_time(args[i]);
+    bool clamped = false;
+    auto t = lease_time(args[i], &clamped);
     if (!t) return untranslated(l, args[i] + " is not a lease time (like 12h, 45m, 3600 or infinite)");
-    if (args[i] == "infinite") approximate(l, "pxed leases last at most 365d: lease_time = \"365d\"");
+    if (clamped) approximate(l, "pxed leases last 2m (as dnsmasq's) to 365d: lease_time = \"" + *t + "\"");
     lease = *t;
   }
   if (proxy) {

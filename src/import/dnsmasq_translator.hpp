@@ -21,8 +21,9 @@ namespace pxed::import {
 std::optional<int> to_int(std::string_view s);
 // dhcp-option's numbers, or its option:<name> for the options pxed reads; -1 otherwise.
 int option_number(std::string_view token);
-// dnsmasq lease times (seconds, or a number with s/m/h/d/w, or "infinite") as pxed durations.
-std::optional<std::string> lease_time(std::string_view s);
+// dnsmasq lease times (seconds, or a number with s/m/h/d/w, or "infinite") as pxed durations,
+// brought into 2m (dnsmasq's floor) .. 365d (pxed's ceiling); *clamped says whether it was.
+std::optional<std::string> lease_time(std::string_view s, bool* clamped = nullptr);
 inline bool is_tag_prefix(std::string_view a) { return a.starts_with("tag:") || a.starts_with("net:"); }
 
 class Translator {

@@ -80,7 +80,12 @@ TEST(DnsmasqImport, WeeksAndInfiniteLeasesBecomeDays) {
   EXPECT_THAT(weeks.toml, HasSubstr("lease_time = \"14d\""));
   auto forever = import_text("dhcp-range=10.0.0.10,10.0.0.20,255.255.255.0,infinite\n");
   EXPECT_THAT(forever.toml, HasSubstr("lease_time = \"365d\""));
-  EXPECT_THAT(forever.notes, testing::Contains(HasSubstr("at most 365d")));
+  EXPECT_THAT(forever.notes, testing::Contains(HasSubstr("pxed leases last 2m (as dnsmasq's) to 365d")));
+  EXPECT_THAT(import_text("dhcp-range=10.0.0.10,10.0.0.20,255.255.255.0,30\n").toml, HasSubstr("lease_time = \"2m\""));
+  EXPECT_THAT(import_text("dhcp-range=10.0.0.10,10.0.0.20,255.255.255.0,60w\n").toml,
+              HasSubstr("lease_time = \"365d\""));
+  EXPECT_THAT(import_text("dhcp-range=10.0.0.10,10.0.0.20,255.255.255.0,3600\n").toml,
+              HasSubstr("lease_time = \"3600s\""));
 }
 
 TEST(DnsmasqImport, ProxyRangeIsProxyModeWithoutSubnets) {
