@@ -26,6 +26,7 @@
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
 #include "app/image_catalogue.hpp"
+#include "app/import_cli.hpp"
 #include "app/inventory_files.hpp"
 #include "app/iso_info.hpp"
 #include "app/iso_list.hpp"
@@ -85,6 +86,8 @@ Examples:
   pxed status -c pxed.toml --watch             a running pxed's machines and where each boot is, live
   pxed events -c pxed.toml -f --mac MAC        a running pxed's events as they happen (docs/api.md)
   pxed leases check -c pxed.toml               is the lease store whole (pxed refuses a damaged one in full mode)
+  pxed import dnsmasq /etc/dnsmasq.conf -o pxed.toml   a pxed.toml from a dnsmasq DHCP/ProxyDHCP + TFTP setup;
+                                             what it cannot say is printed as file:line: option: why
   kill -HUP <pid>                              reload the inventory (saving the config file does it too);
                                              kill -USR1 logs every counter
 
@@ -633,7 +636,31 @@ int main(int argc, char** argv) {
       "  systemctl stop pxed && pxed leases recover -c /etc/pxed/pxed.toml && systemctl start pxed\n"
       "Exit codes: 0 ok, 1 damaged or failed, 2 config error.");
 
-  CLI11_PARSE(cli, argc, argv);
+  app::ImportArgs import_args;
+  auto* import_cmd = cli.add_subcommand("import", "Write a pxed.toml from another boot server's configuration");
+  import_cmd->require_subcommand(1);
+  auto* import_dnsmasq_cmd = import_cmd->add_subcommand(
+      "dnsmasq", "From a dnsmasq configuration (DHCP or ProxyDHCP, PXE, TFTP) and the files it includes");
+  import_dnsmasq_cmd->add_option("FILE", import_args.file, "The dnsmasq configuration, e.g. /etc/dnsmasq.conf")->required();
+  import_dnsmasq_cmd->add_option("-o,--output", import_args.output, "Write pxed.toml here (default: standard output)");
+  import_dnsmasq_cmd->add_flag("--force", import_args.force, "Replace the --output file if it exists");
+  import_dnsmasq_cmd->footer(
+      "Reads FILE and its conf-file/conf-dir includes; every line pxed.toml cannot say, or says only\n"
+      "approximately, is printed on standard error as file:line: option: why, and repeated as a comment at\n"
+      "the end of the output. Check the result before you stop dnsmasq.\n"
+      "Examples:\n"
+      "  pxed import dnsmasq /etc/dnsmasq.conf -o /etc/pxed/pxed.toml && pxed check -c /etc/pxed/pxed.toml\n"
+      "  pxed import dnsmasq /etc/dnsmasq.d/pxe.conf | less\n"
+      "Exit codes: 0 written, 1 FILE unreadable (or the output unwritable), 2 usage (the output exists without --force).");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    // import promises 2 for usage errors; the other commands keep CLI11's codes.
+    return code != 0 && *import_cmd ? kExitConfig : code;
+  }
+  if (*import_dnsmasq_cmd) return app::import_dnsmasq(import_args, std::cout, std::cerr);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
   if (*iso_info_cmd) return app::iso_info(iso_info_args, std::cout, std::cerr);
   if (*iso_list_cmd) return app::iso_list(iso_list_args, std::cout, std::cerr);

@@ -1,0 +1,19 @@
+#pragma once
+// `pxed import dnsmasq FILE [-o OUT] [--force]`: the translator's file reading
+// and writing (import/dnsmasq.hpp decides what pxed.toml says).
+#include <iosfwd>
+#include <string>
+
+namespace pxed::app {
+
+struct ImportArgs {
+  std::string file;    // the dnsmasq configuration
+  std::string output;  // empty: standard output
+  bool force = false;  // overwrite output if it exists
+};
+
+// Writes the TOML, prints every note on `err`. Exit 0, 1 when FILE (or OUT)
+// cannot be read (written), 2 when OUT exists and --force was not given.
+int import_dnsmasq(const ImportArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace pxed::app

@@ -1,0 +1,147 @@
+// pxed.toml from an ImportedConfig: only what the dnsmasq file said, so every
+// other key keeps pxed's default (pxed.example.toml lists them).
+#include <cstdio>
+#include <sstream>
+
+#include "import/dnsmasq_model.hpp"
+
+namespace pxed::import {
+namespace {
+
+// A TOML basic string: the characters TOML 1.0 requires escaped, escaped.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// TOML comments hold UTF-8 without control characters but tab: anything else
+// from a dnsmasq line (or a file name) shows as '?' rather than break the file.
+std::string comment_text(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      std::size_t length = 1;
+      while (length < 4 && i + length < s.size() && (static_cast<unsigned char>(s[i + length]) & 0xc0) == 0x80) {
+        ++length;
+      }
+      const auto sequence = s.substr(i, length);
+      out += valid_utf8(sequence) ? std::string(sequence) : "?";
+      i += length - 1;
+    } else {
+      out += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+template <class T, class F>
+std::string array_of(const std::vector<T>& items, F text) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(text(items[i]));
+  return out + "]";
+}
+
+const char* mode_name(ImportedConfig::Mode m) {
+  switch (m) {
+    case ImportedConfig::Mode::full: return "full";
+    case ImportedConfig::Mode::proxy: return "proxy";
+    case ImportedConfig::Mode::off: break;
+  }
+  return "off";
+}
+
+void write_subnet(std::ostream& out, const ImportedSubnet& s) {
+  out << "\n[[dhcp.subnet]]\n";
+  out << "network = " << quoted(s.network.to_string()) << "\n";
+  if (s.first && s.last) out << "range = [" << quoted(s.first->to_string()) << ", " << quoted(s.last->to_string()) << "]\n";
+  if (s.router) out << "router = " << quoted(s.router->to_string()) << "\n";
+  if (!s.dns.empty()) out << "dns = " << array_of(s.dns, [](auto a) { return a.to_string(); }) << "\n";
+  if (!s.domain.empty()) out << "domain = " << quoted(s.domain) << "\n";
+  if (!s.lease_time.empty()) out << "lease_time = " << quoted(s.lease_time) << "\n";
+  for (const auto& r : s.reservations) {
+    out << "[[dhcp.subnet.reservation]]\n";
+    out << "mac = " << quoted(r.mac.to_string()) << "\n";
+    out << "ip = " << quoted(r.ip.to_string()) << "\n";
+    if (!r.hostname.empty()) out << "hostname = " << quoted(r.hostname) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& notes) {
+  std::ostringstream out;
+  out << "# pxed.toml written by `pxed import dnsmasq " << comment_text(cfg.source) << "`.\n"
+      << "# Only what that file said is here; every other key keeps its default (see\n"
+      << "# pxed.example.toml). Lines it had that pxed cannot say, or says only\n"
+      << "# approximately, are listed at the end. Check with `pxed check -c FILE`.\n";
+
+  out << "\n[server]\n";
+  out << "# dnsmasq kept leases in its own lease file; pxed keeps them here (not imported).\n";
+  out << "state_dir = \"/var/lib/pxed\"\n";
+  out << "interfaces = " << array_of(cfg.interfaces, [](const auto& s) { return s; }) << "\n";
+
+  if (!cfg.root.empty()) out << "\n[files]\nroot = " << quoted(cfg.root) << "\n";
+
+  out << "\n[tftp]\nenabled = " << (cfg.tftp ? "true" : "false") << "\n";
+  if (cfg.max_transfers) out << "max_transfers = " << *cfg.max_transfers << "\n";
+
+  out << "\n[dhcp]\nmode = " << quoted(mode_name(cfg.mode)) << "\n";
+  if (cfg.mode == ImportedConfig::Mode::full) {
+    for (const auto& s : cfg.subnets) write_subnet(out, s);
+  }
+
+  bool boot_header = false;
+  auto boot = [&] {
+    if (!boot_header) out << "\n[boot]\n";
+    boot_header = true;
+  };
+  for (std::size_t i = 0; i < cfg.boot.size(); ++i) {
+    if (cfg.boot[i].empty()) continue;
+    boot();
+    out << kSlotNames[i] << " = " << quoted(cfg.boot[i]) << "\n";
+  }
+  for (const auto& host : cfg.boot_hosts) {
+    boot();
+    out << "[[boot.host]]\nmac = " << quoted(host.mac.to_string()) << "\n";
+    for (std::size_t i = 0; i < host.boot.size(); ++i) {
+      if (!host.boot[i].empty()) out << kSlotNames[i] << " = " << quoted(host.boot[i]) << "\n";
+    }
+  }
+  if (!cfg.items.empty()) {
+    boot();
+    out << "\n[boot.menu]\n";
+    if (!cfg.prompt.empty()) out << "prompt = " << quoted(cfg.prompt) << "\n";
+    if (cfg.timeout) out << "timeout = " << *cfg.timeout << "\n";
+    for (const auto& item : cfg.items) {
+      out << "[[boot.menu.item]]\nlabel = " << quoted(item.label) << "\n";
+      if (!item.file.empty()) out << "file = " << quoted(item.file) << "\n";
+      if (item.server) out << "server = " << quoted(item.server->to_string()) << "\n";
+    }
+  }
+
+  if (!notes.empty()) {
+    out << "\n# What the dnsmasq configuration said that this file does not, or only approximately:\n";
+    for (const auto& n : notes) out << "# " << comment_text(n.to_string()) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace pxed::import
