@@ -25,11 +25,13 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -94,6 +96,8 @@ std::string endpoint_text(const tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
 }
 
+struct Listener;
+
 // One TCP connection: the socket, and the deadline a watchdog enforces by
 // closing the socket, which aborts whatever the connection is waiting for.
 struct Connection {
@@ -102,6 +106,7 @@ struct Connection {
   asio::steady_timer timer;
   std::string client;
   vfs::Requester requester;  // who asks: generated files are made for this machine
+  const Listener* listener = nullptr;  // where it came in: what it may ask
   core::Shares::Id share = 0;  // its slot among the connections (Impl::shares)
   bool finished = false;
   bool timed_out = false;
@@ -125,28 +130,40 @@ bool in_page_cache(int fd, std::uint64_t offset, std::uint64_t length) {
   return all;
 }
 
+// One listening address and what it answers: the tree and pxed's own paths
+// ([http] listen), or pxed's own paths only ([api] listen).
+struct Listener {
+  Listener(asio::io_context& io, config::Endpoint at_, const vfs::Tree& tree, std::string what_)
+      : at(std::move(at_)), what(std::move(what_)), responder(tree), acceptor(io) {}
+  config::Endpoint at;
+  std::string what;  // "http", "api": the config section errors name
+  Responder responder;
+  tcp::acceptor acceptor;
+};
+
 }  // namespace
 
 struct Service::Impl {
   Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
        events::Bus& bus_)
-      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_), responder(tree_), acceptor(io_) {}
+      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_) {
+    listeners.emplace_back(io, config.listen, tree, "http");
+  }
 
   asio::io_context& io;
   config::Http config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
   events::Bus& bus;
-  Responder responder;
-  tcp::acceptor acceptor;
+  std::list<Listener> listeners;  // the first is [http] listen; addresses stay put
   // Who holds the connection slots; a connection that has not sent a whole
   // request yields its slot to a newcomer when every slot is taken.
   core::Shares shares{{config.max_connections, config.max_connections_per_client, kUnprovenGraceMs}};
   core::Shares::Id next_share = 0;
   std::map<core::Shares::Id, std::weak_ptr<Connection>> holders;
 
-  std::expected<void, std::string> bind();
-  asio::awaitable<void> accept_loop();
+  std::expected<void, std::string> bind(Listener& l);
+  asio::awaitable<void> accept_loop(Listener& l);
   void refuse_busy(tcp::socket& socket, core::Shares::Verdict why);
   void evict(core::Shares::Id id);
   // Runs work(stop) on the pool; the coroutine resumes on the loop with its
@@ -171,25 +188,29 @@ struct Service::Impl {
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
+  asio::awaitable<std::expected<std::string, bhttp::status>> read_body(
+      Connection& c, beast::flat_buffer& buffer, const bhttp::request_parser<bhttp::empty_body>& parser, Exchange& x);
+  asio::awaitable<Answer> wait_for(std::function<void(std::function<void(Answer)>)> later);
   asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
   enum class Waited { expired, woken, client_gone };
   asio::awaitable<Waited> wait_watching(Connection& c, asio::steady_timer& wake, std::chrono::milliseconds d);
   void log(const Connection& c, const Exchange& x, events::Level level) const;
 };
 
-std::expected<void, std::string> Service::Impl::bind() {
+std::expected<void, std::string> Service::Impl::bind(Listener& l) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address_v4(config.listen.address, ec);
-  if (ec) return std::unexpected(fmt::format("http.listen: {} is not an IPv4 address", config.listen.address));
-  tcp::endpoint endpoint(address, config.listen.port);
+  auto address = asio::ip::make_address_v4(l.at.address, ec);
+  if (ec) return std::unexpected(fmt::format("{}.listen: {} is not an IPv4 address", l.what, l.at.address));
+  tcp::endpoint endpoint(address, l.at.port);
+  auto& acceptor = l.acceptor;
   acceptor.open(tcp::v4(), ec);
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     bool denied = ec == boost::system::errc::permission_denied;
-    return std::unexpected(fmt::format("http: cannot listen on {}:{}: {}{}", config.listen.address,
-                                       config.listen.port, ec.message(),
+    return std::unexpected(fmt::format("{}: cannot listen on {}:{}: {}{}", l.what, l.at.address,
+                                       l.at.port, ec.message(),
                                        denied ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
   }
   return {};
@@ -226,10 +247,10 @@ void Service::Impl::evict(core::Shares::Id id) {
   holders.erase(it);
 }
 
-asio::awaitable<void> Service::Impl::accept_loop() {
+asio::awaitable<void> Service::Impl::accept_loop(Listener& l) {
   asio::steady_timer backoff(io);
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await l.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // EMFILE/ENFILE/ENOBUFS: wait for connections to finish instead of spinning.
@@ -251,6 +272,7 @@ asio::awaitable<void> Service::Impl::accept_loop() {
     if (admission.evict) evict(*admission.evict);
     auto c = std::make_shared<Connection>(std::move(socket));
     c->share = id;
+    c->listener = &l;
     holders.emplace(id, c);
     // Armed before the watchdog starts: a new timer's expiry is already past.
     c->deadline_in(config.header_timeout);
@@ -470,6 +492,59 @@ asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat
   c.socket.close(ec);
 }
 
+// The body of a request to a route that writes: a line of JSON, so a length
+// is required (no chunked bodies) and capped. Read by hand after the header:
+// the request stays the empty_body one every other path uses.
+asio::awaitable<std::expected<std::string, bhttp::status>> Service::Impl::read_body(
+    Connection& c, beast::flat_buffer& buffer, const bhttp::request_parser<bhttp::empty_body>& parser, Exchange& x) {
+  if (parser.chunked()) {
+    x.reason = "chunked-body";
+    co_return std::unexpected(bhttp::status::length_required);  // RFC 9110 §15.5.12
+  }
+  const auto length = static_cast<std::size_t>(parser.content_length().value_or(0));
+  if (length > kMaxBody) {
+    x.reason = "body-too-large";
+    co_return std::unexpected(bhttp::status::payload_too_large);
+  }
+  const auto& req = parser.get();
+  if (auto expect = req.find(bhttp::field::expect);
+      expect != req.end() && beast::iequals(expect->value(), "100-continue") && buffer.size() < length) {
+    // RFC 9110 §10.1.1: a client waiting for this would otherwise pause before sending the body.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      x.reason = "client-gone";
+      co_return std::unexpected(bhttp::status::bad_request);
+    }
+  }
+  while (buffer.size() < length) {
+    auto [ec, n] = co_await c.socket.async_read_some(buffer.prepare(length - buffer.size()),
+                                                     asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      x.reason = c.timed_out ? "body-timeout" : "client-gone";
+      co_return std::unexpected(bhttp::status::bad_request);
+    }
+    buffer.commit(n);
+  }
+  std::string body(static_cast<const char*>(buffer.data().data()), length);
+  buffer.consume(length);
+  co_return body;
+}
+
+// A route's Answer that comes later (a store write on a worker): the
+// connection sleeps on a timer the answer cancels, as off_loop does.
+asio::awaitable<Answer> Service::Impl::wait_for(std::function<void(std::function<void(Answer)>)> later) {
+  auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+  auto result = std::make_shared<std::optional<Answer>>();
+  later([done, result](Answer a) {
+    result->emplace(std::move(a));
+    done->cancel();
+  });
+  // An answer given at once cancelled no wait: do not start one.
+  if (!result->has_value()) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return std::move(**result);
+}
+
 asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   boost::system::error_code ec;
   auto peer = c->socket.remote_endpoint(ec);
@@ -522,22 +597,43 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     x.method = std::string(req.method_string());
     x.path = std::string(req.target().substr(0, kLoggedTargetMax));
     const bool head = req.method() == bhttp::verb::head;
+    const Responder& responder = c->listener->responder;
+    const std::string_view target(req.target().data(), req.target().size());
+    const bool write = req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
+                       req.method() == bhttp::verb::delete_;
+    const auto bad_host = host_problem(req.version(), req.count(bhttp::field::host));
     Reply reply;
-    if (req.method() != bhttp::verb::get && !head) {
+    std::string body;
+    std::optional<bhttp::status> body_problem;
+    if (write && !bad_host && responder.writes_to(target)) {
+      c->deadline_in(config.header_timeout);  // the body, like the header, comes at once or never
+      auto read = co_await read_body(*c, buffer, parser, x);
+      if (read) body = std::move(*read);
+      else body_problem = read.error();
+    }
+    if (req.method() != bhttp::verb::get && !head && !(write && responder.writes_to(target))) {
       reply = text_reply(bhttp::status::method_not_allowed, req.version(), false);
       reply.head.set(bhttp::field::allow, "GET, HEAD");
       x.reason = "method";
-    } else if (!parser.is_done()) {
+    } else if (body_problem) {
+      // The rest of the body is unread: no way to find the next request.
+      reply = text_reply(*body_problem, req.version(), false);
+    } else if (!write && !parser.is_done()) {
       // GET/HEAD with a body: RFC 9110 gives it no meaning, and we would have to read it.
       reply = text_reply(bhttp::status::bad_request, req.version(), false);
       x.reason = "unexpected-body";
-    } else if (auto bad_host = host_problem(req.version(), req.count(bhttp::field::host))) {
-      reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive());  // RFC 9112 §3.2
+    } else if (bad_host) {
+      // RFC 9112 §3.2. A write's body is unread then: no next request to find.
+      reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive() && !write);
       x.reason = std::string(*bad_host);
     } else {
-      const std::string_view target(req.target().data(), req.target().size());
       c->requester.query = query_of(target);
-      reply = responder.answer(req, c->requester, x);
+      reply = responder.answer(req, c->requester, x, nullptr, body);
+      if (reply.later) {
+        c->deadline_in(config.idle_timeout);
+        auto answer = co_await wait_for(std::move(reply.later));
+        reply = reply_of(std::move(answer), req.version(), req.keep_alive(), x);
+      }
       // Inside an image whose cache lacks a directory on the way, or a real
       // directory the kernel's caches cannot walk, or a listing: the disk
       // half runs on the pool, then the request is answered again with what
@@ -575,14 +671,27 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
 Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
                  events::Bus& bus, Routes routes)
     : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {
-  impl_->responder.set_routes(std::move(routes));
+  impl_->listeners.front().responder.set_routes(std::move(routes));
+}
+
+void Service::add_listener(const config::Endpoint& at, Routes routes) {
+  auto& l = impl_->listeners.emplace_back(impl_->io, at, impl_->tree, "api");
+  l.responder.set_routes(std::move(routes));
+  l.responder.serve_files(false);
 }
 
 Service::~Service() = default;
 
-std::expected<void, std::string> Service::bind() { return impl_->bind(); }
+std::expected<void, std::string> Service::bind() {
+  for (auto& l : impl_->listeners) {
+    if (auto bound = impl_->bind(l); !bound) return bound;
+  }
+  return {};
+}
 
-void Service::start() { asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached); }
+void Service::start() {
+  for (auto& l : impl_->listeners) asio::co_spawn(impl_->io, impl_->accept_loop(l), asio::detached);
+}
 
 std::size_t Service::active_connections() const { return impl_->shares.held(); }
 
