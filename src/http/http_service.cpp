@@ -1,8 +1,6 @@
 #include "http/http_service.hpp"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,7 +38,9 @@
 #include "core/shares.hpp"
 #include "core/time.hpp"
 #include "events/bus.hpp"
+#include "http/request_body.hpp"
 #include "http/request_logic.hpp"
+#include "http/send_support.hpp"
 #include "http/responder.hpp"
 
 namespace pxed::http {
@@ -78,20 +78,6 @@ constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
     "Retry-After: 1\r\n\r\n";
 
-// TCP_CORK (tcp(7)) while a file body goes out: the header leaves in the same
-// segment as the first body bytes, and the kernel sends only full segments
-// until uncorked, instead of pushing a short one at the end of every sendfile
-// call (TCP_NODELAY is set for the small responses). nginx does the same with
-// `tcp_nopush on`. One 1 GiB download over veth, server and curl pinned apart:
-// 0.75 -> 0.93 GB/s, nginx 0.94 (medians of 15, alternating; bench/RESULTS.md).
-// Only for bodies that take more than one sendfile call (within one call the
-// kernel marks all but the last piece MSG_MORE anyway): corking every 4 KiB
-// response measured 40-50% fewer requests/s with wrk (not profiled further).
-void set_cork(tcp::socket& socket, bool on) {
-  int value = on ? 1 : 0;
-  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);  // best effort
-}
-
 std::string endpoint_text(const tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
 }
@@ -112,23 +98,6 @@ struct Connection {
   bool timed_out = false;
   void deadline_in(std::chrono::milliseconds d) { timer.expires_after(d); }
 };
-
-// Whether every page of [offset, offset + length) of fd is in the page cache,
-// asked with mincore(2) on a mapping that is never touched (nothing is read).
-// Unknown (the mapping failed) counts as cached: sendfile as before.
-bool in_page_cache(int fd, std::uint64_t offset, std::uint64_t length) {
-  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  const std::uint64_t start = offset / page * page;
-  const auto span = static_cast<std::size_t>(offset + length - start);
-  if (span == 0) return true;
-  void* map = ::mmap(nullptr, span, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
-  if (map == MAP_FAILED) return true;
-  std::vector<unsigned char> resident((span + page - 1) / page);
-  const bool all = ::mincore(map, span, resident.data()) == 0 &&
-                   std::ranges::all_of(resident, [](unsigned char r) { return (r & 1) != 0; });
-  ::munmap(map, span);
-  return all;
-}
 
 // One listening address and what it answers: the tree and pxed's own paths
 // ([http] listen), or pxed's own paths only ([api] listen).
@@ -188,8 +157,6 @@ struct Service::Impl {
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
-  asio::awaitable<std::expected<std::string, bhttp::status>> read_body(
-      Connection& c, beast::flat_buffer& buffer, const bhttp::request_parser<bhttp::empty_body>& parser, Exchange& x);
   asio::awaitable<Answer> wait_for(std::function<void(std::function<void(Answer)>)> later);
   asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
   enum class Waited { expired, woken, client_gone };
@@ -399,7 +366,7 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   c.deadline_in(config.idle_timeout);
   const bool file_body = reply.file && !head_only && reply.range.length > 0;
   const bool cork = file_body && reply.range.length > kSendfileChunk;
-  if (cork) set_cork(c.socket, true);
+  if (cork) set_cork(c.socket.native_handle(), true);
   // The header only: Content-Length was set by hand for the body we send below.
   auto [ec, n] = co_await bhttp::async_write(c.socket, reply.head, asio::as_tuple(asio::use_awaitable));
   if (ec) {
@@ -409,7 +376,7 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   if (head_only) co_return true;
   if (file_body) {
     bool sent = co_await send_file(c, *reply.file, reply.range, x);
-    if (cork) set_cork(c.socket, false);  // flushes the last partial segment now, not in 200 ms
+    if (cork) set_cork(c.socket.native_handle(), false);  // flushes the last partial segment now, not in 200 ms
     co_return sent;
   }
   if (reply.file) co_return true;  // an empty range: nothing after the header
@@ -492,45 +459,6 @@ asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat
   c.socket.close(ec);
 }
 
-// The body of a request to a route that writes: a line of JSON, so a length
-// is required (no chunked bodies) and capped. Read by hand after the header:
-// the request stays the empty_body one every other path uses.
-asio::awaitable<std::expected<std::string, bhttp::status>> Service::Impl::read_body(
-    Connection& c, beast::flat_buffer& buffer, const bhttp::request_parser<bhttp::empty_body>& parser, Exchange& x) {
-  if (parser.chunked()) {
-    x.reason = "chunked-body";
-    co_return std::unexpected(bhttp::status::length_required);  // RFC 9110 §15.5.12
-  }
-  const auto length = static_cast<std::size_t>(parser.content_length().value_or(0));
-  if (length > kMaxBody) {
-    x.reason = "body-too-large";
-    co_return std::unexpected(bhttp::status::payload_too_large);
-  }
-  const auto& req = parser.get();
-  if (auto expect = req.find(bhttp::field::expect);
-      expect != req.end() && beast::iequals(expect->value(), "100-continue") && buffer.size() < length) {
-    // RFC 9110 §10.1.1: a client waiting for this would otherwise pause before sending the body.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      x.reason = "client-gone";
-      co_return std::unexpected(bhttp::status::bad_request);
-    }
-  }
-  while (buffer.size() < length) {
-    auto [ec, n] = co_await c.socket.async_read_some(buffer.prepare(length - buffer.size()),
-                                                     asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      x.reason = c.timed_out ? "body-timeout" : "client-gone";
-      co_return std::unexpected(bhttp::status::bad_request);
-    }
-    buffer.commit(n);
-  }
-  std::string body(static_cast<const char*>(buffer.data().data()), length);
-  buffer.consume(length);
-  co_return body;
-}
-
 // A route's Answer that comes later (a store write on a worker): the
 // connection sleeps on a timer the answer cancels, as off_loop does.
 asio::awaitable<Answer> Service::Impl::wait_for(std::function<void(std::function<void(Answer)>)> later) {
@@ -607,7 +535,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     std::optional<bhttp::status> body_problem;
     if (write && !bad_host && responder.writes_to(target)) {
       c->deadline_in(config.header_timeout);  // the body, like the header, comes at once or never
-      auto read = co_await read_body(*c, buffer, parser, x);
+      auto read = co_await read_body(c->socket, buffer, parser, x.reason, c->timed_out);
       if (read) body = std::move(*read);
       else body_problem = read.error();
     }
