@@ -66,16 +66,21 @@ def config_of(lab):
     return str(lab.workdir / f"pxed-{lab.tag}.toml")
 
 
-def api(lab, method, path, token=None, body=None, port=API_PORT):
+def api(lab, method, path, token=None, body=None, port=API_PORT, headers=()):
     """curl's answer: (status, JSON or text body, response headers)."""
     argv = ["curl", "-sS", "--max-time", "10", "-X", method, "-D", "-", "-w", "\n%{http_code}"]
+    for h in headers:
+        argv += ["-H", h]
     if token is not None:
         argv += ["-H", f"Authorization: Bearer {token}"]
     if body is not None:
         argv += ["-H", "Content-Type: application/json", "--data-binary", body]
     r = lab.client(argv + [f"http://{lab.server_ip}:{port}{path}"], timeout=20)
     text, _, code = r.stdout.rpartition("\n")
-    head, _, payload = text.replace("\r\n", "\n").partition("\n\n")
+    head, payload, last = "", text.replace("\r\n", "\n"), "HTTP/1.1 100"
+    while last.startswith("HTTP/1.1 100"):  # interim answers first: kept in head
+        last, _, payload = payload.partition("\n\n")
+        head += last + "\n"
     try:
         payload = json.loads(payload)
     except ValueError:
@@ -125,6 +130,17 @@ def test_assigning_a_profile_with_the_token_changes_what_lookup_says(wlab):
     assert code == 200 and body["boot"]["profile"] == "install" and body["boot"]["assigned"] is None, body
     wlab.server.wait_event("machine.unassign", mac=ONCE_MAC)
     assert "assigned" not in lookup(wlab, ONCE_MAC)
+
+
+def test_a_body_is_read_after_100_continue_and_a_chunked_one_needs_a_length(wlab):
+    padded = '{"profile": "rescue", "note": "' + "x" * 2000 + '"}'
+    code, body, head = api(wlab, "PUT", f"/api/v1/machines/{FRESH_MAC}/profile", token=TOKEN, body=padded,
+                           headers=["Expect: 100-continue"])
+    assert code == 200 and body["boot"]["profile"] == "rescue", body
+    assert "100 continue" in head
+    code, body, _ = api(wlab, "PUT", f"/api/v1/machines/{FRESH_MAC}/profile", token=TOKEN,
+                        body='{"profile": "rescue"}', headers=["Transfer-Encoding: chunked"])
+    assert code == 411, body
 
 
 def test_a_machine_pxed_never_saw_may_be_assigned_in_advance(wlab):
