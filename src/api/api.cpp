@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ranges>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,13 @@ constexpr auto error = json_error;
 constexpr std::string_view kMachinesPath = "/api/v1/machines/";
 
 bool reads(const http::Call& call) { return call.method == "GET" || call.method == "HEAD"; }
+
+bool is_read_path(std::string_view path) {
+  constexpr std::string_view kReads[] = {"/healthz",       "/readyz",         "/api/",
+                                         "/api/v1/",       "/api/v1/events",  "/api/v1/events/stream",
+                                         "/api/v1/leases", "/api/v1/machines"};
+  return std::ranges::find(kReads, path) != std::end(kReads) || path.starts_with(kMachinesPath);
+}
 
 std::optional<std::uint64_t> whole_number(std::string_view text) {
   std::uint64_t n = 0;
@@ -119,10 +127,10 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
       return change(call, rest.substr(0, slash), action);
     }
   }
-  auto answer = read(call);
-  // Every other path only reads.
-  if (answer && !reads(call)) return method_not_allowed(call.method, "GET, HEAD");
-  return answer;
+  // Every other path only reads; asked otherwise, it is not run at all (a
+  // stream would subscribe first).
+  if (!reads(call)) return is_read_path(path) ? std::optional(method_not_allowed(call.method, "GET, HEAD")) : std::nullopt;
+  return read(call);
 }
 
 std::optional<http::Answer> Api::read(const http::Call& call) const {

@@ -123,13 +123,16 @@ TEST_F(ApiWrites, AWrongMethodOnAKnownPathIs405WithAllow) {
                                          {"POST", std::string(kMachine) + "/profile", "PUT, DELETE"},
                                          {"POST", "/api/v1/machines", "GET, HEAD"},
                                          {"DELETE", std::string(kMachine), "GET, HEAD"},
-                                         {"PUT", "/api/v1/events", "GET, HEAD"}}) {
+                                         {"PUT", "/api/v1/events", "GET, HEAD"},
+                                         {"POST", "/api/v1/events/stream", "GET, HEAD"}}) {
     auto a = call(api, c.method, c.path, bearer);
     ASSERT_TRUE(a) << c.method << " " << c.path;
     EXPECT_EQ(a->status, 405u) << c.method << " " << c.path;
     EXPECT_EQ(header(*a, "Allow"), c.allow) << c.method << " " << c.path;
   }
+  EXPECT_EQ(stream.subscribers(), 0u) << "a stream asked with POST was never opened";
   EXPECT_FALSE(call(api, "POST", std::string(kMachine) + "/explode", bearer)) << "an unknown path is 404";
+  EXPECT_FALSE(call(api, "POST", "/api/v2/machines", bearer));
   EXPECT_TRUE(changes.asked.empty());
 }
 
