@@ -40,7 +40,10 @@ std::expected<std::string, ConfigError> read_api_token(const Config& cfg) {
   if (fd < 0) {
     const int e = errno;
     return refuse(std::string(std::strerror(e)) +
-                  (e == ELOOP ? " (a symbolic link: name the file itself)" : e == ENOENT ? std::string(kMake) : ""));
+                  (e == ELOOP    ? " (a symbolic link: name the file itself)"
+                   : e == ENOENT ? std::string(kMake)
+                   : e == EACCES ? " (pxed reads it as the user that starts it, before dropping root: check as that user)"
+                                 : ""));
   }
   struct stat st {};
   std::string token;
