@@ -39,6 +39,7 @@ struct Row {
   bool seen = true;
   bool known = false;  // a [[machine]] or [[group]] names it
   std::string name, profile, rule, install;
+  const boot::Assignment* assigned = nullptr;
 };
 
 // The running server keeps install states and assignments in memory: it reads them again on SIGHUP.
@@ -81,6 +82,7 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
     row.profile = m.profile.empty() ? "-" : m.profile;
     row.rule = m.rule.empty() ? "not in the inventory" : m.rule;
     if (m.once) row.install = m.installed_at ? "done " + when(*m.installed_at) : "pending";
+    row.assigned = m.assigned;
     listed[row.record.mac] = true;
     rows.push_back(std::move(row));
   };
@@ -91,6 +93,13 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
     store::MachineRecord r;
     r.mac = *m.mac;
     if (m.uuid) r.uuid = m.uuid->to_string();
+    describe(Row{std::move(r), false, false, {}, {}, {}, {}});
+  }
+  // Assigned a profile before pxed saw them: listed too.
+  for (const auto& [mac, a] : remembered->assigned) {
+    if (listed.contains(mac)) continue;
+    store::MachineRecord r;
+    r.mac = mac;
     describe(Row{std::move(r), false, false, {}, {}, {}, {}});
   }
   if (json) {
@@ -109,6 +118,10 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
       j["manufacturer"] = r.manufacturer;
       j["product"] = r.product;
       j["install"] = row.install.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.install);
+      j["assigned"] = nullptr;
+      if (row.assigned != nullptr) {
+        j["assigned"] = {{"profile", row.assigned->profile}, {"at", row.assigned->at}, {"by", row.assigned->by}};
+      }
       all.push_back(std::move(j));
     }
     out << all.dump(2) << '\n';

@@ -148,6 +148,11 @@ def test_a_machine_pxed_never_saw_may_be_assigned_in_advance(wlab):
                         body='{"profile": "rescue"}')
     assert code == 200, body
     assert "profile rescue assigned through the API" in lookup(wlab, FRESH_MAC)
+    r = subprocess.run([str(PXED_BIN), "machines", "-c", config_of(wlab), "--json"],
+                       capture_output=True, text=True, timeout=20)
+    listed = {m["mac"]: m for m in json.loads(r.stdout)}
+    assert listed[FRESH_MAC]["seen"] is False and listed[FRESH_MAC]["profile"] == "rescue", listed
+    assert listed[FRESH_MAC]["assigned"]["by"] == "api"
     # Marking done a machine nobody knows is refused.
     code, body, _ = api(wlab, "POST", "/api/v1/machines/52:54:00:aa:dd:99/done", token=TOKEN)
     assert code == 404, body
