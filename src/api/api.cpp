@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ranges>
 #include <nlohmann/json.hpp>
 
+#include "api/json_answer.hpp"
 #include "boot/config_files.hpp"
 #include "core/time.hpp"
 
@@ -14,17 +16,16 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kJson = "application/json";
+constexpr auto error = json_error;
+constexpr std::string_view kMachinesPath = "/api/v1/machines/";
 
-http::Answer json_answer(unsigned status, std::string body) {
-  return http::Answer{.status = status, .body = std::move(body) + "\n", .content_type = std::string(kJson),
-                      .reason = {}, .feed = nullptr};
-}
+bool reads(const http::Call& call) { return call.method == "GET" || call.method == "HEAD"; }
 
-http::Answer error(unsigned status, std::string_view what, std::string reason) {
-  auto a = json_answer(status, json{{"error", what}}.dump());
-  a.reason = std::move(reason);
-  return a;
+bool is_read_path(std::string_view path) {
+  constexpr std::string_view kReads[] = {"/healthz",       "/readyz",         "/api/",
+                                         "/api/v1/",       "/api/v1/events",  "/api/v1/events/stream",
+                                         "/api/v1/leases", "/api/v1/machines"};
+  return std::ranges::find(kReads, path) != std::end(kReads) || path.starts_with(kMachinesPath);
 }
 
 std::optional<std::uint64_t> whole_number(std::string_view text) {
@@ -118,6 +119,23 @@ json row_json(const MachineRow& r) {
 
 std::optional<http::Answer> Api::answer(const http::Call& call) const {
   const auto path = call.path;
+  // /api/v1/machines/{mac}/{action}: the writes.
+  if (path.starts_with(kMachinesPath)) {
+    const auto rest = path.substr(kMachinesPath.size());
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+      const auto action = rest.substr(slash + 1);
+      if (action != "reinstall" && action != "done" && action != "profile") return std::nullopt;
+      return change(call, rest.substr(0, slash), action);
+    }
+  }
+  // Every other path only reads; asked otherwise, it is not run at all (a
+  // stream would subscribe first).
+  if (!reads(call)) return is_read_path(path) ? std::optional(method_not_allowed(call.method, "GET, HEAD")) : std::nullopt;
+  return read(call);
+}
+
+std::optional<http::Answer> Api::read(const http::Call& call) const {
+  const auto path = call.path;
   if (path == "/healthz") return http::Answer{.status = 200, .body = "ok\n", .content_type = "text/plain",
                                               .reason = {}, .feed = nullptr};
   if (path == "/readyz") {
@@ -130,6 +148,9 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
                                  {"endpoints", {"/api/v1/machines", "/api/v1/machines/{mac}", "/api/v1/events",
                                                 "/api/v1/events/stream", "/api/v1/leases", "/api/v1/images", "/api/v1/traffic",
                                                 "/healthz", "/readyz"}},
+                                 {"writes", {"POST /api/v1/machines/{mac}/reinstall", "POST /api/v1/machines/{mac}/done",
+                                             "PUT /api/v1/machines/{mac}/profile", "DELETE /api/v1/machines/{mac}/profile"}},
+                                 {"writes_enabled", sources_.token != nullptr && sources_.changes != nullptr},
                                  {"docs", "docs/api.md"}}
                                 .dump());
   }
@@ -184,8 +205,8 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
   if (path == "/api/v1/traffic" && sources_.traffic != nullptr) {
     return json_answer(200, sources_.traffic->json(now_ms()));
   }
-  if (path.starts_with("/api/v1/machines/")) {
-    const auto text = path.substr(std::string_view("/api/v1/machines/").size());
+  if (path.starts_with(kMachinesPath)) {
+    const auto text = path.substr(kMachinesPath.size());
     auto mac = core::Mac::parse(text);
     if (!mac) return error(400, std::string(text) + ": not a MAC address (52:54:00:12:34:56)", "bad-mac");
     const auto* row = sources_.machines.find(*mac);
@@ -194,7 +215,9 @@ std::optional<http::Answer> Api::answer(const http::Call& call) const {
     EventQuery q;
     q.filter.mac = mac;
     q.tail = kTimelineEvents;
-    return json_answer(200, fmt::format(R"({{"machine":{},"events":{}}})", row_json(*row).dump(),
+    auto machine = row_json(*row);
+    if (sources_.changes != nullptr) machine["boot"] = boot_json(sources_.changes->boot_of(*mac));
+    return json_answer(200, fmt::format(R"({{"machine":{},"events":{}}})", machine.dump(),
                                         events_array(sources_.history.find(q).events)));
   }
   return std::nullopt;
@@ -232,7 +255,7 @@ http::Answer Api::leases() const {
 
 http::Routes Api::routes() const {
   auto handler = [this](const http::Call& call) { return answer(call); };
-  return {{std::string(kPrefix), handler}, {"/healthz", handler}, {"/readyz", handler}};
+  return {{std::string(kPrefix), handler, true}, {"/healthz", handler}, {"/readyz", handler}};
 }
 
 }  // namespace pxed::api

@@ -1,15 +1,19 @@
 #pragma once
 // The JSON API (docs/api.md): /api/v1/... and /healthz, /readyz, answered
 // from the history, the machine table and the live stream, request in and
-// answer out. Reads only; http_service writes what this returns.
+// answer out; http_service writes what this returns. Reads are open (on the
+// address they are served on); writes to a machine need the bearer token and
+// answer later, once Changes has put them on disk.
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 
+#include "api/changes.hpp"
 #include "api/history.hpp"
 #include "api/machine_table.hpp"
 #include "api/stream.hpp"
 #include "api/throughput.hpp"
+#include "api/token.hpp"
 #include "config/config.hpp"
 #include "store/lease_store.hpp"
 #include "http/routes.hpp"
@@ -35,6 +39,10 @@ struct Sources {
   const Throughput* traffic = nullptr;
   // Unix milliseconds now; empty: the system clock.
   std::function<std::int64_t()> clock = {};
+  // Where writes go; null: no machine store, writes answer 503.
+  Changes* changes = nullptr;
+  // Null: writes are off ([api] token_file unset) and answer 403.
+  std::shared_ptr<const Token> token = nullptr;
 };
 
 class Api {
@@ -45,8 +53,12 @@ class Api {
   http::Routes routes() const;
 
  private:
+  std::optional<http::Answer> read(const http::Call& call) const;
   http::Answer leases() const;
   std::int64_t now_ms() const;
+  // /api/v1/machines/{mac}/{reinstall,done,profile} (api/machine_writes.cpp).
+  http::Answer change(const http::Call& call, std::string_view mac_text, std::string_view action) const;
+  std::optional<http::Answer> refuse_writer(const http::Call& call) const;
   Sources sources_;
 };
 

@@ -68,8 +68,9 @@ std::expected<ApiServer, std::string> api_server_of(const config::Config& cfg, s
                                        "for another pxed", cfg.source.string()));
   }
   if (!cfg.api.enabled) return std::unexpected(fmt::format("{}: [api] enabled = false", cfg.source.string()));
-  out.host = cfg.http.listen.address == "0.0.0.0" ? "127.0.0.1" : cfg.http.listen.address;
-  out.port = cfg.http.listen.port;
+  const auto& at = cfg.api.listen ? *cfg.api.listen : cfg.http.listen;
+  out.host = at.address == "0.0.0.0" ? "127.0.0.1" : at.address;
+  out.port = at.port;
   return out;
 }
 

@@ -17,8 +17,8 @@ struct ApiServer {
   std::uint16_t port = 80;
 };
 
-// Where this config's pxed answers: [http] listen, a wildcard address asked on
-// loopback. `server` ("HOST:PORT" or "HOST") overrides it. Why not, when the
+// Where this config's pxed answers: [api] listen, else [http] listen, a
+// wildcard address asked on loopback. `server` ("HOST:PORT" or "HOST") overrides it. Why not, when the
 // config has no HTTP listener or the API is off.
 std::expected<ApiServer, std::string> api_server_of(const config::Config& cfg, std::string_view server);
 

@@ -25,7 +25,7 @@ std::optional<vfs::Generation> InventoryFiles::generate(std::string_view rel, co
   if (!who.address.is_zero() && sightings_.by_address(who.address) == nullptr && boot::parse_config_name(rel)) {
     asker.neighbour = neighbour_of(who.address);
   }
-  auto file = boot::config_file(rel, asker, *config_, sightings_, installed_);
+  auto file = boot::config_file(rel, asker, *config_, sightings_, remembered_);
   if (!file) return std::nullopt;
   return vfs::Generation{std::move(file->content), std::move(file->why), std::move(file->yield_to)};
 }

@@ -14,15 +14,15 @@ namespace pxed::app {
 class InventoryFiles : public vfs::Generator {
  public:
   InventoryFiles(std::shared_ptr<const config::Config> config, const boot::Sightings& sightings,
-                 const boot::Installed* installed = nullptr)
-      : config_(std::move(config)), sightings_(sightings), installed_(installed) {}
+                 const boot::Remembered* remembered = nullptr)
+      : config_(std::move(config)), sightings_(sightings), remembered_(remembered) {}
 
   std::optional<vfs::Generation> generate(std::string_view rel, const vfs::Requester& who) const override;
 
  private:
   std::shared_ptr<const config::Config> config_;
   const boot::Sightings& sightings_;
-  const boot::Installed* installed_;
+  const boot::Remembered* remembered_;
 };
 
 }  // namespace pxed::app

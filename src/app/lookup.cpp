@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/inventory_files.hpp"
+#include "app/remembered.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "boot/config_files.hpp"
@@ -151,29 +152,30 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   out << fmt::format("client       {} arch {} ({}){}{}{}\n", mac->to_string(), *arch, boot::to_string(firmware),
                      args.ipxe ? ", running iPXE" : "", ip->is_zero() ? "" : ", ip " + ip->to_string(),
                      uuid ? ", uuid " + uuid->to_string() : "");
-  // Install states as the serving pxed recorded them (when this user may read its store).
-  boot::Installed installed;
+  // Install states and assigned profiles as the serving pxed recorded them
+  // (when this user may read its store).
+  boot::Remembered remembered;
   if (auto store = store::MachineStore::open(cfg.server.state_dir, store::Access::reader)) {
-    if (auto installs = store->installs()) {
-      for (const auto& [m, i] : *installs) {
-        if (i.state == store::InstallState::done) installed[m] = i.at;
-      }
-    }
+    if (auto read = remembered_of(*store)) remembered = std::move(*read);
   }
-  const auto match = boot::match(facts, cfg, &installed);
+  const auto match = boot::match(facts, cfg, &remembered);
   if (match.profile.empty()) {
     out << "machine      no [[machine]] or [[group]] names it and [boot] has no default: no generated config\n";
   } else {
     std::string declared = match.declared ? fmt::format(" ({}:{})", cfg.inventory.source.filename().string(), match.declared->line)
                                           : " (built in)";
     out << fmt::format("machine      {} -> profile {}{}\n", match.rule, match.profile, declared);
+    if (match.assigned != nullptr) {
+      out << fmt::format("assigned     until `pxed machines unassign {0}` or DELETE /api/v1/machines/{0}/profile\n",
+                         mac->to_string());
+    }
     if (match.once && !match.installed_at) {
       out << fmt::format("after        the installer's done call {}/pxed/v1/done (from the machine) -> local boot\n",
                          context.http_base);
     }
   }
 
-  auto plan = boot::decide(facts, cfg, context, &installed);
+  auto plan = boot::decide(facts, cfg, context, &remembered);
   if (plan.none) {
     out << fmt::format("boot         nothing: {}\n", plan.reason);
     return kLookupNothing;
@@ -246,7 +248,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   if (ip->is_zero()) seen.how.clear();
   sightings.record(seen);
   if (tree && config::has_inventory(cfg)) {
-    tree->set_generator(std::make_shared<InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings, &installed));
+    tree->set_generator(std::make_shared<InventoryFiles>(std::make_shared<const config::Config>(cfg), sightings, &remembered));
   }
   vfs::Requester who{.address = *ip, .local = *server, .query = query, .protocol = "lookup"};
   std::string config_text;
@@ -255,7 +257,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     ++asked;
     std::string what;
     if (!tree) {
-      auto generated = boot::config_file(name, boot::Asker{*ip, *server, query, std::nullopt}, cfg, sightings, &installed);
+      auto generated = boot::config_file(name, boot::Asker{*ip, *server, query, std::nullopt}, cfg, sightings, &remembered);
       if (generated) {
         what = "generated " + generated->why;
         config_text = generated->content;

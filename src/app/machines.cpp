@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "app/remembered.hpp"
 #include "boot/config_files.hpp"
 #include "core/time.hpp"
 #include "events/bus.hpp"
@@ -41,7 +42,7 @@ struct Machines::Impl {
   events::Bus& bus;
   std::shared_ptr<const config::Config> config;
   std::optional<store::MachineStore> store;  // touched only on the writer thread once open
-  boot::Installed installed;                 // the loop's
+  boot::Remembered remembered;               // the loop's
   std::map<core::Mac, store::Stage> stages;  // the step each machine reached in this run
   std::vector<store::Observation> queue;
   bool flushing = false;
@@ -109,30 +110,24 @@ std::expected<void, std::string> Machines::open() {
   if (ec) return std::unexpected("machines: cannot create state_dir " + impl_->state_dir.string() + ": " + ec.message());
   auto opened = store::MachineStore::open(impl_->state_dir);
   if (!opened) return std::unexpected("machines: " + opened.error());
-  auto installs = opened->installs();
-  if (!installs) return std::unexpected("machines: " + installs.error());
-  for (const auto& [mac, install] : *installs) {
-    if (install.state == store::InstallState::done) impl_->installed[mac] = install.at;
-  }
+  auto remembered = remembered_of(*opened);
+  if (!remembered) return std::unexpected("machines: " + remembered.error());
+  impl_->remembered = std::move(*remembered);
   impl_->store.emplace(std::move(*opened));
   return {};
 }
 
-const boot::Installed& Machines::installed() const { return impl_->installed; }
+const boot::Remembered& Machines::remembered() const { return impl_->remembered; }
 
 void Machines::use(std::shared_ptr<const config::Config> config) { impl_->config = std::move(config); }
 
-void Machines::reload_installs() {
+void Machines::reload_remembered() {
   if (!impl_->store) return;
   asio::post(impl_->writer, [impl = impl_.get()] {
-    auto installs = impl->store->installs();
-    asio::post(impl->io, [impl, installs = std::move(installs)] {
-      if (!installs) return impl->store_failed(installs.error());
-      boot::Installed done;
-      for (const auto& [mac, install] : *installs) {
-        if (install.state == store::InstallState::done) done[mac] = install.at;
-      }
-      impl->installed = std::move(done);
+    auto remembered = remembered_of(*impl->store);
+    asio::post(impl->io, [impl, remembered = std::move(remembered)]() mutable {
+      if (!remembered) return impl->store_failed(remembered.error());
+      impl->remembered = std::move(*remembered);
     });
   });
 }
@@ -156,7 +151,7 @@ void Machines::opened(std::string_view rel, const vfs::Requester& who, const vfs
   record_hardware(seen, who.query);
   if (seen == nullptr || !impl_->config) return;
   const auto& cfg = *impl_->config;
-  auto what = boot::fetched(rel, seen->facts, cfg, boot::context_for(cfg.http, who.local), &impl_->installed);
+  auto what = boot::fetched(rel, seen->facts, cfg, boot::context_for(cfg.http, who.local), &impl_->remembered);
   if (auto stage = stage_of(what)) return impl_->step(seen->facts.mac, *stage, std::string(rel));
   // Past its initrd, what a machine fetches is its installer at work: one record, not one per package.
   auto it = impl_->stages.find(seen->facts.mac);
@@ -200,7 +195,7 @@ std::optional<http::Answer> Machines::action(const http::Call& call) {
                               "done-other-machine");
   }
   const auto now = core::unix_now();
-  auto m = impl_->config ? boot::match(seen->facts, *impl_->config, &impl_->installed) : boot::Match{};
+  auto m = impl_->config ? boot::match(seen->facts, *impl_->config, &impl_->remembered) : boot::Match{};
   const std::string who_text = m.machine != nullptr && !m.machine->name.empty()
                                    ? m.machine->name + " (" + mac.to_string() + ")"
                                    : mac.to_string();
@@ -216,7 +211,7 @@ std::optional<http::Answer> Machines::action(const http::Call& call) {
                       (m.profile.empty() ? "as before" : "profile " + m.profile) + " next time\n",
                   "done");
   }
-  impl_->installed[mac] = now;
+  impl_->remembered.installed[mac] = now;
   e.add("once", true).add("next", "local");
   impl_->bus.emit(e);
   if (impl_->store) {
@@ -229,6 +224,136 @@ std::optional<http::Answer> Machines::action(const http::Call& call) {
                 "pxed: " + who_text + " installed at " + boot::utc_time(now) +
                     "; it boots from its disk until `pxed machines reinstall " + mac.to_string() + "`\n",
                 "done");
+}
+
+namespace {
+
+events::Kind kind_of(api::Action action) {
+  switch (action) {
+    case api::Action::reinstall: return events::Kind::machine_reinstall;
+    case api::Action::done: return events::Kind::machine_done;
+    case api::Action::assign: return events::Kind::machine_assign;
+    case api::Action::unassign: return events::Kind::machine_unassign;
+  }
+  return events::Kind::machine_done;
+}
+
+std::string profile_names(const config::Config& cfg) {
+  std::string names(config::kLocalProfile);
+  for (const auto& p : cfg.inventory.profiles) names += ", " + p.name;
+  return names;
+}
+
+// What the machine's own DHCP showed, when pxed saw it; else its MAC alone
+// (enough for a [[machine]] and an assignment, not for a group by subnet).
+boot::ClientFacts facts_for(const boot::Sightings& sightings, const core::Mac& mac) {
+  if (const auto* seen = sightings.by_mac(mac)) return seen->facts;
+  boot::ClientFacts facts;
+  facts.mac = mac;
+  return facts;
+}
+
+}  // namespace
+
+api::Boot Machines::boot_of(const core::Mac& mac) const {
+  api::Boot b;
+  if (auto it = impl_->remembered.assigned.find(mac); it != impl_->remembered.assigned.end()) {
+    b.assigned = it->second.profile;
+    b.assigned_at = it->second.at;
+    b.assigned_by = it->second.by;
+  }
+  if (!impl_->config) return b;
+  const auto m = boot::match(facts_for(impl_->sightings, mac), *impl_->config, &impl_->remembered);
+  b.profile = m.profile;
+  b.rule = m.rule;
+  return b;
+}
+
+// The store is written on the writer thread; what the loop decides with
+// changes only once the write is on disk, so a machine never boots by a
+// change a crash would forget.
+void Machines::apply(api::Change change, Done done) {
+  auto* impl = impl_.get();
+  const auto mac = change.mac;
+  if (!impl->store || !impl->config) {
+    return done(std::unexpected(api::Refused{api::Refused::Why::store, "pxed keeps no machine store"}));
+  }
+  const auto& cfg = *impl->config;
+  if (change.action == api::Action::assign && !boot::assignable(change.profile, cfg)) {
+    return done(std::unexpected(api::Refused{
+        api::Refused::Why::unknown_profile,
+        "no profile " + change.profile + " in " + cfg.inventory.source.filename().string() + "; known: " +
+            profile_names(cfg)}));
+  }
+  const auto m = boot::match(facts_for(impl->sightings, mac), cfg, &impl->remembered);
+  // Marking done means something only for a machine pxed knows of; the rest may be named in advance.
+  const bool known_here = m.machine != nullptr || impl->sightings.by_mac(mac) != nullptr || impl->stages.contains(mac);
+  const auto now = core::unix_now();
+  asio::post(impl->writer, [this, impl, change, done = std::move(done), known_here, once = m.once, now]() mutable {
+    std::expected<void, std::string> written;
+    bool known = known_here;
+    switch (change.action) {
+      case api::Action::reinstall: written = impl->store->clear_install(change.mac); break;
+      case api::Action::assign:
+        written = impl->store->assign(change.mac, store::Assignment{change.profile, now, "api"});
+        break;
+      case api::Action::unassign: {
+        auto removed = impl->store->unassign(change.mac);
+        if (!removed) written = std::unexpected(removed.error());
+        break;
+      }
+      case api::Action::done: {
+        if (!known) {
+          auto recorded = impl->store->has_machine(change.mac);
+          if (!recorded) written = std::unexpected(recorded.error());
+          else known = *recorded;
+        }
+        if (written && known && once) {
+          written = impl->store->set_install(change.mac, store::Install{store::InstallState::done, now});
+        }
+        break;
+      }
+    }
+    asio::post(impl->io, [this, impl, change, done = std::move(done), written, known, once, now] {
+      if (!written) {
+        impl->store_failed(written.error());
+        return done(std::unexpected(api::Refused{api::Refused::Why::store, written.error()}));
+      }
+      if (change.action == api::Action::done && !known) {
+        return done(std::unexpected(api::Refused{
+            api::Refused::Why::unknown_machine,
+            "pxed never saw " + change.mac.to_string() + " and no [[machine]] names it: nothing to mark done"}));
+      }
+      auto& r = impl->remembered;
+      std::string note;
+      switch (change.action) {
+        case api::Action::reinstall:
+          r.installed.erase(change.mac);
+          note = "install pending: a once machine installs again at its next boot";
+          break;
+        case api::Action::done:
+          if (once) r.installed[change.mac] = now;
+          impl->step(change.mac, store::Stage::done, {});
+          note = once ? "installed: it boots from its disk until reinstalled"
+                      : "not a once machine: it boots as before";
+          break;
+        case api::Action::assign:
+          r.assigned[change.mac] = boot::Assignment{change.profile, now, "api"};
+          note = "it boots profile " + change.profile + " until the assignment is removed";
+          break;
+        case api::Action::unassign:
+          r.assigned.erase(change.mac);
+          note = "it boots what the inventory gives it";
+          break;
+      }
+      events::Event e{kind_of(change.action)};
+      e.about(change.mac).add("action", api::to_string(change.action)).add("by", "api");
+      if (change.action == api::Action::assign) e.add("profile", change.profile);
+      if (change.action == api::Action::done) e.add("once", once);
+      impl->bus.emit(std::move(e));
+      done(api::Changed{boot_of(change.mac), std::move(note)});
+    });
+  });
 }
 
 }  // namespace pxed::app

@@ -2,9 +2,10 @@
 // What pxed remembers of machines, wired to the event loop: every machine that
 // asked (store::MachineStore, written on a worker thread, never on the loop),
 // the step of its boot each fetched file is (boot::fetched), and `once`
-// installs: the done call an installer makes at its end, and the install
-// states the inventory decides with (boot::Installed, owned here, read on
-// the loop's thread).
+// installs: the done call an installer makes at its end, and what the
+// inventory decides with (boot::Remembered: install states and profiles
+// assigned by hand, owned here, read on the loop's thread). The API's
+// writes (api::Changes) land here too.
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "api/changes.hpp"
 #include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
@@ -30,22 +32,23 @@ namespace pxed::app {
 
 inline constexpr std::string_view kDonePath = "/pxed/v1/done";
 
-class Machines {
+class Machines : public api::Changes {
  public:
   Machines(boost::asio::io_context& io, std::filesystem::path state_dir, const boot::Sightings& sightings,
            events::Bus& bus);
-  ~Machines();
+  ~Machines() override;
   Machines(const Machines&) = delete;
   Machines& operator=(const Machines&) = delete;
 
   // Opens the store and reads the install states; before privileges drop.
   std::expected<void, std::string> open();
 
-  const boot::Installed& installed() const;
+  const boot::Remembered& remembered() const;
   // The snapshot decisions are made with; swapped on reload.
   void use(std::shared_ptr<const config::Config> config);
-  // Reads the install states again (off the loop; `pxed machines reinstall` then SIGHUP).
-  void reload_installs();
+  // Reads install states and assignments again (off the loop; `pxed machines
+  // reinstall` or `assign`, then SIGHUP).
+  void reload_remembered();
 
   // A DHCP request showed this machine.
   void seen(const boot::Sighting& sighting);
@@ -53,6 +56,10 @@ class Machines {
   void opened(std::string_view rel, const vfs::Requester& who, const vfs::File& file);
   // GET /pxed/v1/done[?mac=M] from the machine itself.
   std::optional<http::Answer> action(const http::Call& call);
+
+  // api::Changes: the API's reinstall, done, assign and unassign.
+  void apply(api::Change change, Done done) override;
+  api::Boot boot_of(const core::Mac& mac) const override;
 
  private:
   void record_hardware(const boot::Sighting* seen, std::string_view query);

@@ -9,7 +9,9 @@
 #include <ostream>
 
 #include "app/pid_file.hpp"
+#include "app/remembered.hpp"
 #include "boot/inventory.hpp"
+#include "core/time.hpp"
 #include "store/machine_store.hpp"
 
 namespace pxed::app {
@@ -37,7 +39,25 @@ struct Row {
   bool seen = true;
   bool known = false;  // a [[machine]] or [[group]] names it
   std::string name, profile, rule, install;
+  const boot::Assignment* assigned = nullptr;
 };
+
+// The running server keeps install states and assignments in memory: it reads them again on SIGHUP.
+void tell_running_pxed(const config::Config& cfg, std::ostream& out, std::ostream& err) {
+  if (auto pid = PidFile::running(cfg.server.state_dir / "pxed.pid")) {
+    if (::kill(*pid, SIGHUP) == 0) {
+      out << fmt::format("told the running pxed (pid {}) to read it\n", *pid);
+    } else {
+      err << fmt::format("could not signal pxed (pid {}): send it SIGHUP\n", *pid);
+    }
+  }
+}
+
+std::string profile_names(const config::Config& cfg) {
+  std::string names(config::kLocalProfile);
+  for (const auto& p : cfg.inventory.profiles) names += ", " + p.name;
+  return names;
+}
 
 }  // namespace
 
@@ -48,24 +68,21 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
     return kFailed;
   }
   auto records = opened->machines();
-  auto installs = opened->installs();
-  if (!records || !installs) {
-    err << (!records ? records.error() : installs.error()) << '\n';
+  auto remembered = remembered_of(*opened);
+  if (!records || !remembered) {
+    err << (!records ? records.error() : remembered.error()) << '\n';
     return kFailed;
-  }
-  boot::Installed installed;
-  for (const auto& [mac, i] : *installs) {
-    if (i.state == store::InstallState::done) installed[mac] = i.at;
   }
   std::vector<Row> rows;
   std::map<core::Mac, bool> listed;
   auto describe = [&](Row row) {
-    auto m = boot::match(facts_of(row.record), cfg, &installed);
+    auto m = boot::match(facts_of(row.record), cfg, &*remembered);
     if (m.machine != nullptr) row.name = m.machine->name;
     row.known = m.machine != nullptr || m.group != nullptr;
     row.profile = m.profile.empty() ? "-" : m.profile;
     row.rule = m.rule.empty() ? "not in the inventory" : m.rule;
     if (m.once) row.install = m.installed_at ? "done " + when(*m.installed_at) : "pending";
+    row.assigned = m.assigned;
     listed[row.record.mac] = true;
     rows.push_back(std::move(row));
   };
@@ -76,6 +93,13 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
     store::MachineRecord r;
     r.mac = *m.mac;
     if (m.uuid) r.uuid = m.uuid->to_string();
+    describe(Row{std::move(r), false, false, {}, {}, {}, {}});
+  }
+  // Assigned a profile before pxed saw them: listed too.
+  for (const auto& [mac, a] : remembered->assigned) {
+    if (listed.contains(mac)) continue;
+    store::MachineRecord r;
+    r.mac = mac;
     describe(Row{std::move(r), false, false, {}, {}, {}, {}});
   }
   if (json) {
@@ -94,6 +118,10 @@ int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::
       j["manufacturer"] = r.manufacturer;
       j["product"] = r.product;
       j["install"] = row.install.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.install);
+      j["assigned"] = nullptr;
+      if (row.assigned != nullptr) {
+        j["assigned"] = {{"profile", row.assigned->profile}, {"at", row.assigned->at}, {"by", row.assigned->by}};
+      }
       all.push_back(std::move(j));
     }
     out << all.dump(2) << '\n';
@@ -136,14 +164,58 @@ int reinstall_machine(const config::Config& cfg, const std::string& text, std::o
                      machine && !machine->name.empty() ? " (" + machine->name + ")" : "",
                      machine && machine->once ? "profile " + (machine->profile.empty() ? std::string("of its rule") : machine->profile)
                                               : "as before (it is not a once machine in this config)");
-  // The running server keeps install states in memory: it reads them again on SIGHUP.
-  if (auto pid = PidFile::running(cfg.server.state_dir / "pxed.pid")) {
-    if (::kill(*pid, SIGHUP) == 0) {
-      out << fmt::format("told the running pxed (pid {}) to read it\n", *pid);
-    } else {
-      err << fmt::format("could not signal pxed (pid {}): send it SIGHUP\n", *pid);
-    }
+  tell_running_pxed(cfg, out, err);
+  return kOk;
+}
+
+int assign_profile(const config::Config& cfg, const std::string& text, const std::string& profile,
+                   std::ostream& out, std::ostream& err) {
+  auto mac = core::Mac::parse(text);
+  if (!mac) {
+    err << "MAC: expected 52:54:00:12:34:56, got " << text << '\n';
+    return kBadInput;
   }
+  if (!boot::assignable(profile, cfg)) {
+    err << fmt::format("PROFILE: no profile {} in {}; known: {}\n", profile, cfg.inventory.source.string(),
+                       profile_names(cfg));
+    return kBadInput;
+  }
+  auto opened = store::MachineStore::open(cfg.server.state_dir, store::Access::editor);
+  if (!opened) {
+    err << opened.error() << '\n';
+    return kFailed;
+  }
+  const auto now = core::unix_now();
+  if (auto written = opened->assign(*mac, store::Assignment{profile, now, "cli"}); !written) {
+    err << written.error() << '\n';
+    return kFailed;
+  }
+  out << fmt::format("{}: profile {} assigned at {}; it boots that instead of the inventory's choice until "
+                     "`pxed machines unassign {}`\n",
+                     mac->to_string(), profile, boot::utc_time(now), mac->to_string());
+  tell_running_pxed(cfg, out, err);
+  return kOk;
+}
+
+int unassign_profile(const config::Config& cfg, const std::string& text, std::ostream& out, std::ostream& err) {
+  auto mac = core::Mac::parse(text);
+  if (!mac) {
+    err << "MAC: expected 52:54:00:12:34:56, got " << text << '\n';
+    return kBadInput;
+  }
+  auto opened = store::MachineStore::open(cfg.server.state_dir, store::Access::editor);
+  if (!opened) {
+    err << opened.error() << '\n';
+    return kFailed;
+  }
+  auto removed = opened->unassign(*mac);
+  if (!removed) {
+    err << removed.error() << '\n';
+    return kFailed;
+  }
+  out << fmt::format("{}: {}; it boots what the inventory gives it\n", mac->to_string(),
+                     *removed ? "assignment removed" : "had no assigned profile");
+  if (*removed) tell_running_pxed(cfg, out, err);
   return kOk;
 }
 

@@ -21,12 +21,12 @@
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
-#include "api/ui.hpp"
 #include "app/config_watch.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
 #include "app/image_catalogue.hpp"
 #include "app/import_cli.hpp"
+#include "app/http_routes.hpp"
 #include "app/inventory_files.hpp"
 #include "app/iso_info.hpp"
 #include "app/iso_list.hpp"
@@ -42,6 +42,7 @@
 #include "app/status_cli.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
+#include "config/api_token.hpp"
 #include "config/config.hpp"
 #include "core/time.hpp"
 #include "core/worker_pool.hpp"
@@ -111,6 +112,7 @@ int check(const config::Config& cfg, const std::string& path) {
     std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
   std::ranges::move(app::lease_store_errors(cfg, core::unix_now()), std::back_inserter(errors));
+  if (auto token = config::read_api_token(cfg); !token) errors.push_back(std::move(token.error()));
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
     return 0;
@@ -137,11 +139,11 @@ struct Deciding {
   void use(const config::Config& cfg) const {
     auto snapshot = std::make_shared<const config::Config>(cfg);
     if (machines != nullptr) machines->use(snapshot);
-    if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, machines ? &machines->installed() : nullptr});
+    if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, machines ? &machines->remembered() : nullptr});
     if (tree == nullptr) return;
     tree->set_generator(config::has_inventory(cfg)
                             ? std::make_shared<app::InventoryFiles>(snapshot, sightings,
-                                                                    machines ? &machines->installed() : nullptr)
+                                                                    machines ? &machines->remembered() : nullptr)
                             : nullptr);
   }
 };
@@ -150,10 +152,10 @@ struct Deciding {
 // flight keep the files they opened. A broken edit keeps the last good one.
 // [boot] and the inventory change what DHCP offers and what files say; sockets,
 // the tree's mounts, the system's loaders and DHCP's subnets stay as they were
-// started. Install states are read again too (`pxed machines
-// reinstall` signals us).
+// started. Install states and assignments are read again too (`pxed machines
+// reinstall` and `assign` signal us).
 void reload(const config::Config& running, const Deciding& deciding, events::Bus& bus) {
-  if (deciding.machines != nullptr) deciding.machines->reload_installs();
+  if (deciding.machines != nullptr) deciding.machines->reload_remembered();
   auto loaded = config::load(running.source);
   if (!loaded) {
     for (const auto& e : loaded.error()) {
@@ -176,33 +178,6 @@ void reload(const config::Config& running, const Deciding& deciding, events::Bus
 
 bool has_once(const config::Config& cfg) {
   return std::ranges::any_of(cfg.inventory.machines, &config::Machine::once);
-}
-
-// What /metrics asks the services at scrape time; a service that is off has no gauge.
-api::MetricSources metric_sources(const config::Config& cfg, const std::optional<tftp::Service>& tftp,
-                                  const std::optional<http::Service>& http, const std::optional<dhcp::Service>& dhcp,
-                                  const std::optional<vfs::IsoDirService>& iso_dir,
-                                  const app::ImageCatalogue& images, const api::MachineTable& machines,
-                                  const api::Stream& stream) {
-  api::MetricSources sources;
-  if (tftp) sources.tftp_transfers = [&tftp] { return tftp->active_transfers(); };
-  if (http) sources.http_connections = [&http] { return http->active_connections(); };
-  if (dhcp && cfg.dhcp.mode == config::DhcpMode::full) {
-    sources.leases = [&dhcp] {
-      std::vector<api::SubnetLeases> out;
-      for (const auto& [network, use] : dhcp->range_use()) out.push_back({network.to_string(), use.used, use.free});
-      return out;
-    };
-  }
-  if (!cfg.files.root.empty()) {
-    const auto fixed = static_cast<std::size_t>(
-        std::ranges::count_if(cfg.files.mounts, [](const config::Mount& m) { return m.dir.empty(); }));
-    sources.images = [fixed, &iso_dir] { return fixed + (iso_dir ? iso_dir->images() : 0); };
-    sources.images_by_os = [&images] { return images.catalogue().count_by_os(); };
-  }
-  sources.stream_subscribers = [&stream] { return stream.subscribers(); };
-  sources.machines = &machines;
-  return sources;
 }
 
 int serve(const config::Config& cfg) {
@@ -252,6 +227,13 @@ int serve(const config::Config& cfg) {
         .add("history", "since this start only"));
   }
   bool ready = false;
+  // The API's token, while the file may still be root's alone; a file serve
+  // would leave readable to others is refused, never served with.
+  auto token = config::read_api_token(cfg);
+  if (!token) {
+    bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", token.error().to_string()));
+    return kExitRuntime;
+  }
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
   // machine and the state of `once` installs.
@@ -359,25 +341,22 @@ int serve(const config::Config& cfg) {
   // Services live after io (declared later, destroyed first): their timers and
   // sockets belong to it. The API reads the DHCP service's leases, so it comes first.
   std::optional<dhcp::Service> dhcp_service;
+  const bool api_writes = !token->empty() && remembering;
   const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; },
                                   cfg.dhcp.mode == config::DhcpMode::full ? cfg.dhcp.subnets
                                                                           : std::vector<config::Subnet>{},
                                   [&dhcp_service] {
                                     return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
                                   },
-                                  [&images] { return app::images_json(images.catalogue()); }, traffic.get()});
+                                  [&images] { return app::images_json(images.catalogue()); }, traffic.get(), {},
+                                  remembering ? &machines : nullptr,
+                                  token->empty() ? nullptr : std::make_shared<const api::Token>(std::move(*token))});
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
-    http::Routes routes = api_on ? api.routes() : http::Routes{};
-    if (api_on) {
-      auto metrics_routes = metrics->routes();
-      routes.insert(routes.end(), metrics_routes.begin(), metrics_routes.end());
-    }
-    if (api_on) std::ranges::move(api::ui_routes(), std::back_inserter(routes));
-    if (remembering) {
-      routes.push_back({std::string(http::kActionPrefix), [&](const http::Call& call) { return machines.action(call); }});
-    }
-    http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes));
+    auto routes = app::http_routes(cfg, api_on ? &api : nullptr, api_on ? metrics.get() : nullptr,
+                                   remembering ? &machines : nullptr);
+    http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes.boot));
+    if (cfg.api.listen && api_on) http_service->add_listener(*cfg.api.listen, std::move(routes.api));
     if (auto bound = http_service->bind(); !bound) {
       bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
       return kExitRuntime;
@@ -397,7 +376,7 @@ int serve(const config::Config& cfg) {
     }
   }
   deciding.use(cfg);
-  if (api_on) metrics->read_from(metric_sources(cfg, tftp_service, http_service, dhcp_service, iso_dir,
+  if (api_on) metrics->read_from(app::metric_sources(cfg, tftp_service, http_service, dhcp_service, iso_dir,
                                                 images, *machine_table, *stream));
   // `pxed machines reinstall` finds us here to send SIGHUP.
   app::PidFile pid_file(cfg.server.state_dir / "pxed.pid");
@@ -464,6 +443,8 @@ int serve(const config::Config& cfg) {
   }
   if (cfg.tftp.enabled) ready_event.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
   if (cfg.http.enabled) ready_event.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
+  if (api_on && cfg.api.listen) ready_event.add("api", fmt::format("{}:{}", cfg.api.listen->address, cfg.api.listen->port));
+  if (api_on) ready_event.add("api_writes", api_writes ? "on" : "off");
   if (dhcp_service) {
     ready_event.add("dhcp", cfg.dhcp.mode == config::DhcpMode::full ? "full" : "proxy");
     std::string interfaces;
@@ -568,13 +549,22 @@ int main(int argc, char** argv) {
       "Exit codes: 0 an answer, 1 nothing to boot, 2 bad input or config.");
 
   bool machines_json = false;
-  std::string reinstall_mac;
+  std::string reinstall_mac;  // reinstall, assign and unassign's MAC
   auto* machines_cmd = cli.add_subcommand("machines", "Every machine that asked (known or not), newest first");
   machines_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
   machines_cmd->add_flag("--json", machines_json, "One JSON array");
   auto* reinstall_cmd = machines_cmd->add_subcommand("reinstall", "Make a once machine install again at its next boot");
   reinstall_cmd->add_option("MAC", reinstall_mac, "The machine's MAC address")->required();
   reinstall_cmd->add_option("-c,--config", config_path, "Config file (TOML)");
+  std::string assign_profile;
+  auto* assign_cmd = machines_cmd->add_subcommand(
+      "assign", "Give a machine a profile by hand, over the inventory's choice (pxed never saw it is fine)");
+  assign_cmd->add_option("MAC", reinstall_mac, "The machine's MAC address")->required();
+  assign_cmd->add_option("PROFILE", assign_profile, "A profile of the inventory, or local")->required();
+  assign_cmd->add_option("-c,--config", config_path, "Config file (TOML)");
+  auto* unassign_cmd = machines_cmd->add_subcommand("unassign", "Let the inventory choose the machine's profile again");
+  unassign_cmd->add_option("MAC", reinstall_mac, "The machine's MAC address")->required();
+  unassign_cmd->add_option("-c,--config", config_path, "Config file (TOML)");
   machines_cmd->footer(
       "Reads <state_dir>/machines.sqlite3 (beside a running pxed too). Columns: MAC, NAME (inventory), IP,\n"
       "ARCH, STAGE (dhcp, loader, config, kernel, initrd, installer, done), LAST SEEN, PROFILE, INSTALL\n"
@@ -582,12 +572,13 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  pxed machines -c /etc/pxed/pxed.toml\n"
       "  pxed machines -c /etc/pxed/pxed.toml --json\n"
-      "  pxed machines -c /etc/pxed/pxed.toml reinstall 88:99:aa:bb:cc:dd");
+      "  pxed machines -c /etc/pxed/pxed.toml reinstall 88:99:aa:bb:cc:dd\n"
+      "  pxed machines -c /etc/pxed/pxed.toml assign 88:99:aa:bb:cc:dd rescue    (unassign MAC to undo)");
 
   app::StatusArgs status_args;
   auto* status_cmd = cli.add_subcommand("status", "Every machine a running pxed has seen and the stage its boot reached");
   status_cmd->add_option("-c,--config", config_path, "Config file (TOML): where pxed's HTTP listener is")->required();
-  status_cmd->add_option("--server", status_args.server, "HOST:PORT of the pxed to ask (default: [http] listen)");
+  status_cmd->add_option("--server", status_args.server, "HOST:PORT of the pxed to ask (default: [api] listen, else [http] listen)");
   status_cmd->add_flag("--json", status_args.json, "The API's answer (/api/v1/machines)");
   status_cmd->add_flag("-w,--watch", status_args.watch, "Redraw it every --interval until Ctrl-C");
   status_cmd->add_option("--interval", status_args.interval_seconds, "Seconds between redraws (2)")
@@ -605,7 +596,7 @@ int main(int argc, char** argv) {
   app::EventsArgs events_args;
   auto* events_cmd = cli.add_subcommand("events", "A running pxed's recent events, or every event as it happens");
   events_cmd->add_option("-c,--config", config_path, "Config file (TOML): where pxed's HTTP listener is")->required();
-  events_cmd->add_option("--server", events_args.server, "HOST:PORT of the pxed to ask (default: [http] listen)");
+  events_cmd->add_option("--server", events_args.server, "HOST:PORT of the pxed to ask (default: [api] listen, else [http] listen)");
   events_cmd->add_flag("-f,--follow", events_args.follow, "Every event as it happens, until Ctrl-C");
   events_cmd->add_option("--mac", events_args.mac, "Only this machine's");
   events_cmd->add_option("--kind", events_args.kind, "Only this kind (docs/events.md): tftp.done, machine.stage, ...");
@@ -670,6 +661,8 @@ int main(int argc, char** argv) {
   if (*check_cmd) return check(*cfg, config_path);
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
   if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
+  if (*assign_cmd) return app::assign_profile(*cfg, reinstall_mac, assign_profile, std::cout, std::cerr);
+  if (*unassign_cmd) return app::unassign_profile(*cfg, reinstall_mac, std::cout, std::cerr);
   if (*machines_cmd) return app::list_machines(*cfg, machines_json, std::cout, std::cerr);
   if (*leases_check_cmd) return app::check_leases(*cfg, core::unix_now(), std::cout, std::cerr);
   if (*leases_recover_cmd) return app::recover_leases(*cfg, core::unix_now(), std::cout, std::cerr);

@@ -207,7 +207,7 @@ std::optional<Identified> identify(const ConfigName& name, const Asker& asker, c
 }
 
 std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, const config::Config& cfg,
-                                      const Sightings& sightings, const Installed* installed) {
+                                      const Sightings& sightings, const Remembered* remembered) {
   auto name = parse_config_name(rel);
   if (!name) return std::nullopt;
   auto id = identify(*name, asker, cfg, sightings);
@@ -221,7 +221,7 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
   }
   ConfigFile out;
   out.facts = id->facts;
-  out.match = match(out.facts, cfg, installed);
+  out.match = match(out.facts, cfg, remembered);
   // An image profile ("iso:...") has nothing to render until images are identified.
   if (out.match.profile.empty() || out.match.profile.starts_with(config::kImagePrefix)) return std::nullopt;
   out.loader = name->loader;

@@ -60,7 +60,7 @@ struct ConfigFile {
 
 // What pxed generates at rel for who asks, or nullopt (not found).
 std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, const config::Config& cfg,
-                                      const Sightings& sightings, const Installed* installed = nullptr);
+                                      const Sightings& sightings, const Remembered* remembered = nullptr);
 
 // One parameter of a query string ("mac=52%3A54..."), %XX decoded; empty when absent.
 std::string query_value(std::string_view query, std::string_view key);

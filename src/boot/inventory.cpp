@@ -91,7 +91,20 @@ bool group_matches(const config::GroupMatch& m, const ClientFacts& facts) {
          any_or_empty(m.uuid, [&](const core::Uuid& u) { return facts.uuid && *facts.uuid == u; });
 }
 
-Match match(const ClientFacts& facts, const config::Config& cfg, const Installed* installed) {
+namespace {
+
+std::string assigned_rule(const Assignment& a) {
+  return "profile " + a.profile + " assigned " + (a.by == "api" ? "through the API" : "with pxed machines assign") +
+         " at " + utc_time(a.at);
+}
+
+}  // namespace
+
+bool assignable(std::string_view profile, const config::Config& cfg) {
+  return profile == config::kLocalProfile || cfg.inventory.find_profile(profile) != nullptr;
+}
+
+Match match(const ClientFacts& facts, const config::Config& cfg, const Remembered* remembered) {
   Match m;
   m.machine = machine_of(facts, cfg.inventory);
   for (const auto& g : cfg.inventory.groups) {
@@ -113,10 +126,26 @@ Match match(const ClientFacts& facts, const config::Config& cfg, const Installed
     if (m.machine != nullptr) m.rule = machine_rule(cfg, *m.machine) + ", profile of " + m.rule;
     m.by_default = m.machine == nullptr;
   }
+  const auto assigned = remembered != nullptr ? remembered->assigned.find(facts.mac) : Assignments::const_iterator{};
+  if (remembered != nullptr && assigned != remembered->assigned.end()) {
+    const auto& a = assigned->second;
+    // A profile a reload took away no longer counts: the inventory's choice
+    // stands, and the rule says why.
+    if (assignable(a.profile, cfg)) {
+      const std::string instead = m.rule.empty() ? "" : " (instead of " + m.profile + " by " + m.rule + ")";
+      m.assigned = &a;
+      m.profile = a.profile;
+      m.rule = assigned_rule(a) + instead;
+      m.by_default = false;
+    } else if (!m.rule.empty()) {
+      m.rule += " (" + assigned_rule(a) + " is ignored: no such profile in the inventory)";
+    }
+  }
   if (m.machine != nullptr && m.machine->once && !m.profile.empty()) {
     m.once = true;
     m.once_profile = m.profile;
     const core::Mac key = m.machine->mac.value_or(facts.mac);
+    const auto* installed = remembered != nullptr ? &remembered->installed : nullptr;
     auto done = installed != nullptr ? installed->find(key) : Installed::const_iterator{};
     if (installed != nullptr && done != installed->end()) {
       m.installed_at = done->second;
@@ -137,9 +166,9 @@ bool boots_locally(const Match& m) {
 }
 
 BootPlan decide(const ClientFacts& facts, const config::Config& cfg, const Context& context,
-                const Installed* installed) {
+                const Remembered* remembered) {
   if (cfg.boot.local_by_firmware && !facts.boot_item && config::has_inventory(cfg)) {
-    const auto m = match(facts, cfg, installed);
+    const auto m = match(facts, cfg, remembered);
     if (boots_locally(m)) {
       BootPlan plan;
       plan.none = true;
@@ -182,8 +211,8 @@ bool names(std::string_view ref, std::string_view rel, const Context& context) {
 }  // namespace
 
 Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Config& cfg, const Context& context,
-                const Installed* installed) {
-  const auto m = match(facts, cfg, installed);
+                const Remembered* remembered) {
+  const auto m = match(facts, cfg, remembered);
   const auto values = values_of(m, facts, context);
   std::vector<const config::Profile*> profiles{m.declared};
   if (m.declared != nullptr && m.declared->kind == config::ProfileKind::menu) {

@@ -18,6 +18,22 @@ namespace pxed::boot {
 // boot "local" until asked to install again. The store keeps it; app hands it in.
 using Installed = std::map<core::Mac, std::int64_t>;
 
+// A profile given to one machine by hand (the API's PUT .../profile, `pxed
+// machines assign`): it takes the place of the inventory's choice until
+// unassigned; `once` still applies to it.
+struct Assignment {
+  std::string profile;
+  std::int64_t at = 0;  // Unix seconds
+  std::string by;       // "api" or "cli"
+};
+using Assignments = std::map<core::Mac, Assignment>;
+
+// What the store remembers that changes a machine's boot, handed to every decision.
+struct Remembered {
+  Installed installed;
+  Assignments assigned;
+};
+
 struct Match {
   std::string profile;                       // empty: nothing names this machine
   const config::Profile* declared = nullptr; // null for the built-in "local"
@@ -31,10 +47,16 @@ struct Match {
   bool once = false;
   std::optional<std::int64_t> installed_at;  // once and done: boots "local"
   std::string once_profile;                  // what a reinstall would boot
+  const Assignment* assigned = nullptr;      // assigned by hand, and the profile it names exists
 };
 
-// facts.mac, uuid, arch, vendor class, address (else relay, else segment) are matched.
-Match match(const ClientFacts& facts, const config::Config& cfg, const Installed* installed = nullptr);
+// facts.mac, uuid, arch, vendor class, address (else relay, else segment) are
+// matched; a profile assigned to facts.mac takes the place of what they choose.
+Match match(const ClientFacts& facts, const config::Config& cfg, const Remembered* remembered = nullptr);
+
+// Whether a profile may be assigned to a machine by hand: one the inventory
+// declares (menus too), or the built-in "local".
+bool assignable(std::string_view profile, const config::Config& cfg);
 
 // Whether the profile the match names boots the machine's own disk.
 bool boots_locally(const Match& m);
@@ -44,7 +66,7 @@ bool boots_locally(const Match& m);
 // firmware moves on to its next boot device); everyone else gets resolve()'s.
 // A 4011 request names a menu item the machine chose: that is resolve's.
 BootPlan decide(const ClientFacts& facts, const config::Config& cfg, const Context& context,
-                const Installed* installed = nullptr);
+                const Remembered* remembered = nullptr);
 
 // "2026-12-06 21:02:05 UTC" for reasons and lookup.
 std::string utc_time(std::int64_t unix_seconds);
@@ -54,7 +76,7 @@ std::string utc_time(std::int64_t unix_seconds);
 // initrd; anything else is `other` (an installer fetching its packages).
 enum class Fetched { loader, config, kernel, initrd, other };
 Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Config& cfg, const Context& context,
-                const Installed* installed = nullptr);
+                const Remembered* remembered = nullptr);
 
 // Whether a group's match holds for these facts (every key given; any value of a list).
 bool group_matches(const config::GroupMatch& match, const ClientFacts& facts);

@@ -160,6 +160,8 @@ const KeySpec kApiKeys[] = {
     {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.api.enabled); }},
     {"history", [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.api.history, kHistory); }},
     {"max_streams", [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.api.max_streams, kMaxStreams); }},
+    {"token_file", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.api.token_file); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.api.listen.emplace()); }},
 };
 
 const SectionSpec kSections[] = {
@@ -244,6 +246,19 @@ void check_together(Checker& c, Checker* inventory, const Config& cfg) {
       c.fail(c.line_of("tftp.retransmit_min").value_or(0), "tftp.retransmit_min",
              "must not be more than tftp.retransmit_max (" + format_duration(tftp.retransmit_max) +
                  ", the default), got " + format_duration(tftp.retransmit_min));
+    }
+  }
+  if (cfg.api.listen && !c.failed("api.listen")) {
+    const auto& at = *cfg.api.listen;
+    const auto line = c.line_of("api.listen").value_or(0);
+    if (!cfg.http.enabled || !cfg.api.enabled) {
+      c.fail(line, "api.listen", "the API's own address needs [http] enabled = true and [api] enabled = true");
+    } else if (at.port == cfg.http.listen.port &&
+               (at.address == cfg.http.listen.address || at.address == "0.0.0.0" ||
+                cfg.http.listen.address == "0.0.0.0")) {
+      c.fail(line, "api.listen",
+             at.address + ":" + std::to_string(at.port) + " overlaps http.listen (" + cfg.http.listen.address + ":" +
+                 std::to_string(cfg.http.listen.port) + "): give the API another port, e.g. \"127.0.0.1:8080\"");
     }
   }
   if (tftp.enabled && !c.line_of("files.root")) {

@@ -90,11 +90,18 @@ struct Http {
   std::string base_url;
 };
 
-// [api]: the JSON API, /healthz and /readyz on the HTTP listener (docs/api.md).
+// [api]: the JSON API, /healthz and /readyz (docs/api.md), on the HTTP
+// listener or on an address of its own.
 struct Api {
   bool enabled = true;              // with [http] on; off: those paths are the tree's again
   std::uint32_t history = 10000;    // events kept for /api/v1/events and the timelines
   std::uint32_t max_streams = 256;  // open /api/v1/events/stream connections
+  // A file only root (or pxed's starting user) may read, holding the bearer
+  // token writes need; read before privileges drop. Empty: writes answer 403.
+  std::filesystem::path token_file;
+  // The API, metrics and dashboard on this address and not on [http] listen
+  // (which may face the boot network). Unset: on [http] listen.
+  std::optional<Endpoint> listen;
 };
 
 enum class DhcpMode { off, proxy, full };

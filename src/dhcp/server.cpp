@@ -435,7 +435,7 @@ Response Server::handle(std::int64_t now, const Arrival& arrival, std::span<cons
 void Server::decide_with(Deciding deciding) { impl_->deciding = std::move(deciding); }
 
 boot::BootPlan Deciding::plan(const boot::ClientFacts& facts, const boot::Context& context) const {
-  return boot::decide(facts, *config, context, installed);
+  return boot::decide(facts, *config, context, remembered);
 }
 
 std::vector<store::Lease> Server::active_leases(std::int64_t now) const { return impl_->pool.active(now); }

@@ -61,11 +61,11 @@ struct Response {
 };
 
 // What boot answers are decided with: [boot] and the inventory (a snapshot
-// that a reload replaces) and the install states of once machines (app's,
-// read on the loop's thread).
+// that a reload replaces) and what the store remembers: install states of
+// once machines and profiles assigned by hand (app's, read on the loop's thread).
 struct Deciding {
   std::shared_ptr<const config::Config> config;
-  const boot::Installed* installed = nullptr;
+  const boot::Remembered* remembered = nullptr;
   boot::BootPlan plan(const boot::ClientFacts& facts, const boot::Context& context) const;
 };
 

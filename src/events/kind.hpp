@@ -58,6 +58,9 @@ enum class Kind : std::uint8_t {
   // Machines
   machine_stage,
   machine_done,
+  machine_reinstall,
+  machine_assign,
+  machine_unassign,
   machines_store_failed,
   events_store_failed,
   // The process

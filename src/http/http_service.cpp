@@ -1,8 +1,6 @@
 #include "http/http_service.hpp"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,11 +23,13 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,7 +38,9 @@
 #include "core/shares.hpp"
 #include "core/time.hpp"
 #include "events/bus.hpp"
+#include "http/request_body.hpp"
 #include "http/request_logic.hpp"
+#include "http/send_support.hpp"
 #include "http/responder.hpp"
 
 namespace pxed::http {
@@ -76,23 +78,11 @@ constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
     "Retry-After: 1\r\n\r\n";
 
-// TCP_CORK (tcp(7)) while a file body goes out: the header leaves in the same
-// segment as the first body bytes, and the kernel sends only full segments
-// until uncorked, instead of pushing a short one at the end of every sendfile
-// call (TCP_NODELAY is set for the small responses). nginx does the same with
-// `tcp_nopush on`. One 1 GiB download over veth, server and curl pinned apart:
-// 0.75 -> 0.93 GB/s, nginx 0.94 (medians of 15, alternating; bench/RESULTS.md).
-// Only for bodies that take more than one sendfile call (within one call the
-// kernel marks all but the last piece MSG_MORE anyway): corking every 4 KiB
-// response measured 40-50% fewer requests/s with wrk (not profiled further).
-void set_cork(tcp::socket& socket, bool on) {
-  int value = on ? 1 : 0;
-  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);  // best effort
-}
-
 std::string endpoint_text(const tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
 }
+
+struct Listener;
 
 // One TCP connection: the socket, and the deadline a watchdog enforces by
 // closing the socket, which aborts whatever the connection is waiting for.
@@ -102,51 +92,47 @@ struct Connection {
   asio::steady_timer timer;
   std::string client;
   vfs::Requester requester;  // who asks: generated files are made for this machine
+  const Listener* listener = nullptr;  // where it came in: what it may ask
   core::Shares::Id share = 0;  // its slot among the connections (Impl::shares)
   bool finished = false;
   bool timed_out = false;
   void deadline_in(std::chrono::milliseconds d) { timer.expires_after(d); }
 };
 
-// Whether every page of [offset, offset + length) of fd is in the page cache,
-// asked with mincore(2) on a mapping that is never touched (nothing is read).
-// Unknown (the mapping failed) counts as cached: sendfile as before.
-bool in_page_cache(int fd, std::uint64_t offset, std::uint64_t length) {
-  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  const std::uint64_t start = offset / page * page;
-  const auto span = static_cast<std::size_t>(offset + length - start);
-  if (span == 0) return true;
-  void* map = ::mmap(nullptr, span, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
-  if (map == MAP_FAILED) return true;
-  std::vector<unsigned char> resident((span + page - 1) / page);
-  const bool all = ::mincore(map, span, resident.data()) == 0 &&
-                   std::ranges::all_of(resident, [](unsigned char r) { return (r & 1) != 0; });
-  ::munmap(map, span);
-  return all;
-}
+// One listening address and what it answers: the tree and pxed's own paths
+// ([http] listen), or pxed's own paths only ([api] listen).
+struct Listener {
+  Listener(asio::io_context& io, config::Endpoint at_, const vfs::Tree& tree, std::string what_)
+      : at(std::move(at_)), what(std::move(what_)), responder(tree), acceptor(io) {}
+  config::Endpoint at;
+  std::string what;  // "http", "api": the config section errors name
+  Responder responder;
+  tcp::acceptor acceptor;
+};
 
 }  // namespace
 
 struct Service::Impl {
   Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
        events::Bus& bus_)
-      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_), responder(tree_), acceptor(io_) {}
+      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_) {
+    listeners.emplace_back(io, config.listen, tree, "http");
+  }
 
   asio::io_context& io;
   config::Http config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
   events::Bus& bus;
-  Responder responder;
-  tcp::acceptor acceptor;
+  std::list<Listener> listeners;  // the first is [http] listen; addresses stay put
   // Who holds the connection slots; a connection that has not sent a whole
   // request yields its slot to a newcomer when every slot is taken.
   core::Shares shares{{config.max_connections, config.max_connections_per_client, kUnprovenGraceMs}};
   core::Shares::Id next_share = 0;
   std::map<core::Shares::Id, std::weak_ptr<Connection>> holders;
 
-  std::expected<void, std::string> bind();
-  asio::awaitable<void> accept_loop();
+  std::expected<void, std::string> bind(Listener& l);
+  asio::awaitable<void> accept_loop(Listener& l);
   void refuse_busy(tcp::socket& socket, core::Shares::Verdict why);
   void evict(core::Shares::Id id);
   // Runs work(stop) on the pool; the coroutine resumes on the loop with its
@@ -171,25 +157,27 @@ struct Service::Impl {
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
+  asio::awaitable<Answer> wait_for(std::function<void(std::function<void(Answer)>)> later);
   asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
   enum class Waited { expired, woken, client_gone };
   asio::awaitable<Waited> wait_watching(Connection& c, asio::steady_timer& wake, std::chrono::milliseconds d);
   void log(const Connection& c, const Exchange& x, events::Level level) const;
 };
 
-std::expected<void, std::string> Service::Impl::bind() {
+std::expected<void, std::string> Service::Impl::bind(Listener& l) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address_v4(config.listen.address, ec);
-  if (ec) return std::unexpected(fmt::format("http.listen: {} is not an IPv4 address", config.listen.address));
-  tcp::endpoint endpoint(address, config.listen.port);
+  auto address = asio::ip::make_address_v4(l.at.address, ec);
+  if (ec) return std::unexpected(fmt::format("{}.listen: {} is not an IPv4 address", l.what, l.at.address));
+  tcp::endpoint endpoint(address, l.at.port);
+  auto& acceptor = l.acceptor;
   acceptor.open(tcp::v4(), ec);
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     bool denied = ec == boost::system::errc::permission_denied;
-    return std::unexpected(fmt::format("http: cannot listen on {}:{}: {}{}", config.listen.address,
-                                       config.listen.port, ec.message(),
+    return std::unexpected(fmt::format("{}: cannot listen on {}:{}: {}{}", l.what, l.at.address,
+                                       l.at.port, ec.message(),
                                        denied ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
   }
   return {};
@@ -226,10 +214,10 @@ void Service::Impl::evict(core::Shares::Id id) {
   holders.erase(it);
 }
 
-asio::awaitable<void> Service::Impl::accept_loop() {
+asio::awaitable<void> Service::Impl::accept_loop(Listener& l) {
   asio::steady_timer backoff(io);
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await l.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // EMFILE/ENFILE/ENOBUFS: wait for connections to finish instead of spinning.
@@ -251,6 +239,7 @@ asio::awaitable<void> Service::Impl::accept_loop() {
     if (admission.evict) evict(*admission.evict);
     auto c = std::make_shared<Connection>(std::move(socket));
     c->share = id;
+    c->listener = &l;
     holders.emplace(id, c);
     // Armed before the watchdog starts: a new timer's expiry is already past.
     c->deadline_in(config.header_timeout);
@@ -377,7 +366,7 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   c.deadline_in(config.idle_timeout);
   const bool file_body = reply.file && !head_only && reply.range.length > 0;
   const bool cork = file_body && reply.range.length > kSendfileChunk;
-  if (cork) set_cork(c.socket, true);
+  if (cork) set_cork(c.socket.native_handle(), true);
   // The header only: Content-Length was set by hand for the body we send below.
   auto [ec, n] = co_await bhttp::async_write(c.socket, reply.head, asio::as_tuple(asio::use_awaitable));
   if (ec) {
@@ -387,7 +376,7 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   if (head_only) co_return true;
   if (file_body) {
     bool sent = co_await send_file(c, *reply.file, reply.range, x);
-    if (cork) set_cork(c.socket, false);  // flushes the last partial segment now, not in 200 ms
+    if (cork) set_cork(c.socket.native_handle(), false);  // flushes the last partial segment now, not in 200 ms
     co_return sent;
   }
   if (reply.file) co_return true;  // an empty range: nothing after the header
@@ -470,6 +459,20 @@ asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat
   c.socket.close(ec);
 }
 
+// A route's Answer that comes later (a store write on a worker): the
+// connection sleeps on a timer the answer cancels, as off_loop does.
+asio::awaitable<Answer> Service::Impl::wait_for(std::function<void(std::function<void(Answer)>)> later) {
+  auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+  auto result = std::make_shared<std::optional<Answer>>();
+  later([done, result](Answer a) {
+    result->emplace(std::move(a));
+    done->cancel();
+  });
+  // An answer given at once cancelled no wait: do not start one.
+  if (!result->has_value()) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return std::move(**result);
+}
+
 asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   boost::system::error_code ec;
   auto peer = c->socket.remote_endpoint(ec);
@@ -522,22 +525,43 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     x.method = std::string(req.method_string());
     x.path = std::string(req.target().substr(0, kLoggedTargetMax));
     const bool head = req.method() == bhttp::verb::head;
+    const Responder& responder = c->listener->responder;
+    const std::string_view target(req.target().data(), req.target().size());
+    const bool write = req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
+                       req.method() == bhttp::verb::delete_;
+    const auto bad_host = host_problem(req.version(), req.count(bhttp::field::host));
     Reply reply;
-    if (req.method() != bhttp::verb::get && !head) {
+    std::string body;
+    std::optional<bhttp::status> body_problem;
+    if (write && !bad_host && responder.writes_to(target)) {
+      c->deadline_in(config.header_timeout);  // the body, like the header, comes at once or never
+      auto read = co_await read_body(c->socket, buffer, parser, x.reason, c->timed_out);
+      if (read) body = std::move(*read);
+      else body_problem = read.error();
+    }
+    if (req.method() != bhttp::verb::get && !head && !(write && responder.writes_to(target))) {
       reply = text_reply(bhttp::status::method_not_allowed, req.version(), false);
       reply.head.set(bhttp::field::allow, "GET, HEAD");
       x.reason = "method";
-    } else if (!parser.is_done()) {
+    } else if (body_problem) {
+      // The rest of the body is unread: no way to find the next request.
+      reply = text_reply(*body_problem, req.version(), false);
+    } else if (!write && !parser.is_done()) {
       // GET/HEAD with a body: RFC 9110 gives it no meaning, and we would have to read it.
       reply = text_reply(bhttp::status::bad_request, req.version(), false);
       x.reason = "unexpected-body";
-    } else if (auto bad_host = host_problem(req.version(), req.count(bhttp::field::host))) {
-      reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive());  // RFC 9112 §3.2
+    } else if (bad_host) {
+      // RFC 9112 §3.2. A write's body is unread then: no next request to find.
+      reply = text_reply(bhttp::status::bad_request, req.version(), req.keep_alive() && !write);
       x.reason = std::string(*bad_host);
     } else {
-      const std::string_view target(req.target().data(), req.target().size());
       c->requester.query = query_of(target);
-      reply = responder.answer(req, c->requester, x);
+      reply = responder.answer(req, c->requester, x, nullptr, body);
+      if (reply.later) {
+        c->deadline_in(config.idle_timeout);
+        auto answer = co_await wait_for(std::move(reply.later));
+        reply = reply_of(std::move(answer), req.version(), req.keep_alive(), x);
+      }
       // Inside an image whose cache lacks a directory on the way, or a real
       // directory the kernel's caches cannot walk, or a listing: the disk
       // half runs on the pool, then the request is answered again with what
@@ -575,14 +599,27 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
 Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
                  events::Bus& bus, Routes routes)
     : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {
-  impl_->responder.set_routes(std::move(routes));
+  impl_->listeners.front().responder.set_routes(std::move(routes));
+}
+
+void Service::add_listener(const config::Endpoint& at, Routes routes) {
+  auto& l = impl_->listeners.emplace_back(impl_->io, at, impl_->tree, "api");
+  l.responder.set_routes(std::move(routes));
+  l.responder.serve_files(false);
 }
 
 Service::~Service() = default;
 
-std::expected<void, std::string> Service::bind() { return impl_->bind(); }
+std::expected<void, std::string> Service::bind() {
+  for (auto& l : impl_->listeners) {
+    if (auto bound = impl_->bind(l); !bound) return bound;
+  }
+  return {};
+}
 
-void Service::start() { asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached); }
+void Service::start() {
+  for (auto& l : impl_->listeners) asio::co_spawn(impl_->io, impl_->accept_loop(l), asio::detached);
+}
 
 std::size_t Service::active_connections() const { return impl_->shares.held(); }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The HTTP service: a TCP listener and one coroutine per connection serving
-// the vfs::Tree with GET/HEAD, Range, conditional requests and keep-alive.
+// the vfs::Tree with GET/HEAD, Range, conditional requests and keep-alive,
+// and pxed's own routes (the API, also with POST/PUT/DELETE), maybe on a
+// second listener of their own.
 // Decisions from header text live in request_logic.hpp; Beast stays in the
 // .cpp so including this header costs nothing.
 #include <cstddef>
@@ -34,7 +36,11 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Binds and listens; call before dropping privileges (port 80).
+  // Another address of the same service that answers only `routes` (every
+  // other path 404, no tree): the API on its own address ([api] listen).
+  // Before bind().
+  void add_listener(const config::Endpoint& at, Routes routes);
+  // Binds and listens on every address; call before dropping privileges (port 80).
   std::expected<void, std::string> bind();
   // Starts accepting connections on the io_context.
   void start();

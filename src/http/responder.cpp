@@ -60,7 +60,32 @@ Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
   return r;
 }
 
-Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x, vfs::Prefetched* ahead) const {
+Reply reply_of(Answer answer, unsigned version, bool keep_alive, Exchange& x) {
+  auto r = text_reply(bhttp::int_to_status(answer.status), version, keep_alive && !answer.feed);
+  r.text = std::move(answer.body);
+  r.head.set(bhttp::field::content_type, answer.content_type);
+  r.head.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : answer.headers) r.head.set(name, value);
+  if (!answer.reason.empty()) x.reason = std::move(answer.reason);
+  if (answer.feed) {
+    // RFC 9112 §6.3: without a length the body ends when the connection
+    // closes, which is what an event stream does; EventSource reads it so.
+    r.head.erase(bhttp::field::content_length);
+    r.feed = std::move(answer.feed);
+  } else {
+    r.head.content_length(r.text.size());
+  }
+  return r;
+}
+
+bool Responder::writes_to(std::string_view target) const {
+  auto path = target_path(target);
+  if (!path) return false;
+  return std::ranges::any_of(routes_, [&](const Route& r) { return r.writes && matches(r, *path); });
+}
+
+Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x, vfs::Prefetched* ahead,
+                        std::string_view body) const {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   auto path = target_path(std::string_view(req.target().data(), req.target().size()));
@@ -73,28 +98,25 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   if (route != routes_.end() || path->starts_with(kActionPrefix)) {
     const std::string query = query_of(std::string_view(req.target().data(), req.target().size()));
     const Call call{std::string_view(req.method_string().data(), req.method_string().size()), *path, query,
-                    header_of(req, bhttp::field::authorization), header_of(req, "Last-Event-ID"), who};
+                    header_of(req, bhttp::field::authorization), header_of(req, "Last-Event-ID"), who, body};
     x.route = route != routes_.end() ? route->path : std::string(kActionPrefix);
     auto answer = route != routes_.end() ? route->handler(call) : std::nullopt;
     if (!answer) {
       x.reason = "no-such-path";
       return text_reply(bhttp::status::not_found, version, keep_alive);
     }
-    auto r = text_reply(bhttp::int_to_status(answer->status), version, keep_alive && !answer->feed);
-    r.text = std::move(answer->body);
-    r.head.set(bhttp::field::content_type, answer->content_type);
-    r.head.set(bhttp::field::cache_control, "no-store");
-    for (const auto& [name, value] : answer->headers) r.head.set(name, value);
     x.reason = std::move(answer->reason);
-    if (answer->feed) {
-      // RFC 9112 §6.3: without a length the body ends when the connection
-      // closes, which is what an event stream does; EventSource reads it so.
-      r.head.erase(bhttp::field::content_length);
-      r.feed = std::move(answer->feed);
-    } else {
-      r.head.content_length(r.text.size());
+    if (answer->later) {
+      Reply r;
+      r.later = std::move(answer->later);
+      return r;
     }
-    return r;
+    return reply_of(std::move(*answer), version, keep_alive, x);
+  }
+  // Only pxed's own paths are served on a listener without the tree (the API's own address).
+  if (!files_) {
+    x.reason = "no-such-path";
+    return text_reply(bhttp::status::not_found, version, keep_alive);
   }
   // A trailing slash names a directory: list it (a file there is 404).
   if (path->ends_with('/')) return answer_directory(req, *path, x, ahead);

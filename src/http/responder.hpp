@@ -45,21 +45,32 @@ struct Reply {
   ByteRange range;
   bool close = false;  // the connection cannot carry another request
   std::shared_ptr<Feed> feed;  // an event stream follows the header and text
+  // A route answers later (Answer::later): the service waits for its Answer
+  // off the loop and turns it into the reply with reply_of.
+  std::function<void(std::function<void(Answer)>)> later;
 };
 
 // A short text/plain response ("404 Not Found\n") with Server and Date.
 Reply text_reply(bhttp::status status, unsigned version, bool keep_alive);
+
+// A route's Answer as the reply that goes out (never cached: it is live state).
+Reply reply_of(Answer answer, unsigned version, bool keep_alive, Exchange& x);
 
 
 class Responder {
  public:
   explicit Responder(const vfs::Tree& tree) : tree_(tree) {}
   void set_routes(Routes routes) { routes_ = std::move(routes); }
-  // GET and HEAD alike (the caller leaves the body out for HEAD); x gets
+  // false: only the routes answer, every other path is 404 (the API's own listener).
+  void serve_files(bool on) { files_ = on; }
+  // Whether a route that writes (POST, PUT, DELETE) answers this request-target.
+  bool writes_to(std::string_view target) const;
+  // GET and HEAD alike, and POST, PUT, DELETE for routes that write (the caller leaves the body out for HEAD); x gets
   // what the access log needs: path refused and why, range, log level.
   // ahead: what a worker found for the path, after the tree said would_block.
+  // body: what a request to a route that writes carried.
   Reply answer(const Request& req, const vfs::Requester& who, Exchange& x,
-               vfs::Prefetched* ahead = nullptr) const;
+               vfs::Prefetched* ahead = nullptr, std::string_view body = {}) const;
   Reply answer(const Request& req, Exchange& x) const { return answer(req, vfs::Requester{}, x); }
 
  private:
@@ -68,6 +79,7 @@ class Responder {
 
   const vfs::Tree& tree_;
   Routes routes_;
+  bool files_ = true;
 };
 
 }  // namespace pxed::http

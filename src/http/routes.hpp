@@ -1,7 +1,9 @@
 #pragma once
 // pxed's own paths, answered outside the file tree: an installer's "done"
 // (/pxed/), the JSON API (/api/), /healthz and /readyz. app hands them in;
-// Beast stays out of this header so they compile without it.
+// Beast stays out of this header so they compile without it. A route that
+// writes (the API's POST, PUT, DELETE) may answer later, once a worker has
+// put the change on disk: the loop never waits for it.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,14 +17,17 @@
 namespace pxed::http {
 
 inline constexpr std::string_view kActionPrefix = "/pxed/";
+// A request body a route that writes may read: its JSON is a line or two; more is 413.
+inline constexpr std::size_t kMaxBody = 4096;
 
 struct Call {
-  std::string_view method;         // "GET" or "HEAD"
+  std::string_view method;         // "GET" or "HEAD"; POST, PUT, DELETE for a route that writes
   std::string_view path;           // decoded and normalized: "/api/v1/machines"
   std::string_view query;          // as sent, after '?'
   std::string_view authorization;  // the header's value, or empty
   std::string_view last_event_id;  // an EventSource resuming a stream (the header's value)
   const vfs::Requester& who;
+  std::string_view body = {};      // at most kMaxBody bytes, for a route that writes
 };
 
 // An open-ended response (text/event-stream), written by the connection as
@@ -51,6 +56,10 @@ struct Answer {
   // More header fields ("Location" of a redirect, the dashboard's
   // Content-Security-Policy); a field named here replaces the responder's own.
   std::vector<std::pair<std::string, std::string>> headers{};
+  // Set: the answer is not ready yet. The connection calls later(respond) and
+  // writes the Answer handed to respond, which must be called exactly once,
+  // on the loop (maybe before later returns). The rest of this one is unused.
+  std::function<void(std::function<void(Answer)> respond)> later{};
 };
 
 // nullopt: no such path under the route (404).
@@ -59,6 +68,9 @@ using Handler = std::function<std::optional<Answer>(const Call&)>;
 struct Route {
   std::string path;  // "/api/": every path under it; "/healthz": that path only
   Handler handler;
+  // Takes POST, PUT and DELETE too, with a body of up to kMaxBody; the
+  // handler answers 405 itself to a method a path under it does not take.
+  bool writes = false;
 };
 using Routes = std::vector<Route>;
 

@@ -27,7 +27,7 @@ constexpr std::array<std::string_view, 3> kInstallStateNames = {"", "pending", "
 // n + 1 inside one transaction. A new version appends a step; never edit one.
 // No CHECK on stage or state: a row we cannot read is refused when read
 // (read_machine), and a later stage would otherwise need a table rebuild.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     "CREATE TABLE machines ("
     "  mac          TEXT PRIMARY KEY,"   // "52:54:00:12:34:56"
     "  uuid         TEXT NOT NULL,"
@@ -52,6 +52,14 @@ constexpr std::array<std::string_view, 2> kMigrations = {
     "ALTER TABLE machines ADD COLUMN serial TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE machines ADD COLUMN manufacturer TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE machines ADD COLUMN product TEXT NOT NULL DEFAULT ''",
+    // Profiles assigned by hand (the API, `pxed machines assign`); a machine
+    // pxed never saw may have one, so no reference to machines.
+    "CREATE TABLE assignments ("
+    "  mac     TEXT PRIMARY KEY,"
+    "  profile TEXT NOT NULL,"
+    "  at      INTEGER NOT NULL,"          // Unix seconds of the assignment
+    "  by      TEXT NOT NULL"              // "api" or "cli"
+    ") WITHOUT ROWID",
 };
 
 const sqlite::Schema kSchema{
@@ -89,11 +97,17 @@ constexpr std::string_view kUpsert =
 constexpr std::string_view kSelectMachines =
     "SELECT mac, uuid, arch, vendor_class, ip, first_seen, last_seen, loader, config, kernel, initrd,"
     " stage, stage_at, serial, manufacturer, product FROM machines ORDER BY last_seen DESC, mac";
+constexpr std::string_view kHasMachine = "SELECT 1 FROM machines WHERE mac = ?1";
 constexpr std::string_view kSetInstall =
     "INSERT INTO installs (mac, state, at) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (mac) DO UPDATE SET state = excluded.state, at = excluded.at";
 constexpr std::string_view kClearInstall = "DELETE FROM installs WHERE mac = ?1";
 constexpr std::string_view kSelectInstalls = "SELECT mac, state, at FROM installs";
+constexpr std::string_view kAssign =
+    "INSERT INTO assignments (mac, profile, at, by) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (mac) DO UPDATE SET profile = excluded.profile, at = excluded.at, by = excluded.by";
+constexpr std::string_view kUnassign = "DELETE FROM assignments WHERE mac = ?1";
+constexpr std::string_view kSelectAssignments = "SELECT mac, profile, at, by FROM assignments";
 
 // The stage's own path column (?8..?11), or 0 for stages that fetch no file.
 int path_parameter(Stage stage) {
@@ -139,6 +153,7 @@ struct MachineStore::Impl {
   sqlite::DirLock lock;  // declared first: released after the file is closed
   sqlite::File db;
   Statement begin, commit, rollback, upsert, select_machines, set_install, clear_install, select_installs;
+  Statement assign, unassign, select_assignments, has_machine;
 
   explicit Impl(sqlite::File file) : db(std::move(file)) {}
 
@@ -150,7 +165,11 @@ struct MachineStore::Impl {
                              {&select_machines, kSelectMachines},
                              {&set_install, kSetInstall},
                              {&clear_install, kClearInstall},
-                             {&select_installs, kSelectInstalls}}) {
+                             {&select_installs, kSelectInstalls},
+                             {&assign, kAssign},
+                             {&unassign, kUnassign},
+                             {&select_assignments, kSelectAssignments},
+                             {&has_machine, kHasMachine}}) {
       auto s = db.prepare(sql);
       if (!s) return std::unexpected(s.error());
       *slot = std::move(*s);
@@ -261,6 +280,28 @@ struct MachineStore::Impl {
     return result;
   }
 
+  // removed: set to whether a row went (unassign); null when assigning.
+  std::expected<void, std::string> write_assignment(const core::Mac& mac, const Assignment* a, bool* removed) {
+    if (auto r = writable(); !r) return r;
+    const std::string text = mac.to_string();
+    sqlite3_stmt* s = a != nullptr ? assign.get() : unassign.get();
+    auto result = durably([&]() -> std::expected<void, std::string> {
+      sqlite3_reset(s);
+      int rc = sqlite3_bind_text(s, 1, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+      if (a != nullptr) {
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 2, a->profile.data(), static_cast<int>(a->profile.size()), SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(s, 3, a->at);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 4, a->by.data(), static_cast<int>(a->by.size()), SQLITE_STATIC);
+      }
+      if (rc != SQLITE_OK) return std::unexpected(db.error("cannot bind the assignment of " + text));
+      auto stepped = db.step_once(s, "cannot write the assignment of " + text);
+      if (stepped && removed != nullptr) *removed = sqlite3_changes(db.get()) > 0;
+      return stepped;
+    });
+    sqlite3_clear_bindings(s);
+    return result;
+  }
+
   // Someone may have edited the file by hand: a row we cannot represent is an
   // error naming it, never a silently wrong record.
   std::expected<MachineRecord, std::string> read_machine(sqlite3_stmt* s) const {
@@ -345,6 +386,24 @@ struct MachineStore::Impl {
     if (!r) return std::unexpected(r.error());
     return all;
   }
+
+  std::expected<std::map<core::Mac, Assignment>, std::string> assignments() {
+    std::map<core::Mac, Assignment> all;
+    auto r = each_row(select_assignments.get(), "cannot read assignments",
+                      [&](sqlite3_stmt* s) -> std::expected<void, std::string> {
+                        const std::string_view mac_text = sqlite::text_of(s, 0);
+                        auto mac = core::Mac::parse(mac_text);
+                        if (!mac) {
+                          return std::unexpected(db.name() + ": assignment row mac=\"" + std::string(mac_text) +
+                                                 "\": not a MAC address");
+                        }
+                        all[*mac] = Assignment{std::string(sqlite::text_of(s, 1)), sqlite3_column_int64(s, 2),
+                                               std::string(sqlite::text_of(s, 3))};
+                        return {};
+                      });
+    if (!r) return std::unexpected(r.error());
+    return all;
+  }
 };
 
 std::expected<MachineStore, std::string> MachineStore::open(const fs::path& dir, Access access) {
@@ -394,6 +453,20 @@ std::expected<void, std::string> MachineStore::observe(std::span<const Observati
 
 std::expected<std::vector<MachineRecord>, std::string> MachineStore::machines() { return impl_->machines(); }
 
+std::expected<bool, std::string> MachineStore::has_machine(const core::Mac& mac) {
+  const std::string text = mac.to_string();
+  sqlite3_stmt* s = impl_->has_machine.get();
+  sqlite3_reset(s);
+  if (sqlite3_bind_text(s, 1, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
+    return std::unexpected(impl_->db.error("cannot bind " + text));
+  }
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return std::unexpected(impl_->db.error("cannot read machine " + text));
+  return rc == SQLITE_ROW;
+}
+
 std::expected<void, std::string> MachineStore::set_install(const core::Mac& mac, Install install) {
   return impl_->write_install(impl_->set_install.get(), mac, install);
 }
@@ -403,5 +476,20 @@ std::expected<void, std::string> MachineStore::clear_install(const core::Mac& ma
 }
 
 std::expected<std::map<core::Mac, Install>, std::string> MachineStore::installs() { return impl_->installs(); }
+
+std::expected<void, std::string> MachineStore::assign(const core::Mac& mac, const Assignment& assignment) {
+  return impl_->write_assignment(mac, &assignment, nullptr);
+}
+
+std::expected<bool, std::string> MachineStore::unassign(const core::Mac& mac) {
+  bool removed = false;
+  auto written = impl_->write_assignment(mac, nullptr, &removed);
+  if (!written) return std::unexpected(written.error());
+  return removed;
+}
+
+std::expected<std::map<core::Mac, Assignment>, std::string> MachineStore::assignments() {
+  return impl_->assignments();
+}
 
 }  // namespace pxed::store

@@ -4,6 +4,7 @@
 // (machines.sqlite3). Sightings are a record for people (`pxed machines`):
 // batched, synchronous=NORMAL. An install state decides what a machine boots
 // next: written with synchronous=FULL, durable when set_install returns.
+// A profile assigned by hand is durable the same way.
 // Readers (the CLI) may open it while pxed runs; one writer (pxed) at a time.
 #include <cstdint>
 #include <expected>
@@ -54,6 +55,15 @@ struct Install {
   bool operator==(const Install&) const = default;
 };
 
+// A profile given to one machine by hand (the API's PUT .../profile or `pxed
+// machines assign`): it wins over the inventory's choice until unassigned.
+struct Assignment {
+  std::string profile;
+  std::int64_t at = 0;  // Unix seconds of the assignment
+  std::string by;       // "api" or "cli": lookup says which
+  bool operator==(const Assignment&) const = default;
+};
+
 // server: the one pxed that serves (takes the directory's lock; a second is refused).
 // reader: the CLI beside it (never creates the file). editor: the CLI changing an
 // install state beside a running pxed: no lock, SQLite's own locking orders the writes.
@@ -71,11 +81,19 @@ class MachineStore {
   std::expected<void, std::string> observe(std::span<const Observation> observations);
   // Newest first (last_seen, then MAC).
   std::expected<std::vector<MachineRecord>, std::string> machines();
+  // Whether this machine was ever recorded.
+  std::expected<bool, std::string> has_machine(const core::Mac& mac);
 
   std::expected<void, std::string> set_install(const core::Mac& mac, Install install);
   // Forgets the state: the machine's `once` starts over as pending.
   std::expected<void, std::string> clear_install(const core::Mac& mac);
   std::expected<std::map<core::Mac, Install>, std::string> installs();
+
+  // Durable when they return, as set_install: a machine's next boot depends on them.
+  std::expected<void, std::string> assign(const core::Mac& mac, const Assignment& assignment);
+  // Whether the machine had an assignment to remove.
+  std::expected<bool, std::string> unassign(const core::Mac& mac);
+  std::expected<std::map<core::Mac, Assignment>, std::string> assignments();
 
  private:
   struct Impl;

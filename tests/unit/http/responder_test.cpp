@@ -117,6 +117,61 @@ TEST_F(ResponderTest, ARoutesHeaderFieldsGoOutAndMayReplaceItsOwn) {
   EXPECT_EQ(header(r, bhttp::field::cache_control), "no-cache");
 }
 
+TEST_F(ResponderTest, OnlyARouteThatWritesTakesWritesAndItsBodyReachesIt) {
+  Responder responder(*tree_);
+  std::string seen;
+  responder.set_routes({{"/api/", [&](const Call& call) {
+                           seen = std::string(call.method) + " " + std::string(call.body);
+                           return std::optional<Answer>(Answer{});
+                         }, true},
+                        {"/healthz", [](const Call&) { return std::optional<Answer>(Answer{}); }}});
+  EXPECT_TRUE(responder.writes_to("/api/v1/machines/x/profile?y=1"));
+  EXPECT_FALSE(responder.writes_to("/healthz"));
+  EXPECT_FALSE(responder.writes_to("/vmlinuz"));
+  Request req{bhttp::verb::put, "/api/v1/machines/x/profile", 11};
+  auto r = responder.answer(req, {}, x_, nullptr, R"({"profile":"rescue"})");
+  EXPECT_EQ(r.head.result(), bhttp::status::ok);
+  EXPECT_EQ(seen, R"(PUT {"profile":"rescue"})");
+}
+
+TEST_F(ResponderTest, ALaterAnswerIsLeftToTheServiceThenMadeAReplyUncached) {
+  Responder responder(*tree_);
+  responder.set_routes({{"/api/", [](const Call&) {
+                           Answer a;
+                           a.reason = "assign";
+                           a.later = [](std::function<void(Answer)> respond) { respond(Answer{}); };
+                           return std::optional<Answer>(std::move(a));
+                         }, true}});
+  Request req{bhttp::verb::post, "/api/v1/x", 11};
+  auto r = responder.answer(req, x_);
+  ASSERT_TRUE(r.later);
+  EXPECT_EQ(x_.reason, "assign");
+  std::optional<Answer> given;
+  r.later([&](Answer a) { given = std::move(a); });
+  ASSERT_TRUE(given);
+  given->status = 201;
+  given->body = "{}";
+  given->headers = {{"WWW-Authenticate", "Bearer"}};
+  auto reply = reply_of(std::move(*given), 11, true, x_);
+  EXPECT_EQ(reply.head.result_int(), 201u);
+  EXPECT_EQ(reply.text, "{}");
+  EXPECT_EQ(header(reply, bhttp::field::cache_control), "no-store");
+  EXPECT_EQ(header(reply, bhttp::field::www_authenticate), "Bearer");
+  EXPECT_EQ(x_.reason, "assign") << "a later answer without a reason keeps the first";
+}
+
+TEST_F(ResponderTest, AListenerWithoutTheTreeAnswersOnlyItsRoutes) {
+  Responder responder(*tree_);
+  responder.serve_files(false);
+  responder.set_routes({{"/healthz", [](const Call&) { return std::optional<Answer>(Answer{}); }}});
+  Request file{bhttp::verb::get, "/vmlinuz", 11};
+  EXPECT_EQ(responder.answer(file, x_).head.result(), bhttp::status::not_found);
+  Request listing{bhttp::verb::get, "/", 11};
+  EXPECT_EQ(responder.answer(listing, x_).head.result(), bhttp::status::not_found);
+  Request health{bhttp::verb::get, "/healthz", 11};
+  EXPECT_EQ(responder.answer(health, x_).head.result(), bhttp::status::ok);
+}
+
 TEST_F(ResponderTest, DirectoryListingInJsonWhenAsked) {
   auto r = get("/pxelinux.cfg/", {{bhttp::field::accept, "application/json"}});
   EXPECT_EQ(r.head.result(), bhttp::status::ok);

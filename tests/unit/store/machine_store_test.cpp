@@ -229,7 +229,7 @@ TEST(MachineStore, AVersionOneStoreGainsTheHardwareColumnsAndKeepsItsRows) {
   auto installs = store->installs();
   ASSERT_TRUE(installs) << installs.error();
   EXPECT_EQ(installs->size(), 1u);
-  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "2");
+  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "3");
 }
 
 TEST(MachineStore, EachStagePutsItsPathInItsOwnColumn) {
@@ -403,7 +403,7 @@ TEST(MachineStore, UsesWalAndMarksTheFileAsPxeds) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "machines.sqlite3-wal"));
   EXPECT_EQ(query_text(file, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_text(file, "PRAGMA application_id"), std::to_string(0x70786d73));  // "pxms"
-  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "2");
+  EXPECT_EQ(query_text(file, "PRAGMA user_version"), "3");
 }
 
 TEST(MachineStore, AReaderSeesWhatTheWriterCommittedWhileTheWriterIsOpen) {
