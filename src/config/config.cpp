@@ -10,9 +10,12 @@
 #include <system_error>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "config/checker.hpp"
 #include "config/duration.hpp"
 #include "config/sections.hpp"
+#include "core/utf8.hpp"
 #include "vfs/path.hpp"
 
 namespace pxed::config {
@@ -334,6 +337,13 @@ std::expected<std::string, std::string> read_whole_file(const fs::path& path) {
 }
 
 std::expected<toml::value, ConfigError> parse_toml(std::string_view text, const std::string& name) {
+  // TOML is UTF-8, and toml11 reads past the end of some strings that are not.
+  if (const auto bad = core::first_invalid_utf8(text); bad != std::string_view::npos) {
+    const auto line = static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n') + 1);
+    return std::unexpected(ConfigError{name, line, "",
+                                       fmt::format("not UTF-8 (byte 0x{:02x}): a TOML file must be UTF-8",
+                                                   static_cast<unsigned char>(text[bad]))});
+  }
   try {
     std::istringstream in{std::string(text)};
     return toml::parse(in, name);

@@ -2,6 +2,7 @@
 // no translating or cannot be translated, and what holds only once every line
 // is read.
 #include "import/dnsmasq.hpp"
+#include "core/utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -105,7 +106,7 @@ ImportedConfig Translator::run(const std::string& source, const std::vector<Conf
   for (const auto& l : all) {
     // A Latin-1 menu text, say: pxed.toml is UTF-8 throughout, and guessing the
     // encoding could change a file name.
-    if (!valid_utf8(l.text())) {
+    if (!core::valid_utf8(l.text())) {
       untranslated(l, "not UTF-8, which pxed.toml is: write it in UTF-8 (iconv -f latin1 -t utf-8)");
     } else {
       lines.push_back(l);

@@ -58,10 +58,6 @@ std::vector<std::string> split_args(std::string_view value);
 // the option's filters (",.bak" skips names ending in .bak; ",*.conf" reads only
 // names ending in .conf); names ending in ~, starting with '.' or starting and
 // ending with '#' are always skipped.
-// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
-// surrogates, nothing past U+10FFFF), which every TOML string must be.
-bool valid_utf8(std::string_view text);
-
 std::vector<std::string> conf_dir_files(std::vector<std::string> names, const std::vector<std::string>& filters);
 
 }  // namespace pxed::import

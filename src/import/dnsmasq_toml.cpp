@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "import/dnsmasq_model.hpp"
+#include "core/utf8.hpp"
 
 namespace pxed::import {
 namespace {
@@ -43,7 +44,7 @@ std::string comment_text(std::string_view s) {
         ++length;
       }
       const auto sequence = s.substr(i, length);
-      out += valid_utf8(sequence) ? std::string(sequence) : "?";
+      out += core::valid_utf8(sequence) ? std::string(sequence) : "?";
       i += length - 1;
     } else {
       out += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);

@@ -27,6 +27,7 @@ STEP_TIMEOUT = 10  # seconds for the page to show one step: the stream is pushed
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium (scripts/setup)")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -110,7 +111,10 @@ def console_errors(driver):
 
 def wait_until(driver, what, predicate, timeout=STEP_TIMEOUT):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: predicate(d))
+        # A row is redrawn in place as its machine moves: an element found a moment
+        # ago may be gone by the time it is read; the next poll finds the new one.
+        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: predicate(d))
     except Exception as e:  # selenium's TimeoutException says nothing of what we waited for
         raise AssertionError(f"the dashboard did not show {what} within {timeout}s") from e
 
@@ -164,10 +168,12 @@ def test_a_machine_appears_and_moves_through_its_stages_live(dlab, browser, tmp_
         fetch(dlab, url, tmp_path / "fetched", env["ip"])
         expect(stage)
 
+    def cell(name):
+        return lambda d: d.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"] td.{name}').text
+
     with netlab.inside(dlab.client_ns):
-        row = browser.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"]')
-        assert env["ip"] in row.find_element(By.CSS_SELECTOR, "td.ip").text
-        assert "done in" in row.find_element(By.CSS_SELECTOR, "td.boot").text
+        wait_until(browser, "the machine's address", lambda d: env["ip"] in cell("ip")(d))
+        wait_until(browser, "its boot done", lambda d: "done in" in cell("boot")(d))
     # A failed fetch is the row's problem, in red, as it happens.
     fetch(dlab, f"{base}/inst/missing.deb", tmp_path / "missing", env["ip"])
     with netlab.inside(dlab.client_ns):

@@ -37,8 +37,10 @@ class ApiWrites : public ::testing::Test {
   MachineTable machines;
   Stream stream;
   FakeChanges changes;
-  Api api{Sources{history, machines, stream, {}, {}, {}, &changes, std::make_shared<const Token>(std::string(kSecret))}};
-  Api off{Sources{history, machines, stream, {}, {}, {}, &changes, nullptr}};
+  Api api{Sources{.history = history, .machines = machines, .stream = stream, .ready = {},
+                  .changes = &changes, .token = std::make_shared<const Token>(std::string(kSecret))}};
+  Api off{Sources{.history = history, .machines = machines, .stream = stream, .ready = {}, .changes = &changes,
+                  .token = nullptr}};
   vfs::Requester who{};
   std::string bearer = "Bearer " + std::string(kSecret);
 

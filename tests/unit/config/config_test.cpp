@@ -52,6 +52,20 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->http.max_header_bytes, 8192u);
 }
 
+TEST(Config, AFileThatIsNotUtf8IsRefusedWithItsLine) {
+  // A literal string ending in a UTF-8 lead byte made toml11 read past the
+  // end of the file (found by fuzz/inventory_fuzz.cpp; its seed keeps it).
+  auto r = parse("[files]\nroot = '/srv'\nx = '\xdb'\xdb\n", "pxed.toml");
+  ASSERT_FALSE(r);
+  ASSERT_EQ(r.error().size(), 1u);
+  EXPECT_EQ(r.error()[0].line, 3u);
+  EXPECT_NE(r.error()[0].to_string().find("not UTF-8 (byte 0xdb)"), std::string::npos) << r.error()[0].to_string();
+  auto fine = parse("[files]\nroot = '/srv/caf\xc3\xa9'\n", "pxed.toml");
+  for (const auto& e : fine ? std::vector<ConfigError>{} : fine.error()) {
+    EXPECT_EQ(e.to_string().find("UTF-8"), std::string::npos) << e.to_string();
+  }
+}
+
 TEST(Config, EveryHttpKeyIsParsed) {
   Scratch s;
   auto cfg = s.parse_with_root(R"(

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/utf8.hpp"
+
 #include <map>
 
 #include "config/scratch.hpp"
@@ -410,11 +412,11 @@ TEST(DnsmasqImport, LinesThatAreNotUtf8AreNotedAndTheFileStaysToml) {
 }
 
 TEST(DnsmasqConfText, Utf8IsCheckedAsRfc3629Says) {
-  EXPECT_TRUE(valid_utf8("plain, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(valid_utf8("\xe9"));          // Latin-1
-  EXPECT_FALSE(valid_utf8("\xc0\xaf"));      // overlong '/'
-  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));  // a surrogate
-  EXPECT_FALSE(valid_utf8("\xe2\x82"));      // cut short
+  EXPECT_TRUE(core::valid_utf8("plain, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(core::valid_utf8("\xe9"));          // Latin-1
+  EXPECT_FALSE(core::valid_utf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(core::valid_utf8("\xed\xa0\x80"));  // a surrogate
+  EXPECT_FALSE(core::valid_utf8("\xe2\x82"));      // cut short
 }
 
 }  // namespace
