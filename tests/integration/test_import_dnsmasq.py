@@ -189,6 +189,18 @@ tftp-secure
     assert lines == [f"{conf}:{n}" for n in (7, 9, 10, 12, 18)], notes
 
 
+def serve_imported(lab, workdir, tmp_path, root, conf):
+    """pxed serving the file imported from conf (which dnsmasq accepts, and which imports
+    with no note) as it is, in the lab's server namespace; only its state_dir is the lab's."""
+    dnsmasq_accepts(conf)
+    text, notes = import_and_check(tmp_path, conf)
+    assert notes == []
+    text = text.replace('"/var/lib/pxed"', f'"{workdir / ("state-" + lab.tag)}"')
+    lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN)
+    lab.server.config_text = lambda: text
+    lab.server.start()
+
+
 def test_the_command_line(tmp_path):
     conf = tmp_path / "dnsmasq.conf"
     conf.write_text("enable-tftp\ntftp-root=/srv/tftp\nfrobnicate\n")
@@ -231,14 +243,7 @@ dhcp-boot=lpxelinux.0
 enable-tftp
 tftp-root={root}
 """)
-        dnsmasq_accepts(conf)
-        text, notes = import_and_check(tmp_path, conf)
-        assert notes == []
-        text = text.replace('"/var/lib/pxed"', f'"{workdir / ("state-" + lab.tag)}"')
-        # pxed runs the imported file as it is, inside the lab's server namespace.
-        lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN)
-        lab.server.config_text = lambda: text
-        lab.server.start()
+        serve_imported(lab, workdir, tmp_path, root, conf)
         set_mac(lab, "pxc0", "52:54:00:aa:bb:07")
         client = Dhclient(lab, "pxc0", tmp_path)
         bound = client.bind(lab.server)
@@ -276,13 +281,7 @@ dhcp-boot=tag:ipxe,http://{net}.1/menu.ipxe
 enable-tftp
 tftp-root={root}
 """)
-        dnsmasq_accepts(conf)
-        text, notes = import_and_check(tmp_path, conf)
-        assert notes == []
-        text = text.replace('"/var/lib/pxed"', f'"{workdir / ("state-" + lab.tag)}"')
-        lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN)
-        lab.server.config_text = lambda: text
-        lab.server.start()
+        serve_imported(lab, workdir, tmp_path, root, conf)
         for mac, arch, user_class, loader in (("52:54:00:01:00:01", 0, None, "netboot.xyz.kpxe"),
                                               ("52:54:00:01:00:02", 7, None, "netboot.xyz.efi"),
                                               ("52:54:00:01:00:03", 7, b"iPXE", f"http://{net}.1/menu.ipxe")):

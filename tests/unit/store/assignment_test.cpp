@@ -5,11 +5,13 @@
 #include <string>
 
 #include "store/machine_store.hpp"
+#include "support/run_sql.hpp"
 #include "support/test_support.hpp"
 
 namespace pxed::store {
 namespace {
 
+using test::run_sql;
 using test::TempDir;
 
 core::Mac mac(std::uint8_t n) { return core::Mac{{0x52, 0x54, 0x00, 0x12, 0x00, n}}; }
@@ -21,15 +23,6 @@ std::map<core::Mac, Assignment> assignments_in(MachineStore& store) {
     return {};
   }
   return *all;
-}
-
-void run_sql(const std::filesystem::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
 }
 
 TEST(MachineStoreAssignments, AreSetReplacedAndRemoved) {

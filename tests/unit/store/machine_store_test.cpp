@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "store/lease_store.hpp"
+#include "support/run_sql.hpp"
 #include "support/sqlite_sync_counter.hpp"
 #include "support/test_support.hpp"
 
 namespace pxed::store {
 namespace {
 
+using test::run_sql;
 using test::TempDir;
 
 core::Mac mac(std::uint16_t n) {
@@ -85,16 +87,6 @@ std::map<core::Mac, Install> installs_in(MachineStore& store) {
     return {};
   }
   return *all;
-}
-
-// Runs sql on the file with a connection of its own (as an admin would).
-void run_sql(const std::filesystem::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
 }
 
 std::string query_text(const std::filesystem::path& file, const std::string& sql) {
