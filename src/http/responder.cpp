@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fmt/format.h>
+#include <utility>
 
 #include "http/listing.hpp"
 #include "vfs/path.hpp"
@@ -230,10 +231,17 @@ Reply Responder::answer_directory(const Request& req, std::string_view path, Exc
   // validator we could offer: caches must ask each time.
   r.head.set(bhttp::field::vary, "Accept");
   r.head.set(bhttp::field::cache_control, "no-cache");
-  r.text = json ? render_listing_json(*entries) : render_listing_html(*dir, *entries);
-  r.head.content_length(r.text.size());
   if (entries->size() >= vfs::kMaxListing) x.reason = "listing-truncated";
+  r.listing = std::make_unique<Listing>(Listing{.dir = std::move(*dir), .entries = std::move(*entries), .json = json});
+  if (r.listing->entries.size() <= rendered_on_loop_) {
+    r.text = std::exchange(r.listing, nullptr)->render();
+    r.head.content_length(r.text.size());
+  }
   return r;
+}
+
+std::string Listing::render() const {
+  return json ? render_listing_json(entries) : render_listing_html(dir, entries);
 }
 
 }  // namespace pxed::http

@@ -6,9 +6,11 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/time.hpp"
 #include "events/kind.hpp"
@@ -37,6 +39,18 @@ struct Exchange {
   events::Level level = events::Level::info;
 };
 
+// A listing too long to render on the loop (a 10,000-name page is 1.2 MB of
+// HTML): the service renders it on a worker into the reply's text.
+struct Listing {
+  std::string dir;  // normalized, "" for the root: the page title
+  std::vector<vfs::DirEntry> entries;
+  bool json = false;
+  std::string render() const;
+};
+
+// Listings up to this many names are rendered where they are answered.
+inline constexpr std::size_t kListingRenderedOnLoop = 256;
+
 // A response: header, then either a short text or a byte range of a file.
 struct Reply {
   Header head;
@@ -48,6 +62,9 @@ struct Reply {
   // A route answers later (Answer::later): the service waits for its Answer
   // off the loop and turns it into the reply with reply_of.
   std::function<void(std::function<void(Answer)>)> later;
+  // Set: text is this listing, still to render before the header's
+  // Content-Length is set (the service does, on a worker).
+  std::unique_ptr<Listing> listing;
 };
 
 // A short text/plain response ("404 Not Found\n") with Server and Date.
@@ -63,6 +80,8 @@ class Responder {
   void set_routes(Routes routes) { routes_ = std::move(routes); }
   // false: only the routes answer, every other path is 404 (the API's own listener).
   void serve_files(bool on) { files_ = on; }
+  // Listings of more names are left unrendered in Reply::listing.
+  void render_listings_up_to(std::size_t names) { rendered_on_loop_ = names; }
   // Whether a route that writes (POST, PUT, DELETE) answers this request-target.
   bool writes_to(std::string_view target) const;
   // GET and HEAD alike, and POST, PUT, DELETE for routes that write (the caller leaves the body out for HEAD); x gets
@@ -80,6 +99,7 @@ class Responder {
   const vfs::Tree& tree_;
   Routes routes_;
   bool files_ = true;
+  std::size_t rendered_on_loop_ = kListingRenderedOnLoop;
 };
 
 }  // namespace pxed::http

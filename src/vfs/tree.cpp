@@ -15,11 +15,19 @@ namespace pxed::vfs {
 namespace {
 
 // Directories first, then by name (bytewise).
-void sort_listing(std::vector<DirEntry>& entries) {
-  std::ranges::sort(entries, [](const DirEntry& a, const DirEntry& b) {
-    if (a.directory != b.directory) return a.directory;
-    return a.name < b.name;
-  });
+bool listed_before(const DirEntry& a, const DirEntry& b) {
+  if (a.directory != b.directory) return a.directory;
+  return a.name < b.name;
+}
+
+// Entries [0, sorted) are in order already (a worker sorted a real
+// directory's listing): only the few names added after them are sorted, then
+// merged in, so the loop does linear work on a listing of thousands.
+void sort_listing(std::vector<DirEntry>& entries, std::size_t sorted = 0) {
+  sorted = std::min(sorted, entries.size());
+  auto middle = entries.begin() + static_cast<std::ptrdiff_t>(sorted);
+  std::sort(middle, entries.end(), listed_before);
+  std::inplace_merge(entries.begin(), middle, entries.end(), listed_before);
 }
 
 }  // namespace
@@ -84,6 +92,7 @@ Tree::Prefetch Tree::prefetch(std::string_view raw, Need need) const {
     Prefetched found{.rel = rel, .file = {}, .directory = {}, .entries = {}, .system_file = {}, .system_entries = {}};
     if (need == Need::listing) {
       found.entries = list_beneath(dir->get(), name);
+      if (*found.entries) sort_listing(**found.entries);  // here, not on the loop: thousands of names
       if (system && system->is_directory(rel)) found.system_entries = system->list(rel);
       return found;
     }
@@ -228,9 +237,11 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
   auto [mount, inner] = mounts_.find(*rel);
   std::expected<std::vector<DirEntry>, OpenError> entries;
   auto real = real_directory(*rel);
+  std::size_t sorted = 0;
   if (real.first != nullptr && ahead && ahead->rel == *rel && ahead->entries) {
     entries = std::move(*ahead->entries);
     ahead->entries.reset();
+    if (entries) sorted = entries->size();
   } else if (real.first != nullptr && on_loop_) {
     // A listing is a readdir and an fstatat per name (thousands): never on the loop.
     entries = std::unexpected(OpenError::would_block);
@@ -261,7 +272,9 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
     if (!entries && entries.error() != OpenError::not_found) return entries;
     if (!entries) entries.emplace();
     for (auto& name : children) {
+      const auto before = entries->size();
       std::erase_if(*entries, [&](const DirEntry& e) { return e.name == name; });
+      sorted -= std::min(sorted, before - entries->size());  // erasing keeps the rest in order
       const auto [child, rest] = mounts_.find(rel->empty() ? name : *rel + "/" + name);
       if (child != nullptr && rest.empty() && child->kind == Mount::Kind::file) {
         const auto& id = child->image.identity;
@@ -271,7 +284,7 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
       }
     }
   }
-  if (entries) sort_listing(*entries);
+  if (entries) sort_listing(*entries, sorted);
   return entries;
 }
 

@@ -30,7 +30,9 @@ class ResponderTest : public ::testing::Test {
     Request req{bhttp::verb::get, target, 11};
     for (const auto& [field, value] : headers) req.set(field, value);
     x_ = Exchange{};
-    return Responder(*tree_).answer(req, {}, x_, ahead);
+    Responder responder(*tree_);
+    responder.render_listings_up_to(render_up_to_);
+    return responder.answer(req, {}, x_, ahead);
   }
 
   std::string header(const Reply& r, bhttp::field f) { return std::string(r.head[f]); }
@@ -38,6 +40,7 @@ class ResponderTest : public ::testing::Test {
   test::TempDir dir_;
   std::optional<vfs::Tree> tree_;
   Exchange x_;
+  std::size_t render_up_to_ = kListingRenderedOnLoop;
 };
 
 TEST_F(ResponderTest, FileIsServedWhole) {
@@ -85,6 +88,27 @@ TEST_F(ResponderTest, OnTheLoopAListingIsAskedOfAWorkerThenServed) {
   auto r = get("/pxelinux.cfg/", {}, &found);
   EXPECT_EQ(r.head.result(), bhttp::status::ok);
   EXPECT_NE(r.text.find("default"), std::string::npos);
+}
+
+// A long listing is left for the service to render on a worker: its text
+// and Content-Length come from Listing::render, not from the loop.
+TEST_F(ResponderTest, ALongListingIsLeftToRenderOffTheLoop) {
+  render_up_to_ = 1;
+  auto r = get("/");
+  ASSERT_EQ(r.head.result(), bhttp::status::ok);
+  ASSERT_TRUE(r.listing);
+  EXPECT_TRUE(r.text.empty());
+  EXPECT_EQ(r.head.find(bhttp::field::content_length), r.head.end());
+  EXPECT_EQ(r.listing->entries.size(), 2u);
+  auto page = r.listing->render();
+  EXPECT_NE(page.find("pxelinux.cfg/"), std::string::npos);
+  EXPECT_NE(page.find("vmlinuz"), std::string::npos);
+
+  render_up_to_ = 2;
+  auto short_one = get("/", {{bhttp::field::accept, "application/json"}});
+  EXPECT_FALSE(short_one.listing);
+  EXPECT_EQ(header(short_one, bhttp::field::content_length), std::to_string(short_one.text.size()));
+  EXPECT_TRUE(short_one.text.starts_with("["));
 }
 
 TEST_F(ResponderTest, OnTheLoopAWorkersWalkFindsTheDirectoryToRedirect) {

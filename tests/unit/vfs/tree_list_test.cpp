@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,26 @@ TEST_F(TreeList, RootListsDirectoriesFirstThenFilesByName) {
   ASSERT_TRUE(entries.has_value()) << to_string(entries.error());
   EXPECT_EQ(names_of(*entries), (std::vector<std::string>{"empty", "link-dir", "sub", "zdir", "Z upper",
                                                          "a.bin", "b.bin", "link-file"}));
+}
+
+// `serve`: a worker reads and sorts the directory; the loop only merges in
+// the mount points (over a name they share, here "sub"), in the same order
+// a listing read in one go has.
+TEST_F(TreeList, AWorkersSortedListingMergedWithMountPointsOnTheLoop) {
+  ASSERT_TRUE(tree_->add_empty_directory("/sub").has_value());
+  ASSERT_TRUE(tree_->add_empty_directory("/m-images").has_value());
+  ASSERT_TRUE(tree_->add_empty_directory("/A-first").has_value());
+  auto whole = tree().list("/");
+  tree_->set_on_loop(true);
+  EXPECT_EQ(tree().list("/").error(), OpenError::would_block);
+  auto found = tree().prefetch("/", Tree::Need::listing)(std::stop_token{});
+  auto merged = tree().list("/", &found);
+  ASSERT_TRUE(whole.has_value());
+  ASSERT_TRUE(merged.has_value());
+  EXPECT_EQ(names_of(*merged), (std::vector<std::string>{"A-first", "empty", "link-dir", "m-images", "sub", "zdir",
+                                                        "Z upper", "a.bin", "b.bin", "link-file"}));
+  EXPECT_EQ(names_of(*merged), names_of(*whole));
+  EXPECT_TRUE(find(*merged, "sub")->directory);
 }
 
 TEST_F(TreeList, RootCanBeNamedSlashOrDot) {
