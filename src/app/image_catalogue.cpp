@@ -23,6 +23,15 @@ std::string at_of(const std::string& url_path) {
   return url_path.size() > 1 && url_path.ends_with('/') ? url_path.substr(0, url_path.size() - 1) : url_path;
 }
 
+// A recipe's URL (or command line) with osid::kRecipeBase as http says.
+std::string rebased(std::string text, std::string_view http = "${http}") {
+  for (auto i = text.find(osid::kRecipeBase); i != std::string::npos; i = text.find(osid::kRecipeBase, i)) {
+    text.replace(i, osid::kRecipeBase.size(), http);
+    i += http.size();
+  }
+  return text;
+}
+
 // What an image is and how it boots: both read on a worker (a boot menu is a
 // file of the image).
 struct Study {
@@ -51,6 +60,11 @@ struct ImageCatalogue::State {
   std::set<std::pair<std::string, std::uint64_t>> identifying;
   // Each image served, by URL path, for the worker that reads its boot menus.
   std::map<std::string, std::shared_ptr<const iso::Image>, std::less<>> images;
+  std::function<void(const osid::Catalogue&)> changed;
+
+  void tell() const {
+    if (changed) changed(catalogue);
+  }
 
   // On the loop: every image still without an answer goes to a worker, now
   // that osinfo-db is there (matching thousands of patterns is no loop work).
@@ -73,6 +87,7 @@ struct ImageCatalogue::State {
                                       std::move(found.recipe))) {
               return;  // replaced or gone meanwhile
             }
+            tell();
             const auto* entry = catalogue.find(key.first);
             events::Event event{events::Kind::iso_identified};
             event.add("path", entry->image.file).add("at", at_of(entry->image.url_path)).add("source", entry->image.source);
@@ -93,6 +108,7 @@ void ImageCatalogue::add_mount(std::string_view at, const std::filesystem::path&
   auto facts = osid::facts_of(*point, *point, file.string(), "mount", *image);
   state_->images.insert_or_assign(facts.url_path, std::move(image));
   state_->catalogue.put(std::move(facts), std::nullopt);
+  state_->tell();
   state_->identify_waiting();
 }
 
@@ -119,10 +135,12 @@ vfs::ImageObserver::Served ImageCatalogue::study(std::string_view name, std::str
     state->images.insert_or_assign(facts.url_path, served);
     if (!found) {
       state->catalogue.put(facts, std::nullopt);
+      state->tell();
       state->identify_waiting();  // osinfo-db arrived after this worker looked
       return;
     }
     state->catalogue.put(facts, found->identification, found->recipe);
+    state->tell();
     add_os_fields(event, found->identification);
   };
 }
@@ -131,6 +149,12 @@ void ImageCatalogue::gone(std::string_view at) {
   const std::string url_path = "/" + std::string(at) + "/";
   state_->catalogue.remove(url_path);
   if (auto it = state_->images.find(url_path); it != state_->images.end()) state_->images.erase(it);
+  state_->tell();
+}
+
+void ImageCatalogue::on_change(std::function<void(const osid::Catalogue&)> changed) {
+  state_->changed = std::move(changed);
+  state_->tell();
 }
 
 const osid::Catalogue& ImageCatalogue::catalogue() const { return state_->catalogue; }
@@ -171,13 +195,7 @@ json image_json(const osid::CatalogueEntry& entry) {
 }
 
 json recipe_json(const osid::Recipe& r, std::string_view http) {
-  auto at = [&](std::string text) {
-    for (auto i = text.find(osid::kRecipeBase); i != std::string::npos; i = text.find(osid::kRecipeBase, i)) {
-      text.replace(i, osid::kRecipeBase.size(), http);
-      i += http.size();
-    }
-    return text;
-  };
+  auto at = [&](std::string text) { return rebased(std::move(text), http); };
   json initrds = json::array();
   for (const auto& i : r.initrd) {
     initrds.push_back(i.name.empty() ? json(at(i.url)) : json{{"url", at(i.url)}, {"name", i.name}});
@@ -185,6 +203,49 @@ json recipe_json(const osid::Recipe& r, std::string_view http) {
   return {{"method", osid::to_string(r.method)}, {"label", r.label},     {"kernel", at(r.kernel)},
           {"initrd", initrds},                     {"args", at(r.args)},   {"firmware", osid::to_string(r.firmware)},
           {"rule", r.rule},                        {"reason", r.reason},   {"caveats", r.caveats}};
+}
+
+namespace {
+
+boot::ImageProfile image_profile(const osid::CatalogueEntry& entry) {
+  boot::ImageProfile p;
+  p.name = entry.image.name;
+  p.label = p.name;
+  if (!entry.identification || !entry.recipe) {
+    p.unbootable = "osinfo-db is still loading";
+    return p;
+  }
+  const auto& r = *entry.recipe;
+  if (!r.label.empty()) p.label = r.label;
+  p.rule = r.rule;
+  switch (r.method) {
+    case osid::BootMethod::linux:
+    case osid::BootMethod::memdisk: break;
+    case osid::BootMethod::sanboot:
+    case osid::BootMethod::wimboot:
+      p.unbootable = "it boots only through iPXE's " + std::string(osid::to_string(r.method)) +
+                     ", which generated menus do not offer yet";
+      return p;
+    case osid::BootMethod::none: p.unbootable = r.reason.empty() ? "no way to boot it is known" : r.reason; return p;
+  }
+  p.kernel = rebased(r.kernel);
+  for (const auto& i : r.initrd) p.initrd.push_back(rebased(i.url));
+  p.append = rebased(r.args);
+  p.firmware = r.firmware == osid::Firmware::bios  ? boot::ImageProfile::Firmware::bios
+               : r.firmware == osid::Firmware::efi ? boot::ImageProfile::Firmware::efi
+                                                   : boot::ImageProfile::Firmware::any;
+  return p;
+}
+
+}  // namespace
+
+boot::Images boot_images(const osid::Catalogue& catalogue) {
+  boot::Images images;
+  for (const auto* entry : catalogue.entries()) {
+    auto profile = image_profile(*entry);
+    images.insert_or_assign(std::string(config::kImagePrefix) + profile.name, std::move(profile));
+  }
+  return images;
 }
 
 json images_json(const osid::Catalogue& catalogue) {

@@ -6,11 +6,13 @@
 // that arrives in files.iso_dir later is identified on the worker that opens
 // it, so its iso.added says what it is. Nothing here reads a disk on the loop.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string_view>
 #include <vector>
 
+#include "boot/inventory.hpp"
 #include "osid/catalogue.hpp"
 #include "vfs/image_observer.hpp"
 
@@ -43,6 +45,9 @@ class ImageCatalogue final : public vfs::ImageObserver {
 
   // On the loop.
   const osid::Catalogue& catalogue() const;
+  // Called on the loop after every change (an image added, identified,
+  // replaced or gone), and once now.
+  void on_change(std::function<void(const osid::Catalogue&)> changed);
   // Null until the load is done.
   std::shared_ptr<const osid::Database> database() const;
 
@@ -57,6 +62,9 @@ nlohmann::json image_json(const osid::CatalogueEntry& entry);
 nlohmann::json images_json(const osid::Catalogue& catalogue);
 // A boot entry as JSON, osid::kRecipeBase in its URLs replaced by `http`.
 nlohmann::json recipe_json(const osid::Recipe& recipe, std::string_view http = "${http}");
+// Every image as the inventory's "iso:<name>" profile: its recipe's entry
+// with ${http} for pxed's HTTP, or why it gives none.
+boot::Images boot_images(const osid::Catalogue& catalogue);
 // What iso.added, iso.replaced and iso.identified say of the OS (docs/events.md).
 void add_os_fields(events::Event& event, const osid::Identification& identification);
 

@@ -112,6 +112,7 @@ std::expected<void, std::string> Machines::open() {
   if (!opened) return std::unexpected("machines: " + opened.error());
   auto remembered = remembered_of(*opened);
   if (!remembered) return std::unexpected("machines: " + remembered.error());
+  remembered->images = std::move(impl_->remembered.images);
   impl_->remembered = std::move(*remembered);
   impl_->store.emplace(std::move(*opened));
   return {};
@@ -121,12 +122,15 @@ const boot::Remembered& Machines::remembered() const { return impl_->remembered;
 
 void Machines::use(std::shared_ptr<const config::Config> config) { impl_->config = std::move(config); }
 
+void Machines::set_images(boot::Images images) { impl_->remembered.images = std::move(images); }
+
 void Machines::reload_remembered() {
   if (!impl_->store) return;
   asio::post(impl_->writer, [impl = impl_.get()] {
     auto remembered = remembered_of(*impl->store);
     asio::post(impl->io, [impl, remembered = std::move(remembered)]() mutable {
       if (!remembered) return impl->store_failed(remembered.error());
+      remembered->images = std::move(impl->remembered.images);  // the catalogue's, not the store's
       impl->remembered = std::move(*remembered);
     });
   });

@@ -43,7 +43,10 @@ class Machines : public api::Changes {
   // Opens the store and reads the install states; before privileges drop.
   std::expected<void, std::string> open();
 
+  // Also when the store could not be opened: the images are there then too.
   const boot::Remembered& remembered() const;
+  // The images served now, as iso:<name> profiles (the catalogue's, on each change).
+  void set_images(boot::Images images);
   // The snapshot decisions are made with; swapped on reload.
   void use(std::shared_ptr<const config::Config> config);
   // Reads install states and assignments again (off the loop; `pxed machines

@@ -133,17 +133,17 @@ void log_counters(events::Bus& bus, const events::Counters& counters) {
 struct Deciding {
   vfs::Tree* tree = nullptr;
   const boot::Sightings& sightings;
-  app::Machines* machines = nullptr;
+  app::Machines* machines = nullptr;  // null without a machine store
+  const boot::Remembered* remembered = nullptr;  // the images, with a store or without
   dhcp::Service* dhcp = nullptr;
 
   void use(const config::Config& cfg) const {
     auto snapshot = std::make_shared<const config::Config>(cfg);
     if (machines != nullptr) machines->use(snapshot);
-    if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, machines ? &machines->remembered() : nullptr});
+    if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, remembered});
     if (tree == nullptr) return;
     tree->set_generator(config::has_inventory(cfg)
-                            ? std::make_shared<app::InventoryFiles>(snapshot, sightings,
-                                                                    machines ? &machines->remembered() : nullptr)
+                            ? std::make_shared<app::InventoryFiles>(snapshot, sightings, remembered)
                             : nullptr);
   }
 };
@@ -336,7 +336,14 @@ int serve(const config::Config& cfg) {
     bus.emit(events::Event{events::Kind::pxed_no_machine_store}
         .add("error", opened.error()));
   }
-  Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr};
+  // The images served are the inventory's iso:<name> profiles, kept current
+  // as images come, are identified and go; unhooked before machines goes.
+  images.on_change([&machines](const osid::Catalogue& c) { machines.set_images(app::boot_images(c)); });
+  const struct Unhook {
+    app::ImageCatalogue& images;
+    ~Unhook() { images.on_change({}); }
+  } unhook{images};
+  Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr, &machines.remembered()};
   if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
   // Services live after io (declared later, destroyed first): their timers and
   // sockets belong to it. The API reads the DHCP service's leases, so it comes first.

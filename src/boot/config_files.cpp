@@ -222,8 +222,7 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
   ConfigFile out;
   out.facts = id->facts;
   out.match = match(out.facts, cfg, remembered);
-  // An image profile ("iso:...") has nothing to render until images are identified.
-  if (out.match.profile.empty() || out.match.profile.starts_with(config::kImagePrefix)) return std::nullopt;
+  if (out.match.profile.empty()) return std::nullopt;
   out.loader = name->loader;
   if (out.loader == Loader::pxelinux && firmware_of(out.facts.arch) != Firmware::bios && out.facts.arch) {
     out.loader = Loader::syslinux_efi;
@@ -239,7 +238,7 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
     if (from < to) out.yield_to.assign(from, to);
   }
   auto context = context_for(cfg.http, asker.local);
-  out.content = render(out.loader, plan_of(out.match, out.facts, context, cfg));
+  out.content = render(out.loader, plan_of(out.match, out.facts, context, cfg, remembered));
   out.why = "for " + who_of(out.match, out.facts) + " (" + id->how + "): " + out.match.rule + " -> profile " +
             out.match.profile;
   return out;

@@ -78,6 +78,33 @@ BootEntry entry_of(const config::Profile* p, std::string_view name, const config
   return e;
 }
 
+// An image's entry: the recipe's kernel, initrds and arguments, ${http}
+// and the rest expanded for this machine.
+BootEntry entry_of(const ImageProfile& image, std::string_view name, const config::Vars& values) {
+  BootEntry e;
+  e.name = std::string(name);
+  e.label = image.label.empty() ? image.name : image.label;
+  e.kernel = expand(image.kernel, values);
+  for (const auto& i : image.initrd) e.initrd.push_back(expand(i, values));
+  e.append = expand(image.append, values);
+  return e;
+}
+
+const ImageProfile* image_of(std::string_view profile, const Remembered* remembered) {
+  if (remembered == nullptr || !profile.starts_with(config::kImagePrefix)) return nullptr;
+  auto it = remembered->images.find(profile);
+  return it == remembered->images.end() ? nullptr : &it->second;
+}
+
+// Why this image gives the machine no entry; empty when it boots.
+std::string unbootable(const ImageProfile& image, const ClientFacts& facts) {
+  if (!image.unbootable.empty()) return image.unbootable;
+  const bool bios = firmware_of(facts.arch) == Firmware::bios;
+  if (image.firmware == ImageProfile::Firmware::bios && !bios) return "it boots BIOS machines only";
+  if (image.firmware == ImageProfile::Firmware::efi && bios) return "it boots UEFI machines only";
+  return {};
+}
+
 }  // namespace
 
 bool group_matches(const config::GroupMatch& m, const ClientFacts& facts) {
@@ -101,6 +128,9 @@ std::string assigned_rule(const Assignment& a) {
 }  // namespace
 
 bool assignable(std::string_view profile, const config::Config& cfg) {
+  if (profile.starts_with(config::kImagePrefix)) {
+    return profile.size() > config::kImagePrefix.size() && profile != config::kAllImages;
+  }
   return profile == config::kLocalProfile || cfg.inventory.find_profile(profile) != nullptr;
 }
 
@@ -157,6 +187,7 @@ Match match(const ClientFacts& facts, const config::Config& cfg, const Remembere
     }
   }
   if (!m.profile.empty()) m.declared = cfg.inventory.find_profile(m.profile);
+  m.image = image_of(m.profile, remembered);
   return m;
 }
 
@@ -214,19 +245,17 @@ Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Co
                 const Remembered* remembered) {
   const auto m = match(facts, cfg, remembered);
   const auto values = values_of(m, facts, context);
-  std::vector<const config::Profile*> profiles{m.declared};
-  if (m.declared != nullptr && m.declared->kind == config::ProfileKind::menu) {
-    for (const auto& item : m.declared->menu) profiles.push_back(cfg.inventory.find_profile(item));
-  }
-  for (const auto* p : profiles) {
-    if (p == nullptr || p->kind != config::ProfileKind::linux) continue;
-    if (names(expand(p->kernel, values), rel, context)) return Fetched::kernel;
-    for (const auto& i : p->initrd) {
-      if (names(expand(i, values), rel, context)) return Fetched::initrd;
+  // Every entry the machine's plan may offer: its kernel is the kernel step.
+  const auto plan = plan_of(m, facts, context, cfg, remembered);
+  for (const auto& e : plan.entries) {
+    if (e.kind != BootEntry::Kind::linux) continue;
+    if (names(e.kernel, rel, context)) return Fetched::kernel;
+    for (const auto& i : e.initrd) {
+      if (names(i, rel, context)) return Fetched::initrd;
     }
   }
-  auto plan = resolve(facts, cfg.boot, context);
-  if (!plan.none && names(plan.file, rel, context)) return Fetched::loader;
+  auto first = resolve(facts, cfg.boot, context);
+  if (!first.none && names(first.file, rel, context)) return Fetched::loader;
   auto slash = rel.rfind('/');
   std::string_view base = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
   if (rel.find("pxelinux.cfg/") != std::string_view::npos || base.starts_with("grub.cfg") || base.ends_with(".ipxe")) {
@@ -275,7 +304,8 @@ std::string expand(std::string_view text, const config::Vars& values) {
   return out;
 }
 
-RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& context, const config::Config& cfg) {
+RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& context, const config::Config& cfg,
+                   const Remembered* remembered) {
   RenderPlan plan;
   plan.bios = firmware_of(facts.arch) == Firmware::bios;
   plan.server = context.server.to_string();
@@ -287,18 +317,57 @@ RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& cont
   plan.title = unknown ? "pxed" : "pxed: " + who;
   plan.comments.push_back("for " + who + " (" + std::string(to_string(firmware_of(facts.arch))) + "): " + m.rule +
                           " -> profile " + m.profile);
+  if (m.profile.starts_with(config::kImagePrefix)) {
+    // The image's own entry; an image not served, or that cannot boot this
+    // machine, boots its disk rather than leave it at a loader's error.
+    const auto why = m.image == nullptr ? "no image " + m.profile.substr(config::kImagePrefix.size()) + " is served"
+                                        : unbootable(*m.image, facts);
+    if (why.empty()) {
+      plan.entries.push_back(entry_of(*m.image, m.profile, values));
+    } else {
+      plan.comments.push_back(m.profile + " cannot boot here: " + why + "; booting the local disk");
+      plan.entries.push_back(entry_of(nullptr, config::kLocalProfile, values));
+    }
+    return plan;
+  }
   if (m.declared == nullptr || m.declared->kind != config::ProfileKind::menu) {
     plan.entries.push_back(entry_of(m.declared, m.profile, values));
     return plan;
   }
   const auto& menu = *m.declared;
+  auto add_image = [&](const std::string& name, const ImageProfile* image, bool listed_by_name) {
+    const auto why = image == nullptr ? std::string("not served") : unbootable(*image, facts);
+    if (!why.empty()) {
+      if (listed_by_name || image != nullptr) plan.comments.push_back(name + " left out: " + why);
+      return false;
+    }
+    plan.entries.push_back(entry_of(*image, name, values));
+    return true;
+  };
   for (const auto& item : menu.menu) {
+    if (item == config::kAllImages) {
+      if (remembered == nullptr) continue;
+      for (const auto& [name, image] : remembered->images) {
+        if (add_image(name, &image, false) && name == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
+      }
+      continue;
+    }
+    if (item.starts_with(config::kImagePrefix)) {
+      if (add_image(item, image_of(item, remembered), true) && item == menu.menu_default) {
+        plan.default_entry = plan.entries.size() - 1;
+      }
+      continue;
+    }
     const auto* p = cfg.inventory.find_profile(item);
-    // One level of menu: every loader's menu syntax is flat. Images are not identified yet.
+    // One level of menu: every loader's menu syntax is flat.
     if (p != nullptr && p->kind == config::ProfileKind::menu) continue;
-    if (p == nullptr && item.starts_with(config::kImagePrefix)) continue;
     plan.entries.push_back(entry_of(p, item, values));
     if (item == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
+  }
+  if (plan.entries.empty()) {
+    // Only images, none of them served: a menu with nothing to choose would hang.
+    plan.comments.push_back("no entry of menu " + m.profile + " can boot here; booting the local disk");
+    plan.entries.push_back(entry_of(nullptr, config::kLocalProfile, values));
   }
   plan.timeout = menu.timeout;
   if (!menu.label.empty()) plan.title = expand(menu.label, values);

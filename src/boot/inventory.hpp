@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "boot/boot.hpp"
 #include "boot/render.hpp"
@@ -28,10 +29,32 @@ struct Assignment {
 };
 using Assignments = std::map<core::Mac, Assignment>;
 
-// What the store remembers that changes a machine's boot, handed to every decision.
+// An image pxed serves, as the profile "iso:<name>": its boot entry as the
+// image's recipe gives it (osid::recipe_for), URLs starting with ${http}, so
+// each machine gets the address it reached us at.
+struct ImageProfile {
+  std::string name;   // "debian-12" (files.iso_dir) or "centos7" (a mount at /centos7)
+  std::string label;  // what menus show: "Debian 12 (installer)"
+  std::string kernel;
+  std::vector<std::string> initrd;
+  std::string append;
+  // Empty: it boots. Else why it has no entry ("identified only by iPXE's
+  // sanboot", "osinfo-db is still loading"): menus leave it out and say so.
+  std::string unbootable;
+  enum class Firmware { any, bios, efi };
+  Firmware firmware = Firmware::any;  // memdisk is BIOS only
+  std::string rule;                   // the recipe's rule: "casper", "anaconda", ...
+};
+// By profile name: "iso:debian-12".
+using Images = std::map<std::string, ImageProfile, std::less<>>;
+
+// What pxed knows beyond the config that changes a machine's boot, handed to
+// every decision: from the machine store, install states and profiles
+// assigned by hand; from the image catalogue, the images it serves.
 struct Remembered {
   Installed installed;
   Assignments assigned;
+  Images images;
 };
 
 struct Match {
@@ -48,6 +71,7 @@ struct Match {
   std::optional<std::int64_t> installed_at;  // once and done: boots "local"
   std::string once_profile;                  // what a reinstall would boot
   const Assignment* assigned = nullptr;      // assigned by hand, and the profile it names exists
+  const ImageProfile* image = nullptr;       // an "iso:<name>" profile of an image served now
 };
 
 // facts.mac, uuid, arch, vendor class, address (else relay, else segment) are
@@ -55,7 +79,8 @@ struct Match {
 Match match(const ClientFacts& facts, const config::Config& cfg, const Remembered* remembered = nullptr);
 
 // Whether a profile may be assigned to a machine by hand: one the inventory
-// declares (menus too), or the built-in "local".
+// declares (menus too), the built-in "local", or an image's "iso:<name>"
+// (images come and go while pxed runs: one not served boots as plan_of says).
 bool assignable(std::string_view profile, const config::Config& cfg);
 
 // Whether the profile the match names boots the machine's own disk.
@@ -90,8 +115,11 @@ config::Vars values_of(const Match& m, const ClientFacts& facts, const Context& 
 std::string expand(std::string_view text, const config::Vars& values);
 
 // The profile as a loader will render it: entries, default and timeout, with
-// comments saying for whom and by which rule.
+// comments saying for whom and by which rule. An image profile boots its
+// recipe; one not served (or that cannot boot this firmware) boots local, and
+// the comments say why. A menu's "iso:<name>" items are the images served now
+// (kAllImages: all of them), those that cannot boot left out with a comment.
 RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& context,
-                   const config::Config& cfg);
+                   const config::Config& cfg, const Remembered* remembered = nullptr);
 
 }  // namespace pxed::boot

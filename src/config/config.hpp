@@ -212,9 +212,12 @@ using Vars = std::map<std::string, std::string, std::less<>>;
 
 // The built-in profile that boots the machine's own disk; never declared.
 inline constexpr std::string_view kLocalProfile = "local";
-// "iso:<image>": an image identified in files.iso_dir (the ISO issue); until
-// images are identified nothing is generated for it.
+// "iso:<image>": an image pxed serves (files.iso_dir, or a [[files.mount]]
+// image named by its mount point), booted as its recipe says; images come
+// and go while pxed runs, so a name is checked when a machine boots.
 inline constexpr std::string_view kImagePrefix = "iso:";
+// In a menu: every image served that can boot the machine, by name.
+inline constexpr std::string_view kAllImages = "iso:*";
 
 enum class ProfileKind {
   linux,  // kernel + initrd + append

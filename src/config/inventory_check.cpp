@@ -37,6 +37,9 @@ bool exists(std::string_view name, const Inventory& inventory) {
 
 void check_reference(Checker& c, const Inventory& inventory, std::string_view name,
                      std::uint32_t line, const std::string& key) {
+  if (name == kAllImages && key != "profile.menu") {
+    return c.fail(line, key, "\"iso:*\" (every image) is for a menu's items; name one image, like \"iso:debian-12\"");
+  }
   if (!name.empty() && !exists(name, inventory)) {
     c.fail(line, key, unknown_profile(name, inventory));
   }

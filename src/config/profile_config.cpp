@@ -202,7 +202,9 @@ void check_kind(Checker& c, const Field& table, Profile& p) {
 void add_profile(Checker& c, Profile&& p, const Field& table, Config& cfg) {
   p.line = table.line();
   check_kind(c, table, p);
-  if (p.kind == ProfileKind::menu && !p.menu_default.empty() && !p.menu.empty() &&
+  // An image's name is in a menu that lists every image ("iso:*").
+  const bool among_images = p.menu_default.starts_with(kImagePrefix) && std::ranges::find(p.menu, kAllImages) != p.menu.end();
+  if (p.kind == ProfileKind::menu && !p.menu_default.empty() && !p.menu.empty() && !among_images &&
       std::ranges::find(p.menu, p.menu_default) == p.menu.end()) {
     std::string items;
     for (const auto& item : p.menu) items += (items.empty() ? "" : ", ") + item;

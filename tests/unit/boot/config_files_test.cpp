@@ -82,11 +82,12 @@ class ConfigFiles : public ::testing::Test {
     sightings_.record(db);
   }
   std::optional<ConfigFile> ask(std::string_view rel, core::Ipv4 from, std::string query = "") const {
-    return config_file(rel, Asker{from, kServer, std::move(query), std::nullopt}, cfg_, sightings_);
+    return config_file(rel, Asker{from, kServer, std::move(query), std::nullopt}, cfg_, sightings_, &remembered_);
   }
 
   config::Config cfg_;
   Sightings sightings_;
+  Remembered remembered_;
 };
 
 TEST_F(ConfigFiles, TheFirstNameAKnownMachineAsksGetsItsPlan) {
@@ -168,9 +169,28 @@ TEST_F(ConfigFiles, TheNeighbourTableIsTheLastResort) {
   EXPECT_THAT(f->why, HasSubstr("by the neighbour table"));
 }
 
-TEST_F(ConfigFiles, AnImageProfileGeneratesNothingYet) {
+// Every loader gets the image's entry, its URLs at the address the machine
+// reached us at; until the image is served, the disk, saying why.
+TEST_F(ConfigFiles, AnImageProfileBootsTheImageInEveryLoaderOnceItIsServed) {
   cfg_.inventory.machines[0].profile = "iso:ubuntu-22.04";
-  EXPECT_FALSE(ask("pxelinux.cfg/01-88-99-aa-bb-cc-dd", kDbAddress));
+  auto waiting = ask("pxelinux.cfg/01-88-99-aa-bb-cc-dd", kDbAddress);
+  ASSERT_TRUE(waiting);
+  EXPECT_THAT(waiting->content, HasSubstr("no image ubuntu-22.04 is served; booting the local disk"));
+  EXPECT_THAT(waiting->content, HasSubstr("LOCALBOOT 0"));
+  remembered_.images["iso:ubuntu-22.04"] =
+      ImageProfile{.name = "ubuntu-22.04", .label = "Ubuntu 22.04", .kernel = "${http}/iso/u/casper/vmlinuz",
+                   .initrd = {"${http}/iso/u/casper/initrd"}, .append = "ip=dhcp url=${http}/iso/u.iso",
+                   .unbootable = {}, .firmware = ImageProfile::Firmware::any, .rule = "casper"};
+  auto pxelinux = ask("pxelinux.cfg/01-88-99-aa-bb-cc-dd", kDbAddress);
+  ASSERT_TRUE(pxelinux);
+  EXPECT_THAT(pxelinux->content, HasSubstr("LINUX http://10.77.0.1/iso/u/casper/vmlinuz"));
+  EXPECT_THAT(pxelinux->content, HasSubstr("url=http://10.77.0.1/iso/u.iso"));
+  auto grub = ask("grub/grub.cfg", kDbAddress);
+  ASSERT_TRUE(grub);
+  EXPECT_THAT(grub->content, HasSubstr("/iso/u/casper/vmlinuz ip=dhcp url=http://10.77.0.1/iso/u.iso"));
+  auto ipxe = ask("boot.ipxe", kDbAddress);
+  ASSERT_TRUE(ipxe);
+  EXPECT_THAT(ipxe->content, HasSubstr("kernel http://10.77.0.1/iso/u/casper/vmlinuz"));
 }
 
 TEST_F(ConfigFiles, AnEfiMachineGetsSyslinuxEfisFlavour) {

@@ -115,7 +115,7 @@ TEST(InventoryMatch, NothingMatchesWithoutADefault) {
   EXPECT_EQ(m.declared, nullptr);  // built in
 }
 
-TEST(InventoryPlan, ImageEntriesAreLeftOutUntilImagesAreIdentified) {
+TEST(InventoryPlan, ImageEntriesAreLeftOutWhileNoSuchImageIsServed) {
   auto cfg = rooms();
   cfg.inventory.profiles[1].menu = {"iso:ubuntu-22.04", "centos7-ks", "local"};
   auto f = facts_of(kOffice);
@@ -124,6 +124,99 @@ TEST(InventoryPlan, ImageEntriesAreLeftOutUntilImagesAreIdentified) {
   ASSERT_EQ(plan.entries.size(), 2u);
   EXPECT_EQ(plan.entries[0].name, "centos7-ks");
   EXPECT_EQ(plan.entries[plan.default_entry].name, "local");
+  EXPECT_EQ(plan.comments.back(), "iso:ubuntu-22.04 left out: not served");
+}
+
+// What app::boot_images makes of three served images: a casper live image,
+// memdisk for BIOS only, and a Windows image only wimboot could boot.
+Remembered served_images() {
+  Remembered r;
+  ImageProfile ubuntu{.name = "ubuntu-22.04", .label = "Ubuntu 22.04 (live)",
+                      .kernel = "${http}/iso/ubuntu-22.04/casper/vmlinuz",
+                      .initrd = {"${http}/iso/ubuntu-22.04/casper/initrd"},
+                      .append = "ip=dhcp url=${http}/iso/ubuntu-22.04.iso", .unbootable = {},
+                      .firmware = ImageProfile::Firmware::any, .rule = "casper"};
+  ImageProfile dos{.name = "freedos", .label = "FreeDOS", .kernel = "${http}/memdisk",
+                   .initrd = {"${http}/iso/freedos.iso"}, .append = "iso raw", .unbootable = {},
+                   .firmware = ImageProfile::Firmware::bios, .rule = "memdisk"};
+  ImageProfile windows{.name = "win11", .label = "win11", .kernel = {}, .initrd = {}, .append = {},
+                       .unbootable = "it boots only through iPXE's wimboot, which generated menus do not offer yet",
+                       .firmware = ImageProfile::Firmware::any, .rule = "windows"};
+  for (auto* image : {&ubuntu, &dos, &windows}) r.images["iso:" + image->name] = *image;
+  return r;
+}
+
+TEST(InventoryPlan, AnImageProfileBootsItsRecipeWithOurAddressAndOtherwiseTheDisk) {
+  auto cfg = rooms();
+  cfg.inventory.machines[0].profile = "iso:ubuntu-22.04";
+  const auto images = served_images();
+  auto f = facts_of(kDb03, 7);
+  auto m = match(f, cfg, &images);
+  ASSERT_NE(m.image, nullptr);
+  EXPECT_EQ(m.declared, nullptr);
+  auto plan = plan_of(m, f, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].kind, BootEntry::Kind::linux);
+  EXPECT_EQ(plan.entries[0].name, "iso:ubuntu-22.04");
+  EXPECT_EQ(plan.entries[0].label, "Ubuntu 22.04 (live)");
+  EXPECT_EQ(plan.entries[0].kernel, "http://10.77.0.1/iso/ubuntu-22.04/casper/vmlinuz");
+  EXPECT_EQ(plan.entries[0].initrd, std::vector<std::string>{"http://10.77.0.1/iso/ubuntu-22.04/casper/initrd"});
+  EXPECT_EQ(plan.entries[0].append, "ip=dhcp url=http://10.77.0.1/iso/ubuntu-22.04.iso");
+  // Its kernel is the machine's kernel step.
+  EXPECT_EQ(fetched("iso/ubuntu-22.04/casper/vmlinuz", f, cfg, kContext, &images), Fetched::kernel);
+  EXPECT_EQ(fetched("iso/ubuntu-22.04/casper/initrd", f, cfg, kContext, &images), Fetched::initrd);
+
+  // BIOS only, on UEFI; an image only wimboot boots; one not served: the disk, saying why.
+  cfg.inventory.machines[0].profile = "iso:freedos";
+  plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].kind, BootEntry::Kind::local);
+  EXPECT_EQ(plan.comments.back(), "iso:freedos cannot boot here: it boots BIOS machines only; booting the local disk");
+  auto bios = facts_of(kDb03, 0);
+  EXPECT_EQ(plan_of(match(bios, cfg, &images), bios, kContext, cfg, &images).entries[0].kernel,
+            "http://10.77.0.1/memdisk");
+  cfg.inventory.machines[0].profile = "iso:win11";
+  plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
+  EXPECT_EQ(plan.entries[0].kind, BootEntry::Kind::local);
+  EXPECT_NE(plan.comments.back().find("wimboot"), std::string::npos);
+  cfg.inventory.machines[0].profile = "iso:gone";
+  plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
+  EXPECT_EQ(plan.entries[0].kind, BootEntry::Kind::local);
+  EXPECT_EQ(plan.comments.back(), "iso:gone cannot boot here: no image gone is served; booting the local disk");
+}
+
+TEST(InventoryPlan, AMenuOfEveryImageListsThoseThatBootThisMachineByName) {
+  auto cfg = rooms();
+  cfg.inventory.profiles[1].menu = {"iso:*", "local"};
+  cfg.inventory.profiles[1].menu_default = "iso:ubuntu-22.04";
+  const auto images = served_images();
+  auto f = facts_of(kOffice, 0);
+  f.address = *core::Ipv4::parse("192.168.99.40");
+  auto names = [](const RenderPlan& plan) {
+    std::vector<std::string> out;
+    for (const auto& e : plan.entries) out.push_back(e.name);
+    return out;
+  };
+  auto plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"iso:freedos", "iso:ubuntu-22.04", "local"}));
+  EXPECT_EQ(plan.default_entry, 1u);
+  EXPECT_NE(plan.comments.back().find("iso:win11 left out: it boots only through iPXE's wimboot"), std::string::npos);
+  f.arch = 7;
+  plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"iso:ubuntu-22.04", "local"}));
+  EXPECT_EQ(plan.default_entry, 0u);
+  // Images only, none served: the disk rather than an empty menu.
+  cfg.inventory.profiles[1].menu = {"iso:*"};
+  plan = plan_of(match(f, cfg), f, kContext, cfg);
+  EXPECT_EQ(names(plan), std::vector<std::string>{"local"});
+}
+
+TEST(InventoryAssign, AnImageMayBeAssignedByNameButNotEveryImage) {
+  auto cfg = rooms();
+  EXPECT_TRUE(assignable("iso:ubuntu-22.04", cfg));
+  EXPECT_FALSE(assignable("iso:*", cfg));
+  EXPECT_FALSE(assignable("iso:", cfg));
+  EXPECT_FALSE(assignable("nope", cfg));
 }
 
 TEST(InventoryOnce, BootsItsProfileUntilTheInstallIsDoneThenLocal) {
@@ -134,7 +227,7 @@ TEST(InventoryOnce, BootsItsProfileUntilTheInstallIsDoneThenLocal) {
   EXPECT_EQ(pending.profile, "centos7-ks");
   EXPECT_TRUE(pending.once);
   EXPECT_EQ(pending.rule, "machine db-03 (pxed.toml:22), once: install pending");
-  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}};  // 2026-12-06 21:02:05 UTC
+  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}, .images = {}};  // 2026-12-06 21:02:05 UTC
   auto done = match(f, cfg, &installed);
   EXPECT_EQ(done.profile, "local");
   EXPECT_EQ(done.declared, nullptr);
@@ -164,7 +257,7 @@ TEST(InventoryDecide, ALocalMachineGetsNoOfferOnlyWhenLocalBootIsTheFirmwares) {
   EXPECT_FALSE(decide(office, cfg, kContext).none);
   // A once machine whose install is done boots its disk: no offer either.
   cfg.inventory.machines[0].once = true;
-  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}};
+  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}, .images = {}};
   EXPECT_TRUE(decide(facts_of(kDb03), cfg, kContext, &installed).none);
   // A declared profile with local = true is local too.
   config::Profile disk;

@@ -99,6 +99,23 @@ menu = ["iso:ubuntu-22.04", "iso:memtest86+", "local"]
   EXPECT_EQ(cfg->boot.default_profile, "iso:debian-12");
 }
 
+TEST(InventoryCheck, EveryImageIsForMenusAndItsDefaultMayBeAnyImage) {
+  Scratch s;
+  auto cfg = s.parse_with_root(with_profiles(R"([[profile]]
+name = "images"
+menu = ["iso:*", "local"]
+default = "iso:debian-12"
+)"));
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->inventory.profiles.back().menu_default, "iso:debian-12");
+  EXPECT_THAT(s.problems(R"([[machine]]
+mac = "52:54:00:00:00:01"
+profile = "iso:*"
+)"),
+              ElementsAre("5: machine.profile: \"iso:*\" (every image) is for a menu's items; name one image, "
+                          "like \"iso:debian-12\""));
+}
+
 TEST(InventoryCheck, AProblemInAProfileDoesNotHideIt) {
   Scratch s;
   // The group names a profile whose kernel is wrong: one problem, not two.
