@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <expected>
 
 namespace pxed::boot {
 namespace {
@@ -71,22 +72,11 @@ BootEntry entry_of(const config::Profile* p, std::string_view name, const config
       e.chain = expand(p->chain, values);
       break;
     case config::ProfileKind::local:
-    case config::ProfileKind::menu:  // plan_of never makes an entry of a menu
+    case config::ProfileKind::menu:   // plan_of never makes an entry of a menu
+    case config::ProfileKind::image:  // nor of an image: image_entry does
       e.kind = BootEntry::Kind::local;
       break;
   }
-  return e;
-}
-
-// An image's entry: the recipe's kernel, initrds and arguments, ${http}
-// and the rest expanded for this machine.
-BootEntry entry_of(const ImageProfile& image, std::string_view name, const config::Vars& values) {
-  BootEntry e;
-  e.name = std::string(name);
-  e.label = image.label.empty() ? image.name : image.label;
-  e.kernel = expand(image.kernel, values);
-  for (const auto& i : image.initrd) e.initrd.push_back(expand(i, values));
-  e.append = expand(image.append, values);
   return e;
 }
 
@@ -96,6 +86,9 @@ const ImageProfile* image_of(std::string_view profile, const Remembered* remembe
   return it == remembered->images.end() ? nullptr : &it->second;
 }
 
+// The image profile p stands for ("iso:<p.image>"), when p is of kind image.
+std::string image_name(const config::Profile& p) { return std::string(config::kImagePrefix) + p.image; }
+
 // Why this image gives the machine no entry; empty when it boots.
 std::string unbootable(const ImageProfile& image, const ClientFacts& facts) {
   if (!image.unbootable.empty()) return image.unbootable;
@@ -103,6 +96,41 @@ std::string unbootable(const ImageProfile& image, const ClientFacts& facts) {
   if (image.firmware == ImageProfile::Firmware::bios && !bios) return "it boots BIOS machines only";
   if (image.firmware == ImageProfile::Firmware::efi && bios) return "it boots UEFI machines only";
   return {};
+}
+
+// The entry named `name` that boots `image_profile` ("iso:<image>") for this
+// machine: the recipe's kernel, initrds and arguments, then a declared
+// profile's own label and append, everything expanded for the machine; or why
+// there is none.
+std::expected<BootEntry, std::string> image_entry(std::string_view name, std::string_view image_profile,
+                                                  const config::Profile* declared, const Remembered* remembered,
+                                                  const ClientFacts& facts, const config::Vars& values) {
+  const auto* image = image_of(image_profile, remembered);
+  if (image == nullptr) {
+    return std::unexpected("no image " + std::string(image_profile.substr(config::kImagePrefix.size())) +
+                           " is served");
+  }
+  if (auto why = unbootable(*image, facts); !why.empty()) return std::unexpected(why);
+  BootEntry e;
+  e.name = std::string(name);
+  e.label = image->label.empty() ? image->name : image->label;
+  e.kernel = expand(image->kernel, values);
+  for (const auto& i : image->initrd) e.initrd.push_back(expand(i, values));
+  e.append = expand(image->append, values);
+  if (declared != nullptr) {
+    if (!declared->label.empty()) e.label = expand(declared->label, values);
+    if (!declared->append.empty()) {
+      const auto own = expand(declared->append, values);
+      // Before "---": what follows it is for the installed system (casper, d-i).
+      const auto dashes = e.append.find(" ---");
+      if (dashes != std::string::npos) {
+        e.append.insert(dashes, " " + own);
+      } else {
+        e.append += (e.append.empty() ? "" : " ") + own;
+      }
+    }
+  }
+  return e;
 }
 
 }  // namespace
@@ -187,7 +215,9 @@ Match match(const ClientFacts& facts, const config::Config& cfg, const Remembere
     }
   }
   if (!m.profile.empty()) m.declared = cfg.inventory.find_profile(m.profile);
-  m.image = image_of(m.profile, remembered);
+  m.image = image_of(m.declared != nullptr && m.declared->kind == config::ProfileKind::image ? image_name(*m.declared)
+                                                                                            : m.profile,
+                     remembered);
   return m;
 }
 
@@ -317,15 +347,16 @@ RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& cont
   plan.title = unknown ? "pxed" : "pxed: " + who;
   plan.comments.push_back("for " + who + " (" + std::string(to_string(firmware_of(facts.arch))) + "): " + m.rule +
                           " -> profile " + m.profile);
-  if (m.profile.starts_with(config::kImagePrefix)) {
+  const bool declared_image = m.declared != nullptr && m.declared->kind == config::ProfileKind::image;
+  if (m.profile.starts_with(config::kImagePrefix) || declared_image) {
     // The image's own entry; an image not served, or that cannot boot this
     // machine, boots its disk rather than leave it at a loader's error.
-    const auto why = m.image == nullptr ? "no image " + m.profile.substr(config::kImagePrefix.size()) + " is served"
-                                        : unbootable(*m.image, facts);
-    if (why.empty()) {
-      plan.entries.push_back(entry_of(*m.image, m.profile, values));
+    auto entry = image_entry(m.profile, declared_image ? image_name(*m.declared) : m.profile, m.declared, remembered,
+                             facts, values);
+    if (entry) {
+      plan.entries.push_back(std::move(*entry));
     } else {
-      plan.comments.push_back(m.profile + " cannot boot here: " + why + "; booting the local disk");
+      plan.comments.push_back(m.profile + " cannot boot here: " + entry.error() + "; booting the local disk");
       plan.entries.push_back(entry_of(nullptr, config::kLocalProfile, values));
     }
     return plan;
@@ -335,32 +366,33 @@ RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& cont
     return plan;
   }
   const auto& menu = *m.declared;
-  auto add_image = [&](const std::string& name, const ImageProfile* image, bool listed_by_name) {
-    const auto why = image == nullptr ? std::string("not served") : unbootable(*image, facts);
-    if (!why.empty()) {
-      if (listed_by_name || image != nullptr) plan.comments.push_back(name + " left out: " + why);
-      return false;
+  // An image's entry, or a comment saying why it is left out.
+  auto add_image = [&](const std::string& name, std::string_view image, const config::Profile* declared) {
+    auto entry = image_entry(name, image, declared, remembered, facts, values);
+    if (!entry) {
+      plan.comments.push_back(name + " left out: " + entry.error());
+      return;
     }
-    plan.entries.push_back(entry_of(*image, name, values));
-    return true;
+    plan.entries.push_back(std::move(*entry));
+    if (name == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
   };
   for (const auto& item : menu.menu) {
     if (item == config::kAllImages) {
       if (remembered == nullptr) continue;
-      for (const auto& [name, image] : remembered->images) {
-        if (add_image(name, &image, false) && name == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
-      }
+      for (const auto& [name, image] : remembered->images) add_image(name, name, nullptr);
       continue;
     }
     if (item.starts_with(config::kImagePrefix)) {
-      if (add_image(item, image_of(item, remembered), true) && item == menu.menu_default) {
-        plan.default_entry = plan.entries.size() - 1;
-      }
+      add_image(item, item, nullptr);
       continue;
     }
     const auto* p = cfg.inventory.find_profile(item);
     // One level of menu: every loader's menu syntax is flat.
     if (p != nullptr && p->kind == config::ProfileKind::menu) continue;
+    if (p != nullptr && p->kind == config::ProfileKind::image) {
+      add_image(item, image_name(*p), p);
+      continue;
+    }
     plan.entries.push_back(entry_of(p, item, values));
     if (item == menu.menu_default) plan.default_entry = plan.entries.size() - 1;
   }

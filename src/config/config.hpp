@@ -224,6 +224,7 @@ enum class ProfileKind {
   chain,  // another loader: a file in the tree or a URL
   local,  // the machine's own disk (a declared profile with local = true)
   menu,   // a choice among other profiles, a default and a timeout
+  image,  // an image's own entry (iso:<image>) with the profile's append added
 };
 
 struct Profile {
@@ -236,6 +237,7 @@ struct Profile {
   std::vector<std::string> initrd;
   std::string append;
   std::string chain;               // chain: a loader file in the tree or a URL
+  std::string image;               // image: the image's name, as in "iso:<name>"
   std::vector<std::string> menu;   // menu: profile names ("local" allowed), in order
   std::string menu_default;        // menu: one of `menu`; empty: the first
   std::chrono::seconds timeout{10};  // menu: then the default boots; 0 waits for a choice

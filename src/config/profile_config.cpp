@@ -138,6 +138,14 @@ constexpr Key<Profile> kProfileKeys[] = {
     {"initrd", read_initrd},
     {"append", [](auto& c, auto& f, auto& p) { read_text(c, f, p.append); }},
     {"chain", [](auto& c, auto& f, auto& p) { read_location(c, f, p.chain); }},
+    {"image", [](auto& c, auto& f, auto& p) {
+       auto text = string_of(c, f, "an image's name, like \"ubuntu-22.04\" for iso_dir's ubuntu-22.04.iso");
+       if (!text) return;
+       std::string_view name = *text;
+       if (name.starts_with(kImagePrefix)) name.remove_prefix(kImagePrefix.size());  // "iso:x" means x too
+       if (name.empty() || name == "*") return c.fail(f, "must name one image, like \"ubuntu-22.04\"");
+       p.image = std::string(name);
+     }},
     {"menu", read_menu},
     {"default", [](auto& c, auto& f, auto& p) { read_profile_name(c, f, p.menu_default); }},
     {"timeout", read_timeout},
@@ -164,7 +172,7 @@ std::string and_list(const std::vector<std::string_view>& words) {
 void check_kind(Checker& c, const Field& table, Profile& p) {
   const auto& keys = table.value.as_table();
   std::vector<std::string_view> given;
-  for (std::string_view key : {"kernel", "chain", "menu"}) {
+  for (std::string_view key : {"kernel", "chain", "menu", "image"}) {
     if (keys.contains(std::string(key))) given.push_back(key);
   }
   auto local = keys.find("local");
@@ -172,7 +180,7 @@ void check_kind(Checker& c, const Field& table, Profile& p) {
     given.push_back("local = true");
   }
   const std::string who = p.name.empty() ? "this profile" : in_quotes(p.name);
-  constexpr std::string_view kKinds = "one of kernel, chain, menu or local = true";
+  constexpr std::string_view kKinds = "one of kernel, chain, menu, image or local = true";
   if (given.empty()) {
     return c.fail(table.line(), "profile",
                   who + " boots nothing: give it " + std::string(kKinds));
@@ -184,12 +192,14 @@ void check_kind(Checker& c, const Field& table, Profile& p) {
   p.kind = given[0] == "kernel" ? ProfileKind::linux
            : given[0] == "chain" ? ProfileKind::chain
            : given[0] == "menu"  ? ProfileKind::menu
+           : given[0] == "image" ? ProfileKind::image
                                  : ProfileKind::local;
-  for (std::string_view key : {"initrd", "append"}) {
-    if (keys.contains(std::string(key)) && p.kind != ProfileKind::linux) {
-      c.fail(key_line(table, key), "profile." + std::string(key),
-             "only a profile with a kernel takes " + std::string(key));
-    }
+  if (keys.contains("initrd") && p.kind != ProfileKind::linux) {
+    c.fail(key_line(table, "initrd"), "profile.initrd", "only a profile with a kernel takes initrd");
+  }
+  // An image's profile adds its append to the arguments the image's recipe gives.
+  if (keys.contains("append") && p.kind != ProfileKind::linux && p.kind != ProfileKind::image) {
+    c.fail(key_line(table, "append"), "profile.append", "only a profile with a kernel or an image takes append");
   }
   for (std::string_view key : {"default", "timeout"}) {
     if (keys.contains(std::string(key)) && p.kind != ProfileKind::menu) {

@@ -209,12 +209,14 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def served_lab(labdir, pxed, tree, iso, provider, plan, inventory=""):
+def served_lab(labdir, pxed, tree, iso, provider, plan, inventory="", files_extra=()):
     """A fresh lab with pxed (serving tree + the ISO) and the provider's DHCP running;
-    `inventory` is more of pxed's config ([[profile]], [[machine]], ...)."""
+    `inventory` is more of pxed's config ([[profile]], [[machine]], ...), files_extra
+    more lines of its [files]."""
     lab = e2e_lab.create(labdir)
     try:
-        lab.start_pxed(pxed, tree, {e2e_guest.ISO_AT: iso}, provider.pxed_toml(lab, plan) + "\n" + inventory)
+        lab.start_pxed(pxed, tree, {e2e_guest.ISO_AT: iso}, provider.pxed_toml(lab, plan) + "\n" + inventory,
+                       files_extra=files_extra)
         provider.start(lab, plan)
         yield lab
     finally:
@@ -298,7 +300,7 @@ class Netboot:
         self._n = 0
 
     @contextlib.contextmanager
-    def served(self, plan, inventory=""):
+    def served(self, plan, inventory="", files_extra=()):
         """One lab and pxed for several boots (state carried from one to the next)."""
         spent = time.monotonic() - _SESSION_START
         if spent > SUITE_BUDGET:
@@ -309,7 +311,7 @@ class Netboot:
         self._n += 1
         labdir = self.workdir / f"{self.test_id}-{self._n}"
         labdir.mkdir(parents=True, exist_ok=True)
-        with served_lab(labdir, self.pxed, self.tree, self.iso, provider, plan, inventory) as lab:
+        with served_lab(labdir, self.pxed, self.tree, self.iso, provider, plan, inventory, files_extra) as lab:
             lab.provider = provider
             yield lab
 

@@ -150,13 +150,14 @@ class Lab:
         self.processes.append(p)
         return p
 
-    def start_pxed(self, pxed_bin, root, mounts, extra_toml="", ready_timeout=15):
-        """pxed serving `root` over TFTP and HTTP, mounts = {at: iso}; waits for pxed.ready."""
+    def start_pxed(self, pxed_bin, root, mounts, extra_toml="", ready_timeout=15, files_extra=()):
+        """pxed serving `root` over TFTP and HTTP, mounts = {at: iso}, files_extra more
+        lines of [files] (iso_dir); waits for pxed.ready."""
         # interfaces matters only when a provider turns pxed's own DHCP on.
         lines = ["[server]", 'log_level = "info"', 'log_format = "text"',
                  'interfaces = ["pxe2e-srv"]',
                  f'state_dir = "{self.workdir / "pxed-state"}"', "",
-                 "[files]", f'root = "{root}"']
+                 "[files]", f'root = "{root}"', *files_extra]
         for at, image in mounts.items():
             lines += ["", "[[files.mount]]", f'at = "{at}"', f'iso = "{image}"']
         lines += ["", "[tftp]", f'listen = "{self.server_ip}:69"',

@@ -124,7 +124,7 @@ TEST(InventoryPlan, ImageEntriesAreLeftOutWhileNoSuchImageIsServed) {
   ASSERT_EQ(plan.entries.size(), 2u);
   EXPECT_EQ(plan.entries[0].name, "centos7-ks");
   EXPECT_EQ(plan.entries[plan.default_entry].name, "local");
-  EXPECT_EQ(plan.comments.back(), "iso:ubuntu-22.04 left out: not served");
+  EXPECT_EQ(plan.comments.back(), "iso:ubuntu-22.04 left out: no image ubuntu-22.04 is served");
 }
 
 // What app::boot_images makes of three served images: a casper live image,
@@ -209,6 +209,43 @@ TEST(InventoryPlan, AMenuOfEveryImageListsThoseThatBootThisMachineByName) {
   cfg.inventory.profiles[1].menu = {"iso:*"};
   plan = plan_of(match(f, cfg), f, kContext, cfg);
   EXPECT_EQ(names(plan), std::vector<std::string>{"local"});
+}
+
+// A [[profile]] with image = "..." starts from the image's entry and adds
+// its own label and arguments, before casper's "---".
+TEST(InventoryPlan, AnImageProfileAddsItsArgumentsToTheRecipes) {
+  auto cfg = rooms();
+  config::Profile kiosk;
+  kiosk.name = "kiosk";
+  kiosk.line = 30;
+  kiosk.kind = config::ProfileKind::image;
+  kiosk.image = "ubuntu-22.04";
+  kiosk.label = "Kiosk for ${name}";
+  kiosk.append = "console=ttyS0 host=${name}";
+  cfg.inventory.profiles.push_back(kiosk);
+  cfg.inventory.machines[0].profile = "kiosk";
+  auto images = served_images();
+  images.images["iso:ubuntu-22.04"].append += " ---";
+  auto f = facts_of(kDb03, 0);
+  auto m = match(f, cfg, &images);
+  ASSERT_NE(m.image, nullptr);
+  auto plan = plan_of(m, f, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].name, "kiosk");
+  EXPECT_EQ(plan.entries[0].label, "Kiosk for db-03");
+  EXPECT_EQ(plan.entries[0].append, "ip=dhcp url=http://10.77.0.1/iso/ubuntu-22.04.iso console=ttyS0 host=db-03 ---");
+  EXPECT_EQ(fetched("iso/ubuntu-22.04/casper/vmlinuz", f, cfg, kContext, &images), Fetched::kernel);
+  // In a menu too; gone with its image.
+  cfg.inventory.profiles[1].menu = {"kiosk", "local"};
+  auto office = facts_of(kOffice, 0);
+  office.address = *core::Ipv4::parse("192.168.99.40");
+  plan = plan_of(match(office, cfg, &images), office, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 2u);
+  EXPECT_EQ(plan.entries[0].append, "ip=dhcp url=http://10.77.0.1/iso/ubuntu-22.04.iso console=ttyS0 host= ---");
+  images.images.erase("iso:ubuntu-22.04");
+  plan = plan_of(match(office, cfg, &images), office, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.comments.back(), "kiosk left out: no image ubuntu-22.04 is served");
 }
 
 TEST(InventoryAssign, AnImageMayBeAssignedByNameButNotEveryImage) {

@@ -31,13 +31,13 @@ name = "off"
 local = false
 )"),
               ElementsAre("3: profile: \"nothing\" boots nothing: give it one of kernel, chain, "
-                          "menu or local = true",
+                          "menu, image or local = true",
                           "6: profile: \"both\" has kernel and chain: give it only one of kernel, "
-                          "chain, menu or local = true",
+                          "chain, menu, image or local = true",
                           "10: profile: \"three\" has chain, menu and local = true: give it only "
-                          "one of kernel, chain, menu or local = true",
-                          "15: profile: \"off\" boots nothing: give it one of kernel, chain, menu "
-                          "or local = true"));
+                          "one of kernel, chain, menu, image or local = true",
+                          "15: profile: \"off\" boots nothing: give it one of kernel, chain, menu, "
+                          "image or local = true"));
 }
 
 TEST(ProfileConfig, KernelKeysNeedAKernelAndMenuKeysAMenu) {
@@ -54,9 +54,36 @@ default = "local"
 timeout = 5
 )"),
               ElementsAre("6: profile.initrd: only a profile with a kernel takes initrd",
-                          "7: profile.append: only a profile with a kernel takes append",
+                          "7: profile.append: only a profile with a kernel or an image takes append",
                           "11: profile.default: only a menu profile takes default",
                           "12: profile.timeout: only a menu profile takes timeout"));
+}
+
+TEST(ProfileConfig, AnImageProfileNamesOneImageAndMayAddArguments) {
+  Scratch s;
+  auto cfg = s.parse_with_root(R"([[profile]]
+name = "ubuntu-auto"
+image = "iso:ubuntu-22.04"
+label = "Ubuntu, unattended"
+append = "autoinstall host=${name}"
+)");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  const auto& p = cfg->inventory.profiles[0];
+  EXPECT_EQ(p.kind, ProfileKind::image);
+  EXPECT_EQ(p.image, "ubuntu-22.04");
+  EXPECT_EQ(p.append, "autoinstall host=${name}");
+  EXPECT_THAT(s.problems(R"([[profile]]
+name = "all"
+image = "iso:*"
+[[profile]]
+name = "two"
+image = "x"
+kernel = "vmlinuz"
+initrd = "initrd.img"
+)"),
+              ElementsAre("5: profile.image: must name one image, like \"ubuntu-22.04\"",
+                          "6: profile: \"two\" has kernel and image: give it only one of kernel, chain, menu, "
+                          "image or local = true"));
 }
 
 TEST(ProfileConfig, AMenuTimeoutIsADurationOrWholeSeconds) {

@@ -1,0 +1,162 @@
+"""Images that boot themselves: no boot entry is written by the test.
+
+Two images are built in the layouts of real releases, each holding the e2e guest's
+kernel and initramfs where that release keeps its own (Ubuntu's casper/, Rocky's
+images/pxeboot/), with the volume ids osinfo-db knows them by. pxed identifies each,
+works out its network-install arguments, and offers it as the profile iso:<name>. The
+guest's init prints its kernel command line: the recipe's install source, pointing at
+pxed, is the proof, and that URL then serves what the installer would fetch (the whole
+image with Range for casper, the repository for anaconda).
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import e2e_lab
+from e2e_dhcp import BootPlan
+from test_e2e_inventory import only_with
+
+OSINFO = Path("/usr/share/osinfo")
+UBUNTU_VOLUME = "Ubuntu 22.04.3 LTS amd64"
+ROCKY_VOLUME = "Rocky-9-2-x86_64-dvd"
+MAC_MENU = "52:54:00:e2:e3:01"
+MAC_ROCKY_EFI = "52:54:00:e2:e3:02"
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("xorriso") is None, reason="xorriso not installed"),
+    pytest.mark.skipif(not (OSINFO / "os").is_dir(), reason="osinfo-db not installed"),
+]
+
+# [boot] default is the plan's ("images"): the provider writes [boot]. The recipes
+# name no console; the serial console the test reads is the profile's own append.
+INVENTORY = f"""[[profile]]
+name = "images"
+label = "pxed e2e images"
+menu = ["local", "iso:*"]
+default = "iso:ubuntu"
+timeout = "1s"
+
+[[profile]]
+name = "rocky-serial"
+image = "rocky"
+append = "console=ttyS0 panic=-1"
+
+[[machine]]
+mac = "{MAC_ROCKY_EFI}"
+name = "rocky-efi"
+profile = "rocky-serial"
+"""
+
+PLAN = BootPlan(bios="lpxelinux.0", efi64="efi64/syslinux.efi", default="images")
+
+
+def build(workdir, name, volume, files):
+    src = Path(tempfile.mkdtemp(prefix=f"{name}-src-", dir=workdir))
+    for path, content in files.items():
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, src / path)
+        else:
+            (src / path).write_bytes(content)
+    out = workdir / f"{name}-built.iso"
+    subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", volume, "-o", str(out), str(src)],
+                   check=True, capture_output=True, timeout=120)
+    shutil.rmtree(src, ignore_errors=True)
+    os.chmod(out, 0o644)
+    return out
+
+
+@pytest.fixture(scope="module")
+def images(workdir, guest):
+    vmlinuz, initrd, _ = guest
+    return {
+        "ubuntu": build(workdir, "ubuntu", UBUNTU_VOLUME, {
+            "casper/vmlinuz": vmlinuz, "casper/initrd": initrd, "casper/filesystem.squashfs": b"s" * 4096}),
+        "rocky": build(workdir, "rocky", ROCKY_VOLUME, {
+            "images/pxeboot/vmlinuz": vmlinuz, "images/pxeboot/initrd.img": initrd,
+            ".treeinfo": b"[general]\nfamily = Rocky Linux\nversion = 9.2\n",
+            "repodata/repomd.xml": b"<?xml version=\"1.0\"?><repomd/>\n"}),
+    }
+
+
+@pytest.fixture
+def iso_dir(workdir):
+    d = Path(tempfile.mkdtemp(prefix="iso-dir-", dir=workdir))
+    os.chmod(d, 0o755)
+    return d
+
+
+def copy_in(iso_dir, built, name):
+    """As a user copies an image in: written beside, then renamed into place."""
+    tmp = iso_dir / f".{name}.part"
+    shutil.copyfile(built, tmp)
+    os.chmod(tmp, 0o644)
+    tmp.rename(iso_dir / name)
+
+
+def wait_identified(lab, at):
+    """Until iso.added or iso.identified says what the image at `at` is."""
+    def known():
+        return any(kind in ("iso.added", "iso.identified") and f.get("at") == at and "os" in f
+                   for kind, f in e2e_lab.log_events(lab.pxed.log_text()))
+    e2e_lab.wait_for(known, 30, f"{at} identified")
+
+
+def command_line(result):
+    for line in result.console.splitlines():
+        at = line.find("PXED-E2E-CMDLINE ")
+        if at >= 0:
+            return line[at + len("PXED-E2E-CMDLINE "):].strip()
+    raise AssertionError(f"the guest printed no command line ({result.summary()}):\n{result.console_tail(40)}")
+
+
+def fetch(lab, url, *extra):
+    return e2e_lab.run(["ip", "netns", "exec", lab.srv_ns, "curl", "-sS", "--max-time", "20", "--fail",
+                        "-o", "/dev/null", "-w", "%{http_code} %{size_download}", *extra, url], timeout=30)
+
+
+def test_bios_an_image_copied_in_while_pxed_runs_is_in_the_menu_and_boots_by_casper(
+        bare_netboot, guest, images, iso_dir):
+    only_with(bare_netboot, "pxed-proxy", "the image's path is the same whoever gives the address")
+    with bare_netboot.served(PLAN, INVENTORY, files_extra=[f'iso_dir = "{iso_dir}"']) as lab:
+        copy_in(iso_dir, images["ubuntu"], "ubuntu.iso")
+        wait_identified(lab, "/iso/ubuntu")
+        result = bare_netboot.boot_in(lab, "bios", MAC_MENU)
+        line = command_line(result)
+        http = f"http://{lab.server_ip}"
+        assert "boot=casper" in line and "ip=dhcp" in line, line
+        url = re.search(r"\burl=(\S+)", line)
+        assert url and url.group(1) == f"{http}/iso/ubuntu.iso", line
+        # The menu pxelinux read lists the image and local, and was generated for this machine.
+        configs = [e for e in bare_netboot.last.pxed_events("tftp.done") if "generated" in e]
+        assert configs and "profile images" in configs[0]["generated"], configs
+        # casper downloads the image it was given: served whole, and by ranges.
+        size = os.path.getsize(iso_dir / "ubuntu.iso")
+        r = fetch(lab, url.group(1))
+        assert r.stdout == f"200 {size}", r.stdout
+        r = fetch(lab, url.group(1), "-r", "32768-32867")
+        assert r.stdout == "206 100", r.stdout
+
+
+@pytest.mark.uefi
+def test_uefi_a_machine_given_an_image_boots_it_with_its_repository(bare_netboot, guest, images, iso_dir):
+    only_with(bare_netboot, "pxed-proxy", "syslinux.efi is the proxy-mode UEFI loader (FIRMWARE.md 29)")
+    copy_in(iso_dir, images["rocky"], "rocky.iso")
+    with bare_netboot.served(PLAN, INVENTORY, files_extra=[f'iso_dir = "{iso_dir}"']) as lab:
+        wait_identified(lab, "/iso/rocky")
+        result = bare_netboot.boot_in(lab, "uefi-pxe", MAC_ROCKY_EFI)
+        line = command_line(result)
+        repo = re.search(r"\binst\.repo=(\S+)", line)
+        assert repo and repo.group(1) == f"http://{lab.server_ip}/iso/rocky/", line
+        configs = [e for e in bare_netboot.last.pxed_events("tftp.done") if "generated" in e]
+        assert configs and "profile rocky-serial" in configs[0]["generated"], configs
+        # anaconda reads the repository from the image as a folder.
+        r = fetch(lab, repo.group(1) + "repodata/repomd.xml")
+        assert r.stdout.startswith("200 "), r.stdout
+        r = fetch(lab, repo.group(1) + ".treeinfo")
+        assert r.stdout.startswith("200 "), r.stdout
