@@ -11,6 +11,7 @@
 
 #include "app/image_catalogue.hpp"
 #include "app/iso_info.hpp"
+#include "app/served_images.hpp"
 #include "config/config.hpp"
 #include "osid/catalogue.hpp"
 #include "osid/load.hpp"
@@ -20,42 +21,6 @@
 
 namespace pxed::app {
 namespace {
-
-struct Listed {
-  osid::Catalogue catalogue;
-  bool failed = false;
-};
-
-void add(Listed& listed, std::string name, std::string_view mount_point, const std::filesystem::path& file,
-         std::string source, std::ostream& err) {
-  auto opened = vfs::open_image(AT_FDCWD, file);
-  if (!opened) {
-    err << "pxed iso list: " << file.string() << ": " << opened.error()
-        << (source == "mount" ? " (pxed serve refuses to start)" : " (pxed serve skips it)") << "\n";
-    listed.failed = true;
-    return;
-  }
-  listed.catalogue.put(osid::facts_of(std::move(name), mount_point, file.string(), std::move(source), *opened->image),
-                       std::nullopt);
-}
-
-// The *.iso files pxed serve would mount from dir, in name order.
-std::vector<std::string> iso_dir_files(const std::filesystem::path& dir, std::ostream& err, bool& failed) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec)) {
-    const auto name = it->path().filename().string();
-    std::error_code type_ec;
-    if (vfs::image_name_of(name) && it->is_regular_file(type_ec)) names.push_back(name);
-  }
-  if (ec) {
-    err << "pxed iso list: files.iso_dir " << dir.string() << ": " << ec.message() << "\n";
-    failed = true;
-  }
-  std::ranges::sort(names);
-  return names;
-}
 
 std::string kind_text(const osid::CatalogueEntry& e) {
   return e.identification && e.identification->os ? std::string(osid::kind_of(*e.identification->os)) : "";
@@ -69,35 +34,13 @@ int iso_list(const IsoListArgs& args, std::ostream& out, std::ostream& err) {
     for (const auto& e : cfg.error()) err << e.to_string() << "\n";
     return 2;
   }
-  Listed listed;
-  for (const auto& mount : cfg->files.mounts) {
-    if (mount.iso.empty()) continue;
-    const auto point = vfs::normalize(mount.at);
-    if (!point) continue;  // config::load checked it
-    add(listed, *point, *point, mount.iso, "mount", err);
-  }
-  if (!cfg->files.iso_dir.empty()) {
-    for (const auto& file : iso_dir_files(cfg->files.iso_dir, err, listed.failed)) {
-      const auto name = *vfs::image_name_of(file);
-      // A [[files.mount]] at /iso/<name> wins in serve too.
-      if (listed.catalogue.find("/" + vfs::iso_mount_point(name) + "/") != nullptr) continue;
-      add(listed, name, vfs::iso_mount_point(name), cfg->files.iso_dir / file, "iso_dir", err);
-    }
-  }
-
   std::vector<std::filesystem::path> dirs(args.osinfo_dirs.begin(), args.osinfo_dirs.end());
-  const auto db = osid::load_database(dirs.empty() ? osid::default_osinfo_dirs() : dirs);
-  for (const auto& problem : db.problems())
-    err << "pxed iso list: osinfo-db: " << problem.source << ": " << problem.message << "\n";
-  for (const auto* entry : listed.catalogue.entries()) {
-    listed.catalogue.identified(entry->image.url_path, entry->generation,
-                                osid::identify_image(db, entry->image.volume));
-  }
+  auto listed = read_served_images(*cfg, dirs, "pxed iso list", err);
 
   const int status = listed.failed ? 1 : 0;
   if (args.json) {
     nlohmann::json j{{"images", images_json(listed.catalogue)},
-                     {"osinfo_db", {{"origin", db.origin()}, {"oses", db.oses().size()}}}};
+                     {"osinfo_db", {{"origin", listed.osinfo_origin}, {"oses", listed.oses}}}};
     out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return status;
   }

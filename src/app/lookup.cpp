@@ -1,5 +1,6 @@
 #include "app/lookup.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
 #include <memory>
@@ -8,7 +9,9 @@
 #include <sstream>
 
 #include "app/inventory_files.hpp"
+#include "app/image_catalogue.hpp"
 #include "app/remembered.hpp"
+#include "app/served_images.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "boot/config_files.hpp"
@@ -116,6 +119,18 @@ std::string default_server(const config::Config& cfg) {
   return "10.0.0.1";
 }
 
+// Whether the machine's boot depends on the images served: its profile is
+// one, or starts from one, or is a menu listing one.
+bool names_images(const boot::Match& m, const config::Config& cfg) {
+  auto is_image = [&](std::string_view name) {
+    const auto* p = cfg.inventory.find_profile(name);
+    return name.starts_with(config::kImagePrefix) || (p != nullptr && p->kind == config::ProfileKind::image);
+  };
+  if (is_image(m.profile)) return true;
+  return m.declared != nullptr && m.declared->kind == config::ProfileKind::menu &&
+         std::ranges::any_of(m.declared->menu, is_image);
+}
+
 }  // namespace
 
 int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out, std::ostream& err) {
@@ -157,6 +172,16 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   boot::Remembered remembered;
   if (auto store = store::MachineStore::open(cfg.server.state_dir, store::Access::reader)) {
     if (auto read = remembered_of(*store)) remembered = std::move(*read);
+  }
+  // The images the config serves, read here as serve would, when the
+  // machine's profile names one: they are its entries.
+  if (names_images(boot::match(facts, cfg, &remembered), cfg)) {
+    std::ostringstream problems;
+    auto images = read_served_images(cfg, {}, "pxed lookup", problems);
+    remembered.images = boot_images(images.catalogue);
+    out << fmt::format("images       {} served now (pxed iso list -c {} shows each)\n", images.catalogue.size(),
+                       cfg.source.string());
+    if (!problems.str().empty()) err << problems.str();
   }
   const auto match = boot::match(facts, cfg, &remembered);
   if (match.profile.empty()) {

@@ -5,6 +5,8 @@ iso.added, a removed one leaves it, and a machine given "iso:<name>" boots it.
 The image is built by xorriso in Ubuntu's layout (casper/) with a volume id
 Debian 12's osinfo-db knows. curl is the client, over TFTP and HTTP."""
 import os
+import re
+import subprocess
 import shutil
 import time
 from pathlib import Path
@@ -126,3 +128,14 @@ def test_an_image_copied_in_joins_the_menu_and_leaves_it_when_removed(lab, iso_d
     lab.server.wait_event("iso.removed", since=mark, at="/iso/xubuntu")
     text = tftp_text(lab, "pxelinux.cfg/default", out)
     assert "iso-xubuntu" not in text and "LABEL iso-ubuntu" in text, text
+
+
+def test_lookup_explains_an_image_profile_with_no_server_asked(lab):
+    config = lab.workdir / f"pxed-{lab.tag}.toml"
+    r = subprocess.run([str(PXED_BIN), "lookup", "-c", str(config), "--mac", MACHINE, "--arch", "bios",
+                        "--server", lab.server_ip], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "-> profile iso:ubuntu" in r.stdout, r.stdout
+    assert re.search(r"^images\s+1 served now", r.stdout, re.M), r.stdout
+    assert f"LINUX http://{lab.server_ip}/iso/ubuntu/casper/vmlinuz" in r.stdout, r.stdout
+    assert f"url=http://{lab.server_ip}/iso/ubuntu.iso" in r.stdout, r.stdout
