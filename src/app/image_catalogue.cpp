@@ -222,9 +222,11 @@ boot::ImageProfile image_profile(const osid::CatalogueEntry& entry) {
     case osid::BootMethod::linux:
     case osid::BootMethod::memdisk: break;
     case osid::BootMethod::sanboot:
+      p.method = boot::ImageProfile::Method::sanboot;
+      p.kernel = rebased(r.kernel);  // the image's own URL
+      return p;
     case osid::BootMethod::wimboot:
-      p.unbootable = "it boots only through iPXE's " + std::string(osid::to_string(r.method)) +
-                     ", which generated menus do not offer yet";
+      p.unbootable = "it boots only through wimboot, which generated menus do not offer yet";
       return p;
     case osid::BootMethod::none: p.unbootable = r.reason.empty() ? "no way to boot it is known" : r.reason; return p;
   }

@@ -114,6 +114,12 @@ std::expected<BootEntry, std::string> image_entry(std::string_view name, std::st
   BootEntry e;
   e.name = std::string(name);
   e.label = image->label.empty() ? image->name : image->label;
+  if (image->method == ImageProfile::Method::sanboot) {
+    e.kind = BootEntry::Kind::sanboot;
+    e.chain = expand(image->kernel, values);
+    if (declared != nullptr && !declared->label.empty()) e.label = expand(declared->label, values);
+    return e;
+  }
   e.kernel = expand(image->kernel, values);
   for (const auto& i : image->initrd) e.initrd.push_back(expand(i, values));
   e.append = expand(image->append, values);

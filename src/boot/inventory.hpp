@@ -43,6 +43,10 @@ struct ImageProfile {
   std::string unbootable;
   enum class Firmware { any, bios, efi };
   Firmware firmware = Firmware::any;  // memdisk is BIOS only
+  // sanboot: iPXE boots the image itself as a disk (kernel is the image's URL);
+  // the other loaders list it with the reason.
+  enum class Method { linux, sanboot };
+  Method method = Method::linux;
   std::string rule;                   // the recipe's rule: "casper", "anaconda", ...
 };
 // By profile name: "iso:debian-12".

@@ -15,7 +15,9 @@ std::string_view to_string(Loader loader);  // "pxelinux", "syslinux-efi", "grub
 
 // One bootable choice, as the loader should fetch it.
 struct BootEntry {
-  enum class Kind { linux, chain, local };
+  // sanboot: iPXE boots the image at `chain` (a URL) as a disk; the other
+  // loaders list it with the reason they cannot.
+  enum class Kind { linux, chain, local, sanboot };
   Kind kind = Kind::linux;
   std::string name;   // the profile's name: a menu entry's id
   std::string label;  // what a menu shows
@@ -24,7 +26,7 @@ struct BootEntry {
   std::string kernel;
   std::vector<std::string> initrd;
   std::string append;
-  std::string chain;  // chain: a loader file (path in the tree) or a URL
+  std::string chain;  // chain: a loader file (path in the tree) or a URL; sanboot: the image's URL
 };
 
 struct RenderPlan {

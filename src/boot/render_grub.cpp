@@ -179,6 +179,7 @@ class GrubRenderer {
         // disk's own EFI loader (search --file + chainloader).
         body.push_back("exit");
         break;
+      case BootEntry::Kind::sanboot: problems.push_back(std::string(kSanbootOnly)); break;
       case BootEntry::Kind::chain:
         if (e.chain.empty()) {
           problems.push_back("no file to chain to");

@@ -163,6 +163,16 @@ class IpxeRenderer {
           line("exit 1");
         }
         return;
+      case BootEntry::Kind::sanboot:
+        if (e.chain.empty()) {
+          explain("pxed: entry " + ids_[i] + ": no image to boot");
+          return;
+        }
+        // --no-describe: the image is a CD to boot, not a SAN disk the OS
+        // should find again through the iBFT (ipxe.org/cmd/sanboot).
+        line("sanboot --no-describe " + file_ref(e.chain).text);
+        explain("pxed: entry " + ids_[i] + ": sanboot of the image returned");
+        return;
       case BootEntry::Kind::chain:
         if (e.chain.empty()) {
           explain("pxed: entry " + ids_[i] + ": no file to chain to");

@@ -144,6 +144,7 @@ class PxelinuxRenderer {
         lines.push_back("LOCALBOOT 0");
         break;
       case BootEntry::Kind::chain: chain(i, lines); break;
+      case BootEntry::Kind::sanboot: problem(i, std::string(kSanbootOnly)); break;
     }
     if (plan_.entries.size() > 1) {
       auto text = trimmed(entry.label);

@@ -35,6 +35,10 @@ std::vector<std::string> entry_ids(const std::vector<BootEntry>& entries);
 // plan.default_entry, or 0 when it is out of range.
 std::size_t default_index(const RenderPlan& plan);
 
+// Why pxelinux, syslinux.efi and GRUB list a sanboot entry they cannot boot.
+inline constexpr std::string_view kSanbootOnly =
+    "only iPXE boots this image (sanboot): chain to iPXE ([boot] bios = \"undionly.kpxe\", efi64 = \"ipxe.efi\")";
+
 // The longest menu wait we write. Beyond it the loaders' own arithmetic
 // overflows: syslinux's menu computes `atoi(t) * CLK_TCK` in 32 bits with
 // CLK_TCK = 1000 (com32/menu/readconfig.c), iPXE reads milliseconds into an

@@ -57,6 +57,9 @@ def iso_dir(workdir, built):
     d.mkdir()
     os.chmod(d, 0o755)
     netlab.install_image(d, built, "ubuntu.iso")
+    # No OS anyone knows and no boot menu: only iPXE's sanboot of the whole image.
+    netlab.install_image(d, netlab.build_image(workdir, "blank", "PXEDTEST", {"readme.txt": b"a disk image"}),
+                         "zblank.iso")
     return d
 
 
@@ -98,6 +101,16 @@ def test_the_default_menu_lists_every_image_with_its_recipe_and_local(lab, out):
         assert r.returncode == 0 and int(r.stdout) == size, (path, r.stdout, r.stderr)
 
 
+def test_an_image_only_ipxe_boots_is_sanbooted_by_ipxe_and_listed_with_the_reason_elsewhere(lab, out):
+    identified(lab)
+    r = netlab.curl_http(lab, "/boot.ipxe", "-f")
+    assert r.returncode == 0, r.stderr
+    assert f"sanboot --no-describe http://{lab.server_ip}/iso/zblank.iso\n" in r.stdout, r.stdout
+    text = tftp_text(lab, "pxelinux.cfg/default", out)
+    assert "MENU LABEL PXEDTEST (pxed: cannot boot here)" in text, text
+    assert "only iPXE boots this image (sanboot)" in text, text
+
+
 def test_a_machine_given_an_image_boots_it_in_every_loader(lab, out):
     identified(lab)
     mac_name = "01-" + MACHINE.replace(":", "-")
@@ -136,6 +149,6 @@ def test_lookup_explains_an_image_profile_with_no_server_asked(lab):
                         "--server", lab.server_ip], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "-> profile iso:ubuntu" in r.stdout, r.stdout
-    assert re.search(r"^images\s+1 served now", r.stdout, re.M), r.stdout
+    assert re.search(r"^images\s+2 served now", r.stdout, re.M), r.stdout
     assert f"LINUX http://{lab.server_ip}/iso/ubuntu/casper/vmlinuz" in r.stdout, r.stdout
     assert f"url=http://{lab.server_ip}/iso/ubuntu.iso" in r.stdout, r.stdout

@@ -112,6 +112,25 @@ bool has_line(const std::string& text, const std::string& wanted) {
 
 TEST(RenderGolden, SingleLinuxEntry) { expect_goldens("single_linux", plan_of({centos7()})); }
 
+// An image only iPXE boots (sanboot of its URL), in a menu with a kernel and
+// the disk: iPXE boots it; pxelinux and GRUB list it with the reason.
+TEST(RenderGolden, SanbootImageInAMenu) {
+  BootEntry image;
+  image.kind = Kind::sanboot;
+  image.name = "iso:freebsd-14";
+  image.label = "FreeBSD 14.0";
+  image.chain = "http://10.77.0.1/iso/freebsd-14.iso";
+  auto plan = plan_of({centos7(), image, local()});
+  plan.default_entry = 1;
+  expect_goldens("menu_sanboot", plan);
+  const auto ipxe = render_ipxe(plan);
+  EXPECT_NE(ipxe.find("sanboot --no-describe http://10.77.0.1/iso/freebsd-14.iso\n"), std::string::npos) << ipxe;
+  const auto pxelinux = render_pxelinux(plan);
+  EXPECT_NE(pxelinux.find("FreeBSD 14.0 (pxed: cannot boot here)"), std::string::npos) << pxelinux;
+  EXPECT_NE(pxelinux.find(render_detail::kSanbootOnly), std::string::npos) << pxelinux;
+  EXPECT_NE(render_grub(plan).find(render_detail::kSanbootOnly), std::string::npos);
+}
+
 TEST(RenderGolden, MenuOfLinuxAndLocalWithTimeout) {
   auto plan = plan_of({centos7(), local()});
   plan.default_entry = 1;
