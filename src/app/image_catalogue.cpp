@@ -207,7 +207,9 @@ json recipe_json(const osid::Recipe& r, std::string_view http) {
 
 namespace {
 
-boot::ImageProfile image_profile(const osid::CatalogueEntry& entry) {
+}  // namespace
+
+boot::ImageProfile boot_image(const osid::CatalogueEntry& entry) {
   boot::ImageProfile p;
   p.name = entry.image.name;
   p.label = p.name;
@@ -239,12 +241,10 @@ boot::ImageProfile image_profile(const osid::CatalogueEntry& entry) {
   return p;
 }
 
-}  // namespace
-
 boot::Images boot_images(const osid::Catalogue& catalogue) {
   boot::Images images;
   for (const auto* entry : catalogue.entries()) {
-    auto profile = image_profile(*entry);
+    auto profile = boot_image(*entry);
     images.insert_or_assign(std::string(config::kImagePrefix) + profile.name, std::move(profile));
   }
   return images;

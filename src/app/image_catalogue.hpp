@@ -65,6 +65,7 @@ nlohmann::json recipe_json(const osid::Recipe& recipe, std::string_view http = "
 // Every image as the inventory's "iso:<name>" profile: its recipe's entry
 // with ${http} for pxed's HTTP, or why it gives none.
 boot::Images boot_images(const osid::Catalogue& catalogue);
+boot::ImageProfile boot_image(const osid::CatalogueEntry& entry);
 // What iso.added, iso.replaced and iso.identified say of the OS (docs/events.md).
 void add_os_fields(events::Event& event, const osid::Identification& identification);
 

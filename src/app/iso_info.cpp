@@ -4,11 +4,17 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <sstream>
 
 #include "app/image_catalogue.hpp"
+#include "boot/inventory.hpp"
+#include "boot/render.hpp"
+#include "config/config.hpp"
+#include "core/net.hpp"
 #include "iso/image.hpp"
 #include "osid/catalogue.hpp"
 #include "osid/iso_files.hpp"
@@ -93,16 +99,48 @@ std::string printable(std::string_view value) {
 
 namespace {
 
-// How pxed would boot the image, served from files.iso_dir as /iso/<name>/.
-// How pxed would boot the image from files.iso_dir (as /iso/<name>/), as JSON
-// with the URLs starting at args.http.
-nlohmann::json boot_recipe(const IsoInfoArgs& args, const iso::Image& image, const osid::Identification& id) {
+// The image as files.iso_dir serves it (/iso/<name>/), identified, with
+// how it boots: its recipe's URLs start with osid::kRecipeBase.
+osid::CatalogueEntry served_as_iso_dir(const IsoInfoArgs& args, const iso::Image& image, const osid::Identification& id) {
   const auto name = std::filesystem::path(args.image).stem().string();
-  const auto facts = osid::facts_of(name, "iso/" + name, args.image, "iso_dir", image);
+  osid::CatalogueEntry entry;
+  entry.image = osid::facts_of(name, "iso/" + name, args.image, "iso_dir", image);
   const osid::IsoImageFiles files(image, image.reader());
-  std::string http = args.http;
+  entry.recipe = osid::recipe_of(entry.image, id.os, files);
+  entry.identification = id;
+  return entry;
+}
+
+std::string base_of(std::string http) {
   while (http.ends_with('/')) http.pop_back();
-  return recipe_json(osid::recipe_of(facts, id.os, files), http);
+  return http;
+}
+
+// The entry each loader's generated config gives a machine whose profile is
+// this image (BIOS for pxelinux, UEFI for syslinux.efi), as `pxed serve` writes it.
+void loader_entries(std::ostream& out, const IsoInfoArgs& args, const osid::CatalogueEntry& entry) {
+  const std::string profile = std::string(config::kImagePrefix) + entry.image.name;
+  config::Config cfg;
+  cfg.boot.default_profile = profile;
+  boot::Remembered remembered;
+  remembered.images[profile] = boot_image(entry);
+  // "http://10.0.0.1[:port]": GRUB's TFTP server is that host when it is an address.
+  const auto base = base_of(args.http);
+  const auto authority = std::string_view(base).substr(std::min(base.size(), base.find("://") + 3));
+  const auto server = core::Ipv4::parse(authority.substr(0, authority.find_first_of(":/")));
+  const boot::Context context{server.value_or(core::Ipv4{}), base};
+  for (auto loader : {boot::Loader::pxelinux, boot::Loader::syslinux_efi, boot::Loader::grub, boot::Loader::ipxe}) {
+    boot::ClientFacts facts;
+    facts.arch = loader == boot::Loader::pxelinux ? 0 : 7;
+    const auto plan = boot::plan_of(boot::match(facts, cfg, &remembered), facts, context, cfg, &remembered);
+    bool first = true;
+    std::istringstream text(boot::render(loader, plan));
+    for (std::string l; std::getline(text, l);) {
+      if (l.empty() || l.starts_with('#')) continue;  // the file's own comments: who it was for
+      line(out, first ? "entry-" + std::string(boot::to_string(loader)) : "", l);
+      first = false;
+    }
+  }
 }
 
 void recipe_lines(std::ostream& out, const nlohmann::json& r) {
@@ -136,7 +174,8 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     err << "pxed iso info: osinfo-db: " << problem.source << ": " << problem.message << "\n";
 
   const osid::Identification id = osid::identify_image(db, image.volume_info());
-  const nlohmann::json recipe = boot_recipe(args, image, id);
+  const auto served = served_as_iso_dir(args, image, id);
+  const nlohmann::json recipe = recipe_json(*served.recipe, base_of(args.http));
   std::optional<Member> kernel;
   std::optional<Member> initrd;
   if (id.os) {
@@ -195,6 +234,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     line(out, "os", "unknown");
     line(out, "reason", id.reason);
     recipe_lines(out, recipe);
+    loader_entries(out, args, served);
     return 0;
   }
   const auto& os = *id.os;
@@ -214,6 +254,7 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
     line(out, "also-matches", others);
   }
   recipe_lines(out, recipe);
+  loader_entries(out, args, served);
   return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/percent.hpp"
+
 namespace pxed::boot {
 namespace {
 
@@ -71,18 +73,7 @@ std::string query_value(std::string_view query, std::string_view key) {
     auto pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (!pair.starts_with(key) || pair.size() <= key.size() || pair[key.size()] != '=') continue;
-    std::string out;
-    auto value = pair.substr(key.size() + 1);
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value[i] == '%' && i + 2 < value.size() && std::isxdigit(static_cast<unsigned char>(value[i + 1])) &&
-          std::isxdigit(static_cast<unsigned char>(value[i + 2]))) {
-        out += static_cast<char>(std::stoi(std::string(value.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += value[i];
-      }
-    }
-    return out;
+    return core::percent_decoded(pair.substr(key.size() + 1));
   }
   return {};
 }

@@ -344,7 +344,8 @@ RenderPlan plan_of(const Match& m, const ClientFacts& facts, const Context& cont
                    const Remembered* remembered) {
   RenderPlan plan;
   plan.bios = firmware_of(facts.arch) == Firmware::bios;
-  plan.server = context.server.to_string();
+  plan.server = context.server.is_zero() ? "" : context.server.to_string();
+  plan.http_base = context.http_base;
   const auto values = values_of(m, facts, context);
   const bool unknown = m.machine == nullptr && facts.mac == core::Mac{};
   const std::string who = m.machine != nullptr && !m.machine->name.empty() ? m.machine->name

@@ -41,6 +41,9 @@ struct RenderPlan {
   // where `exit` would hang; UEFI returns to the firmware's next boot option.
   bool bios = true;
   std::string server;  // our address as the client sees it: GRUB's (http,SERVER) device
+  // Our HTTP base as the client sees it ("http://10.77.0.1"): GRUB fetches a
+  // URL under it from the same tree over TFTP (Debian's signed GRUB has no http).
+  std::string http_base;
 };
 
 std::string render(Loader loader, const RenderPlan& plan);

@@ -8,6 +8,7 @@
 
 #include "boot/render.hpp"
 #include "boot/render_support.hpp"
+#include "core/percent.hpp"
 
 namespace pxed::boot {
 namespace {
@@ -100,7 +101,13 @@ class GrubRenderer {
 
   FileRef file_ref(std::string_view raw) const {
     auto ref = one_line(raw);
-    auto url = parse_url(ref);
+    // Ours: the same tree over TFTP, the protocol GRUB came by (an image's
+    // recipe names its kernel by URL for the loaders that have HTTP).
+    const auto base = trimmed(plan_.http_base);
+    const bool ours = !base.empty() && ref.starts_with(base) && ref.size() > base.size() && ref[base.size()] == '/' &&
+                      ref.find('?') == std::string::npos;
+    if (ours) ref = core::percent_decoded(std::string_view(ref).substr(base.size()));
+    auto url = ours ? std::nullopt : parse_url(ref);
     if (!url) {
       // A tree path over TFTP from plan.server: the protocol GRUB itself came
       // by, the only one Debian 12's signed grubnetx64.efi has built in, and an

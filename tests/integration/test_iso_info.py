@@ -35,9 +35,19 @@ def build_iso(path, files, *mkisofs_args):
 
 
 def fields(text):
-    """`key  value` lines as a dict; a key alone is an empty field."""
-    return {parts[0]: parts[1].strip() if len(parts) > 1 else ""
-            for parts in (line.split(None, 1) for line in text.splitlines() if line)}
+    """`key  value` lines as a dict; a key alone is an empty field. An indented
+    line goes on the field above it (the entry-* blocks), after a newline."""
+    out, key = {}, None
+    for line in text.splitlines():
+        if not line:
+            continue
+        if line[0].isspace() and key is not None:
+            out[key] += "\n" + line.strip()
+            continue
+        parts = line.split(None, 1)
+        key = parts[0]
+        out[key] = parts[1].strip() if len(parts) > 1 else ""
+    return out
 
 
 # (name, mkisofs args, files in the image, expected os id, kind, kernel, initrd)
@@ -103,6 +113,12 @@ def test_says_how_pxed_would_boot_the_image(tmp_path, name, args, files, os_id, 
     assert boot["kernel"] == f"http://10.77.0.1/iso/{name}/{kernel_path}", boot
     assert f["boot-kernel"] == boot["kernel"]
     assert argument in boot["args"].split(), boot
+    # The entry each loader's generated config gives a machine whose profile is the image:
+    # HTTP where the loader has it, the same tree over TFTP for GRUB.
+    assert f"LINUX {boot['kernel']}" in f["entry-pxelinux"].splitlines(), f["entry-pxelinux"]
+    assert f"LINUX {boot['kernel']}" in f["entry-syslinux-efi"].splitlines(), f["entry-syslinux-efi"]
+    assert f"linux (tftp,10.77.0.1)/iso/{name}/{kernel_path} " in f["entry-grub"], f["entry-grub"]
+    assert f["entry-ipxe"].startswith(f"kernel {boot['kernel']} "), f["entry-ipxe"]
     # Without --http the URLs say where pxed's address goes.
     assert fields(pxed("iso", "info", str(iso)).stdout)["boot-kernel"].startswith("http://SERVER/iso/")
 

@@ -112,6 +112,26 @@ bool has_line(const std::string& text, const std::string& wanted) {
 
 TEST(RenderGolden, SingleLinuxEntry) { expect_goldens("single_linux", plan_of({centos7()})); }
 
+// A kernel named by our own HTTP URL (an image's recipe) is fetched by GRUB
+// from the same tree over TFTP: Debian's signed GRUB has no http module.
+TEST(RenderGrub, OurOwnUrlsAreTheTreeOverTftp) {
+  BootEntry e;
+  e.kind = Kind::linux;
+  e.name = "memtest";
+  e.kernel = "http://10.77.0.1/iso/mt/memtest86%2B.bin";
+  e.initrd = {"http://10.77.0.1/iso/mt/initrd"};
+  e.append = "url=http://10.77.0.1/iso/mt.iso";
+  auto plan = plan_of({e});
+  plan.http_base = "http://10.77.0.1";
+  const auto grub = render_grub(plan);
+  EXPECT_NE(grub.find("linux (tftp,10.77.0.1)/iso/mt/memtest86+.bin url=http://10.77.0.1/iso/mt.iso\n"),
+            std::string::npos) << grub;
+  EXPECT_NE(grub.find("initrd (tftp,10.77.0.1)/iso/mt/initrd\n"), std::string::npos) << grub;
+  // Another server's URL stays HTTP.
+  plan.entries[0].kernel = "http://10.77.0.9/vmlinuz";
+  EXPECT_NE(render_grub(plan).find("linux (http,10.77.0.9)/vmlinuz"), std::string::npos);
+}
+
 // An image only iPXE boots (sanboot of its URL), in a menu with a kernel and
 // the disk: iPXE boots it; pxelinux and GRUB list it with the reason.
 TEST(RenderGolden, SanbootImageInAMenu) {
