@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fmt/format.h>
 #include <functional>
 #include <iostream>
@@ -35,6 +36,7 @@
 #include "app/machines.hpp"
 #include "app/machines_cli.hpp"
 #include "app/pid_file.hpp"
+#include "app/port_users.hpp"
 #include "app/privileges.hpp"
 #include "app/sandbox.hpp"
 #include "app/sandbox_check.hpp"
@@ -174,6 +176,26 @@ void reload(const config::Config& running, const Deciding& deciding, events::Bus
       .add("profiles", loaded->inventory.profiles.size())
       .add("groups", loaded->inventory.groups.size())
       .add("machines", loaded->inventory.machines.size()));
+}
+
+// A service that could not bind: the error, and who holds the port when that is why.
+int bind_failed(events::Bus& bus, const std::string& error, app::Transport transport,
+                std::initializer_list<std::uint16_t> ports) {
+  events::Event e{events::Kind::pxed_fatal};
+  e.add("error", error);
+  if (error.contains(std::strerror(EADDRINUSE))) {
+    std::string held;
+    std::vector<std::uint16_t> asked;
+    for (auto port : ports) {
+      if (std::ranges::find(asked, port) != asked.end()) continue;
+      asked.push_back(port);
+      if (auto text = app::port_users_text(transport, port); !text.empty()) held += (held.empty() ? "" : "; ") + text;
+    }
+    if (!held.empty()) e.add("held_by", held);
+    e.add("hint", "stop the other server (the old dnsmasq or a second pxed) or move one of them");
+  }
+  bus.emit(std::move(e));
+  return kExitRuntime;
 }
 
 bool has_once(const config::Config& cfg) {
@@ -320,8 +342,7 @@ int serve(const config::Config& cfg) {
   if (cfg.tftp.enabled) {
     tftp_service.emplace(io, cfg.tftp, *tree, pool, bus);
     if (auto bound = tftp_service->bind(); !bound) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
-      return kExitRuntime;
+      return bind_failed(bus, bound.error(), app::Transport::udp, {cfg.tftp.listen.port});
     }
   }
   app::Machines machines(io, cfg.server.state_dir, sightings, bus);
@@ -358,8 +379,8 @@ int serve(const config::Config& cfg) {
     http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes.boot));
     if (cfg.api.listen && api_on) http_service->add_listener(*cfg.api.listen, std::move(routes.api));
     if (auto bound = http_service->bind(); !bound) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
-      return kExitRuntime;
+      return bind_failed(bus, bound.error(), app::Transport::tcp,
+                         {cfg.http.listen.port, cfg.api.listen ? cfg.api.listen->port : cfg.http.listen.port});
     }
   }
   if (cfg.dhcp.mode != config::DhcpMode::off) {
@@ -368,8 +389,7 @@ int serve(const config::Config& cfg) {
     dhcp_service.emplace(io, cfg, sightings, bus, std::move(on_seen));
     deciding.dhcp = &*dhcp_service;
     if (auto bound = dhcp_service->bind(); !bound) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
-      return kExitRuntime;
+      return bind_failed(bus, bound.error(), app::Transport::udp, {dhcp::kServerPort, dhcp::kPxePort});
     }
     if (cfg.dhcp.mode == config::DhcpMode::full) {
       app::warn_if_recently_recovered(cfg, core::unix_now(), bus);

@@ -1,0 +1,166 @@
+"""Safe start-up: pxed shares no port it answers on. A dnsmasq of the old stack still holding
+67 and 69, a second pxed, or anything on its HTTP port stops it with the port and, when it
+can tell, the process; `pxed check` reports what serve would refuse, all at once; exit codes
+are 0, 1 (runtime) and 2 (usage or config). Everything runs in the lab's namespaces: the
+port holders too (dnsmasq, a python socket) are started by the test inside them."""
+import os
+import signal
+import socket
+import subprocess
+
+import pytest
+
+import netlab
+from netlab import ServerProcess, create_lab, destroy_lab, socket_in, wait_for
+from suite import PXED_BIN
+
+DNSMASQ = "/usr/sbin/dnsmasq"
+PROXY = """
+[dhcp]
+mode = "proxy"
+[boot]
+bios = "text.txt"
+"""
+
+
+@pytest.fixture
+def slab(workdir, tree, server_kind):
+    if server_kind != "pxed":
+        pytest.skip("start-up checks are pxed's")
+    lab = create_lab(workdir)
+    lab.others = []
+    try:
+        yield lab
+    finally:
+        for p in lab.others:
+            p.stop()
+        destroy_lab(lab)
+
+
+def pxed_in(lab, tree, name, tftp=None, http=None, extra=PROXY, **server):
+    """A pxed for lab's server namespace with its own state dir (not started)."""
+    overrides = {"interfaces": ["pxs0"], "state_dir": str(lab.workdir / f"state-{lab.tag}-{name}")}
+    overrides.update(server)
+    p = ServerProcess("pxed", lab, tree, pxed_bin=PXED_BIN, server_overrides=overrides,
+                      tftp_overrides=tftp, http_overrides=http, extra_toml=extra)
+    p.log_path = lab.workdir / f"server-{lab.tag}-{name}.log"
+    argv = p.argv
+
+    def own_config():  # each its own config file: argv() writes one per lab otherwise
+        cmd = argv()
+        cfg = lab.workdir / f"pxed-{lab.tag}-{name}.toml"
+        cfg.write_text(p.config_text())
+        return [*cmd[:-1], str(cfg)]
+    p.argv = own_config
+    lab.others.append(p)
+    return p
+
+
+def exits_with(p, timeout=15):
+    """Start p expecting it to stop by itself: its exit code and log."""
+    log = open(p.log_path, "ab")
+    proc = subprocess.Popen(["ip", "netns", "exec", p.lab.server_ns, *p.argv()], stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise AssertionError(f"pxed did not stop by itself\n{p.log_tail()}")
+    finally:
+        log.close()
+    return code, p.log_text()
+
+
+def start_dnsmasq(lab, tree):
+    """dnsmasq as the seed's stack ran it: DHCP (bind-interfaces, which sets SO_REUSEPORT on 67)
+    and TFTP on the lab's interface; DNS off."""
+    conf = lab.workdir / f"dnsmasq-{lab.tag}.conf"
+    conf.write_text(f"""port=0
+interface=pxs0
+bind-interfaces
+dhcp-range=10.241.{lab.subnet}.100,10.241.{lab.subnet}.150,12h
+dhcp-boot=lpxelinux.0
+enable-tftp
+tftp-root={tree}
+pid-file={lab.workdir}/dnsmasq-{lab.tag}.pid
+""")
+    proc = subprocess.Popen(["ip", "netns", "exec", lab.server_ns, DNSMASQ, "-k", "-C", str(conf),
+                             f"--log-facility={lab.workdir}/dnsmasq-{lab.tag}.log"],
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def listening():
+        out = netlab.run(["ip", "netns", "exec", lab.server_ns, "ss", "-Hulpn"], check=False).stdout
+        return ":67 " in out and ":69 " in out and "dnsmasq" in out
+    wait_for(listening, 10, "dnsmasq on 67 and 69")
+    return proc
+
+
+def stop(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def dnsmasq_pid(proc):
+    # ip netns exec execs dnsmasq (-k: it stays in the foreground): one process.
+    return proc.pid
+
+
+@pytest.mark.skipif(not os.path.exists(DNSMASQ), reason="dnsmasq not installed")
+def test_dnsmasq_holding_tftp_stops_pxed_naming_it(slab, tree):
+    dnsmasq = start_dnsmasq(slab, tree)
+    try:
+        p = pxed_in(slab, tree, "a")
+        code, log = exits_with(p)
+        assert code == 1, log
+        assert "Address already in use" in log, log
+        assert f"udp port 69 is held by dnsmasq (pid {dnsmasq_pid(dnsmasq)})" in log, log
+        assert "pxed.ready" not in log, log
+    finally:
+        stop(dnsmasq)
+
+
+@pytest.mark.skipif(not os.path.exists(DNSMASQ), reason="dnsmasq not installed")
+def test_dnsmasq_holding_dhcp_stops_pxed_naming_it(slab, tree):
+    dnsmasq = start_dnsmasq(slab, tree)
+    try:
+        # TFTP elsewhere: what fails is DHCP's port 67 on pxs0.
+        p = pxed_in(slab, tree, "b", tftp={"listen": f"{slab.server_ip}:6969"})
+        code, log = exits_with(p)
+        assert code == 1, log
+        assert "dhcp: cannot listen on pxs0 port 67: Address already in use" in log, log
+        assert f"udp port 67 is held by dnsmasq (pid {dnsmasq_pid(dnsmasq)})" in log, log
+    finally:
+        stop(dnsmasq)
+
+
+def test_a_second_proxy_pxed_on_the_same_interface_is_refused(slab, tree):
+    first = pxed_in(slab, tree, "first")
+    first.start()
+    # Another state dir, DHCP only: before, both bound 67 and 4011 and both answered.
+    second = pxed_in(slab, tree, "second", tftp={"enabled": False})
+    code, log = exits_with(second)
+    assert code == 1, log
+    assert "port 67" in log and f"held by pxed (pid {pxed_pid(first)})" in log, log
+    assert first.proc.poll() is None, first.log_tail()
+
+
+def pxed_pid(p):
+    # ServerProcess runs `ip netns exec ... pxed`, which execs pxed: the same pid.
+    return p.proc.pid
+
+
+def test_anything_on_the_http_port_stops_pxed_naming_it(slab, tree):
+    held = socket_in(slab.server_ns, socket.SOCK_STREAM)
+    try:
+        held.bind((slab.server_ip, 8080))
+        held.listen()
+        p = pxed_in(slab, tree, "c", tftp={"listen": f"{slab.server_ip}:6970"},
+                    http={"listen": f"{slab.server_ip}:8080"}, extra="")
+        code, log = exits_with(p)
+        assert code == 1, log
+        me = open("/proc/self/comm").read().strip()
+        assert f"tcp port 8080 is held by {me} (pid {os.getpid()}) on {slab.server_ip}:8080" in log, log
+    finally:
+        held.close()
