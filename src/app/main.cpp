@@ -22,6 +22,7 @@
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
+#include "app/cli_usage.hpp"
 #include "app/config_watch.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
@@ -62,8 +63,8 @@ namespace {
 
 using namespace pxed;
 
-constexpr int kExitConfig = 2;
-constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = app::kExitUsage;
+constexpr int kExitRuntime = app::kExitRuntime;
 // Workers for disk work off the loop: two keep one slow lookup (a hostile
 // image's, bounded by iso::kMaxLookupReadBytes) from delaying the rest.
 constexpr std::size_t kWorkerThreads = 2;
@@ -484,7 +485,7 @@ int main(int argc, char** argv) {
   CLI::App cli{kDescription, "pxed"};
   cli.set_version_flag("--version", std::string("pxed ") + PXED_VERSION);
   cli.require_subcommand(1);
-  cli.footer("Run 'pxed SUBCOMMAND --help' for a subcommand's options. Exit codes: 0 ok, 1 runtime error, 2 config error.");
+  cli.footer("Run 'pxed SUBCOMMAND --help' for a subcommand's options.\nExit codes: 0 ok, 1 runtime failure (a port held, a file unreadable, ...), 2 bad usage or bad config.");
 
   std::string config_path;
   std::string log_format;
@@ -667,9 +668,7 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = cli.exit(e);
-    // import promises 2 for usage errors; the other commands keep CLI11's codes.
-    return code != 0 && *import_cmd ? kExitConfig : code;
+    return app::usage_exit(cli, e, std::vector<std::string>(argv + 1, argv + argc), std::cerr);
   }
   if (*import_dnsmasq_cmd) return app::import_dnsmasq(import_args, std::cout, std::cerr);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);

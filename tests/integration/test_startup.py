@@ -164,3 +164,20 @@ def test_anything_on_the_http_port_stops_pxed_naming_it(slab, tree):
         assert f"tcp port 8080 is held by {me} (pid {os.getpid()}) on {slab.server_ip}:8080" in log, log
     finally:
         held.close()
+
+
+def test_exit_codes_are_0_1_2_never_cli11s(tmp_path):
+    def pxed(*args):
+        return subprocess.run([str(PXED_BIN), *args], capture_output=True, text=True, timeout=20)
+    assert pxed("--help").returncode == 0
+    assert "Exit codes: 0 ok, 1 runtime failure" in pxed("--help").stdout
+    r = pxed("serv", "-c", "x.toml")
+    assert r.returncode == 2 and 'did you mean "serve"?' in r.stderr, r
+    r = pxed("iso", "lss", "x.iso")
+    assert r.returncode == 2 and 'pxed iso: no subcommand "lss"; did you mean "ls"?' in r.stderr, r
+    r = pxed("serve")  # CLI11 says 106
+    assert r.returncode == 2 and "--config is required" in r.stderr, r
+    r = pxed("lookup", "-c", str(tmp_path / "missing.toml"), "--mac", "52:54:00:00:00:01")
+    assert r.returncode == 2, r
+    r = pxed("iso", "ls", str(tmp_path / "missing.iso"))
+    assert r.returncode == 1, r
