@@ -26,6 +26,7 @@
 #include "app/config_watch.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
+#include "app/host_check.hpp"
 #include "app/http_routes.hpp"
 #include "app/image_catalogue.hpp"
 #include "app/import_cli.hpp"
@@ -37,6 +38,7 @@
 #include "app/machines.hpp"
 #include "app/machines_cli.hpp"
 #include "app/pid_file.hpp"
+#include "app/port_probe.hpp"
 #include "app/port_users.hpp"
 #include "app/privileges.hpp"
 #include "app/sandbox.hpp"
@@ -107,15 +109,23 @@ std::optional<config::Config> load_or_report(const std::string& path) {
 }
 
 // What serve would find wrong in the tree: every file the config names must be there.
-int check(const config::Config& cfg, const std::string& path) {
-  std::vector<config::ConfigError> errors;
+int check(const config::Config& cfg, const std::string& path, bool skip_host) {
+  // This host's interfaces and users first: serve looks at them before anything else.
+  auto errors = skip_host ? std::vector<config::ConfigError>{} : app::check_host(cfg);
+  std::vector<std::string> notes;
+  if (!skip_host) {
+    auto held = app::held_ports(cfg, app::PidFile::running(cfg.server.state_dir / "pxed.pid"), notes);
+    std::ranges::move(held, std::back_inserter(errors));
+  }
   if (!cfg.files.root.empty()) {
-    auto tree = app::open_configured_tree(cfg);
-    errors = tree ? app::check_tree(cfg, *tree) : tree.error();
+    auto opened = app::open_tree_for_check(cfg);
+    std::ranges::move(opened.errors, std::back_inserter(errors));
+    if (opened.tree) std::ranges::move(app::check_tree(cfg, *opened.tree), std::back_inserter(errors));
     std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
   std::ranges::move(app::lease_store_errors(cfg, core::unix_now()), std::back_inserter(errors));
   if (auto token = config::read_api_token(cfg); !token) errors.push_back(std::move(token.error()));
+  for (const auto& note : notes) std::cout << note << '\n';
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
     return 0;
@@ -257,6 +267,11 @@ int serve(const config::Config& cfg) {
     bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", token.error().to_string()));
     return kExitRuntime;
   }
+  // server.interfaces and server.user as this host has them, before any socket.
+  if (auto host = app::check_host(cfg); !host.empty()) {
+    for (const auto& e : host) bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", e.to_string()));
+    return kExitRuntime;
+  }
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
   // machine and the state of `once` installs.
@@ -299,7 +314,8 @@ int serve(const config::Config& cfg) {
     auto added = mount.dir.empty() ? tree->add_iso_mount(mount.at, mount.iso)
                                    : tree->add_dir_mount(mount.at, mount.dir);
     if (!added) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", added.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}
+          .add("error", config::ConfigError{cfg.source.string(), mount.line, "files.mount", added.error()}.to_string()));
       return kExitRuntime;
     }
     if (auto image = mount.dir.empty() ? tree->image_at(mount.at) : nullptr) {
@@ -501,8 +517,15 @@ int main(int argc, char** argv) {
                       "filter must refuse, print what is left (capabilities, no_new_privs, seccomp); exit 0 if it "
                       "holds, 1 if not");
 
-  auto* check_cmd = cli.add_subcommand("check", "Validate a config file, the files it names in the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print every problem, exit 2 if any");
+  auto* check_cmd = cli.add_subcommand("check", "Everything serve would refuse at start: the config file (with \"did you mean\" for misspelt keys), "
+                                    "server.user and server.interfaces on this host, the images mounted, the files it names in "
+                                    "the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print "
+                                    "every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  bool skip_host = false;
+  check_cmd->add_flag("--skip-host", skip_host,
+                      "A config for another machine: leave out server.interfaces, server.user and whether the ports "
+                      "are free, which only the host that serves can answer");
 
   std::string iso_image;
   std::string iso_path;
@@ -677,7 +700,7 @@ int main(int argc, char** argv) {
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;
-  if (*check_cmd) return check(*cfg, config_path);
+  if (*check_cmd) return check(*cfg, config_path, skip_host);
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
   if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
   if (*assign_cmd) return app::assign_profile(*cfg, reinstall_mac, assign_profile, std::cout, std::cerr);

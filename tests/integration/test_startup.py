@@ -135,6 +135,37 @@ def test_dnsmasq_holding_dhcp_stops_pxed_naming_it(slab, tree):
         stop(dnsmasq)
 
 
+def check_in(lab, p):
+    return netlab.run(["ip", "netns", "exec", lab.server_ns, str(PXED_BIN), "check", "-c", p.argv()[-1]],
+                      check=False)
+
+
+@pytest.mark.skipif(not os.path.exists(DNSMASQ), reason="dnsmasq not installed")
+def test_check_finds_the_ports_dnsmasq_holds(slab, tree):
+    dnsmasq = start_dnsmasq(slab, tree)
+    try:
+        p = pxed_in(slab, tree, "chk")
+        r = check_in(slab, p)
+        assert r.returncode == 2, r
+        pid = dnsmasq_pid(dnsmasq)
+        assert f"tftp.listen: udp port 69 on {slab.server_ip} is taken: udp port 69 is held by dnsmasq (pid {pid})" \
+            in r.stderr, r
+        assert f"server.interfaces: udp port 67 on pxs0 is taken: udp port 67 is held by dnsmasq (pid {pid})" \
+            in r.stderr, r
+        assert "4011" not in r.stderr, r  # dnsmasq does not hold it here
+    finally:
+        stop(dnsmasq)
+
+
+def test_check_beside_the_running_pxed_notes_its_ports(slab, tree):
+    p = pxed_in(slab, tree, "running")
+    p.start()
+    r = check_in(slab, p)
+    assert r.returncode == 0, r
+    assert f"udp port 67 on pxs0 is the running pxed's (pid {pxed_pid(p)}" in r.stdout, r
+    assert r.stdout.rstrip().endswith(": ok"), r
+
+
 def test_a_second_proxy_pxed_on_the_same_interface_is_refused(slab, tree):
     first = pxed_in(slab, tree, "first")
     first.start()
@@ -164,6 +195,60 @@ def test_anything_on_the_http_port_stops_pxed_naming_it(slab, tree):
         assert f"tcp port 8080 is held by {me} (pid {os.getpid()}) on {slab.server_ip}:8080" in log, log
     finally:
         held.close()
+
+
+def test_an_interface_without_ipv4_is_refused_by_serve_and_check(slab, tree):
+    netlab.run(["ip", "-n", slab.server_ns, "link", "add", "pxn0", "type", "veth", "peer", "name", "pxn1"])
+    netlab.run(["ip", "-n", slab.server_ns, "link", "set", "pxn0", "up"])
+    p = pxed_in(slab, tree, "d", interfaces=["pxn0"])
+    code, log = exits_with(p)
+    assert code == 1, log
+    assert "server.interfaces: pxn0 has no IPv4 address" in log, log
+    cfg = p.argv()[-1]
+    check = netlab.run(["ip", "netns", "exec", slab.server_ns, str(PXED_BIN), "check", "-c", cfg], check=False)
+    assert check.returncode == 2, check
+    assert "pxn0 has no IPv4 address" in check.stderr, check
+
+
+def test_check_reports_everything_serve_would_refuse_at_once(slab, tree, tmp_path):
+    not_an_image = tmp_path / "not.iso"
+    not_an_image.write_bytes(b"\0" * 65536)
+    other = tmp_path / "other"
+    other.mkdir()
+    cfg = tmp_path / "pxed.toml"
+    cfg.write_text(f"""[server]
+state_dir = "{tmp_path / 'state'}"
+user = "nobodyy"
+interfaces = ["{slab.server_ip}", "pxs0", "pxs0"]
+[files]
+root = "{tree}"
+[[files.mount]]
+at = "/img"
+iso = "{not_an_image}"
+[tftp]
+listen = "{slab.server_ip}:69"
+blksize_mx = 1468
+[dhcp]
+mode = "proxy"
+[boot]
+bios = "lpxelinux.O"
+""")
+    r = netlab.run(["ip", "netns", "exec", slab.server_ns, str(PXED_BIN), "check", "-c", str(cfg)], check=False)
+    assert r.returncode == 2, r
+    err = r.stderr
+    # The config file's problems come first, alone: a file that does not parse is not looked at further.
+    assert f'{cfg}:4: server.interfaces: element 3 "pxs0" is listed twice' in err, err
+    assert f'{cfg}:12: tftp.blksize_mx: unknown key; did you mean "blksize_max"?' in err, err
+    cfg.write_text(cfg.read_text().replace(', "pxs0", "pxs0"', "").replace("blksize_mx = 1468\n", ""))
+    r = netlab.run(["ip", "netns", "exec", slab.server_ns, str(PXED_BIN), "check", "-c", str(cfg)], check=False)
+    assert r.returncode == 2, r
+    err = r.stderr
+    assert (f'{cfg}:4: server.interfaces: "{slab.server_ip}" is an address, not an interface name; '
+            f'did you mean "pxs0", which holds {slab.server_ip}?') in err, err
+    assert f'{cfg}:3: server.user: no user "nobodyy" here; did you mean "nobody"?' in err, err
+    assert f"{cfg}:7: files.mount: " in err and "not.iso" in err, err
+    assert f'{cfg}:15: boot.bios: lpxelinux.O: not in the tree' in err, err
+    assert "problems found" in err, err
 
 
 def test_exit_codes_are_0_1_2_never_cli11s(tmp_path):
