@@ -498,6 +498,11 @@ int serve(const config::Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A HUP or USR1 (a reload, `pxed machines reinstall`) that comes while serve
+  // starts would end it with the default action: ignored until serve's
+  // handlers take them; the config watch catches an edit meanwhile.
+  std::signal(SIGHUP, SIG_IGN);
+  std::signal(SIGUSR1, SIG_IGN);
   CLI::App cli{kDescription, "pxed"};
   cli.set_version_flag("--version", std::string("pxed ") + PXED_VERSION);
   cli.require_subcommand(1);
@@ -692,6 +697,10 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app::usage_exit(cli, e, std::vector<std::string>(argv + 1, argv + argc), std::cerr);
+  }
+  if (!*serve_cmd) {  // the other commands end on a terminal's hangup as usual
+    std::signal(SIGHUP, SIG_DFL);
+    std::signal(SIGUSR1, SIG_DFL);
   }
   if (*import_dnsmasq_cmd) return app::import_dnsmasq(import_args, std::cout, std::cerr);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -266,3 +267,52 @@ def test_exit_codes_are_0_1_2_never_cli11s(tmp_path):
     assert r.returncode == 2, r
     r = pxed("iso", "ls", str(tmp_path / "missing.iso"))
     assert r.returncode == 1, r
+
+
+def test_sighup_while_serving_reloads_and_never_kills(slab, tree):
+    p = pxed_in(slab, tree, "e", tftp={"listen": f"{slab.server_ip}:6971"}, extra="", interfaces=[])
+    p.start()
+    for _ in range(3):
+        mark = p.mark()
+        os.kill(p.proc.pid, signal.SIGHUP)
+        p.wait_event("pxed.reload", since=mark)
+    assert p.proc.poll() is None, p.log_tail()
+
+
+def spawn_in(netns, argv, log):
+    """argv itself (no `ip netns exec` in between, which a signal would hit instead) in netns."""
+    fd = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+    try:
+        return subprocess.Popen(argv, preexec_fn=lambda: netlab._setns(fd), pass_fds=(fd,), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        os.close(fd)
+
+
+def ignores_hup(pid):
+    """Whether pid's main() has begun: pxed ignores HUP from its first line until serve handles it."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("SigIgn:"):
+                return int(line.split()[1], 16) & (1 << (signal.SIGHUP - 1)) != 0
+    return False
+
+
+@pytest.mark.parametrize("after_ms", [0, 5, 20])
+def test_a_sighup_while_starting_never_kills(slab, tree, after_ms):
+    """Before, a HUP in pxed's first ~20 ms (systemd's reload, `pxed machines reinstall`)
+    ended it: the handlers were installed only once everything was bound. (One before
+    main() runs still does: nothing in a program can take a signal before then.)"""
+    p = pxed_in(slab, tree, f"hup{after_ms}", tftp={"listen": f"{slab.server_ip}:6972"}, extra="", interfaces=[])
+    with open(p.log_path, "ab") as log:
+        proc = spawn_in(slab.server_ns, p.argv(), log)
+    try:
+        wait_for(lambda: proc.poll() is not None or ignores_hup(proc.pid), 10, "pxed's main() to begin")
+        time.sleep(after_ms / 1000)  # the point is the moment: a HUP this long into the start
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: proc.poll() is not None or "pxed.ready" in p.log_text(), 10, "pxed ready or gone")
+        assert proc.poll() is None, f"pxed ended with {proc.returncode}\n{p.log_tail()}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
