@@ -69,7 +69,14 @@ std::vector<config::ConfigError> held_ports(const config::Config& cfg, std::opti
                                             std::vector<std::string>& notes) {
   std::vector<config::ConfigError> errors;
   for (const auto& use : ports_of(cfg)) {
-    if (try_bind(use) != EADDRINUSE) continue;  // free, or not ours to try (EACCES), or said elsewhere
+    const int err = try_bind(use);
+    if (err == EADDRNOTAVAIL) {
+      errors.push_back({cfg.source.string(), line_of(cfg, use.key), use.key,
+                        use.address + " is no address of this host, so serve cannot listen on it; use one of "
+                                      "its interfaces' addresses or 0.0.0.0"});
+      continue;
+    }
+    if (err != EADDRINUSE) continue;  // free, or not ours to try (EACCES), or said elsewhere
     bool others = false;
     const auto users = port_users(use.transport, use.port, others);
     const auto where = fmt::format("{} port {}{}", use.transport == Transport::udp ? "udp" : "tcp", use.port,

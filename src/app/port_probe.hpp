@@ -27,7 +27,8 @@ struct PortUse {
 // Every listening socket serve opens for this config, in the order it opens them.
 std::vector<PortUse> ports_of(const config::Config& cfg);
 
-// The ports another process holds, as errors at their key's line. A port that
+// The ports another process holds, and listen addresses this host does not
+// have (serve's bind would fail: EADDRNOTAVAIL), as errors at their key's line. A port that
 // the pxed named by <state_dir>/pxed.pid (`running`) holds alone is a note
 // instead: checking a config before a reload is what check is for.
 std::vector<config::ConfigError> held_ports(const config::Config& cfg, std::optional<pid_t> running,

@@ -167,6 +167,16 @@ def test_check_beside_the_running_pxed_notes_its_ports(slab, tree):
     assert r.stdout.rstrip().endswith(": ok"), r
 
 
+def test_check_finds_a_listen_address_this_host_does_not_have(slab, tree):
+    # 10.241.x.2 is the client's end of the veth, not an address of the server's namespace.
+    p = pxed_in(slab, tree, "addr", tftp={"listen": f"{slab.client_ip}:69"}, extra="")
+    r = check_in(slab, p)
+    assert r.returncode == 2, r
+    assert f"tftp.listen: {slab.client_ip} is no address of this host, so serve cannot listen on it" in r.stderr, r
+    code, log = exits_with(p)
+    assert code == 1 and "Cannot assign requested address" in log, log
+
+
 def test_a_second_proxy_pxed_on_the_same_interface_is_refused(slab, tree):
     first = pxed_in(slab, tree, "first")
     first.start()
