@@ -14,8 +14,18 @@ std::optional<std::string> subcommand_hint(const CLI::App& cli, std::span<const 
     const auto& word = args[i];
     if (word.starts_with("-")) {
       // "-c pxed.toml": the value is no subcommand; "--config=x" carries its own.
-      const auto* option = word.contains('=') ? nullptr : at->get_option_no_throw(word);
-      if (option != nullptr && option->get_items_expected_min() > 0) ++i;
+      const std::string name = word.substr(0, word.find('='));
+      const auto* option = at->get_option_no_throw(name);
+      if (option == nullptr && name.starts_with("--")) {
+        std::vector<std::string> long_names;
+        for (const auto* o : at->get_options()) {
+          for (const auto& l : o->get_lnames()) long_names.push_back(l);
+        }
+        if (auto guess = core::nearest(name.substr(2), long_names)) {
+          return path + ": no option " + name + "; did you mean --" + *guess + "?";
+        }
+      }
+      if (option != nullptr && !word.contains('=') && option->get_items_expected_min() > 0) ++i;
       continue;
     }
     const auto subcommands = at->get_subcommands([](const CLI::App*) { return true; });

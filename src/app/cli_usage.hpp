@@ -18,8 +18,9 @@ inline constexpr int kExitUsage = 2;  // bad usage or bad config
 
 // The first word of `args` (argv without the program) that is neither a
 // subcommand where one is expected, an option nor an option's value, as
-// "pxed iso: no subcommand "lss"; did you mean "ls"?"; nullopt when the words
-// name known subcommands or the word is nothing like one.
+// "pxed iso: no subcommand "lss"; did you mean "ls"?", or a long option the
+// subcommand does not have ("pxed serve: no option --confg; did you mean
+// --config?"); nullopt when the words are known or nothing like known ones.
 std::optional<std::string> subcommand_hint(const CLI::App& cli, std::span<const std::string> args);
 
 // After cli.parse threw: CLI11's message (or the help, or the version), the

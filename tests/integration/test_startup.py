@@ -271,6 +271,8 @@ def test_exit_codes_are_0_1_2_never_cli11s(tmp_path):
     assert r.returncode == 2 and 'did you mean "serve"?' in r.stderr, r
     r = pxed("iso", "lss", "x.iso")
     assert r.returncode == 2 and 'pxed iso: no subcommand "lss"; did you mean "ls"?' in r.stderr, r
+    r = pxed("serve", "--confg", "x.toml")
+    assert r.returncode == 2 and "did you mean --config?" in r.stderr, r
     r = pxed("serve")  # CLI11 says 106
     assert r.returncode == 2 and "--config is required" in r.stderr, r
     r = pxed("lookup", "-c", str(tmp_path / "missing.toml"), "--mac", "52:54:00:00:00:01")

@@ -52,6 +52,16 @@ TEST(CliUsage, AMisspeltSubcommandGetsTheNearestOne) {
             "pxed machines: no subcommand \"reinstal\"; did you mean \"reinstall\"?");
 }
 
+TEST(CliUsage, AMisspeltLongOptionGetsTheSubcommandsNearestOne) {
+  Cli cli;
+  const std::vector<std::string> args{"serve", "--confg", "pxed.toml"};
+  EXPECT_EQ(subcommand_hint(cli.app, args), "pxed serve: no option --confg; did you mean --config?");
+  const std::vector<std::string> with_value{"check", "--confi=pxed.toml"};
+  EXPECT_EQ(subcommand_hint(cli.app, with_value), "pxed check: no option --confi; did you mean --config?");
+  const std::vector<std::string> unknown{"serve", "--frobnicate"};
+  EXPECT_EQ(subcommand_hint(cli.app, unknown), std::nullopt);
+}
+
 TEST(CliUsage, AnOptionsValueIsNoSubcommand) {
   Cli cli;
   // "check" after -c is the config file's name, not a subcommand to descend into.
