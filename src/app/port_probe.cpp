@@ -9,12 +9,10 @@
 #include <cerrno>
 #include <fmt/format.h>
 
+#include "dhcp/server.hpp"
+
 namespace pxed::app {
 namespace {
-
-// As dhcp::kServerPort and kPxePort: app may use dhcp, but this file needs only the numbers.
-constexpr std::uint16_t kDhcpServerPort = 67;
-constexpr std::uint16_t kPxePort = 4011;
 
 // 0 when it could be bound, else errno.
 int try_bind(const PortUse& use) {
@@ -59,7 +57,7 @@ std::vector<PortUse> ports_of(const config::Config& cfg) {
   }
   if (cfg.dhcp.mode != config::DhcpMode::off) {
     for (const auto& name : cfg.server.interfaces) {
-      for (auto port : {kDhcpServerPort, kPxePort}) out.push_back({Transport::udp, "0.0.0.0", port, name, "server.interfaces"});
+      for (auto port : {dhcp::kServerPort, dhcp::kPxePort}) out.push_back({Transport::udp, "0.0.0.0", port, name, "server.interfaces"});
     }
   }
   return out;
