@@ -188,6 +188,20 @@ def test_a_second_proxy_pxed_on_the_same_interface_is_refused(slab, tree):
     assert first.proc.poll() is None, first.log_tail()
 
 
+def test_two_pxed_on_different_interfaces_both_serve(slab, tree):
+    """Sharing no port is per interface: DHCP's sockets are bound to theirs (SO_BINDTODEVICE),
+    so one pxed per interface of a host still works."""
+    netlab.run(["ip", "-n", slab.server_ns, "link", "add", "pxn0", "type", "veth", "peer", "name", "pxn1"])
+    netlab.run(["ip", "-n", slab.server_ns, "addr", "add", "10.242.0.1/24", "dev", "pxn0"])
+    for dev in ("pxn0", "pxn1"):
+        netlab.run(["ip", "-n", slab.server_ns, "link", "set", dev, "up"])
+    first = pxed_in(slab, tree, "one")
+    first.start()
+    second = pxed_in(slab, tree, "two", tftp={"listen": "10.242.0.1:69"}, interfaces=["pxn0"])
+    second.start()
+    assert first.proc.poll() is None and second.proc.poll() is None
+
+
 def pxed_pid(p):
     # ServerProcess runs `ip netns exec ... pxed`, which execs pxed: the same pid.
     return p.proc.pid
