@@ -202,6 +202,25 @@ def test_two_pxed_on_different_interfaces_both_serve(slab, tree):
     assert first.proc.poll() is None and second.proc.poll() is None
 
 
+def test_port_68_stays_shared_with_a_dhcp_client_on_the_host(slab, tree):
+    """pxed's port 68 only watches for other DHCP servers: a DHCP client of the host (dhclient's
+    fallback socket binds 0.0.0.0:68 with SO_REUSEADDR) starts beside it, before or after."""
+    def client_socket():
+        s = socket_in(slab.server_ns)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", 68))
+        return s
+    before = client_socket()
+    try:
+        p = pxed_in(slab, tree, "watch")
+        p.start()
+        after = client_socket()
+        after.close()
+        assert not p.events("dhcp.no_foreign_watch"), p.log_tail()
+    finally:
+        before.close()
+
+
 def pxed_pid(p):
     # ServerProcess runs `ip netns exec ... pxed`, which execs pxed: the same pid.
     return p.proc.pid
