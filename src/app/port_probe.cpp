@@ -74,6 +74,11 @@ std::vector<config::ConfigError> held_ports(const config::Config& cfg, std::opti
                                       "its interfaces' addresses or 0.0.0.0"});
       continue;
     }
+    if (err == EACCES && std::ranges::none_of(notes, [](const std::string& n) { return n.contains("not tried"); })) {
+      notes.push_back(fmt::format("{}: {} port {} and any other below 1024 not tried (binding them needs root or "
+                                  "CAP_NET_BIND_SERVICE): check as root to know they are free",
+                                  cfg.source.string(), use.transport == Transport::udp ? "udp" : "tcp", use.port));
+    }
     if (err != EADDRINUSE) continue;  // free, or not ours to try (EACCES), or said elsewhere
     bool others = false;
     const auto users = port_users(use.transport, use.port, others);

@@ -158,6 +158,14 @@ def test_check_finds_the_ports_dnsmasq_holds(slab, tree):
         stop(dnsmasq)
 
 
+def test_check_as_another_user_says_which_ports_it_could_not_try(slab, tree):
+    p = pxed_in(slab, tree, "user")
+    r = netlab.run(["ip", "netns", "exec", slab.server_ns, "runuser", "-u", "nobody", "--", str(PXED_BIN), "check",
+                    "-c", p.argv()[-1]], check=False)
+    assert r.returncode == 0, r
+    assert "udp port 69 and any other below 1024 not tried" in r.stdout, r
+
+
 def test_check_beside_the_running_pxed_notes_its_ports(slab, tree):
     p = pxed_in(slab, tree, "running")
     p.start()
