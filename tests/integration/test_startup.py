@@ -16,6 +16,7 @@ from netlab import ServerProcess, create_lab, destroy_lab, socket_in, wait_for
 from suite import PXED_BIN
 
 DNSMASQ = "/usr/sbin/dnsmasq"
+NGINX = "/usr/sbin/nginx"
 PROXY = """
 [dhcp]
 mode = "proxy"
@@ -247,6 +248,39 @@ def test_anything_on_the_http_port_stops_pxed_naming_it(slab, tree):
         assert f"tcp port 8080 is held by {me} (pid {os.getpid()}) on {slab.server_ip}:8080" in log, log
     finally:
         held.close()
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx not installed")
+def test_the_old_stacks_nginx_on_port_80_stops_pxed_naming_it(slab, tree):
+    """The seed's nginx (README "Moving from dnsmasq + nginx") still serving the tree on 80."""
+    d = slab.workdir / f"nginx-{slab.tag}"
+    d.mkdir()
+    (d / "nginx.conf").write_text(f"""daemon off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+    server {{ listen {slab.server_ip}:80; root {tree}; autoindex on; }}
+}}
+""")
+    nginx = subprocess.Popen(["ip", "netns", "exec", slab.server_ns, NGINX, "-c", str(d / "nginx.conf")],
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        def listening():
+            out = netlab.run(["ip", "netns", "exec", slab.server_ns, "ss", "-Htlpn"], check=False).stdout
+            return ":80 " in out and "nginx" in out
+        wait_for(listening, 10, "nginx on 80")
+        p = pxed_in(slab, tree, "nginx", http={}, extra="")
+        code, log = exits_with(p)
+        assert code == 1, log
+        # The master (ip netns exec execs it: the pid we started) and its worker hold the socket.
+        assert f"tcp port 80 is held by nginx (pid {nginx.pid}) on {slab.server_ip}:80" in log, log
+    finally:
+        stop(nginx)
 
 
 def test_an_interface_without_ipv4_is_refused_by_serve_and_check(slab, tree):
