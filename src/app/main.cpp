@@ -94,8 +94,8 @@ Examples:
   pxed leases check -c pxed.toml               is the lease store whole (pxed refuses a damaged one in full mode)
   pxed import dnsmasq /etc/dnsmasq.conf -o pxed.toml   a pxed.toml from a dnsmasq DHCP/ProxyDHCP + TFTP setup;
                                              what it cannot say is printed as file:line: option: why
-  kill -HUP <pid>                              reload the inventory (saving the config file does it too);
-                                             kill -USR1 logs every counter
+  kill -HUP <pid>                              reload the inventory (saving the config file does it too;
+                                             ignored while pxed starts); kill -USR1 logs every counter
 
 Start from pxed.example.toml: every key is documented there.)";
 
@@ -516,6 +516,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-format", log_format, "Override server.log_format")->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  serve_cmd->footer(
+      "Exit codes: 1 when it cannot start (a port another process holds, named in pxed.fatal held_by=; an image,\n"
+      "an interface, server.user as pxed check reports them), 2 bad usage or a config that does not parse, 0 after\n"
+      "SIGINT/SIGTERM.");
   bool check_sandbox = false;
   serve_cmd->add_flag("--check-sandbox", check_sandbox,
                       "Bind nothing: switch to server.user and load the syscall filter as serve does, make calls the "
@@ -527,6 +531,8 @@ int main(int argc, char** argv) {
                                     "the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print "
                                     "every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  check_cmd->footer(
+      "Exit codes: 0 nothing serve would refuse (notes on standard output), 2 a problem: each as file:line: key: what.");
   bool skip_host = false;
   check_cmd->add_flag("--skip-host", skip_host,
                       "A config for another machine: leave out server.interfaces, server.user and whether the ports "
