@@ -108,7 +108,9 @@ std::optional<config::Config> load_or_report(const std::string& path) {
   return std::nullopt;
 }
 
-// What serve would find wrong in the tree: every file the config names must be there.
+// Everything serve would refuse at start, all at once: this host's interfaces,
+// user and ports (unless skip_host), the tree, its images and the files the
+// config names, who can read it, the lease store and the API token.
 int check(const config::Config& cfg, const std::string& path, bool skip_host) {
   // This host's interfaces and users first: serve looks at them before anything else.
   auto errors = skip_host ? std::vector<config::ConfigError>{} : app::check_host(cfg);
