@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fmt/format.h>
 #include <functional>
 #include <iostream>
@@ -21,9 +22,11 @@
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
+#include "app/cli_usage.hpp"
 #include "app/config_watch.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
+#include "app/host_check.hpp"
 #include "app/http_routes.hpp"
 #include "app/image_catalogue.hpp"
 #include "app/import_cli.hpp"
@@ -35,6 +38,8 @@
 #include "app/machines.hpp"
 #include "app/machines_cli.hpp"
 #include "app/pid_file.hpp"
+#include "app/port_probe.hpp"
+#include "app/port_users.hpp"
 #include "app/privileges.hpp"
 #include "app/sandbox.hpp"
 #include "app/sandbox_check.hpp"
@@ -60,8 +65,8 @@ namespace {
 
 using namespace pxed;
 
-constexpr int kExitConfig = 2;
-constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = app::kExitUsage;
+constexpr int kExitRuntime = app::kExitRuntime;
 // Workers for disk work off the loop: two keep one slow lookup (a hostile
 // image's, bounded by iso::kMaxLookupReadBytes) from delaying the rest.
 constexpr std::size_t kWorkerThreads = 2;
@@ -89,8 +94,8 @@ Examples:
   pxed leases check -c pxed.toml               is the lease store whole (pxed refuses a damaged one in full mode)
   pxed import dnsmasq /etc/dnsmasq.conf -o pxed.toml   a pxed.toml from a dnsmasq DHCP/ProxyDHCP + TFTP setup;
                                              what it cannot say is printed as file:line: option: why
-  kill -HUP <pid>                              reload the inventory (saving the config file does it too);
-                                             kill -USR1 logs every counter
+  kill -HUP <pid>                              reload the inventory (saving the config file does it too;
+                                             ignored while pxed starts); kill -USR1 logs every counter
 
 Start from pxed.example.toml: every key is documented there.)";
 
@@ -103,16 +108,26 @@ std::optional<config::Config> load_or_report(const std::string& path) {
   return std::nullopt;
 }
 
-// What serve would find wrong in the tree: every file the config names must be there.
-int check(const config::Config& cfg, const std::string& path) {
-  std::vector<config::ConfigError> errors;
+// Everything serve would refuse at start, all at once: this host's interfaces,
+// user and ports (unless skip_host), the tree, its images and the files the
+// config names, who can read it, the lease store and the API token.
+int check(const config::Config& cfg, const std::string& path, bool skip_host) {
+  // This host's interfaces and users first: serve looks at them before anything else.
+  auto errors = skip_host ? std::vector<config::ConfigError>{} : app::check_host(cfg);
+  std::vector<std::string> notes;
+  if (!skip_host) {
+    auto held = app::held_ports(cfg, app::PidFile::running(cfg.server.state_dir / "pxed.pid"), notes);
+    std::ranges::move(held, std::back_inserter(errors));
+  }
   if (!cfg.files.root.empty()) {
-    auto tree = app::open_configured_tree(cfg);
-    errors = tree ? app::check_tree(cfg, *tree) : tree.error();
+    auto opened = app::open_tree_for_check(cfg);
+    std::ranges::move(opened.errors, std::back_inserter(errors));
+    if (opened.tree) std::ranges::move(app::check_tree(cfg, *opened.tree), std::back_inserter(errors));
     std::ranges::move(app::ServedDirs(cfg).unreadable(cfg), std::back_inserter(errors));
   }
   std::ranges::move(app::lease_store_errors(cfg, core::unix_now()), std::back_inserter(errors));
   if (auto token = config::read_api_token(cfg); !token) errors.push_back(std::move(token.error()));
+  for (const auto& note : notes) std::cout << note << '\n';
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
     return 0;
@@ -176,6 +191,26 @@ void reload(const config::Config& running, const Deciding& deciding, events::Bus
       .add("machines", loaded->inventory.machines.size()));
 }
 
+// A service that could not bind: the error, and who holds the port when that is why.
+int bind_failed(events::Bus& bus, const std::string& error, app::Transport transport,
+                std::initializer_list<std::uint16_t> ports) {
+  events::Event e{events::Kind::pxed_fatal};
+  e.add("error", error);
+  if (error.contains(std::strerror(EADDRINUSE))) {
+    std::string held;
+    std::vector<std::uint16_t> asked;
+    for (auto port : ports) {
+      if (std::ranges::find(asked, port) != asked.end()) continue;
+      asked.push_back(port);
+      if (auto text = app::port_users_text(transport, port); !text.empty()) held += (held.empty() ? "" : "; ") + text;
+    }
+    if (!held.empty()) e.add("held_by", held);
+    e.add("hint", "stop the other server (the old dnsmasq or a second pxed) or move one of them");
+  }
+  bus.emit(std::move(e));
+  return kExitRuntime;
+}
+
 bool has_once(const config::Config& cfg) {
   return std::ranges::any_of(cfg.inventory.machines, &config::Machine::once);
 }
@@ -234,6 +269,11 @@ int serve(const config::Config& cfg) {
     bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", token.error().to_string()));
     return kExitRuntime;
   }
+  // server.interfaces and server.user as this host has them, before any socket.
+  if (auto host = app::check_host(cfg); !host.empty()) {
+    for (const auto& e : host) bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", e.to_string()));
+    return kExitRuntime;
+  }
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
   // machine and the state of `once` installs.
@@ -276,7 +316,8 @@ int serve(const config::Config& cfg) {
     auto added = mount.dir.empty() ? tree->add_iso_mount(mount.at, mount.iso)
                                    : tree->add_dir_mount(mount.at, mount.dir);
     if (!added) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", added.error()));
+      bus.emit(events::Event{events::Kind::pxed_fatal}
+          .add("error", config::ConfigError{cfg.source.string(), mount.line, "files.mount", added.error()}.to_string()));
       return kExitRuntime;
     }
     if (auto image = mount.dir.empty() ? tree->image_at(mount.at) : nullptr) {
@@ -320,8 +361,7 @@ int serve(const config::Config& cfg) {
   if (cfg.tftp.enabled) {
     tftp_service.emplace(io, cfg.tftp, *tree, pool, bus);
     if (auto bound = tftp_service->bind(); !bound) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
-      return kExitRuntime;
+      return bind_failed(bus, bound.error(), app::Transport::udp, {cfg.tftp.listen.port});
     }
   }
   app::Machines machines(io, cfg.server.state_dir, sightings, bus);
@@ -365,8 +405,8 @@ int serve(const config::Config& cfg) {
     http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes.boot));
     if (cfg.api.listen && api_on) http_service->add_listener(*cfg.api.listen, std::move(routes.api));
     if (auto bound = http_service->bind(); !bound) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
-      return kExitRuntime;
+      return bind_failed(bus, bound.error(), app::Transport::tcp,
+                         {cfg.http.listen.port, cfg.api.listen ? cfg.api.listen->port : cfg.http.listen.port});
     }
   }
   if (cfg.dhcp.mode != config::DhcpMode::off) {
@@ -375,8 +415,7 @@ int serve(const config::Config& cfg) {
     dhcp_service.emplace(io, cfg, sightings, bus, std::move(on_seen));
     deciding.dhcp = &*dhcp_service;
     if (auto bound = dhcp_service->bind(); !bound) {
-      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", bound.error()));
-      return kExitRuntime;
+      return bind_failed(bus, bound.error(), app::Transport::udp, {dhcp::kServerPort, dhcp::kPxePort});
     }
     if (cfg.dhcp.mode == config::DhcpMode::full) {
       app::warn_if_recently_recovered(cfg, core::unix_now(), bus);
@@ -468,10 +507,15 @@ int serve(const config::Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A HUP or USR1 (a reload, `pxed machines reinstall`) that comes while serve
+  // starts would end it with the default action: ignored until serve's
+  // handlers take them; the config watch catches an edit meanwhile.
+  std::signal(SIGHUP, SIG_IGN);
+  std::signal(SIGUSR1, SIG_IGN);
   CLI::App cli{kDescription, "pxed"};
   cli.set_version_flag("--version", std::string("pxed ") + PXED_VERSION);
   cli.require_subcommand(1);
-  cli.footer("Run 'pxed SUBCOMMAND --help' for a subcommand's options. Exit codes: 0 ok, 1 runtime error, 2 config error.");
+  cli.footer("Run 'pxed SUBCOMMAND --help' for a subcommand's options.\nExit codes: 0 ok, 1 runtime failure (a port held, a file unreadable, ...), 2 bad usage or bad config.");
 
   std::string config_path;
   std::string log_format;
@@ -481,14 +525,27 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-format", log_format, "Override server.log_format")->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--log-level", log_level, "Override server.log_level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  serve_cmd->footer(
+      "Exit codes: 1 when it cannot start (a port another process holds, named in pxed.fatal held_by=; an image,\n"
+      "an interface, server.user as pxed check reports them), 2 bad usage or a config that does not parse, 0 after\n"
+      "SIGINT/SIGTERM.");
   bool check_sandbox = false;
   serve_cmd->add_flag("--check-sandbox", check_sandbox,
                       "Bind nothing: switch to server.user and load the syscall filter as serve does, make calls the "
                       "filter must refuse, print what is left (capabilities, no_new_privs, seccomp); exit 0 if it "
                       "holds, 1 if not");
 
-  auto* check_cmd = cli.add_subcommand("check", "Validate a config file, the files it names in the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print every problem, exit 2 if any");
+  auto* check_cmd = cli.add_subcommand("check", "Everything serve would refuse at start: the config file (with \"did you mean\" for misspelt keys), "
+                                    "server.user and server.interfaces on this host, the images mounted, the files it names in "
+                                    "the tree, that server.user can read the tree and, in full DHCP mode, the lease store; print "
+                                    "every problem, exit 2 if any");
   check_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  check_cmd->footer(
+      "Exit codes: 0 nothing serve would refuse (notes on standard output), 2 a problem: each as file:line: key: what.");
+  bool skip_host = false;
+  check_cmd->add_flag("--skip-host", skip_host,
+                      "A config for another machine: leave out server.interfaces, server.user and whether the ports "
+                      "are free, which only the host that serves can answer");
 
   std::string iso_image;
   std::string iso_path;
@@ -654,9 +711,11 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = cli.exit(e);
-    // import promises 2 for usage errors; the other commands keep CLI11's codes.
-    return code != 0 && *import_cmd ? kExitConfig : code;
+    return app::usage_exit(cli, e, std::vector<std::string>(argv + 1, argv + argc), std::cerr);
+  }
+  if (!*serve_cmd) {  // the other commands end on a terminal's hangup as usual
+    std::signal(SIGHUP, SIG_DFL);
+    std::signal(SIGUSR1, SIG_DFL);
   }
   if (*import_dnsmasq_cmd) return app::import_dnsmasq(import_args, std::cout, std::cerr);
   if (*iso_ls_cmd) return iso::iso_ls(iso_image, iso_path, std::cout, std::cerr);
@@ -665,7 +724,7 @@ int main(int argc, char** argv) {
 
   auto cfg = load_or_report(config_path);
   if (!cfg) return kExitConfig;
-  if (*check_cmd) return check(*cfg, config_path);
+  if (*check_cmd) return check(*cfg, config_path, skip_host);
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
   if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
   if (*assign_cmd) return app::assign_profile(*cfg, reinstall_mac, assign_profile, std::cout, std::cerr);

@@ -102,17 +102,26 @@ std::vector<config::ConfigError> check_tree(const config::Config& cfg, const vfs
   return errors;
 }
 
-std::expected<vfs::Tree, std::vector<config::ConfigError>> open_configured_tree(const config::Config& cfg) {
+OpenedTree open_tree_for_check(const config::Config& cfg) {
   auto tree = vfs::Tree::open_root(cfg.files.root);
-  if (!tree) return std::unexpected(std::vector<config::ConfigError>{{cfg.source.string(), 0, "files.root", tree.error()}});
+  if (!tree) {
+    auto line = cfg.lines.find("files.root");
+    return {std::nullopt,
+            {{cfg.source.string(), line == cfg.lines.end() ? 0 : line->second, "files.root", tree.error()}}};
+  }
   std::vector<config::ConfigError> errors;
   for (const auto& m : cfg.files.mounts) {
     auto added = m.dir.empty() ? tree->add_iso_mount(m.at, m.iso) : tree->add_dir_mount(m.at, m.dir);
-    if (!added) errors.push_back({cfg.source.string(), 0, "files.mount", added.error()});
+    if (!added) errors.push_back({cfg.source.string(), m.line, "files.mount", added.error()});
   }
-  if (!errors.empty()) return std::unexpected(std::move(errors));
   tree->set_system_files(open_system_files(cfg));
-  return std::move(*tree);
+  return {std::move(*tree), std::move(errors)};
+}
+
+std::expected<vfs::Tree, std::vector<config::ConfigError>> open_configured_tree(const config::Config& cfg) {
+  auto opened = open_tree_for_check(cfg);
+  if (!opened.errors.empty()) return std::unexpected(std::move(opened.errors));
+  return std::move(*opened.tree);
 }
 
 std::shared_ptr<const vfs::SystemFiles> open_system_files(const config::Config& cfg) {

@@ -7,6 +7,7 @@
 // system; `serve` logs the same as warnings.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,15 @@ std::vector<config::ConfigError> check_tree(const config::Config& cfg, const vfs
 // Opens files.root and the mounts as serve does, with the system's loaders
 // unless [files] system_loaders = false; errors as config errors.
 std::expected<vfs::Tree, std::vector<config::ConfigError>> open_configured_tree(const config::Config& cfg);
+
+// The same for `check`, which goes on past a mount that fails (an image that is
+// not ISO 9660 or UDF) to find the other problems: the tree with every mount
+// that opened (none without a root), and why the others did not.
+struct OpenedTree {
+  std::optional<vfs::Tree> tree;
+  std::vector<config::ConfigError> errors;
+};
+OpenedTree open_tree_for_check(const config::Config& cfg);
 
 // Debian's loaders (vfs/debian_loaders.hpp), their directories opened now;
 // null when [files] system_loaders = false.

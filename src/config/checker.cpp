@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "config/duration.hpp"
+#include "core/suggest.hpp"
 
 namespace pxed::config {
 
@@ -41,6 +43,15 @@ std::string_view type_name(const toml::value& v) {
 }
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string did_you_mean(std::string_view name, std::span<const std::string_view> known, std::string_view open,
+                         std::string_view close) {
+  const std::vector<std::string> names(known.begin(), known.end());
+  // "at" is two edits from any two-letter word: short names get one.
+  auto guess = core::nearest(name, names, name.size() <= 3 ? 1 : 2);
+  if (!guess || *guess == name) return "";
+  return "did you mean " + std::string(open) + *guess + std::string(close) + "? ";
+}
 
 namespace {
 

@@ -58,6 +58,11 @@ struct DurationRange {
 
 std::string_view type_name(const toml::value& v);  // "an integer", "a string", ...
 std::string in_quotes(std::string_view s);
+// "did you mean \"tftp\"? " when name is a slip of one of `known` (one edit for
+// names of three letters or fewer, two otherwise), else "". `open`/`close`
+// wrap the guess as the message lists the names: "[", "]" for sections.
+std::string did_you_mean(std::string_view name, std::span<const std::string_view> known,
+                         std::string_view open = "\"", std::string_view close = "\"");
 
 // "A.B.C.D:PORT": four decimal octets 0..255 (no leading zeros), then a port 1..65535.
 std::optional<Endpoint> parse_endpoint(std::string_view text);

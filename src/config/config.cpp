@@ -59,6 +59,9 @@ void read_interfaces(Checker& c, const Field& f, std::vector<std::string>& out) 
     } else if (auto& name = items[i].as_string().str;
                name.empty() || name.size() > kMaxInterfaceName) {
       problem = in_quotes(name) + " is not an interface name (1..15 characters)";
+    } else if (std::ranges::find(names, name) != names.end()) {
+      // Two sockets on one interface and port: the second bind would fail at start.
+      problem = in_quotes(name) + " is listed twice";
     } else {
       names.push_back(name);
     }
@@ -178,6 +181,13 @@ const SectionSpec kSections[] = {
 };
 
 template <class Spec>
+std::vector<std::string_view> names_of(std::span<const Spec> specs) {
+  std::vector<std::string_view> out;
+  for (const Spec& s : specs) out.push_back(s.name);
+  return out;
+}
+
+template <class Spec>
 std::string name_list(std::span<const Spec> specs, std::string_view open, std::string_view close) {
   std::string out;
   for (const Spec& s : specs) {
@@ -198,8 +208,8 @@ void read_section(Checker& c, const SectionSpec& section, const Field& table, Co
       c.seen[f.key] = f.line();
       spec->read(c, f, cfg);
     } else {
-      c.fail(f, "unknown key; known keys in [" + table.key + "]: " +
-                    name_list(section.keys, "", ""));
+      c.fail(f, "unknown key; " + did_you_mean(name, names_of(section.keys)) + "known keys in [" + table.key +
+                    "]: " + name_list(section.keys, "", ""));
     }
   }
 }
@@ -217,8 +227,15 @@ void read_document(Checker& c, const toml::value& document, Config& cfg) {
     } else if (array != arrays.end()) {
       c.seen[f.key] = f.line();
       array->read(c, f, cfg);
-    } else if (value.is_table()) {
-      c.fail(f, "unknown section; known sections: " + known);
+    } else if (value.is_table() || value.is_array()) {
+      // [[profle]] is an array of tables: a slip of [[profile]], not a key.
+      auto guess = did_you_mean(name, names_of(sections), "[", "]");
+      if (guess.empty()) guess = did_you_mean(name, names_of(arrays), "[[", "]]");
+      if (value.is_table() || !guess.empty()) {
+        c.fail(f, "unknown section; " + guess + "known sections: " + known);
+      } else {
+        c.fail(f, "unknown key; settings belong in a section: " + known);
+      }
     } else {
       c.fail(f, "unknown key; settings belong in a section: " + known);
     }

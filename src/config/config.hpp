@@ -41,6 +41,7 @@ struct Mount {
   std::string at;              // "/centos7": absolute, normalized, never "/"
   std::filesystem::path iso;   // an existing regular file (an ISO 9660 image)
   std::filesystem::path dir;   // an existing directory
+  std::uint32_t line = 0;      // of its [[files.mount]], for messages about it
 };
 
 struct Files {

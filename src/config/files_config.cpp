@@ -1,7 +1,9 @@
 // [files]: the served root, [[files.mount]] of ISO images and directories,
 // files.iso_dir and system_loaders. Paths are checked at startup so a typo
 // fails `pxed check`.
+#include <algorithm>
 #include <optional>
+#include <string>
 
 #include "config/sections.hpp"
 #include "vfs/path.hpp"
@@ -84,7 +86,8 @@ void read_mount(Checker& c, const Field& table, Config& cfg) {
         ok = false;
       }
     } else {
-      c.fail(f, "unknown key; known keys in [[files.mount]]: at, iso, dir");
+      constexpr std::string_view kMountKeys[] = {"at", "iso", "dir"};
+      c.fail(f, "unknown key; " + did_you_mean(name, kMountKeys) + "known keys in [[files.mount]]: at, iso, dir");
       ok = false;
     }
   }
@@ -110,7 +113,21 @@ void read_mount(Checker& c, const Field& table, Config& cfg) {
       return c.fail(at_line.value_or(table_line), table.key + ".at",
                     mount.at + " is already mounted by an earlier [[files.mount]]");
     }
+    // The deepest mount answers for its path: one inside an image hides that
+    // part of the image (the image's own /images/pxeboot, say).
+    const bool inside = mount.at.starts_with(other.at + "/");
+    const Mount& outer = inside ? other : mount;
+    const Mount& inner = inside ? mount : other;
+    if ((inside || other.at.starts_with(mount.at + "/")) && !outer.iso.empty()) {
+      std::string beside = inner.at;
+      std::replace(beside.begin() + 1, beside.end(), '/', '-');
+      return c.fail(at_line.value_or(table_line), table.key + ".at",
+                    inner.at + " is inside the image mounted at " + outer.at + " (line " +
+                        std::to_string(inside ? other.line : table_line) +
+                        ") and would hide that part of it; mount it beside, e.g. at = \"" + beside + "\"");
+    }
   }
+  mount.line = table_line;
   cfg.files.mounts.push_back(std::move(mount));
 }
 

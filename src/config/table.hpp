@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/checker.hpp"
 
@@ -39,7 +40,10 @@ bool read_table(Checker& c, const Field& table, std::span<const Key<T>> keys, T&
     Field f{table.key + "." + name, value};
     auto known = std::ranges::find(keys, std::string_view(name), &Key<T>::name);
     if (known == keys.end()) {
-      c.fail(f, "unknown key; known keys in " + std::string(what) + ": " + key_names(keys));
+      std::vector<std::string_view> names;
+      for (const auto& k : keys) names.push_back(k.name);
+      c.fail(f, "unknown key; " + did_you_mean(name, names) + "known keys in " + std::string(what) + ": " +
+                    key_names(keys));
       continue;
     }
     c.seen[f.key] = f.line();

@@ -65,11 +65,18 @@ struct Listener {
   std::uint16_t port;
 };
 
-std::expected<int, std::string> open_socket(const std::string& interface, std::uint16_t port) {
+// No SO_REUSEADDR on the ports we answer on: with it on both sides, Linux
+// lets a second socket bind a UDP port already bound (dnsmasq's with
+// bind-interfaces, a second pxed's), both then answer every DISCOVER, and the
+// bind that should have failed succeeds in silence. Without it the kernel
+// refuses exactly the conflicts (a socket of another interface, SO_BINDTODEVICE
+// elsewhere, does not conflict). Port 68 only watches for other DHCP servers:
+// `shared` lets it sit beside a DHCP client on this host.
+std::expected<int, std::string> open_socket(const std::string& interface, std::uint16_t port, bool shared) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(fmt::format("dhcp: socket: {}", std::strerror(errno)));
   int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (shared) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
   // IP_PKTINFO: which of our addresses the request reached, for siaddr and
   // option 54 on a multi-homed server (FIRMWARE.md 20).
@@ -91,7 +98,9 @@ std::expected<int, std::string> open_socket(const std::string& interface, std::u
     ::close(fd);
     return std::unexpected(fmt::format("dhcp: cannot listen on {} port {}: {}{}", interface, port,
                                        std::strerror(err),
-                                       err == EACCES ? " (run as root or grant CAP_NET_BIND_SERVICE)" : ""));
+                                       err == EACCES ? " (run as root or grant CAP_NET_BIND_SERVICE)"
+                                       : err == EADDRINUSE ? " (pxed shares no port it answers on)"
+                                                           : ""));
   }
   return fd;
 }
@@ -210,7 +219,7 @@ std::expected<void, std::string> Service::Impl::bind() {
           "dhcp: server.interfaces names {}, which does not exist here", name));
     }
     for (std::uint16_t port : {kServerPort, kPxePort, kClientPort}) {
-      auto fd = open_socket(name, port);
+      auto fd = open_socket(name, port, port == kClientPort);
       if (!fd) {
         // Port 68 only serves to notice other DHCP servers; a DHCP client on
         // this host may hold it. Serving goes on without that warning.

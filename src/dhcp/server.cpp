@@ -113,6 +113,16 @@ Response Server::Impl::handle(std::int64_t now, const Arrival& arrival, std::spa
   auto type = packet.message_type();
   if (!type) return with_event(dropped_event("bootp", arrival));  // BOOTP without DHCP: not served
   if (dhcp.mode == config::DhcpMode::off) return with_event(ignored_event(packet, "dhcp-off"));
+  // Option 54 and siaddr name us by the arrival interface's address (FIRMWARE.md
+  // 1, 5). An interface that has none (removed while we run: start refuses one
+  // without) would have us send server 0.0.0.0, which PXE firmware ignores, in
+  // silence: say it at warn instead of answering.
+  if (arrival.local.is_zero()) {
+    auto e = ignored_event(packet, "no-address");
+    e.level = events::Level::warn;
+    e.add("fix", "give the interface an IPv4 address");
+    return with_event(std::move(e));
+  }
   // FIRMWARE.md 7: some clients set ciaddr in DISCOVER; dnsmasq zeroes it.
   if (*type == MessageType::discover) packet.ciaddr = {};
   auto facts = facts_of(packet);

@@ -210,7 +210,8 @@ std::expected<void, std::string> Service::Impl::bind() {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(fmt::format("tftp: socket: {}", std::strerror(errno)));
   int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  // No SO_REUSEADDR: with it on both sides Linux lets two servers bind port
+  // 69 (dnsmasq's enable-tftp sets it), and requests go to either.
   // IP_PKTINFO tells which local address a request reached, so the transfer
   // answers from that address on a multi-homed server (FIRMWARE.md 20).
   ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);

@@ -324,6 +324,14 @@ TEST(Config, InterfaceListElementsAreChecked) {
       HasSubstr("1..15 characters"));
 }
 
+TEST(Config, AnInterfaceListedTwiceIsAnError) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[server]\ninterfaces = [\"eth1\", \"eth2\", \"eth1\"]\n"));
+  EXPECT_EQ(e.key, "server.interfaces");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_EQ(e.message, "element 3 \"eth1\" is listed twice");
+}
+
 // ---- types ----
 
 TEST(Config, WrongTypesNameWhatWasExpectedAndWhatWasGiven) {
@@ -374,8 +382,36 @@ TEST(Config, UnknownSectionIsAnErrorAtItsLine) {
   EXPECT_EQ(e.line, 4u);
   EXPECT_EQ(e.key, "tfpt");
   EXPECT_EQ(e.message,
-            "unknown section; known sections: [server], [files], [tftp], [http], [api], [dhcp], [boot], "
-            "[[profile]], [[group]], [[machine]]");
+            "unknown section; did you mean [tftp]? known sections: [server], [files], [tftp], [http], [api], [dhcp], "
+            "[boot], [[profile]], [[group]], [[machine]]");
+}
+
+TEST(Config, AMisspeltKeySaysWhichKeyWasMeant) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[tftp]\nblksize_mx = 1468\n"));
+  EXPECT_EQ(e.key, "tftp.blksize_mx");
+  EXPECT_THAT(e.message, HasSubstr("unknown key; did you mean \"blksize_max\"? known keys in [tftp]: "));
+  e = only_error(s.parse_with_root("[server]\ninterface = [\"eth1\"]\n"));
+  EXPECT_THAT(e.message, HasSubstr("did you mean \"interfaces\"?"));
+  e = only_error(s.parse_with_root("[http]\nenable = true\n"));
+  EXPECT_THAT(e.message, HasSubstr("did you mean \"enabled\"?"));
+}
+
+TEST(Config, AMisspeltArrayOfTablesSaysWhichWasMeant) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[[profle]]\nname = \"x\"\n"));
+  EXPECT_EQ(e.key, "profle");
+  EXPECT_THAT(e.message, HasSubstr("unknown section; did you mean [[profile]]?"));
+}
+
+TEST(Config, AKeyNothingLikeAKnownOneGetsNoGuess) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[tftp]\nxyz = 1\n"));
+  EXPECT_THAT(e.message, Not(HasSubstr("did you mean")));
+  // "foo" is two edits from "iso": names of three letters or fewer get one.
+  e = only_error(s.parse_with_root("[[files.mount]]\nat = \"/a\"\ndir = \"/srv\"\nfoo = 1\n"));
+  EXPECT_EQ(e.key, "files.mount.foo");
+  EXPECT_THAT(e.message, Not(HasSubstr("did you mean")));
 }
 
 TEST(Config, TopLevelKeyIsAnErrorBecauseSettingsBelongInASection) {

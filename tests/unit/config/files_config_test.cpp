@@ -54,6 +54,34 @@ TEST_F(FilesConfig, ADirectoryMountIsReadWithItsNormalizedMountPoint) {
   EXPECT_TRUE(cfg->files.mounts[1].dir.empty());
 }
 
+TEST_F(FilesConfig, AMountInsideAnImageIsRefusedForWhatItWouldHide) {
+  // Lines 3-5 and 6-8: the image first, then a directory over part of it.
+  auto errors = errors_of(parse("[[files.mount]]\nat = \"/centos7\"\niso = " + q(image()) +
+                                "\n[[files.mount]]\nat = \"/centos7/images\"\ndir = " + q(dir_.path() / "other") + "\n"));
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 7u);
+  EXPECT_EQ(errors[0].key, "files.mount.at");
+  EXPECT_EQ(errors[0].message,
+            "/centos7/images is inside the image mounted at /centos7 (line 3) and would hide that part of it; "
+            "mount it beside, e.g. at = \"/centos7-images\"");
+}
+
+TEST_F(FilesConfig, AnImageMountedOverAnEarlierMountsParentIsRefusedToo) {
+  auto errors = errors_of(parse("[[files.mount]]\nat = \"/a/b\"\ndir = " + q(dir_.path() / "other") +
+                                "\n[[files.mount]]\nat = \"/a\"\niso = " + q(image()) + "\n"));
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].line, 7u);
+  EXPECT_THAT(errors[0].message, HasSubstr("/a/b is inside the image mounted at /a (line 6)"));
+}
+
+TEST_F(FilesConfig, DirectoriesMayNestAndImagesMaySitSideBySide) {
+  auto cfg = parse("[[files.mount]]\nat = \"/a\"\ndir = " + q(dir_.path() / "other") +
+                   "\n[[files.mount]]\nat = \"/a/b\"\niso = " + q(image()) +
+                   "\n[[files.mount]]\nat = \"/ab\"\niso = " + q(image()) + "\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->files.mounts[1].line, 6u);
+}
+
 TEST_F(FilesConfig, AMountNeedsExactlyOneOfIsoAndDir) {
   auto errors = errors_of(parse("[[files.mount]]\nat = \"/both\"\niso = " + q(image()) +
                                 "\ndir = " + q(dir_.path() / "other") +

@@ -71,6 +71,19 @@ TEST(DhcpProxy, OfferCarriesBootInformationButNoAddress) {
   EXPECT_EQ(field(find_event(r, "dhcp.proxy_offer"), "file"), "undionly.kpxe");
 }
 
+TEST(DhcpProxy, AnInterfaceWithoutAddressGetsAWarningNotAnOfferFromServerZero) {
+  // Offers went out naming server 0.0.0.0 (option 54), which firmware ignores, and nothing was logged.
+  auto server = proxy_server();
+  auto arrival = broadcast_arrival();
+  arrival.local = {};
+  auto r = send(server, kT0, pxe_discover(kBios), arrival);
+  EXPECT_FALSE(r.reply);
+  const auto* e = find_event(r, "dhcp.ignored");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(field(e, "reason"), "no-address");
+  EXPECT_EQ(e->level, events::Level::warn);
+}
+
 TEST(DhcpProxy, OfferCarriesTheMinimalDiscoveryControlBlob) {
   auto server = proxy_server();
   auto r = send(server, kT0, pxe_discover(kBios));
