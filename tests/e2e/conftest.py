@@ -315,7 +315,7 @@ class Netboot:
             lab.provider = provider
             yield lab
 
-    def boot_in(self, lab, firmware, mac, **kwargs):
+    def boot_in(self, lab, firmware, mac, **kwargs):  # e2e_vm.boot's timeout, stall, until
         """Boot in a lab from served(); the result (pxed keeps running)."""
         result = e2e_vm.boot(lab, firmware, mac, self.accelerator.for_firmware(firmware), **kwargs)
         BOOTS.append((self.test_id, result))

@@ -121,11 +121,13 @@ DEAD_ENDS = ("No bootable device",                      # SeaBIOS, after the ROM
              "Could not find kernel image")             # pxelinux, then its boot: prompt
 
 
-def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall=None, disk=None):
+def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall=None, disk=None, until=None):
     """Boot one VM on the lab's tap until it powers off; never longer than `timeout`.
 
     stall: give up early when the console has not changed for this many seconds
     (the KVM probe uses it: iPXE hangs silently under KVM here).
+    until: stop the VM once until(console text) is true (a program that never
+    powers off, such as memtest86+, has shown what the test needs); stopped says "until".
     """
     name = name or f"{firmware}-{accel}-{mac.replace(':', '')}"
     console = lab.workdir / f"console-{name}.log"
@@ -157,6 +159,9 @@ def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall
                         break
                 elif stall and now - last_change > stall:
                     why = f"console silent for {stall}s"
+                    break
+                if until is not None and until(_read(console)):
+                    why = "until"
                     break
                 seen = [f for f in ACCEL_FAILURES if f in tail(qemu_log, 5)]
                 if seen:

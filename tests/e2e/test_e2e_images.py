@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import e2e_lab
+from e2e_cases import HTTP_BASE
 from e2e_dhcp import BootPlan
 from test_e2e_inventory import only_with
 
@@ -160,3 +161,59 @@ def test_uefi_a_machine_given_an_image_boots_it_with_its_repository(bare_netboot
         assert r.stdout.startswith("200 "), r.stdout
         r = fetch(lab, repo.group(1) + ".treeinfo")
         assert r.stdout.startswith("200 "), r.stdout
+
+
+# -- the images Debian's own packages ship -------------------------------------------
+MEMTEST_ISO = Path("/usr/lib/memtest86+/memtest86+x64.iso")  # package memtest86+
+IPXE_ISO = Path("/usr/lib/ipxe/ipxe.iso")                     # package ipxe
+MAC_MEMTEST = "52:54:00:e2:e3:03"
+MAC_IPXE_ISO = "52:54:00:e2:e3:04"
+
+# iPXE, once running, is handed a script: its DHCP request is told from the ROM's by that.
+REAL_PLAN = BootPlan(bios="lpxelinux.0", ipxe=f"{HTTP_BASE}/boot.ipxe", default="images")
+REAL = f"""[[profile]]
+name = "images"
+menu = ["iso:*", "local"]
+default = "local"
+
+[[profile]]
+name = "memtest-serial"
+image = "memtest86+x64"
+append = "console=ttyS0,115200"
+
+[[machine]]
+mac = "{MAC_MEMTEST}"
+profile = "memtest-serial"
+
+[[machine]]
+mac = "{MAC_IPXE_ISO}"
+profile = "iso:ipxe"
+"""
+
+
+@pytest.mark.skipif(not MEMTEST_ISO.exists() or not IPXE_ISO.exists(), reason="memtest86+ or ipxe not installed")
+def test_bios_the_images_debian_ships_boot_memtest86_and_ipxe(bare_netboot, guest, iso_dir):
+    only_with(bare_netboot, "pxed-proxy", "the images' paths are the same whoever gives the address")
+    for image in (MEMTEST_ISO, IPXE_ISO):
+        copy_in(iso_dir, image, image.name)
+    with bare_netboot.served(REAL_PLAN, REAL, files_extra=[f'iso_dir = "{iso_dir}"']) as lab:
+        wait_identified(lab, "/iso/memtest86+x64")
+        wait_identified(lab, "/iso/ipxe")
+        # memtest86+ never powers off: its own screen on the serial console is the proof.
+        result = bare_netboot.boot_in(lab, "bios", MAC_MEMTEST, timeout=90,
+                                      until=lambda console: "Memtest86+" in console)
+        assert result.stopped == "until", f"memtest86+ did not show itself ({result.summary()}):\n" \
+                                          f"{result.console_tail(30)}"
+        fetched = [e for e in bare_netboot.last.pxed_events("http.request") if "memtest" in e.get("path", "")]
+        assert fetched and fetched[0]["status"] == "200", fetched
+
+        # iPXE's image: its isolinux menu names ipxe.lkrn; once it runs it asks DHCP again itself.
+        def ipxe_asked_again(console):
+            events = e2e_lab.log_events(lab.pxed.log_text())
+            loaded = [i for i, (kind, f) in enumerate(events)
+                      if kind == "http.request" and f.get("path") == "/iso/ipxe/ipxe.krn" and f.get("status") == "200"]
+            return bool(loaded) and any(kind.startswith("dhcp.") and f.get("mac") == MAC_IPXE_ISO and
+                                        "ipxe" in f.get("file", "") for kind, f in events[loaded[0]:])
+        result = bare_netboot.boot_in(lab, "bios", MAC_IPXE_ISO, timeout=60, until=ipxe_asked_again)
+        assert result.stopped == "until", f"the image's iPXE never asked DHCP ({result.summary()}):\n" \
+                                          f"{e2e_lab.tail(lab.pxed.log_path)}"
