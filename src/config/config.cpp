@@ -112,6 +112,7 @@ const KeySpec kServerKeys[] = {
     {"log_format", read_log_format},
     {"inventory", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.inventory); }},
     {"sandbox", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.server.sandbox); }},
+    {"secrets_file", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.secrets_file); }},
 };
 
 
