@@ -63,6 +63,10 @@ enum class Kind : std::uint8_t {
   machine_unassign,
   machines_store_failed,
   events_store_failed,
+  // Answer files (kickstart, preseed, ...) served per machine
+  answer_served,
+  answer_refused,
+  answer_failed,
   // The process
   pxed_ready,
   pxed_stop,

@@ -1,0 +1,52 @@
+#include "app/answer_files.hpp"
+
+#include "boot/answers.hpp"
+#include "events/bus.hpp"
+
+namespace pxed::app {
+
+void AnswerFiles::use(std::shared_ptr<const config::Config> config, const boot::Remembered* remembered) {
+  config_ = std::move(config);
+  remembered_ = remembered;
+}
+
+std::optional<http::Answer> AnswerFiles::answer(const http::Call& call) const {
+  auto request = boot::parse_answer_path(call.path);
+  if (!request || !config_) return std::nullopt;
+  boot::AnswerAsker asker;
+  if (const auto* seen = sightings_.by_address(call.who.address)) {
+    asker.mac = seen->facts.mac;
+    asker.how = seen->how;
+  }
+  asker.bearer = token_ != nullptr && !call.authorization.empty() && token_->admits(call.authorization);
+  // What DHCP showed of the machine the path names (its address, arch, UUID), else its MAC alone.
+  boot::ClientFacts facts;
+  if (const auto* named = sightings_.by_mac(request->mac)) {
+    facts = named->facts;
+  } else {
+    facts.mac = request->mac;
+  }
+  if (asker.mac == request->mac && facts.address.is_zero()) facts.address = call.who.address;
+  const auto context = boot::context_for(config_->http, call.who.local);
+  auto reply = boot::answer_reply(*request, asker, facts, *config_, context, remembered_, secrets_.get());
+  const auto kind = reply.status == 200   ? events::Kind::answer_served
+                    : reply.status == 500 ? events::Kind::answer_failed
+                                          : events::Kind::answer_refused;
+  events::Event e{kind};
+  e.about(request->mac).from(call.who.address).add("ip", call.who.address.to_string()).add("file", request->name);
+  e.add("status", reply.status);
+  if (asker.bearer) e.add("by", "token");
+  e.add("why", reply.why);
+  bus_.emit(std::move(e));
+  return http::Answer{.status = reply.status, .body = std::move(reply.body),
+                      .content_type = std::move(reply.content_type), .reason = std::move(reply.reason),
+                      .feed = nullptr};
+}
+
+std::vector<config::ConfigError> answer_errors(const config::Config& cfg, const config::Secrets* secrets) {
+  std::vector<config::ConfigError> out;
+  for (auto& e : boot::answer_problems(cfg, secrets)) out.push_back({std::move(e.file), e.line, "", std::move(e.message)});
+  return out;
+}
+
+}  // namespace pxed::app

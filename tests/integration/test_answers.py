@@ -1,0 +1,161 @@
+"""Answer files: a profile's template rendered per machine and served to that machine only.
+Machine A (busybox udhcpc's lease from pxed in full mode, then curl from the leased
+address) finds its answer file's URL in the config pxed writes for it, fetches its own
+preseed, and its done call ends its `once` install; a stranger with another lease, or an
+address pxed gave nobody, gets 404 and pxed warns (answer.refused); the API's token opens
+any machine's file."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import netlab
+from conftest import PXED_BIN
+from dhcp_clients import pxe_request, set_mac, udhcpc
+
+A_MAC = "52:54:00:aa:dd:01"
+STRANGER_MAC = "52:54:00:aa:dd:02"
+TOKEN = "answers-test-token-0123456789"
+STOCK = Path(__file__).resolve().parents[2] / "templates"
+
+
+@pytest.fixture(scope="module")
+def alab(workdir, server_kind):
+    if server_kind != "pxed":
+        pytest.skip("needs pxed")
+    root = workdir / "answers-root"
+    netlab.write_random_tree(root, {"inst/vmlinuz": 4096, "inst/initrd.gz": 8192})
+    templates = workdir / "templates"
+    templates.mkdir(exist_ok=True)
+    shutil.copy(STOCK / "preseed.cfg", templates / "preseed.cfg")
+    token_file = workdir / "answers.token"
+    token_file.write_text(TOKEN + "\n")
+    os.chmod(token_file, 0o600)
+    lab = netlab.create_lab(workdir)
+    try:
+        netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
+        toml = f"""
+[api]
+token_file = "{token_file}"
+
+[boot]
+bios = "lpxelinux.0"
+default = "local"
+
+[[profile]]
+name = "debian-auto"
+kernel = "/inst/vmlinuz"
+initrd = ["/inst/initrd.gz"]
+append = "hostname=${{name}} domain="
+answer = "templates/preseed.cfg"
+vars = {{ mirror_host = "deb.debian.org", mirror_dir = "/debian", disk = "sda", root_password_crypted = "$6$profile" }}
+
+[[machine]]
+mac = "{A_MAC}"
+name = "db-01"
+profile = "debian-auto"
+once = true
+vars = {{ mirror_host = "mirror.lab.example", disk = "vda" }}
+"""
+        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml)
+        yield lab
+        rc = lab.server.proc.poll() if lab.server.proc else None
+        assert rc is None, f"pxed exited with {rc}\n{lab.server.log_tail(60)}"
+    finally:
+        netlab.destroy_lab(lab)
+
+
+def boot_as(lab, mac, tmp_path):
+    """The machine's firmware asks (a PXE DISCOVER), then gets a lease; its address is set."""
+    set_mac(lab, "pxc0", mac)
+    netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
+    assert any(pxe_request(lab, "pxc0", mac, arch=0, wait=2.0) for _ in range(4)), "no PXE offer"
+    env, output = udhcpc(lab, "pxc0", tmp_path)
+    assert env, output
+    netlab.run(["ip", "-n", lab.client_ns, "addr", "add", f"{env['ip']}/24", "dev", "pxc0"])
+    return env["ip"]
+
+
+def tftp(lab, name, out):
+    got = out / name.replace("/", "_")
+    r = lab.client(["curl", "-s", "-o", str(got), f"tftp://{lab.server_ip}/{name}"], timeout=30)
+    return got.read_text(errors="replace") if r.returncode == 0 else None
+
+
+def http(lab, url, *extra):
+    r = lab.client(["curl", "-s", *extra, "-w", "\n%{http_code}", url], timeout=30)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code), body
+
+
+def a_url(lab):
+    return f"http://{lab.server_ip}/pxed/v1/answers/{A_MAC.replace(':', '-')}/preseed.cfg"
+
+
+def test_the_machine_finds_its_url_in_its_config_and_gets_its_own_answers(alab, tmp_path):
+    ip = boot_as(alab, A_MAC, tmp_path)
+    config = tftp(alab, "pxelinux.cfg/default", tmp_path)
+    assert config and f"auto=true priority=critical url={a_url(alab)}" in config, config
+    url = re.search(r"url=(\S+)", config).group(1)
+    mark = alab.server.mark()
+    code, body = http(alab, url)
+    assert code == 200, body
+    assert "d-i netcfg/get_hostname string db-01" in body, body
+    assert "d-i mirror/http/hostname string mirror.lab.example" in body, body   # the machine's var
+    assert "d-i mirror/http/directory string /debian" in body, body             # the profile's
+    assert "d-i partman-auto/disk string /dev/vda" in body, body
+    assert "root-password-crypted password $6$profile" in body, body
+    done = f"http://{alab.server_ip}/pxed/v1/done?mac={A_MAC}"
+    assert f"wget -q -O /dev/null '{done}'" in body, body
+    e = alab.server.wait_event("answer.served", since=mark, mac=A_MAC, file="preseed.cfg", status=200)
+    assert e.fields.get("ip") == ip and "the machine itself (lease)" in e.fields.get("why", ""), e.line
+
+
+def test_a_stranger_gets_404_and_pxed_warns(alab, tmp_path):
+    boot_as(alab, STRANGER_MAC, tmp_path)
+    mark = alab.server.mark()
+    code, body = http(alab, a_url(alab))
+    assert code == 404 and "rootpw" not in body and "mirror" not in body, (code, body)
+    e = alab.server.wait_event("answer.refused", since=mark, mac=A_MAC, status=404)
+    assert e.level.startswith("warn"), e
+    assert STRANGER_MAC in e.fields.get("why", ""), e.fields
+    # An address pxed gave nobody.
+    netlab.run(["ip", "-n", alab.client_ns, "addr", "flush", "dev", "pxc0"])
+    netlab.run(["ip", "-n", alab.client_ns, "addr", "add", f"{alab.net}.77/24", "dev", "pxc0"])
+    mark = alab.server.mark()
+    code, _ = http(alab, a_url(alab))
+    assert code == 404
+    alab.server.wait_event("answer.refused", since=mark, mac=A_MAC)
+
+
+def test_the_apis_token_opens_any_machines_answers(alab):
+    code, body = http(alab, a_url(alab), "-H", f"Authorization: Bearer {TOKEN}")
+    assert code == 200 and "db-01" in body, (code, body)
+    code, _ = http(alab, a_url(alab), "-H", "Authorization: Bearer not-the-token")
+    assert code == 404
+
+
+def test_the_done_call_from_the_template_ends_the_once_install(alab, tmp_path):
+    boot_as(alab, A_MAC, tmp_path)
+    code, body = http(alab, a_url(alab))
+    assert code == 200
+    done = re.search(r"wget -q -O /dev/null '([^']+)'", body).group(1)
+    code, reply = http(alab, done)
+    assert code == 200 and "installed" in reply, reply
+    alab.server.wait_event("machine.done", mac=A_MAC, once="true")
+    config = tftp(alab, "pxelinux.cfg/default", tmp_path)
+    assert config and "LOCALBOOT 0" in config and "preseed" not in config, config
+
+
+def test_template_render_and_check_from_the_cli(alab):
+    cfg = str(alab.workdir / f"pxed-{alab.tag}.toml")
+    r = subprocess.run([str(PXED_BIN), "template", "render", "-c", cfg, "--mac", A_MAC, "preseed.cfg"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "mirror_host" in r.stdout and "mirror.lab.example" in r.stdout and "(machine)" in r.stdout, r.stdout
+    assert "d-i netcfg/get_hostname string db-01" in r.stdout, r.stdout
+    r = subprocess.run([str(PXED_BIN), "check", "-c", cfg], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
