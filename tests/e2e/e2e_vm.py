@@ -121,11 +121,13 @@ DEAD_ENDS = ("No bootable device",                      # SeaBIOS, after the ROM
              "Could not find kernel image")             # pxelinux, then its boot: prompt
 
 
-def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall=None, disk=None):
+def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall=None, disk=None, until=None):
     """Boot one VM on the lab's tap until it powers off; never longer than `timeout`.
 
     stall: give up early when the console has not changed for this many seconds
     (the KVM probe uses it: iPXE hangs silently under KVM here).
+    until: a callable; the VM is stopped as soon as it returns true (an installer
+    that never powers off by itself: the test waits for what it asked pxed).
     """
     name = name or f"{firmware}-{accel}-{mac.replace(':', '')}"
     console = lab.workdir / f"console-{name}.log"
@@ -161,6 +163,9 @@ def boot(lab, firmware, mac, accel="tcg", timeout=BOOT_TIMEOUT, name=None, stall
                 seen = [f for f in ACCEL_FAILURES if f in tail(qemu_log, 5)]
                 if seen:
                     why = f"qemu: {seen[0]!r}"
+                    break
+                if until is not None and until():
+                    why = "reached"
                     break
                 time.sleep(0.1)
             else:
