@@ -3,7 +3,8 @@ Machine A (busybox udhcpc's lease from pxed in full mode, then curl from the lea
 address) finds its answer file's URL in the config pxed writes for it, fetches its own
 preseed, and its done call ends its `once` install; a stranger with another lease, or an
 address pxed gave nobody, gets 404 and pxed warns (answer.refused); the API's token opens
-any machine's file."""
+any machine's file. A value from the secrets file is served to the machine, never logged,
+and hidden by `pxed template render` unless --show-secrets."""
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from dhcp_clients import pxe_request, set_mac, udhcpc
 A_MAC = "52:54:00:aa:dd:01"
 STRANGER_MAC = "52:54:00:aa:dd:02"
 TOKEN = "answers-test-token-0123456789"
+SECRET = "$6$from-the-secrets-file$Zq9"
 STOCK = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -31,6 +33,9 @@ def alab(workdir, server_kind):
     templates = workdir / "templates"
     templates.mkdir(exist_ok=True)
     shutil.copy(STOCK / "preseed.cfg", templates / "preseed.cfg")
+    secrets_file = workdir / "answers-secrets.toml"
+    secrets_file.write_text(f'[machine."{A_MAC}"]\nroot_password_crypted = "{SECRET}"\n')
+    os.chmod(secrets_file, 0o600)
     token_file = workdir / "answers.token"
     token_file.write_text(TOKEN + "\n")
     os.chmod(token_file, 0o600)
@@ -60,7 +65,22 @@ profile = "debian-auto"
 once = true
 vars = {{ mirror_host = "mirror.lab.example", disk = "vda" }}
 """
-        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml)
+        # As netlab.start_full_dhcp_pxed, with a secrets file in [server].
+        lab.net = f"10.241.{lab.subnet}"
+        lab.state = workdir / f"state-{lab.tag}"
+        dhcp = f"""
+[dhcp]
+mode = "full"
+[[dhcp.subnet]]
+network = "{lab.net}.0/24"
+range = ["{lab.net}.100", "{lab.net}.149"]
+lease_time = "10m"
+"""
+        lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN,
+                                          server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state),
+                                                            "secrets_file": str(secrets_file)},
+                                          http_overrides={}, extra_toml=dhcp + toml)
+        lab.server.start()
         yield lab
         rc = lab.server.proc.poll() if lab.server.proc else None
         assert rc is None, f"pxed exited with {rc}\n{lab.server.log_tail(60)}"
@@ -107,7 +127,7 @@ def test_the_machine_finds_its_url_in_its_config_and_gets_its_own_answers(alab, 
     assert "d-i mirror/http/hostname string mirror.lab.example" in body, body   # the machine's var
     assert "d-i mirror/http/directory string /debian" in body, body             # the profile's
     assert "d-i partman-auto/disk string /dev/vda" in body, body
-    assert "root-password-crypted password $6$profile" in body, body
+    assert f"root-password-crypted password {SECRET}" in body, body                # its secret, over the var
     done = f"http://{alab.server_ip}/pxed/v1/done?mac={A_MAC}"
     assert f"wget -q -O /dev/null '{done}'" in body, body
     e = alab.server.wait_event("answer.served", since=mark, mac=A_MAC, file="preseed.cfg", status=200)
@@ -150,6 +170,12 @@ def test_the_done_call_from_the_template_ends_the_once_install(alab, tmp_path):
     assert config and "LOCALBOOT 0" in config and "preseed" not in config, config
 
 
+def test_the_secret_is_served_but_never_logged(alab):
+    # The log is at debug level, and the machine fetched its file in an earlier test.
+    assert alab.server.events("answer.served"), alab.server.log_tail()
+    assert SECRET not in alab.server.log_text() and "from-the-secrets-file" not in alab.server.log_text()
+
+
 def test_template_render_and_check_from_the_cli(alab):
     cfg = str(alab.workdir / f"pxed-{alab.tag}.toml")
     r = subprocess.run([str(PXED_BIN), "template", "render", "-c", cfg, "--mac", A_MAC, "preseed.cfg"],
@@ -157,5 +183,9 @@ def test_template_render_and_check_from_the_cli(alab):
     assert r.returncode == 0, r.stderr
     assert "mirror_host" in r.stdout and "mirror.lab.example" in r.stdout and "(machine)" in r.stdout, r.stdout
     assert "d-i netcfg/get_hostname string db-01" in r.stdout, r.stdout
+    assert SECRET not in r.stdout and "root-password-crypted password <secret>" in r.stdout, r.stdout
+    r = subprocess.run([str(PXED_BIN), "template", "render", "-c", cfg, "--mac", A_MAC, "--show-secrets"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and f"root-password-crypted password {SECRET}" in r.stdout, r.stdout
     r = subprocess.run([str(PXED_BIN), "check", "-c", cfg], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
