@@ -43,6 +43,19 @@ std::optional<http::Answer> AnswerFiles::answer(const http::Call& call) const {
                       .feed = nullptr};
 }
 
+config::Vars AnswerFiles::values_for(const core::Mac& mac) const {
+  if (!config_) return {};
+  boot::ClientFacts facts;
+  if (const auto* seen = sightings_.by_mac(mac)) {
+    facts = seen->facts;
+  } else {
+    facts.mac = mac;
+  }
+  auto m = boot::match(facts, *config_, remembered_);
+  if (const auto* p = boot::answer_profile(m, *config_)) m.declared = p;  // what it installed with
+  return boot::answer_values(m, facts, boot::context_for(config_->http, facts.segment));
+}
+
 std::vector<config::ConfigError> answer_errors(const config::Config& cfg, const config::Secrets* secrets) {
   std::vector<config::ConfigError> out;
   for (auto& e : boot::answer_problems(cfg, secrets)) out.push_back({std::move(e.file), e.line, "", std::move(e.message)});

@@ -36,6 +36,10 @@ class AnswerFiles {
   // nullopt for a path that is not an answer file's (then 404).
   std::optional<http::Answer> answer(const http::Call& call) const;
 
+  // A machine's values as its answer files see them, its secrets left out:
+  // what [server] done_hook's record carries (app/done_hook.hpp).
+  config::Vars values_for(const core::Mac& mac) const;
+
  private:
   const boot::Sightings& sightings_;
   events::Bus& bus_;

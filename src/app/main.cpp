@@ -23,6 +23,7 @@
 #include "api/metrics.hpp"
 #include "app/answer_files.hpp"
 #include "app/config_watch.hpp"
+#include "app/done_hook.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
 #include "app/http_routes.hpp"
@@ -373,6 +374,10 @@ int serve(const config::Config& cfg) {
   app::AnswerFiles answers(sightings, bus, api_token, secrets);
   deciding.answers = &answers;
   deciding.secrets = secrets.get();
+  if (auto hook = config::parse_hook_url(cfg.server.done_hook); hook && !cfg.server.done_hook.empty()) {
+    bus.add(std::make_shared<app::DoneHook>(io, bus, *hook, cfg.server.done_hook,
+                                            [&answers](const core::Mac& mac) { return answers.values_for(mac); }));
+  }
   const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; },
                                   cfg.dhcp.mode == config::DhcpMode::full ? cfg.dhcp.subnets
                                                                           : std::vector<config::Subnet>{},

@@ -37,7 +37,19 @@ struct Server {
   // only root (or pxed's starting user) may read, read once before privileges
   // drop, never logged (config/secrets.hpp). Empty: none.
   std::filesystem::path secrets_file;
+  // Where pxed POSTs a JSON record when a machine reports its install done
+  // (for a CMDB or monitoring): "http://A.B.C.D[:PORT]/path", no DNS, no TLS,
+  // one try (app/done_hook.hpp). Empty: none.
+  std::string done_hook;
 };
+
+// done_hook's parts; nullopt when the text is not such a URL.
+struct HookTarget {
+  core::Ipv4 address;
+  std::uint16_t port = 80;
+  std::string target;  // "/path?query", at least "/"
+};
+std::optional<HookTarget> parse_hook_url(std::string_view url);
 
 // [[files.mount]]: an ISO image's tree, or a directory, appears at `at` for
 // every protocol. Exactly one of iso and dir is set.

@@ -5,6 +5,7 @@ preseed, and its done call ends its `once` install; a stranger with another leas
 address pxed gave nobody, gets 404 and pxed warns (answer.refused); the API's token opens
 any machine's file. A value from the secrets file is served to the machine, never logged,
 and hidden by `pxed template render` unless --show-secrets."""
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,21 @@ A_MAC = "52:54:00:aa:dd:01"
 STRANGER_MAC = "52:54:00:aa:dd:02"
 TOKEN = "answers-test-token-0123456789"
 SECRET = "$6$from-the-secrets-file$Zq9"
+HOOK_PORT = 18899
+# A CMDB in the server's namespace: writes each POST's path and body to a file, answers 204.
+HOOK_SERVER = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[2], "ab") as f:
+            f.write(self.path.encode() + b" " + body + b"\\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
 STOCK = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -78,7 +94,8 @@ lease_time = "10m"
 """
         lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN,
                                           server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state),
-                                                            "secrets_file": str(secrets_file)},
+                                                            "secrets_file": str(secrets_file),
+                                                            "done_hook": f"http://127.0.0.1:{HOOK_PORT}/cmdb/pxed"},
                                           http_overrides={}, extra_toml=dhcp + toml)
         lab.server.start()
         yield lab
@@ -158,7 +175,21 @@ def test_the_apis_token_opens_any_machines_answers(alab):
     assert code == 404
 
 
-def test_the_done_call_from_the_template_ends_the_once_install(alab, tmp_path):
+def test_the_done_call_from_the_template_ends_the_once_install_and_tells_the_hook(alab, tmp_path):
+    received = tmp_path / "hook.log"
+    hook = subprocess.Popen(["ip", "netns", "exec", alab.server_ns, "/usr/bin/python3", "-c", HOOK_SERVER,
+                             str(HOOK_PORT), str(received)], stdin=subprocess.DEVNULL)
+    try:
+        netlab.wait_for(lambda: subprocess.run(["ip", "netns", "exec", alab.server_ns, "ss", "-Hltn",
+                                                f"sport = :{HOOK_PORT}"], capture_output=True, text=True).stdout
+                        or None, 10, "the hook's listener")
+        done_and_hook(alab, tmp_path, received)
+    finally:
+        hook.kill()
+        hook.wait(timeout=10)
+
+
+def done_and_hook(alab, tmp_path, received):
     boot_as(alab, A_MAC, tmp_path)
     code, body = http(alab, a_url(alab))
     assert code == 200
@@ -168,6 +199,14 @@ def test_the_done_call_from_the_template_ends_the_once_install(alab, tmp_path):
     alab.server.wait_event("machine.done", mac=A_MAC, once="true")
     config = tftp(alab, "pxelinux.cfg/default", tmp_path)
     assert config and "LOCALBOOT 0" in config and "preseed" not in config, config
+    e = alab.server.wait_event("machine.hook", mac=A_MAC, status=204)
+    assert e.fields.get("url") == f"http://127.0.0.1:{HOOK_PORT}/cmdb/pxed", e.line
+    path, _, body = received.read_text().partition(" ")
+    record = json.loads(body)
+    assert path == "/cmdb/pxed", path
+    assert record["mac"] == A_MAC and record["name"] == "db-01" and record["once"] is True, record
+    assert record["profile"] == "debian-auto" and record["vars"]["mirror_host"] == "mirror.lab.example", record
+    assert SECRET not in body, body
 
 
 def test_the_secret_is_served_but_never_logged(alab):

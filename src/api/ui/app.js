@@ -23,6 +23,7 @@
     'iso.added', 'iso.replaced', 'iso.identified', 'iso.removed', 'iso.rejected', 'iso.dir_lost',
     'iso.dir_back', 'iso.watch_failed',
     'machine.stage', 'machine.done', 'machine.reinstall', 'machine.assign', 'machine.unassign',
+    'machine.hook', 'machine.hook_failed',
     'machines.store_failed', 'events.store_failed', 'answer.served', 'answer.refused', 'answer.failed',
     'pxed.ready', 'pxed.stop', 'pxed.reload', 'pxed.reload_failed', 'pxed.fatal', 'pxed.file_limit',
     'pxed.sandbox', 'pxed.missing_file', 'pxed.no_config_watch', 'pxed.no_machine_store', 'pxed.no_event_history',
