@@ -53,7 +53,7 @@ config::Vars AnswerFiles::values_for(const core::Mac& mac) const {
   }
   auto m = boot::match(facts, *config_, remembered_);
   if (const auto* p = boot::answer_profile(m, *config_)) m.declared = p;  // what it installed with
-  return boot::answer_values(m, facts, boot::context_for(config_->http, facts.segment));
+  return boot::answer_values(m, facts, boot::context_for(config_->http, facts.segment), nullptr, remembered_);
 }
 
 std::vector<config::ConfigError> answer_errors(const config::Config& cfg, const config::Secrets* secrets) {

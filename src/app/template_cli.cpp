@@ -82,7 +82,7 @@ int render_template_cli(const config::Config& cfg, const TemplateArgs& args, std
     for (const auto& e : read.error()) err << e.to_string() << " (rendering without secrets)\n";
   }
   const auto secret = boot::secrets_of(m, facts, secrets);
-  auto values = boot::answer_values(m, facts, context, &secrets);
+  auto values = boot::answer_values(m, facts, context, &secrets, &remembered);
   if (!args.show_secrets) {
     for (const auto& [name, value] : secret) values[name] = std::string(kHidden);
   }

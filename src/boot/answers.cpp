@@ -116,7 +116,7 @@ config::Vars secrets_of(const Match& m, const ClientFacts& facts, const config::
 }
 
 config::Vars answer_values(const Match& m, const ClientFacts& facts, const Context& context,
-                           const config::Secrets* secrets) {
+                           const config::Secrets* secrets, const Remembered* remembered) {
   auto values = values_of(m, facts, context);
   if (secrets != nullptr) {
     for (auto& [k, v] : secrets_of(m, facts, *secrets)) values[k] = std::move(v);
@@ -125,6 +125,13 @@ config::Vars answer_values(const Match& m, const ClientFacts& facts, const Conte
   values["group"] = m.group != nullptr ? m.group->name : "";
   values["answers_url"] = answers_dir_url(context.http_base, facts.mac);
   values["installer"] = m.declared != nullptr ? std::string(config::to_string(m.declared->installer)) : "";
+  const Hardware* hardware = nullptr;
+  if (remembered != nullptr) {
+    if (auto it = remembered->hardware.find(facts.mac); it != remembered->hardware.end()) hardware = &it->second;
+  }
+  values["serial"] = hardware != nullptr ? hardware->serial : "";
+  values["manufacturer"] = hardware != nullptr ? hardware->manufacturer : "";
+  values["product"] = hardware != nullptr ? hardware->product : "";
   return values;
 }
 
@@ -164,7 +171,7 @@ AnswerReply answer_reply(const AnswerRequest& request, const AnswerAsker& asker,
     return r;
   }
   m.declared = profile;  // a menu's entry, or what a done machine installed with: its vars count
-  auto values = answer_values(m, facts, context, secrets);
+  auto values = answer_values(m, facts, context, secrets, remembered);
   auto rendered = render_answer(*answer, values);
   if (!rendered) {
     r.status = 500;

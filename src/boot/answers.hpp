@@ -51,10 +51,12 @@ const config::AnswerTemplate* find_answer(const config::Profile& profile, std::s
 
 // The values a template sees: values_of's (built-ins, then vars with machine >
 // group > profile), plus "profile", "group" (its name), "answers_url" (this
-// machine's answers directory) and "installer".
-// Secrets (config/secrets.hpp) win over vars of the same name.
+// machine's answers directory), "installer", "serial", "manufacturer" and "product".
+// Secrets (config/secrets.hpp) win over vars of the same name. serial,
+// manufacturer and product are the machine's SMBIOS as iPXE reported them
+// (from remembered), empty when it did not.
 config::Vars answer_values(const Match& m, const ClientFacts& facts, const Context& context,
-                           const config::Secrets* secrets = nullptr);
+                           const config::Secrets* secrets = nullptr, const Remembered* remembered = nullptr);
 
 // The secrets that apply to this machine: [vars], then its profile's, its
 // group's, its own (by name, then by MAC), each over the one before.

@@ -28,10 +28,17 @@ struct Assignment {
 };
 using Assignments = std::map<core::Mac, Assignment>;
 
+// SMBIOS's serial, manufacturer and product, as iPXE reported them ([boot]
+// ipxe's default URL asks): answer files see them as {{serial}}, ...
+struct Hardware {
+  std::string serial, manufacturer, product;
+};
+
 // What the store remembers that changes a machine's boot, handed to every decision.
 struct Remembered {
   Installed installed;
   Assignments assigned;
+  std::map<core::Mac, Hardware> hardware;  // answer files' values, not decisions
 };
 
 struct Match {

@@ -11,8 +11,9 @@ namespace {
 
 // What ${...} always means, and what answer-file templates also see
 // (boot/answers.hpp); a var of the same name would be ambiguous.
-constexpr std::string_view kBuiltinVars[] = {"server", "http",     "mac",         "ip",       "name",   "uuid",
-                                             "arch",   "done_url", "answers_url", "profile",  "group",  "installer"};
+constexpr std::string_view kBuiltinVars[] = {"server",      "http",    "mac",   "ip",        "name",
+                                             "uuid",        "arch",    "done_url", "answers_url", "profile",
+                                             "group",       "installer", "serial", "manufacturer", "product"};
 
 constexpr std::string_view kIsoPrefix = "iso:";
 
@@ -175,7 +176,7 @@ void read_vars(Checker& c, const Field& f, Vars& out) {
                                     "not starting with a digit");
     } else if (std::ranges::find(kBuiltinVars, name) != std::end(kBuiltinVars)) {
       c.fail(var, "${" + name + "} is built in (server, http, mac, ip, name, uuid, arch, done_url; "
-                                "answer files also see answers_url, profile, group, installer); "
+                                "answer files also see answers_url, profile, group, installer, serial, manufacturer, product); "
                                 "choose another name");
     } else if (!value.is_string()) {
       c.fail(var, "must be a string (vars are text: write \"8\", not 8), got " +

@@ -49,6 +49,7 @@ def alab(workdir, server_kind):
     templates = workdir / "templates"
     templates.mkdir(exist_ok=True)
     shutil.copy(STOCK / "preseed.cfg", templates / "preseed.cfg")
+    (templates / "hardware.cfg").write_text("{{name}}: {{manufacturer}} {{product}} serial {{serial}}\n")
     secrets_file = workdir / "answers-secrets.toml"
     secrets_file.write_text(f'[machine."{A_MAC}"]\nroot_password_crypted = "{SECRET}"\n')
     os.chmod(secrets_file, 0o600)
@@ -71,7 +72,7 @@ name = "debian-auto"
 kernel = "/inst/vmlinuz"
 initrd = ["/inst/initrd.gz"]
 append = "hostname=${{name}} domain="
-answer = "templates/preseed.cfg"
+answer = ["templates/preseed.cfg", "templates/hardware.cfg"]
 vars = {{ mirror_host = "deb.debian.org", mirror_dir = "/debian", disk = "sda", root_password_crypted = "$6$profile" }}
 
 [[machine]]
@@ -149,6 +150,19 @@ def test_the_machine_finds_its_url_in_its_config_and_gets_its_own_answers(alab, 
     assert f"wget -q -O /dev/null '{done}'" in body, body
     e = alab.server.wait_event("answer.served", since=mark, mac=A_MAC, file="preseed.cfg", status=200)
     assert e.fields.get("ip") == ip and "the machine itself (lease)" in e.fields.get("why", ""), e.line
+
+
+def test_the_smbios_ipxe_reported_is_in_the_machines_answers(alab, tmp_path):
+    boot_as(alab, A_MAC, tmp_path)
+    url = f"http://{alab.server_ip}/pxed/v1/answers/{A_MAC.replace(':', '-')}/hardware.cfg"
+    code, body = http(alab, url)
+    assert code == 200 and body == "db-01:   serial \n", (code, body)
+    # [boot] ipxe's default URL: iPXE fills in its SMBIOS settings.
+    code, _ = http(alab, f"http://{alab.server_ip}/boot.ipxe?mac={A_MAC}&serial=CZ1234&manufacturer=HPE"
+                         "&product=ProLiant%20DL360")
+    assert code == 200
+    code, body = http(alab, url)
+    assert code == 200 and body == "db-01: HPE ProLiant DL360 serial CZ1234\n", (code, body)
 
 
 def test_a_stranger_gets_404_and_pxed_warns(alab, tmp_path):

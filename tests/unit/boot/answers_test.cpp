@@ -152,6 +152,19 @@ TEST(Answers, AFileTheProfileLacksIsNotFoundWithoutAWarning) {
   EXPECT_EQ(r.reason, "answer-not-found");
 }
 
+TEST(Answers, TheMachinesSmbiosAsIpxeReportedItIsThereWhenKnownElseEmpty) {
+  auto cfg = with_answers();
+  cfg.inventory.profiles[0].answers[1].text = "serial: {{serial}} {{manufacturer}} {{product}}\n";
+  Remembered remembered;
+  remembered.hardware[kDb03] = Hardware{"CZ1234", "HPE", "ProLiant DL360"};
+  auto r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext, &remembered);
+  EXPECT_EQ(r.body, "serial: CZ1234 HPE ProLiant DL360\n");
+  r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "serial:   \n");
+  EXPECT_TRUE(answer_problems(cfg).empty());
+}
+
 TEST(Answers, ADoneOnceMachineStillGetsTheFilesItInstalledWith) {
   auto cfg = with_answers();
   cfg.inventory.machines[0].once = true;

@@ -92,7 +92,8 @@ x = "1"
   EXPECT_EQ(lines, (std::vector<std::string>{
                        f + ":2: vars.rootpw: must be a string (vars are text: write \"8\", not 8), got an integer",
                        f + ":3: vars.mac: ${mac} is built in (server, http, mac, ip, name, uuid, arch, done_url; "
-                           "answer files also see answers_url, profile, group, installer); choose another name",
+                           "answer files also see answers_url, profile, group, installer, serial, manufacturer, product); "
+                           "choose another name",
                        f + ":4: profile.nope: \"nope\" names no profile of the inventory",
                        f + ":6: machine.db-04: \"db-04\" names no machine (by name or MAC) of the inventory",
                        f + ":8: extra: unknown key; a secrets file holds [vars], [profile.NAME], [group.NAME] and "
