@@ -1,9 +1,18 @@
 #include "app/answer_files.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "boot/answers.hpp"
+#include "boot/config_files.hpp"
 #include "events/bus.hpp"
 
 namespace pxed::app {
+namespace {
+
+constexpr std::string_view kBearer = "bearer ";
+
+}  // namespace
 
 void AnswerFiles::use(std::shared_ptr<const config::Config> config, const boot::Remembered* remembered) {
   config_ = std::move(config);
@@ -19,6 +28,15 @@ std::optional<http::Answer> AnswerFiles::answer(const http::Call& call) const {
     asker.how = seen->how;
   }
   asker.bearer = token_ != nullptr && !call.authorization.empty() && token_->admits(call.authorization);
+  // A machine's own token, for an installer that cannot send a header: ?token=.
+  if (auto query = boot::query_value(call.query, "token"); !query.empty()) {
+    asker.token = std::move(query);
+  } else if (call.authorization.size() > kBearer.size() &&
+             std::ranges::equal(call.authorization.substr(0, kBearer.size()), kBearer, [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;  // RFC 9110 §11.1: the scheme in any case
+             })) {
+    asker.token = std::string(call.authorization.substr(kBearer.size()));
+  }
   // What DHCP showed of the machine the path names (its address, arch, UUID), else its MAC alone.
   boot::ClientFacts facts;
   if (const auto* named = sightings_.by_mac(request->mac)) {

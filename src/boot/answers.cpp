@@ -44,6 +44,14 @@ std::string who_of(const Match& m, const core::Mac& mac) {
                                                            : mac.to_string();
 }
 
+// Whether a and b are equal, in a time that depends only on their lengths.
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 std::string where(const config::Config& cfg, std::uint32_t line) {
   return cfg.inventory.source.filename().string() + ":" + std::to_string(line);
 }
@@ -146,7 +154,16 @@ AnswerReply answer_reply(const AnswerRequest& request, const AnswerAsker& asker,
   AnswerReply r;
   const std::string file = mac_segment(request.mac) + "/" + request.name;
   const bool own = asker.mac && *asker.mac == request.mac;
-  if (!own && !asker.bearer) {
+  auto m = match(facts, cfg, remembered);
+  bool machine_token = false;
+  if (!own && !asker.bearer && !asker.token.empty() && secrets != nullptr) {
+    auto with_profile = m;
+    if (const auto* p = answer_profile(m, cfg)) with_profile.declared = p;
+    const auto own_secrets = secrets_of(with_profile, facts, *secrets);
+    auto token = own_secrets.find(kAnswersToken);
+    machine_token = token != own_secrets.end() && equal_in_constant_time(asker.token, token->second);
+  }
+  if (!own && !asker.bearer && !machine_token) {
     // 404, not 403: a stranger learns nothing, not even that the machine has answers.
     r.body = "not found\n";
     r.reason = "answer-refused";
@@ -154,13 +171,14 @@ AnswerReply answer_reply(const AnswerRequest& request, const AnswerAsker& asker,
     r.why = "answers of " + request.mac.to_string() + " asked by " +
             (asker.mac ? "another machine, " + asker.mac->to_string() + " (" + asker.how + ")"
                        : std::string("an address pxed cannot tie to a machine")) +
-            ", without the API's token";
+            (asker.token.empty() ? ", without a token" : ", with a token that is not its own");
     return r;
   }
-  auto m = match(facts, cfg, remembered);
   const auto* profile = answer_profile(m, cfg);
   const auto* answer = profile != nullptr ? find_answer(*profile, request.name) : nullptr;
-  const std::string by = own ? "the machine itself (" + asker.how + ")" : "a request with the API's token";
+  const std::string by = own             ? "the machine itself (" + asker.how + ")"
+                         : machine_token ? std::string("a request with the machine's answers_token")
+                                         : std::string("a request with the API's token");
   if (answer == nullptr) {
     r.body = "not found\n";
     r.reason = "answer-not-found";

@@ -7,8 +7,9 @@
 //   ${http}/pxed/v1/answers/52-54-00-12-34-56/preseed.cfg
 //
 // Only the machine itself (its address maps to that MAC: pxed's lease, or
-// what its DHCP request showed) or a request bearing the API's token gets the
-// file; everyone else gets 404, as if it did not exist, and a warning event.
+// what its DHCP request showed), a request bearing the machine's own token
+// (its answers_token secret) or the API's token gets the file; everyone else
+// gets 404, as if it did not exist, and a warning event.
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -71,7 +72,13 @@ struct AnswerAsker {
   std::optional<core::Mac> mac;  // the MAC its source address maps to; nullopt: nobody known there
   std::string how;               // "lease", "proxy", ... for the reason
   bool bearer = false;           // it bore the API's token (Authorization: Bearer)
+  // A token it presented (Authorization: Bearer, or ?token=): opens this
+  // machine's files when it is the machine's answers_token secret.
+  std::string token;
 };
+
+// The secret that opens one machine's answer files to whoever presents it.
+inline constexpr std::string_view kAnswersToken = "answers_token";
 
 struct AnswerReply {
   unsigned status = 404;

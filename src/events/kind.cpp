@@ -56,7 +56,7 @@ constexpr auto kTable = std::to_array<KindInfo>({
     {Kind::events_store_failed, "events.store_failed", Level::error, "the event history could not be written"},
     {Kind::answer_served, "answer.served", Level::info, "a machine's answer file was rendered and sent (to it, or to the API's token)"},
     {Kind::answer_refused, "answer.refused", Level::warn,
-     "404 for an answer file: asked by someone other than the machine without the API's token, or not in its profile"},
+     "404 for an answer file: asked by someone other than the machine without its token or the API's, or not in its profile"},
     {Kind::answer_failed, "answer.failed", Level::error, "a machine's answer file could not be rendered: 500"},
     {Kind::pxed_ready, "pxed.ready", Level::info, "pxed serves"},
     {Kind::pxed_stop, "pxed.stop", Level::info, "pxed stops on a signal"},

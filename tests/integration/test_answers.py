@@ -22,6 +22,7 @@ A_MAC = "52:54:00:aa:dd:01"
 STRANGER_MAC = "52:54:00:aa:dd:02"
 TOKEN = "answers-test-token-0123456789"
 SECRET = "$6$from-the-secrets-file$Zq9"
+MACHINE_TOKEN = "db-01-own-token-42"
 HOOK_PORT = 18899
 # A CMDB in the server's namespace: writes each POST's path and body to a file, answers 204.
 HOOK_SERVER = """
@@ -51,7 +52,8 @@ def alab(workdir, server_kind):
     shutil.copy(STOCK / "preseed.cfg", templates / "preseed.cfg")
     (templates / "hardware.cfg").write_text("{{name}}: {{manufacturer}} {{product}} serial {{serial}}\n")
     secrets_file = workdir / "answers-secrets.toml"
-    secrets_file.write_text(f'[machine."{A_MAC}"]\nroot_password_crypted = "{SECRET}"\n')
+    secrets_file.write_text(f'[machine."{A_MAC}"]\nroot_password_crypted = "{SECRET}"\n'
+                            f'answers_token = "{MACHINE_TOKEN}"\n')
     os.chmod(secrets_file, 0o600)
     token_file = workdir / "answers.token"
     token_file.write_text(TOKEN + "\n")
@@ -180,6 +182,17 @@ def test_a_stranger_gets_404_and_pxed_warns(alab, tmp_path):
     code, _ = http(alab, a_url(alab))
     assert code == 404
     alab.server.wait_event("answer.refused", since=mark, mac=A_MAC)
+
+
+def test_the_machines_own_token_opens_its_answers_from_anywhere(alab):
+    # Run after the stranger's test: the client has an address pxed gave nobody.
+    code, body = http(alab, a_url(alab) + f"?token={MACHINE_TOKEN}")
+    assert code == 200 and "db-01" in body, (code, body)
+    code, body = http(alab, a_url(alab), "-H", f"Authorization: Bearer {MACHINE_TOKEN}")
+    assert code == 200 and "db-01" in body, (code, body)
+    code, _ = http(alab, a_url(alab) + "?token=db-01-own-token-43")
+    assert code == 404
+    assert MACHINE_TOKEN not in alab.server.log_text()
 
 
 def test_the_apis_token_opens_any_machines_answers(alab):

@@ -107,7 +107,7 @@ TEST(Answers, MachineVarsWinOverGroupOverProfile) {
 
 TEST(Answers, TheMachineItselfGetsItsFileRendered) {
   const auto cfg = with_answers();
-  AnswerAsker asker{kDb03, "lease", false};
+  AnswerAsker asker{kDb03, "lease", false, {}};
   auto r = answer_reply({kDb03, "ks.cfg"}, asker, db03(), cfg, kContext);
   EXPECT_EQ(r.status, 200u);
   EXPECT_FALSE(r.refused);
@@ -124,14 +124,14 @@ TEST(Answers, TheMachineItselfGetsItsFileRendered) {
 
 TEST(Answers, AnotherMachineOrAnUnknownAddressGets404AndAWarning) {
   const auto cfg = with_answers();
-  auto r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{kStranger, "lease", false}, db03(), cfg, kContext);
+  auto r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{kStranger, "lease", false, {}}, db03(), cfg, kContext);
   EXPECT_EQ(r.status, 404u);
   EXPECT_TRUE(r.refused);
   EXPECT_EQ(r.body, "not found\n");
   EXPECT_EQ(r.reason, "answer-refused");
-  EXPECT_EQ(r.why, "answers of 88:99:aa:bb:cc:dd asked by another machine, 00:11:22:33:44:55 (lease), without the "
-                   "API's token");
-  r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{std::nullopt, "", false}, db03(), cfg, kContext);
+  EXPECT_EQ(r.why, "answers of 88:99:aa:bb:cc:dd asked by another machine, 00:11:22:33:44:55 (lease), without a "
+                   "token");
+  r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{std::nullopt, "", false, {}}, db03(), cfg, kContext);
   EXPECT_EQ(r.status, 404u);
   EXPECT_TRUE(r.refused);
   EXPECT_EQ(r.body.find("rootpw"), std::string::npos);
@@ -139,14 +139,33 @@ TEST(Answers, AnotherMachineOrAnUnknownAddressGets404AndAWarning) {
 
 TEST(Answers, TheApisTokenOpensAnyMachinesFile) {
   const auto cfg = with_answers();
-  auto r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{std::nullopt, "", true}, db03(), cfg, kContext);
+  auto r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{std::nullopt, "", true, {}}, db03(), cfg, kContext);
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.why.find("asked by a request with the API's token"), std::string::npos) << r.why;
 }
 
+TEST(Answers, TheMachinesOwnTokenOpensItsFilesAndNoOtherMachines) {
+  auto cfg = with_answers();
+  config::Secrets s;
+  s.machine["db-03"] = {{"answers_token", "db03-token"}};
+  const AnswerAsker from_elsewhere{std::nullopt, "", false, "db03-token"};
+  auto r = answer_reply({kDb03, "ks.cfg"}, from_elsewhere, db03(), cfg, kContext, nullptr, &s);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.why.find("asked by a request with the machine's answers_token"), std::string::npos) << r.why;
+  EXPECT_EQ(r.why.find("db03-token"), std::string::npos) << r.why;
+  // Another machine's file with db-03's token; db-03's with a wrong one.
+  r = answer_reply({kStranger, "ks.cfg"}, from_elsewhere, facts_of(kStranger), cfg, kContext, nullptr, &s);
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_TRUE(r.refused);
+  r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{std::nullopt, "", false, "db03-tokem"}, db03(), cfg, kContext,
+                   nullptr, &s);
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_NE(r.why.find("with a token that is not its own"), std::string::npos) << r.why;
+}
+
 TEST(Answers, AFileTheProfileLacksIsNotFoundWithoutAWarning) {
   const auto cfg = with_answers();
-  auto r = answer_reply({kDb03, "preseed.cfg"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext);
+  auto r = answer_reply({kDb03, "preseed.cfg"}, AnswerAsker{kDb03, "lease", false, {}}, db03(), cfg, kContext);
   EXPECT_EQ(r.status, 404u);
   EXPECT_FALSE(r.refused);
   EXPECT_EQ(r.reason, "answer-not-found");
@@ -157,9 +176,9 @@ TEST(Answers, TheMachinesSmbiosAsIpxeReportedItIsThereWhenKnownElseEmpty) {
   cfg.inventory.profiles[0].answers[1].text = "serial: {{serial}} {{manufacturer}} {{product}}\n";
   Remembered remembered;
   remembered.hardware[kDb03] = Hardware{"CZ1234", "HPE", "ProLiant DL360"};
-  auto r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext, &remembered);
+  auto r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false, {}}, db03(), cfg, kContext, &remembered);
   EXPECT_EQ(r.body, "serial: CZ1234 HPE ProLiant DL360\n");
-  r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext);
+  r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false, {}}, db03(), cfg, kContext);
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, "serial:   \n");
   EXPECT_TRUE(answer_problems(cfg).empty());
@@ -170,7 +189,7 @@ TEST(Answers, ADoneOnceMachineStillGetsTheFilesItInstalledWith) {
   cfg.inventory.machines[0].once = true;
   Remembered remembered;
   remembered.installed[kDb03] = 1700000000;
-  auto r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext, &remembered);
+  auto r = answer_reply({kDb03, "meta-data"}, AnswerAsker{kDb03, "lease", false, {}}, db03(), cfg, kContext, &remembered);
   EXPECT_EQ(r.status, 200u);
 }
 
@@ -232,14 +251,14 @@ TEST(Answers, SecretsWinOverVarsAndFollowTheSamePrecedence) {
 TEST(Answers, SecretsRenderIntoTheServedFileButNotIntoItsEvent) {
   const auto cfg = with_answers();
   const auto s = secrets();
-  auto r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{kDb03, "lease", false}, db03(), cfg, kContext, nullptr, &s);
+  auto r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{kDb03, "lease", false, {}}, db03(), cfg, kContext, nullptr, &s);
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("rootpw --iscrypted $6$db-03-secret"), std::string::npos) << r.body;
   EXPECT_EQ(r.why.find("$6$"), std::string::npos) << r.why;
   // A template whose variable only a secret would fill fails without it, naming the variable, never a value.
   auto broken = cfg;
   broken.inventory.profiles[0].answers[0].text = "{{secret_only}}\n";
-  r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{kDb03, "lease", false}, db03(), broken, kContext, nullptr, &s);
+  r = answer_reply({kDb03, "ks.cfg"}, AnswerAsker{kDb03, "lease", false, {}}, db03(), broken, kContext, nullptr, &s);
   EXPECT_EQ(r.status, 500u);
   EXPECT_EQ(r.why.find("$6$"), std::string::npos) << r.why;
   EXPECT_NE(r.why.find("unknown variable {{secret_only}}"), std::string::npos) << r.why;
