@@ -4,10 +4,12 @@
 #include <iterator>
 
 #include "api/ui.hpp"
+#include "boot/answers.hpp"
 
 namespace pxed::app {
 
-HttpRoutes http_routes(const config::Config& cfg, const api::Api* api, api::Metrics* metrics, Machines* machines) {
+HttpRoutes http_routes(const config::Config& cfg, const api::Api* api, api::Metrics* metrics, Machines* machines,
+                       const AnswerFiles* answers) {
   http::Routes own;
   if (api != nullptr) std::ranges::move(api->routes(), std::back_inserter(own));
   if (metrics != nullptr) std::ranges::move(metrics->routes(), std::back_inserter(own));
@@ -22,6 +24,11 @@ HttpRoutes http_routes(const config::Config& cfg, const api::Api* api, api::Metr
     out.api = std::move(own);
   } else {
     out.boot = std::move(own);
+  }
+  // Before /pxed/: the first route that matches answers.
+  if (answers != nullptr) {
+    out.boot.push_back({std::string(boot::kAnswersPath),
+                        [answers](const http::Call& call) { return answers->answer(call); }});
   }
   if (machines != nullptr) {
     out.boot.push_back({std::string(http::kActionPrefix),

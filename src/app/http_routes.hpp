@@ -6,6 +6,7 @@
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
+#include "app/answer_files.hpp"
 #include "app/image_catalogue.hpp"
 #include "app/machines.hpp"
 #include "config/config.hpp"
@@ -21,8 +22,10 @@ struct HttpRoutes {
   http::Routes api;   // [api] listen; empty when it is unset
 };
 
-// api, metrics: null when [api] is off; machines: null without a machine store.
-HttpRoutes http_routes(const config::Config& cfg, const api::Api* api, api::Metrics* metrics, Machines* machines);
+// api, metrics: null when [api] is off; machines: null without a machine store;
+// answers: the machines' answer files (/pxed/v1/answers/), on [http] listen always.
+HttpRoutes http_routes(const config::Config& cfg, const api::Api* api, api::Metrics* metrics, Machines* machines,
+                       const AnswerFiles* answers = nullptr);
 
 // What /metrics asks the services at scrape time; a service that is off has no gauge.
 api::MetricSources metric_sources(const config::Config& cfg, const std::optional<tftp::Service>& tftp,

@@ -13,6 +13,7 @@
 #include "app/remembered.hpp"
 #include "app/served_images.hpp"
 #include "app/tree_check.hpp"
+#include "boot/answers.hpp"
 #include "boot/boot.hpp"
 #include "boot/config_files.hpp"
 #include "boot/inventory.hpp"
@@ -193,6 +194,12 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
     if (match.assigned != nullptr) {
       out << fmt::format("assigned     until `pxed machines unassign {0}` or DELETE /api/v1/machines/{0}/profile\n",
                          mac->to_string());
+    }
+    if (const auto* answers = boot::answer_profile(match, cfg); answers != nullptr && !match.installed_at) {
+      for (const auto& a : answers->answers) {
+        out << fmt::format("answers      {} (only to this machine; pxed template render -c ... --mac {} {})\n",
+                           boot::answer_url(context.http_base, *mac, a.name), mac->to_string(), a.name);
+      }
     }
     if (match.once && !match.installed_at) {
       out << fmt::format("after        the installer's done call {}/pxed/v1/done (from the machine) -> local boot\n",

@@ -176,6 +176,11 @@ void Machines::record_hardware(const boot::Sighting* seen, std::string_view quer
   if (seen == nullptr && !named) return;
   o.mac = seen != nullptr ? seen->facts.mac : *named;
   o.at = core::unix_now();
+  // Answer files see them at once, before the store has them.
+  auto& hardware = impl_->remembered.hardware[o.mac];
+  if (!o.serial.empty()) hardware.serial = o.serial;
+  if (!o.manufacturer.empty()) hardware.manufacturer = o.manufacturer;
+  if (!o.product.empty()) hardware.product = o.product;
   impl_->observe(std::move(o));
 }
 

@@ -22,8 +22,10 @@
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
+#include "app/answer_files.hpp"
 #include "app/cli_usage.hpp"
 #include "app/config_watch.hpp"
+#include "app/done_hook.hpp"
 #include "app/event_history.hpp"
 #include "app/file_limit.hpp"
 #include "app/host_check.hpp"
@@ -45,9 +47,11 @@
 #include "app/sandbox_check.hpp"
 #include "app/served_access.hpp"
 #include "app/status_cli.hpp"
+#include "app/template_cli.hpp"
 #include "app/tree_check.hpp"
 #include "boot/boot.hpp"
 #include "config/api_token.hpp"
+#include "config/secrets.hpp"
 #include "config/config.hpp"
 #include "core/time.hpp"
 #include "core/worker_pool.hpp"
@@ -88,6 +92,8 @@ Examples:
   pxed iso list -c pxed.toml                   every image the config serves, its URL and the OS in it
   pxed lookup -c pxed.toml --mac 52:54:00:12:34:56 --arch efi64   what that machine boots, and why:
                                              the rule (file:line), every config name its loader asks, the config
+  pxed template render -c pxed.toml --mac MAC  a machine's answer file (kickstart, preseed, ...) as pxed serves it,
+                                             with every variable it uses and where each value comes from
   pxed machines -c pxed.toml                   every machine that asked, its boot stage and install state
   pxed status -c pxed.toml --watch             a running pxed's machines and where each boot is, live
   pxed events -c pxed.toml -f --mac MAC        a running pxed's events as they happen (docs/api.md)
@@ -127,6 +133,9 @@ int check(const config::Config& cfg, const std::string& path, bool skip_host) {
   }
   std::ranges::move(app::lease_store_errors(cfg, core::unix_now()), std::back_inserter(errors));
   if (auto token = config::read_api_token(cfg); !token) errors.push_back(std::move(token.error()));
+  auto secrets = config::read_secrets(cfg);
+  if (!secrets) std::ranges::move(secrets.error(), std::back_inserter(errors));
+  std::ranges::move(app::answer_errors(cfg, secrets ? &*secrets : nullptr), std::back_inserter(errors));
   for (const auto& note : notes) std::cout << note << '\n';
   if (errors.empty()) {
     std::cout << fmt::format("{}: ok\n", path);
@@ -151,10 +160,13 @@ struct Deciding {
   app::Machines* machines = nullptr;  // null without a machine store
   const boot::Remembered* remembered = nullptr;  // the images, with a store or without
   dhcp::Service* dhcp = nullptr;
+  app::AnswerFiles* answers = nullptr;
+  const config::Secrets* secrets = nullptr;  // read at start; a reload keeps them
 
   void use(const config::Config& cfg) const {
     auto snapshot = std::make_shared<const config::Config>(cfg);
     if (machines != nullptr) machines->use(snapshot);
+    if (answers != nullptr) answers->use(snapshot, remembered);
     if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, remembered});
     if (tree == nullptr) return;
     tree->set_generator(config::has_inventory(cfg)
@@ -172,6 +184,11 @@ struct Deciding {
 void reload(const config::Config& running, const Deciding& deciding, events::Bus& bus) {
   if (deciding.machines != nullptr) deciding.machines->reload_remembered();
   auto loaded = config::load(running.source);
+  if (loaded) {
+    if (auto broken = app::answer_errors(*loaded, deciding.secrets); !broken.empty()) {
+      loaded = std::unexpected(std::move(broken));
+    }
+  }
   if (!loaded) {
     for (const auto& e : loaded.error()) {
       bus.emit(events::Event{events::Kind::pxed_reload_failed}
@@ -273,6 +290,17 @@ int serve(const config::Config& cfg) {
   if (auto host = app::check_host(cfg); !host.empty()) {
     for (const auto& e : host) bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", e.to_string()));
     return kExitRuntime;
+  }
+  // The answer files' secrets, like the token: read now, while the file may be root's alone.
+  auto read_secrets = config::read_secrets(cfg);
+  if (!read_secrets) {
+    for (const auto& e : read_secrets.error()) bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", e.to_string()));
+    return kExitConfig;
+  }
+  const auto secrets = std::make_shared<const config::Secrets>(std::move(*read_secrets));
+  if (auto broken = app::answer_errors(cfg, secrets.get()); !broken.empty()) {
+    for (const auto& e : broken) bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", e.to_string()));
+    return kExitConfig;
   }
   // What DHCP learns of each machine tells the file services who asks (and
   // names the machine in their events); the machine store remembers every
@@ -389,6 +417,14 @@ int serve(const config::Config& cfg) {
   // sockets belong to it. The API reads the DHCP service's leases, so it comes first.
   std::optional<dhcp::Service> dhcp_service;
   const bool api_writes = !token->empty() && remembering;
+  auto api_token = token->empty() ? nullptr : std::make_shared<const api::Token>(std::move(*token));
+  app::AnswerFiles answers(sightings, bus, api_token, secrets);
+  deciding.answers = &answers;
+  deciding.secrets = secrets.get();
+  if (auto hook = config::parse_hook_url(cfg.server.done_hook); hook && !cfg.server.done_hook.empty()) {
+    bus.add(std::make_shared<app::DoneHook>(io, bus, *hook, cfg.server.done_hook,
+                                            [&answers](const core::Mac& mac) { return answers.values_for(mac); }));
+  }
   const api::Api api(api::Sources{*history, *machine_table, *stream, [&ready] { return ready; },
                                   cfg.dhcp.mode == config::DhcpMode::full ? cfg.dhcp.subnets
                                                                           : std::vector<config::Subnet>{},
@@ -397,11 +433,11 @@ int serve(const config::Config& cfg) {
                                   },
                                   [&images] { return app::images_json(images.catalogue()); }, traffic.get(), {},
                                   remembering ? &machines : nullptr,
-                                  token->empty() ? nullptr : std::make_shared<const api::Token>(std::move(*token))});
+                                  api_token});
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     auto routes = app::http_routes(cfg, api_on ? &api : nullptr, api_on ? metrics.get() : nullptr,
-                                   remembering ? &machines : nullptr);
+                                   remembering ? &machines : nullptr, &answers);
     http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes.boot));
     if (cfg.api.listen && api_on) http_service->add_listener(*cfg.api.listen, std::move(routes.api));
     if (auto bound = http_service->bind(); !bound) {
@@ -588,6 +624,25 @@ int main(int argc, char** argv) {
       "  pxed iso list -c pxed.toml --json | jq -r '.images[] | [.url, .os.short_id // \"unknown\"] | @tsv'\n"
       "Exit codes: 0 every image read (identified or not), 1 an image could not be opened, 2 config error.");
 
+  app::TemplateArgs template_args;
+  auto* template_cmd = cli.add_subcommand("template", "Answer-file templates (kickstart, preseed, autoinstall, ...)");
+  template_cmd->require_subcommand(1);
+  auto* template_render_cmd = template_cmd->add_subcommand(
+      "render", "Print a machine's answer file as pxed serves it, with every variable it uses and where each comes from");
+  template_render_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
+  template_render_cmd->add_option("--mac", template_args.mac, "The machine's MAC address")->required();
+  template_render_cmd->add_option("NAME", template_args.name, "The answer file's name (preseed.cfg); default: every one");
+  template_render_cmd->add_option("--ip", template_args.ip, "The machine's address (its lease)");
+  template_render_cmd->add_option("--uuid", template_args.uuid, "The machine's UUID (option 97)");
+  template_render_cmd->add_flag("--show-secrets", template_args.show_secrets,
+                                "Print values from [server] secrets_file (else <secret>)");
+  template_render_cmd->add_option("--server", template_args.server,
+                                  "pxed's address as the machine sees it (${server}, ${http}); default as lookup");
+  template_render_cmd->footer(
+      "Examples:\n"
+      "  pxed template render -c pxed.toml --mac 52:54:00:12:34:56\n"
+      "  pxed template render -c pxed.toml --mac 52:54:00:12:34:56 preseed.cfg --ip 10.77.0.23\n"
+      "Exit codes: 0 rendered, 1 the machine has no such answer file, 2 bad input, config or template.");
   app::LookupArgs lookup_args;
   auto* lookup_cmd = cli.add_subcommand("lookup", "Show what a machine would boot and why, without the machine");
   lookup_cmd->add_option("-c,--config", config_path, "Config file (TOML)")->required();
@@ -726,6 +781,7 @@ int main(int argc, char** argv) {
   if (!cfg) return kExitConfig;
   if (*check_cmd) return check(*cfg, config_path, skip_host);
   if (*lookup_cmd) return app::lookup(*cfg, lookup_args, std::cout, std::cerr);
+  if (*template_render_cmd) return app::render_template_cli(*cfg, template_args, std::cout, std::cerr);
   if (*reinstall_cmd) return app::reinstall_machine(*cfg, reinstall_mac, std::cout, std::cerr);
   if (*assign_cmd) return app::assign_profile(*cfg, reinstall_mac, assign_profile, std::cout, std::cerr);
   if (*unassign_cmd) return app::unassign_profile(*cfg, reinstall_mac, std::cout, std::cerr);

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <expected>
 
+#include "boot/answers.hpp"
+
 namespace pxed::boot {
 namespace {
 
@@ -66,6 +68,10 @@ BootEntry entry_of(const config::Profile* p, std::string_view name, const config
       e.kernel = expand(p->kernel, values);
       for (const auto& i : p->initrd) e.initrd.push_back(expand(i, values));
       e.append = expand(p->append, values);
+      // The installer's own way to find this machine's answer files (boot/answers.hpp).
+      if (auto answers = answer_arguments(*p, values); !answers.empty()) {
+        e.append += (e.append.empty() ? "" : " ") + answers;
+      }
       break;
     case config::ProfileKind::chain:
       e.kind = BootEntry::Kind::chain;

@@ -52,12 +52,19 @@ struct ImageProfile {
 // By profile name: "iso:debian-12".
 using Images = std::map<std::string, ImageProfile, std::less<>>;
 
+// SMBIOS's serial, manufacturer and product, as iPXE reported them ([boot]
+// ipxe's default URL asks): answer files see them as {{serial}}, ...
+struct Hardware {
+  std::string serial, manufacturer, product;
+};
+
 // What pxed knows beyond the config that changes a machine's boot, handed to
-// every decision: from the machine store, install states and profiles
-// assigned by hand; from the image catalogue, the images it serves.
+// every decision: from the machine store, install states, profiles assigned
+// by hand and hardware iPXE reported; from the image catalogue, the images it serves.
 struct Remembered {
   Installed installed;
   Assignments assigned;
+  std::map<core::Mac, Hardware> hardware;  // answer files' values, not decisions
   Images images;
 };
 

@@ -1,13 +1,8 @@
 #include "config/api_token.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fmt/format.h>
+
+#include "config/private_file.hpp"
 
 namespace pxed::config {
 namespace {
@@ -35,38 +30,10 @@ std::expected<std::string, ConfigError> read_api_token(const Config& cfg) {
     return std::unexpected(ConfigError{cfg.source.string(), line, "api.token_file", path.string() + ": " + why});
   };
   constexpr std::string_view kMake = " (e.g. `openssl rand -hex 32 > FILE; chmod 600 FILE` as root)";
-  // O_NOFOLLOW: the checks below are of the file itself, not of whatever a link points at.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    const int e = errno;
-    return refuse(std::string(std::strerror(e)) +
-                  (e == ELOOP    ? " (a symbolic link: name the file itself)"
-                   : e == ENOENT ? std::string(kMake)
-                   : e == EACCES ? " (pxed reads it as the user that starts it, before dropping root: check as that user)"
-                                 : ""));
-  }
-  struct stat st {};
-  std::string token;
-  std::string problem;
-  if (::fstat(fd, &st) != 0) {
-    problem = std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    problem = "not a regular file";
-  } else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    problem = fmt::format("mode {:04o}: group or others may read or write it; only its owner may (chmod 600 {})",
-                          st.st_mode & 07777, path.string());
-  } else if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
-    problem = fmt::format("owned by uid {}: must be owned by root (or uid {}, who starts pxed)", st.st_uid, ::geteuid());
-  } else if (st.st_size > static_cast<off_t>(kMaxTokenFile)) {
-    problem = fmt::format("{} bytes: a token file holds one token (at most {} bytes)", st.st_size, kMaxTokenFile);
-  } else {
-    token.resize(static_cast<std::size_t>(st.st_size));
-    const auto n = ::read(fd, token.data(), token.size());
-    if (n < 0) problem = std::strerror(errno);
-    else token.resize(static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (!problem.empty()) return refuse(problem);
+  auto read = read_private_file(path, {.max_bytes = kMaxTokenFile, .too_big = "a token file holds one token",
+                                       .how_to_make = kMake});
+  if (!read) return refuse(read.error());
+  std::string token = std::move(*read);
   // One line, as `openssl rand` and editors write it.
   constexpr std::string_view kSpace = " \t\r\n";
   const auto first = token.find_first_not_of(kSpace);

@@ -115,6 +115,16 @@ const KeySpec kServerKeys[] = {
     {"log_format", read_log_format},
     {"inventory", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.inventory); }},
     {"sandbox", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.server.sandbox); }},
+    {"secrets_file", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.secrets_file); }},
+    {"done_hook", [](auto& c, auto& f, auto& cfg) {
+       auto text = string_of(c, f, "a URL such as \"http://10.0.0.5:8080/pxed-done\"");
+       if (!text) return;
+       if (!parse_hook_url(*text)) {
+         return c.fail(f, in_quotes(*text) + ": must be http://A.B.C.D[:PORT]/path (an IPv4 address: pxed "
+                                             "resolves no names; no https)");
+       }
+       cfg.server.done_hook = *text;
+     }},
 };
 
 

@@ -33,7 +33,23 @@ struct Server {
   // The file holding the inventory ([[profile]], [[group]], [[machine]] and
   // nothing else); empty: they are in this file. Never both.
   std::filesystem::path inventory;
+  // Secret values for answer-file templates (password hashes, keys): a file
+  // only root (or pxed's starting user) may read, read once before privileges
+  // drop, never logged (config/secrets.hpp). Empty: none.
+  std::filesystem::path secrets_file;
+  // Where pxed POSTs a JSON record when a machine reports its install done
+  // (for a CMDB or monitoring): "http://A.B.C.D[:PORT]/path", no DNS, no TLS,
+  // one try (app/done_hook.hpp). Empty: none.
+  std::string done_hook;
 };
+
+// done_hook's parts; nullopt when the text is not such a URL.
+struct HookTarget {
+  core::Ipv4 address;
+  std::uint16_t port = 80;
+  std::string target;  // "/path?query", at least "/"
+};
+std::optional<HookTarget> parse_hook_url(std::string_view url);
 
 // [[files.mount]]: an ISO image's tree, or a directory, appears at `at` for
 // every protocol. Exactly one of iso and dir is set.
@@ -228,6 +244,26 @@ enum class ProfileKind {
   image,  // an image's own entry (iso:<image>) with the profile's append added
 };
 
+// [[profile]] answer: a file the installer fetches (kickstart, preseed, ...),
+// a Mustache template rendered per machine (boot/template.hpp) and served at
+// ${http}/pxed/v1/answers/<mac>/<name> to that machine alone (boot/answers.hpp).
+struct AnswerTemplate {
+  std::string name;            // its name in the URL: the file's, "preseed.cfg"
+  std::filesystem::path path;  // where it was read from, as errors name it
+  std::string text;            // read with the config, so a reload reads it again
+  std::uint32_t line = 0;      // where answer was written
+};
+
+// Which installer a profile's answer files are for: what tells it where they are.
+enum class Installer { none, debian_installer, anaconda, subiquity, autoyast, windows };
+
+// "debian-installer", "anaconda", "subiquity", "autoyast", "windows" ("" for none).
+std::string_view to_string(Installer installer);
+std::optional<Installer> installer_named(std::string_view name);
+// By an answer file's usual name: preseed*.cfg, ks*.cfg / *kickstart*,
+// user-data, autoinst*.xml / autoyast*, autounattend.xml / unattend.xml.
+Installer installer_of_file(std::string_view file_name);
+
 struct Profile {
   std::string name;        // unique; not "local"
   std::uint32_t line = 0;  // where its [[profile]] starts
@@ -243,6 +279,10 @@ struct Profile {
   std::string menu_default;        // menu: one of `menu`; empty: the first
   std::chrono::seconds timeout{10};  // menu: then the default boots; 0 waits for a choice
   Vars vars;
+  // linux: answer files, the first being the one the installer is pointed at;
+  // installer: written, or told by the first file's name (preseed.cfg, ks.cfg, ...).
+  std::vector<AnswerTemplate> answers;
+  Installer installer = Installer::none;
 };
 
 // "52:54:00:*" (a prefix of whole octets, then *), or a full MAC.

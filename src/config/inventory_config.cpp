@@ -9,9 +9,11 @@
 namespace pxed::config {
 namespace {
 
-// What ${...} always means; a var of the same name would be ambiguous.
-constexpr std::string_view kBuiltinVars[] = {"server", "http", "mac", "ip",
-                                             "name",   "uuid", "arch", "done_url"};
+// What ${...} always means, and what answer-file templates also see
+// (boot/answers.hpp); a var of the same name would be ambiguous.
+constexpr std::string_view kBuiltinVars[] = {"server",      "http",    "mac",   "ip",        "name",
+                                             "uuid",        "arch",    "done_url", "answers_url", "profile",
+                                             "group",       "installer", "serial", "manufacturer", "product"};
 
 constexpr std::string_view kIsoPrefix = "iso:";
 
@@ -173,7 +175,8 @@ void read_vars(Checker& c, const Field& f, Vars& out) {
       c.fail(var, in_quotes(name) + " is not a variable name: letters, digits and _, "
                                     "not starting with a digit");
     } else if (std::ranges::find(kBuiltinVars, name) != std::end(kBuiltinVars)) {
-      c.fail(var, "${" + name + "} is built in (server, http, mac, ip, name, uuid, arch); "
+      c.fail(var, "${" + name + "} is built in (server, http, mac, ip, name, uuid, arch, done_url; "
+                                "answer files also see answers_url, profile, group, installer, serial, manufacturer, product); "
                                 "choose another name");
     } else if (!value.is_string()) {
       c.fail(var, "must be a string (vars are text: write \"8\", not 8), got " +

@@ -154,8 +154,8 @@ constexpr Key<Profile> kProfileKeys[] = {
        read_bool(c, f, local);
      }},
     {"vars", [](auto& c, auto& f, auto& p) { read_vars(c, f, p.vars); }},
-    // Named so the user learns it is coming, not that it is misspelt.
-    {"answer", [](auto& c, auto& f, auto&) { c.fail(f, "not supported yet in this version"); }},
+    {"answer", read_answers},
+    {"installer", read_installer},
 };
 
 // "kernel", "kernel and chain", "kernel, chain and menu"
@@ -207,6 +207,7 @@ void check_kind(Checker& c, const Field& table, Profile& p) {
              "only a menu profile takes " + std::string(key));
     }
   }
+  check_answers(c, table, p);
 }
 
 void add_profile(Checker& c, Profile&& p, const Field& table, Config& cfg) {

@@ -52,6 +52,11 @@ void read_text(Checker& c, const Field& f, std::string& out);  // a line of a lo
 void read_vars(Checker& c, const Field& f, Vars& out);
 std::string file_line(const Checker& c, std::uint32_t line);  // "pxed.toml:12"
 void read_profiles(Checker& c, const Field& f, Config& cfg);  // profile_config.cpp
+// [[profile]] answer and installer (answer_config.cpp); check_answers once the
+// profile's keys are read: installer known, only with a kernel.
+void read_answers(Checker& c, const Field& f, Profile& p);
+void read_installer(Checker& c, const Field& f, Profile& p);
+void check_answers(Checker& c, const Field& table, Profile& p);
 // [[group]] match = { mac, subnet, relay, arch, vendor_class, uuid } (group_match.cpp).
 void read_group_match(Checker& c, const Field& f, GroupMatch& out);
 

@@ -61,8 +61,14 @@ enum class Kind : std::uint8_t {
   machine_reinstall,
   machine_assign,
   machine_unassign,
+  machine_hook,
+  machine_hook_failed,
   machines_store_failed,
   events_store_failed,
+  // Answer files (kickstart, preseed, ...) served per machine
+  answer_served,
+  answer_refused,
+  answer_failed,
   // The process
   pxed_ready,
   pxed_stop,

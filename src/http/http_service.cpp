@@ -523,7 +523,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     const auto& req = parser.get();
     shares.proven(c->share);  // a whole request: a real client, never pushed out
     x.method = std::string(req.method_string());
-    x.path = std::string(req.target().substr(0, kLoggedTargetMax));
+    x.path = logged_target(req.target().substr(0, kLoggedTargetMax));
     const bool head = req.method() == bhttp::verb::head;
     const Responder& responder = c->listener->responder;
     const std::string_view target(req.target().data(), req.target().size());

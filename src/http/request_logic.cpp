@@ -134,6 +134,22 @@ std::string query_of(std::string_view target) {
   return mark == std::string_view::npos ? std::string() : std::string(target.substr(mark + 1));
 }
 
+std::string logged_target(std::string_view target) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, question + 1));
+  std::string_view query = target.substr(question + 1);
+  for (bool first = true; !query.empty() || first; first = false) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    if (!first) out += '&';
+    out += pair.starts_with("token=") ? std::string("token=-") : std::string(pair);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 RangeSelection select_range(std::string_view header, std::uint64_t size) {
   const RangeSelection whole{RangeOutcome::whole, {0, size}};
   header = trim(header);

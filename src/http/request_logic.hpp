@@ -23,6 +23,11 @@ std::expected<std::string, TargetError> percent_decode(std::string_view text);
 // The query of a request target ("mac=52:54:00:12:34:56&uuid=..."), raw; empty without one.
 std::string query_of(std::string_view target);
 
+// The target as the access log writes it: a token= parameter's value (a
+// machine's answers token, app/answer_files.hpp) is replaced by "-", so no
+// log line holds a secret.
+std::string logged_target(std::string_view target);
+
 // The request-target (RFC 9112 §3.2) to a decoded path: the query and any
 // fragment go, absolute-form "http://host/x" keeps only "/x". The result still
 // needs vfs::normalize (Tree::open does it): ".." is not judged here.

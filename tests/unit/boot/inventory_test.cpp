@@ -264,7 +264,7 @@ TEST(InventoryOnce, BootsItsProfileUntilTheInstallIsDoneThenLocal) {
   EXPECT_EQ(pending.profile, "centos7-ks");
   EXPECT_TRUE(pending.once);
   EXPECT_EQ(pending.rule, "machine db-03 (pxed.toml:22), once: install pending");
-  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}, .images = {}};  // 2026-12-06 21:02:05 UTC
+  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}, .hardware = {}, .images = {}};  // 2026-12-06 21:02:05 UTC
   auto done = match(f, cfg, &installed);
   EXPECT_EQ(done.profile, "local");
   EXPECT_EQ(done.declared, nullptr);
@@ -294,7 +294,7 @@ TEST(InventoryDecide, ALocalMachineGetsNoOfferOnlyWhenLocalBootIsTheFirmwares) {
   EXPECT_FALSE(decide(office, cfg, kContext).none);
   // A once machine whose install is done boots its disk: no offer either.
   cfg.inventory.machines[0].once = true;
-  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}, .images = {}};
+  Remembered installed{.installed = {{kDb03, 1'796'590'925}}, .assigned = {}, .hardware = {}, .images = {}};
   EXPECT_TRUE(decide(facts_of(kDb03), cfg, kContext, &installed).none);
   // A declared profile with local = true is local too.
   config::Profile disk;

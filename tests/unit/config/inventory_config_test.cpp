@@ -231,7 +231,8 @@ vars = "disk=sda"
               ElementsAre("5: machine.vars.2nd: \"2nd\" is not a variable name: letters, digits "
                           "and _, not starting with a digit",
                           "5: machine.vars.mac: ${mac} is built in (server, http, mac, ip, name, "
-                          "uuid, arch); choose another name",
+                          "uuid, arch, done_url; answer files also see answers_url, profile, group, "
+                          "installer, serial, manufacturer, product); choose another name",
                           "5: machine.vars.my-var: \"my-var\" is not a variable name: letters, "
                           "digits and _, not starting with a digit",
                           "5: machine.vars.note: must not contain control characters: a line "

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "config/config.hpp"
 #include "config/scratch.hpp"
 
@@ -217,10 +219,93 @@ default = "empty"
                           "12: profile.default: \"empty\" is not in this profile's menu: local"));
 }
 
-TEST(ProfileConfig, AnswerFilesAreNamedAsComingLater) {
+void write(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+TEST(ProfileConfig, AnswerFilesAreReadRelativeToTheConfigAndTellTheInstaller) {
   Scratch s;
-  EXPECT_THAT(s.problems("[[profile]]\nname = \"ks\"\nkernel = \"vmlinuz\"\nanswer = \"ks.cfg\"\n"),
-              ElementsAre("6: profile.answer: not supported yet in this version"));
+  write(s.dir() / "templates/preseed.cfg", "d-i netcfg/get_hostname string {{name}}\n");
+  write(s.dir() / "templates/user-data", "#cloud-config\n");
+  write(s.dir() / "templates/meta-data", "instance-id: {{mac}}\n");
+  write(s.dir() / "templates/site.cfg", "x\n");
+  auto cfg = s.parse_with_root(R"([[profile]]
+name = "debian"
+kernel = "vmlinuz"
+answer = "templates/preseed.cfg"
+[[profile]]
+name = "ubuntu"
+kernel = "vmlinuz"
+answer = ["templates/user-data", "templates/meta-data"]
+[[profile]]
+name = "rocky"
+kernel = "vmlinuz"
+answer = "templates/site.cfg"
+installer = "anaconda"
+)");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  const auto& p = cfg->inventory.profiles;
+  ASSERT_EQ(p[0].answers.size(), 1u);
+  EXPECT_EQ(p[0].answers[0].name, "preseed.cfg");
+  EXPECT_EQ(p[0].answers[0].path, s.dir() / "templates/preseed.cfg");
+  EXPECT_EQ(p[0].answers[0].text, "d-i netcfg/get_hostname string {{name}}\n");
+  EXPECT_EQ(p[0].answers[0].line, 6u);
+  EXPECT_EQ(p[0].installer, Installer::debian_installer);
+  ASSERT_EQ(p[1].answers.size(), 2u);
+  EXPECT_EQ(p[1].answers[1].name, "meta-data");
+  EXPECT_EQ(p[1].installer, Installer::subiquity);
+  EXPECT_EQ(p[2].installer, Installer::anaconda);
+}
+
+TEST(ProfileConfig, AnswerFileProblemsNameLineAndKey) {
+  Scratch s;
+  write(s.dir() / "a/site.cfg", "x\n");
+  write(s.dir() / "b/site.cfg", "y\n");
+  EXPECT_THAT(s.problems(R"([[profile]]
+name = "missing"
+kernel = "vmlinuz"
+answer = "templates/nope.cfg"
+[[profile]]
+name = "unknown"
+kernel = "vmlinuz"
+answer = "a/site.cfg"
+[[profile]]
+name = "twice"
+kernel = "vmlinuz"
+answer = ["a/site.cfg", "b/site.cfg"]
+installer = "kickstart"
+[[profile]]
+name = "chain"
+chain = "ipxe.efi"
+answer = "a/site.cfg"
+installer = "anaconda"
+[[profile]]
+name = "alone"
+kernel = "vmlinuz"
+installer = "anaconda"
+)"),
+              ElementsAre("6: profile.answer: cannot read " + (s.dir() / "templates/nope.cfg").string() +
+                              ": No such file or directory",
+                          "10: profile.answer: which installer reads \"site.cfg\"? name it with installer = one of "
+                          "\"debian-installer\", \"anaconda\", \"subiquity\", \"autoyast\", \"windows\"",
+                          "14: profile.answer: \"b/site.cfg\": this profile already has an answer file named "
+                          "\"site.cfg\" (" + (s.dir() / "a/site.cfg").string() + "); each is served by its name",
+                          "15: profile.installer: must be one of \"debian-installer\", \"anaconda\", \"subiquity\", "
+                          "\"autoyast\", \"windows\"; got \"kickstart\"",
+                          "19: profile.answer: only a profile with a kernel takes answer: the installer it boots "
+                          "fetches the file",
+                          "24: profile.installer: only a profile with an answer file takes installer"));
+}
+
+TEST(ProfileConfig, InstallerIsToldByTheAnswerFilesUsualName) {
+  EXPECT_EQ(installer_of_file("preseed-db.cfg"), Installer::debian_installer);
+  EXPECT_EQ(installer_of_file("ks.cfg"), Installer::anaconda);
+  EXPECT_EQ(installer_of_file("rocky9-kickstart.cfg"), Installer::anaconda);
+  EXPECT_EQ(installer_of_file("user-data"), Installer::subiquity);
+  EXPECT_EQ(installer_of_file("autoinst.xml"), Installer::autoyast);
+  EXPECT_EQ(installer_of_file("Autounattend.xml"), Installer::windows);
+  EXPECT_EQ(installer_of_file("site.cfg"), Installer::none);
 }
 
 }  // namespace

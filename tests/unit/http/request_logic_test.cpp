@@ -232,5 +232,14 @@ TEST(HostProblem, TwoHostLinesAreRefusedInEveryVersionAndNoneOnlyInHttp11) {
   EXPECT_EQ(host_problem(10, 2), "two-hosts");
 }
 
+TEST(LoggedTarget, AnswersTokenNeverReachesTheLog) {
+  EXPECT_EQ(logged_target("/pxed/v1/answers/52-54-00-12-34-56/ks.cfg?token=s3cret"),
+            "/pxed/v1/answers/52-54-00-12-34-56/ks.cfg?token=-");
+  EXPECT_EQ(logged_target("/boot.ipxe?mac=52:54:00:12:34:56&token=x&serial=1"), "/boot.ipxe?mac=52:54:00:12:34:56&token=-&serial=1");
+  EXPECT_EQ(logged_target("/a?mytoken=1"), "/a?mytoken=1");
+  EXPECT_EQ(logged_target("/a"), "/a");
+  EXPECT_EQ(logged_target("/a?"), "/a?");
+}
+
 }  // namespace
 }  // namespace pxed::http
