@@ -131,8 +131,12 @@ std::expected<BootEntry, std::string> image_entry(std::string_view name, std::st
   e.append = expand(image->append, values);
   if (declared != nullptr) {
     if (!declared->label.empty()) e.label = expand(declared->label, values);
-    if (!declared->append.empty()) {
-      const auto own = expand(declared->append, values);
+    // The profile's own arguments, then where its installer finds this machine's answer files.
+    auto own = expand(declared->append, values);
+    if (auto answers = answer_arguments(*declared, values); !answers.empty()) {
+      own += (own.empty() ? "" : " ") + answers;
+    }
+    if (!own.empty()) {
       // Before "---": what follows it is for the installed system (casper, d-i).
       const auto dashes = e.append.find(" ---");
       if (dashes != std::string::npos) {

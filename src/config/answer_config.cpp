@@ -117,9 +117,9 @@ void check_answers(Checker& c, const Field& table, Profile& p) {
     c.fail(key_line(table, "installer"), "profile.installer", "only a profile with an answer file takes installer");
   }
   if (!has_answer) return;
-  if (p.kind != ProfileKind::linux) {
+  if (p.kind != ProfileKind::linux && p.kind != ProfileKind::image) {
     return c.fail(key_line(table, "answer"), "profile.answer",
-                  "only a profile with a kernel takes answer: the installer it boots fetches the file");
+                  "only a profile with a kernel or an image takes answer: the installer it boots fetches the file");
   }
   if (p.installer != Installer::none || p.answers.empty() || keys.contains("installer")) return;
   p.installer = installer_of_file(p.answers.front().name);

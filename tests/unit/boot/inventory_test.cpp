@@ -248,6 +248,29 @@ TEST(InventoryPlan, AnImageProfileAddsItsArgumentsToTheRecipes) {
   EXPECT_EQ(plan.comments.back(), "kiosk left out: no image ubuntu-22.04 is served");
 }
 
+// An image's profile may name an answer file: the installer's argument for
+// it comes with the profile's own, before casper's "---".
+TEST(InventoryPlan, AnImageProfileWithAnAnswerFileTellsItsInstallerWhere) {
+  auto cfg = rooms();
+  config::Profile auto_install;
+  auto_install.name = "ubuntu-auto";
+  auto_install.line = 30;
+  auto_install.kind = config::ProfileKind::image;
+  auto_install.image = "ubuntu-22.04";
+  auto_install.answers = {config::AnswerTemplate{.name = "user-data", .path = "/t/user-data", .text = "", .line = 31}};
+  auto_install.installer = config::Installer::subiquity;
+  cfg.inventory.profiles.push_back(auto_install);
+  cfg.inventory.machines[0].profile = "ubuntu-auto";
+  auto images = served_images();
+  images.images["iso:ubuntu-22.04"].append += " ---";
+  auto f = facts_of(kDb03, 0);
+  auto plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].append,
+            "ip=dhcp url=http://10.77.0.1/iso/ubuntu-22.04.iso autoinstall "
+            "ds=nocloud-net;s=http://10.77.0.1/pxed/v1/answers/88-99-aa-bb-cc-dd/ ---");
+}
+
 TEST(InventoryAssign, AnImageMayBeAssignedByNameButNotEveryImage) {
   auto cfg = rooms();
   EXPECT_TRUE(assignable("iso:ubuntu-22.04", cfg));

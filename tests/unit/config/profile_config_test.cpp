@@ -293,8 +293,8 @@ installer = "anaconda"
                           "\"site.cfg\" (" + (s.dir() / "a/site.cfg").string() + "); each is served by its name",
                           "15: profile.installer: must be one of \"debian-installer\", \"anaconda\", \"subiquity\", "
                           "\"autoyast\", \"windows\"; got \"kickstart\"",
-                          "19: profile.answer: only a profile with a kernel takes answer: the installer it boots "
-                          "fetches the file",
+                          "19: profile.answer: only a profile with a kernel or an image takes answer: the installer "
+                          "it boots fetches the file",
                           "24: profile.installer: only a profile with an answer file takes installer"));
 }
 
