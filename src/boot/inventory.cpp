@@ -290,7 +290,6 @@ bool names(std::string_view ref, std::string_view rel, const Context& context) {
 Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Config& cfg, const Context& context,
                 const Remembered* remembered) {
   const auto m = match(facts, cfg, remembered);
-  const auto values = values_of(m, facts, context);
   // Every entry the machine's plan may offer: its kernel is the kernel step.
   const auto plan = plan_of(m, facts, context, cfg, remembered);
   for (const auto& e : plan.entries) {
