@@ -486,6 +486,11 @@ int serve(const config::Config& cfg) {
       packages += (packages.empty() ? "" : ",") + name;
     }
     ready_event.add("system_loaders", !system_files ? "off" : packages.empty() ? "none" : packages);
+    // Where each [[files.mount]] shows: a typo in `at` is seen here, not in a 404 later.
+    std::string mounts;
+    for (const auto& m : cfg.files.mounts) mounts += (mounts.empty() ? "" : ",") + m.at;
+    if (!mounts.empty()) ready_event.add("mounts", mounts);
+    if (!cfg.files.iso_dir.empty()) ready_event.add("iso_dir", cfg.files.iso_dir.string());
   }
   if (cfg.tftp.enabled) ready_event.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
   if (cfg.http.enabled) ready_event.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));

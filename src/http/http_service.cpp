@@ -59,6 +59,9 @@ constexpr std::uint64_t kSendfileChunk = 1 << 20;
 // a full-speed download holds the loop ~1 ms at a time, not ~8.
 constexpr std::uint64_t kYieldEvery = kSendfileChunk;
 constexpr std::size_t kLoggedTargetMax = 256;
+// Enough for "iPXE/1.21.1+ (g4bd064de)", anaconda's and curl's; a client that
+// sends a kilobyte of User-Agent does not get a kilobyte into every log line.
+constexpr std::size_t kLoggedAgentMax = 128;
 // A connection without a whole request this long after it opened may give its
 // slot to a newcomer when every slot is held: a real client sends its request
 // at once, a slowloris never finishes one.
@@ -291,6 +294,7 @@ void Service::Impl::log(const Connection& c, const Exchange& x, events::Level le
   if (!x.system.empty()) e.add("system", x.system);
   if (!x.generated.empty()) e.add("generated", x.generated);
   if (!x.route.empty()) e.add("route", x.route);
+  if (!x.agent.empty()) e.add("agent", x.agent);
   bus.emit(e);
 }
 
@@ -524,6 +528,9 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     shares.proven(c->share);  // a whole request: a real client, never pushed out
     x.method = std::string(req.method_string());
     x.path = std::string(req.target().substr(0, kLoggedTargetMax));
+    if (auto agent = req.find(bhttp::field::user_agent); agent != req.end()) {
+      x.agent = std::string(agent->value().substr(0, kLoggedAgentMax));
+    }
     const bool head = req.method() == bhttp::verb::head;
     const Responder& responder = c->listener->responder;
     const std::string_view target(req.target().data(), req.target().size());
@@ -577,6 +584,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
         again.started = x.started;
         again.method = std::move(x.method);
         again.path = std::move(x.path);
+        again.agent = std::move(x.agent);
         x = std::move(again);
         reply = responder.answer(req, c->requester, x, &ahead);
       }
