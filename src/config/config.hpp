@@ -56,9 +56,22 @@ struct Files {
   bool system_loaders = true;
 };
 
+// Ports first..last, both included.
+struct PortRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+};
+
 struct Tftp {
   bool enabled = true;
   Endpoint listen{"0.0.0.0", 69};
+  // Where each transfer's own port comes from (RFC 1350 §4): unset, any
+  // ephemeral port; set, only these, so a firewall opens 69 and this range.
+  std::optional<PortRange> port_range;
+  // Every transfer answered from the listening port itself (69): the only way
+  // through a NAT or a container's port mapping that forwards 69 alone.
+  // Transfers are told apart by the client's address and port.
+  bool single_port = false;
   std::uint32_t blksize_max = 1468;   // RFC 2348 8..65464; also capped by the interface MTU
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
   std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR

@@ -225,6 +225,13 @@ TEST(Config, EveryLimitAcceptsItsBoundsAndRejectsJustBeyond) {
       {"http", "idle_timeout", "\"1h\"", true},
       {"http", "idle_timeout", "\"3601s\"", false},
       {"http", "listen", "\"0.0.0.0:0\"", false},
+      {"tftp", "port_range", "[1024, 1024]", true},
+      {"tftp", "port_range", "[1023, 2000]", false},
+      {"tftp", "port_range", "[30000, 65535]", true},
+      {"tftp", "port_range", "[30000, 65536]", false},
+      {"tftp", "port_range", "[30000]", false},
+      {"tftp", "port_range", "\"30000-30099\"", false},
+      {"tftp", "single_port", "\"yes\"", false},
   };
   Scratch s;
   for (const Limit& limit : limits) {
@@ -272,6 +279,35 @@ TEST(Config, RetransmitMaxBelowMinIsAnErrorAtMaxLine) {
   EXPECT_EQ(e.key, "tftp.retransmit_max");
   EXPECT_EQ(e.line, 5u);
   EXPECT_EQ(e.message, "must not be less than tftp.retransmit_min (500ms), got 100ms");
+}
+
+TEST(Config, TftpPortRangeAndSinglePortAreRead) {
+  Scratch s;
+  auto cfg = s.parse_with_root("[tftp]\nport_range = [30000, 30099]\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  ASSERT_TRUE(cfg->tftp.port_range);
+  EXPECT_EQ(cfg->tftp.port_range->first, 30000);
+  EXPECT_EQ(cfg->tftp.port_range->last, 30099);
+  EXPECT_FALSE(cfg->tftp.single_port);
+  cfg = s.parse_with_root("[tftp]\nsingle_port = true\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_TRUE(cfg->tftp.single_port);
+  EXPECT_FALSE(cfg->tftp.port_range);
+}
+
+TEST(Config, TftpPortRangeProblemsNameTheKeyAndLine) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[tftp]\nport_range = [30099, 30000]\n"));
+  EXPECT_EQ(e.key, "tftp.port_range");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_THAT(e.message, HasSubstr("first port must not be above the last"));
+  e = only_error(s.parse_with_root("[tftp]\nsingle_port = true\nport_range = [30000, 30099]\n"));
+  EXPECT_EQ(e.key, "tftp.port_range");
+  EXPECT_EQ(e.line, 5u);
+  EXPECT_THAT(e.message, HasSubstr("single_port"));
+  e = only_error(s.parse_with_root("[tftp]\nlisten = \"0.0.0.0:6969\"\nport_range = [6900, 6999]\n"));
+  EXPECT_EQ(e.key, "tftp.port_range");
+  EXPECT_THAT(e.message, HasSubstr("listening port 6969"));
 }
 
 TEST(Config, RetransmitMinAboveTheDefaultMaxIsAnErrorAtMinLine) {
@@ -372,7 +408,7 @@ TEST(Config, UnknownKeyIsAnErrorAtItsLine) {
   EXPECT_EQ(e.line, 5u);
   EXPECT_EQ(e.key, "tftp.blocksize");
   EXPECT_EQ(e.message,
-            "unknown key; known keys in [tftp]: enabled, listen, blksize_max, windowsize_max, "
+            "unknown key; known keys in [tftp]: enabled, listen, port_range, single_port, blksize_max, windowsize_max, "
             "max_transfers, max_transfers_per_client, retransmit_min, retransmit_max, idle_timeout");
 }
 
