@@ -144,7 +144,7 @@ const KeySpec kServerKeys[] = {
 
 const KeySpec kTftpKeys[] = {
     {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.tftp.enabled); }},
-    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.tftp.listen); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_listen(c, f, cfg.tftp.listen, cfg.tftp.listen_also); }},
     {"port_range", read_port_range},
     {"single_port", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.tftp.single_port); }},
     {"blksize_max",
@@ -169,7 +169,7 @@ const KeySpec kTftpKeys[] = {
 
 const KeySpec kHttpKeys[] = {
     {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.http.enabled); }},
-    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.http.listen); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_listen(c, f, cfg.http.listen, cfg.http.listen_also); }},
     {"max_connections", [](auto& c, auto& f, auto& cfg) {
        read_int(c, f, cfg.http.max_connections, kMaxConnections);
      }},
@@ -299,23 +299,35 @@ void check_together(Checker& c, Checker* inventory, const Config& cfg) {
     c.fail(c.line_of("tftp.port_range").value_or(0), "tftp.port_range",
            "has no use with single_port = true (every transfer answers from the listening port): remove one");
   }
-  if (tftp.port_range && !c.failed("tftp.listen") && tftp.listen.port >= tftp.port_range->first &&
-      tftp.listen.port <= tftp.port_range->last) {
-    c.fail(c.line_of("tftp.port_range").value_or(0), "tftp.port_range",
-           "must not hold the listening port " + std::to_string(tftp.listen.port) +
-               " (tftp.listen): a transfer could never bind it");
+  for (const auto& at : listen_addresses(tftp)) {
+    if (at.is_v6() && tftp.enabled && !c.failed("tftp.listen")) {
+      c.fail(c.line_of("tftp.listen").value_or(0), "tftp.listen",
+             to_string(at) + ": TFTP does not listen on IPv6 yet (HTTP does); use IPv4 addresses here");
+      break;
+    }
+  }
+  for (const auto& at : listen_addresses(tftp)) {
+    if (tftp.port_range && !c.failed("tftp.listen") && at.port >= tftp.port_range->first &&
+        at.port <= tftp.port_range->last) {
+      c.fail(c.line_of("tftp.port_range").value_or(0), "tftp.port_range",
+             "must not hold the listening port " + std::to_string(at.port) +
+                 " (tftp.listen): a transfer could never bind it");
+      break;
+    }
   }
   if (cfg.api.listen && !c.failed("api.listen")) {
     const auto& at = *cfg.api.listen;
     const auto line = c.line_of("api.listen").value_or(0);
     if (!cfg.http.enabled || !cfg.api.enabled) {
       c.fail(line, "api.listen", "the API's own address needs [http] enabled = true and [api] enabled = true");
-    } else if (at.port == cfg.http.listen.port &&
-               (at.address == cfg.http.listen.address || at.address == "0.0.0.0" ||
-                cfg.http.listen.address == "0.0.0.0")) {
-      c.fail(line, "api.listen",
-             at.address + ":" + std::to_string(at.port) + " overlaps http.listen (" + cfg.http.listen.address + ":" +
-                 std::to_string(cfg.http.listen.port) + "): give the API another port, e.g. \"127.0.0.1:8080\"");
+    } else {
+      for (const auto& http : listen_addresses(cfg.http)) {
+        if (!overlaps(at, http)) continue;
+        c.fail(line, "api.listen",
+               to_string(at) + " overlaps http.listen (" + to_string(http) +
+                   "): give the API another port, e.g. \"127.0.0.1:8080\"");
+        break;
+      }
     }
   }
   if (tftp.enabled && !c.line_of("files.root")) {

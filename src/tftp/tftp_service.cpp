@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <list>
 #include <map>
 #include <set>
 #include <utility>
@@ -151,6 +152,15 @@ struct Received {
   sockaddr_in peer{};
   in_addr local{};
   int ifindex = 0;
+  int listener = -1;                // the listening socket it came in on: refusals leave from it
+  std::uint16_t listener_port = 0;  // and its port (single_port transfers answer from it)
+};
+
+// One listening address (tftp.listen, or each of its array).
+struct Listening {
+  Listening(asio::io_context& io, config::Endpoint at_) : socket(io), at(std::move(at_)) {}
+  udp::socket socket;
+  config::Endpoint at;
 };
 
 }  // namespace
@@ -193,14 +203,16 @@ struct WindowRead {
 struct Service::Impl {
   Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
        events::Bus& bus_)
-      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_), listener(io_) {}
+      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_) {
+    for (const auto& at : pxed::config::listen_addresses(config)) listeners.emplace_back(io, at);
+  }
 
   asio::io_context& io;
   config::Tftp config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
   events::Bus& bus;
-  udp::socket listener;
+  std::list<Listening> listeners;  // addresses stay put: listen() holds one each
   std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
   std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
   // Who holds the transfer slots (by peer_key): a share per client address, and
@@ -213,7 +225,8 @@ struct Service::Impl {
   core::LogLimiter over_budget_log{kOverBudgetLogInterval};
 
   std::expected<void, std::string> bind();
-  asio::awaitable<void> listen();
+  std::expected<void, std::string> bind(Listening& l);
+  asio::awaitable<void> listen(Listening& l);
   bool receive(int fd, std::vector<std::byte>& buffer, Received& out);
   void on_request(std::span<const std::byte> bytes, const Received& from);
   // ahead: what the pool found for the name (Tree::prefetch); with it, the
@@ -260,11 +273,19 @@ void Service::Impl::evict(std::uint64_t key) {
 }
 
 std::expected<void, std::string> Service::Impl::bind() {
+  for (auto& l : listeners) {
+    if (auto bound = bind(l); !bound) return bound;
+  }
+  return {};
+}
+
+std::expected<void, std::string> Service::Impl::bind(Listening& l) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(config.listen.port);
-  if (inet_pton(AF_INET, config.listen.address.c_str(), &addr.sin_addr) != 1) {
-    return std::unexpected(fmt::format("tftp.listen: {} is not an IPv4 address", config.listen.address));
+  addr.sin_port = htons(l.at.port);
+  if (inet_pton(AF_INET, l.at.address.c_str(), &addr.sin_addr) != 1) {
+    // config's check says so first (IPv6 TFTP is not served yet).
+    return std::unexpected(fmt::format("tftp.listen: {} is not an IPv4 address", pxed::config::to_string(l.at)));
   }
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(fmt::format("tftp: socket: {}", std::strerror(errno)));
@@ -277,11 +298,11 @@ std::expected<void, std::string> Service::Impl::bind() {
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
     int err = errno;
     ::close(fd);
-    return std::unexpected(fmt::format("tftp: cannot listen on {}:{}: {}{}", config.listen.address,
-                                       config.listen.port, std::strerror(err),
+    return std::unexpected(fmt::format("tftp: cannot listen on {}: {}{}", pxed::config::to_string(l.at),
+                                       std::strerror(err),
                                        err == EACCES ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
   }
-  listener.assign(udp::v4(), fd);
+  l.socket.assign(udp::v4(), fd);
   return {};
 }
 
@@ -309,14 +330,16 @@ bool Service::Impl::receive(int fd, std::vector<std::byte>& buffer, Received& ou
   return true;
 }
 
-asio::awaitable<void> Service::Impl::listen() {
+asio::awaitable<void> Service::Impl::listen(Listening& l) {
   std::vector<std::byte> buffer(kMaxDatagram);
   for (;;) {
-    auto [ec] = co_await listener.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await l.socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     for (int i = 0; i < kDrainBatch; ++i) {
       Received from;
-      if (!receive(listener.native_handle(), buffer, from)) break;
+      from.listener = l.socket.native_handle();
+      from.listener_port = l.at.port;
+      if (!receive(from.listener, buffer, from)) break;
       on_request(std::span(buffer).first(from.length), from);
     }
   }
@@ -324,7 +347,7 @@ asio::awaitable<void> Service::Impl::listen() {
 
 void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
                            std::string_view message) {
-  send_error(listener.native_handle(), from.peer, code, std::string(message));
+  send_error(from.listener, from.peer, code, std::string(message));
   // pxelinux probes a dozen config names per boot before "default": a missing
   // file is routine, an access violation is worth a warning.
   auto level = code == ErrorCode::file_not_found ? events::Level::info : events::Level::warn;
@@ -421,7 +444,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
     shares.release(key);
     auto r = refusal_for(file.error());
     if (file.error() == vfs::OpenError::over_budget) {
-      send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
+      send_error(from.listener, from.peer, r.code, std::string(r.message));
       // A hostile image can ask for this at line rate: one line per interval, with a count.
       if (auto suppressed = over_budget_log.allow(core::Clock::now())) {
         bus.emit(events::Event{events::Kind::tftp_refused, events::Level::warn}
@@ -449,9 +472,9 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
                                       Session(negotiated, size, session_limits, now));
 
   if (config.single_port) {
-    t->fd = listener.native_handle();
+    t->fd = from.listener;
     t->source.emplace(from.local);
-    t->local_port = config.listen.port;
+    t->local_port = from.listener_port;
   } else if (!open_socket(*t, from)) {
     shares.release(key);
     if (ports && ports->held() == ports->size()) {
@@ -721,7 +744,9 @@ Service::~Service() = default;
 
 std::expected<void, std::string> Service::bind() { return impl_->bind(); }
 
-void Service::start() { asio::co_spawn(impl_->io, impl_->listen(), asio::detached); }
+void Service::start() {
+  for (auto& l : impl_->listeners) asio::co_spawn(impl_->io, impl_->listen(l), asio::detached);
+}
 
 std::size_t Service::active_transfers() const {
   return static_cast<std::size_t>(std::ranges::count_if(impl_->active, [](const auto& e) { return !e.second.expired(); }));
