@@ -69,7 +69,7 @@ std::expected<ApiServer, std::string> api_server_of(const config::Config& cfg, s
   }
   if (!cfg.api.enabled) return std::unexpected(fmt::format("{}: [api] enabled = false", cfg.source.string()));
   const auto& at = cfg.api.listen ? *cfg.api.listen : cfg.http.listen;
-  out.host = at.address == "0.0.0.0" ? "127.0.0.1" : at.address;
+  out.host = at.address == "0.0.0.0" ? "127.0.0.1" : at.address == "::" ? "::1" : at.address;
   out.port = at.port;
   return out;
 }

@@ -115,7 +115,8 @@ std::optional<vfs::Tree> open_tree(const config::Config& cfg, std::ostream& out)
 // is not the wildcard, else a placeholder.
 std::string default_server(const config::Config& cfg) {
   for (const auto* listen : {&cfg.tftp.listen, &cfg.http.listen}) {
-    if (listen->address != "0.0.0.0") return listen->address;
+    // An IPv6 address is no ${server} for loaders that speak IPv4 only.
+    if (listen->address != "0.0.0.0" && !listen->is_v6()) return listen->address;
   }
   return "10.0.0.1";
 }

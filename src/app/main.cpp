@@ -522,10 +522,20 @@ int serve(const config::Config& cfg) {
       packages += (packages.empty() ? "" : ",") + name;
     }
     ready_event.add("system_loaders", !system_files ? "off" : packages.empty() ? "none" : packages);
+    // Where each [[files.mount]] shows: a typo in `at` is seen here, not in a 404 later.
+    std::string mounts;
+    for (const auto& m : cfg.files.mounts) mounts += (mounts.empty() ? "" : ",") + m.at;
+    if (!mounts.empty()) ready_event.add("mounts", mounts);
+    if (!cfg.files.iso_dir.empty()) ready_event.add("iso_dir", cfg.files.iso_dir.string());
   }
-  if (cfg.tftp.enabled) ready_event.add("tftp", fmt::format("{}:{}", cfg.tftp.listen.address, cfg.tftp.listen.port));
-  if (cfg.http.enabled) ready_event.add("http", fmt::format("{}:{}", cfg.http.listen.address, cfg.http.listen.port));
-  if (api_on && cfg.api.listen) ready_event.add("api", fmt::format("{}:{}", cfg.api.listen->address, cfg.api.listen->port));
+  auto addresses = [](const std::vector<config::Endpoint>& all) {
+    std::string text;
+    for (const auto& at : all) text += (text.empty() ? "" : ",") + config::to_string(at);
+    return text;
+  };
+  if (cfg.tftp.enabled) ready_event.add("tftp", addresses(config::listen_addresses(cfg.tftp)));
+  if (cfg.http.enabled) ready_event.add("http", addresses(config::listen_addresses(cfg.http)));
+  if (api_on && cfg.api.listen) ready_event.add("api", config::to_string(*cfg.api.listen));
   if (api_on) ready_event.add("api_writes", api_writes ? "on" : "off");
   if (dhcp_service) {
     ready_event.add("dhcp", cfg.dhcp.mode == config::DhcpMode::full ? "full" : "proxy");

@@ -15,7 +15,7 @@ namespace pxed::app {
 namespace {
 
 // 0 when it could be bound, else errno.
-int try_bind(const PortUse& use) {
+int try_bind_v4(const PortUse& use) {
   const int type = use.transport == Transport::udp ? SOCK_DGRAM : SOCK_STREAM;
   int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
@@ -33,10 +33,32 @@ int try_bind(const PortUse& use) {
   addr.sin_port = htons(use.port);
   if (!err && ::inet_pton(AF_INET, use.address.c_str(), &addr.sin_addr) != 1) err = EINVAL;
   if (!err && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) err = errno;
+  ::close(fd);
+  return err;
+}
+
+// try_bind for an IPv6 address: IPv6-only, as serve binds it.
+int try_bind_v6(const PortUse& use) {
+  const int type = use.transport == Transport::udp ? SOCK_DGRAM : SOCK_STREAM;
+  int fd = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int on = 1;
+  ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  if (use.transport == Transport::tcp) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(use.port);
+  int err = 0;
+  if (::inet_pton(AF_INET6, use.address.c_str(), &addr.sin6_addr) != 1) err = EINVAL;
+  if (!err && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) err = errno;
   // TCP: a listener is what conflicts; bind alone succeeds beside one with SO_REUSEADDR on both.
   if (!err && use.transport == Transport::tcp && ::listen(fd, 1) < 0) err = errno;
   ::close(fd);
   return err;
+}
+
+int try_bind(const PortUse& use) {
+  return use.address.find(':') != std::string::npos ? try_bind_v6(use) : try_bind_v4(use);
 }
 
 std::uint32_t line_of(const config::Config& cfg, std::string_view key) {
@@ -48,9 +70,11 @@ std::uint32_t line_of(const config::Config& cfg, std::string_view key) {
 
 std::vector<PortUse> ports_of(const config::Config& cfg) {
   std::vector<PortUse> out;
-  if (cfg.tftp.enabled) out.push_back({Transport::udp, cfg.tftp.listen.address, cfg.tftp.listen.port, "", "tftp.listen"});
+  if (cfg.tftp.enabled) {
+    for (const auto& at : config::listen_addresses(cfg.tftp)) out.push_back({Transport::udp, at.address, at.port, "", "tftp.listen"});
+  }
   if (cfg.http.enabled) {
-    out.push_back({Transport::tcp, cfg.http.listen.address, cfg.http.listen.port, "", "http.listen"});
+    for (const auto& at : config::listen_addresses(cfg.http)) out.push_back({Transport::tcp, at.address, at.port, "", "http.listen"});
     if (cfg.api.enabled && cfg.api.listen) {
       out.push_back({Transport::tcp, cfg.api.listen->address, cfg.api.listen->port, "", "api.listen"});
     }
@@ -71,7 +95,7 @@ std::vector<config::ConfigError> held_ports(const config::Config& cfg, std::opti
     if (err == EADDRNOTAVAIL) {
       errors.push_back({cfg.source.string(), line_of(cfg, use.key), use.key,
                         use.address + " is no address of this host, so serve cannot listen on it; use one of "
-                                      "its interfaces' addresses or 0.0.0.0"});
+                                      "its interfaces' addresses or 0.0.0.0 (\"::\" for IPv6)"});
       continue;
     }
     if (err == EACCES && std::ranges::none_of(notes, [](const std::string& n) { return n.contains("not tried"); })) {

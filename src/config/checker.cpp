@@ -1,5 +1,8 @@
 #include "config/checker.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <charconv>
 #include <vector>
@@ -67,6 +70,16 @@ std::optional<std::uint32_t> decimal(std::string_view s, std::uint32_t max) {
 }  // namespace
 
 std::optional<Endpoint> parse_endpoint(std::string_view text) {
+  if (text.starts_with('[')) {
+    const auto close = text.find("]:");
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string address(text.substr(1, close - 1));
+    in6_addr parsed{};
+    if (address.empty() || ::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return std::nullopt;
+    auto port = decimal(text.substr(close + 2), 65535);
+    if (!port || *port == 0) return std::nullopt;
+    return Endpoint{address, static_cast<std::uint16_t>(*port)};
+  }
   std::string_view rest = text;
   for (char separator : {'.', '.', '.', ':'}) {
     auto at = rest.find(separator);
@@ -154,10 +167,58 @@ void read_endpoint(Checker& c, const Field& f, Endpoint& out) {
   if (!text) return;
   auto endpoint = parse_endpoint(*text);
   if (!endpoint) {
-    return c.fail(f, "must be \"A.B.C.D:PORT\" (IPv4 address, port 1..65535), got " +
+    return c.fail(f, "must be \"A.B.C.D:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got " +
                          in_quotes(*text));
   }
   out = *endpoint;
+}
+
+void read_listen(Checker& c, const Field& f, Endpoint& first, std::vector<Endpoint>& also) {
+  if (f.value.is_string()) {
+    read_endpoint(c, f, first);
+    also.clear();
+    return;
+  }
+  const std::string example = "an address such as \"0.0.0.0:69\" or an array of them";
+  if (!expect_type(c, f, toml::value_t::array, example)) return;
+  const auto& items = f.value.as_array();
+  if (items.empty()) return c.fail(f, "must hold at least one address (to stop the service: enabled = false)");
+  std::vector<Endpoint> read;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto where = "element " + std::to_string(i + 1) + " ";
+    if (!items[i].is_string()) {
+      c.fail(Field{f.key, items[i]}, where + "must be a string, got " + std::string(type_name(items[i])));
+      continue;
+    }
+    const auto& text = items[i].as_string().str;
+    auto endpoint = parse_endpoint(text);
+    if (!endpoint) {
+      c.fail(Field{f.key, items[i]}, where + "must be \"A.B.C.D:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got " +
+                                         in_quotes(text));
+      continue;
+    }
+    // Two sockets on one address and port: serve's second bind would fail.
+    auto clash = std::ranges::find_if(read, [&](const Endpoint& e) { return overlaps(e, *endpoint); });
+    if (clash != read.end()) {
+      c.fail(Field{f.key, items[i]}, where + in_quotes(text) + " overlaps " + in_quotes(to_string(*clash)) +
+                                         " (one port: a wildcard address covers every other)");
+      continue;
+    }
+    read.push_back(*endpoint);
+  }
+  if (read.size() != items.size()) return;
+  first = read.front();
+  also.assign(read.begin() + 1, read.end());
+}
+
+std::string to_string(const Endpoint& e) {
+  return (e.is_v6() ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
+}
+
+bool overlaps(const Endpoint& a, const Endpoint& b) {
+  if (a.port != b.port || a.is_v6() != b.is_v6()) return false;
+  auto wildcard = [](const Endpoint& e) { return e.address == "0.0.0.0" || e.address == "::"; };
+  return a.address == b.address || wildcard(a) || wildcard(b);
 }
 
 }  // namespace pxed::config

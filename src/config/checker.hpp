@@ -64,7 +64,8 @@ std::string in_quotes(std::string_view s);
 std::string did_you_mean(std::string_view name, std::span<const std::string_view> known,
                          std::string_view open = "\"", std::string_view close = "\"");
 
-// "A.B.C.D:PORT": four decimal octets 0..255 (no leading zeros), then a port 1..65535.
+// "A.B.C.D:PORT": four decimal octets 0..255 (no leading zeros), then a port 1..65535;
+// or "[IPv6]:PORT" (RFC 3986's brackets, as in a URL).
 std::optional<Endpoint> parse_endpoint(std::string_view text);
 
 // The readers: on a problem they record it and leave `out` alone.
@@ -83,6 +84,8 @@ void read_path(Checker& c, const Field& f, std::filesystem::path& out);  // rela
 // where the files written beside it are (pxed.example.toml says so).
 std::filesystem::path directory_holding(const std::filesystem::path& file);
 void read_endpoint(Checker& c, const Field& f, Endpoint& out);
+// One address, or an array of them: the first in `first`, the others in `also`.
+void read_listen(Checker& c, const Field& f, Endpoint& first, std::vector<Endpoint>& also);
 
 template <std::integral T>
 void read_int(Checker& c, const Field& f, T& out, const IntRange& range) {

@@ -28,6 +28,7 @@ namespace fs = std::filesystem;
 constexpr IntRange kBlksize{8, 65464, "RFC 2348"};
 constexpr IntRange kWindowsize{1, 65535, "RFC 7440"};
 constexpr IntRange kMaxTransfers{1, 100000, ""};  // each transfer holds a socket and a port
+constexpr std::int64_t kPortRangeMin = 1024;
 
 constexpr IntRange kMaxConnections{1, 100000, ""};  // each holds a socket and a descriptor
 constexpr IntRange kMaxHeaderBytes{1024, 65536, ""};
@@ -96,6 +97,29 @@ void read_base_url(Checker& c, const Field& f, Config& cfg) {
   cfg.http.base_url = std::move(url);
 }
 
+// [first, last]: the ports TFTP transfers answer from. Below 1024 is refused:
+// those are other services' well-known ports, and pxed drops root after binding.
+void read_port_range(Checker& c, const Field& f, Config& cfg) {
+  const std::string example = "an array of two ports such as [30000, 30099]";
+  if (!expect_type(c, f, toml::value_t::array, example)) return;
+  const auto& items = f.value.as_array();
+  if (items.size() != 2 || !items[0].is_integer() || !items[1].is_integer()) {
+    return c.fail(f, "must be " + example + " (first and last, both included)");
+  }
+  const auto first = items[0].as_integer();
+  const auto last = items[1].as_integer();
+  for (auto port : {first, last}) {
+    if (port < kPortRangeMin || port > 65535) {
+      return c.fail(f, "ports must be " + std::to_string(kPortRangeMin) + "..65535, got " + std::to_string(port));
+    }
+  }
+  if (first > last) {
+    return c.fail(f, "the first port must not be above the last, got [" + std::to_string(first) + ", " +
+                         std::to_string(last) + "]");
+  }
+  cfg.tftp.port_range = PortRange{static_cast<std::uint16_t>(first), static_cast<std::uint16_t>(last)};
+}
+
 // ---- the schema: one table of known keys per section ----
 
 using KeySpec = Key<Config>;
@@ -130,7 +154,9 @@ const KeySpec kServerKeys[] = {
 
 const KeySpec kTftpKeys[] = {
     {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.tftp.enabled); }},
-    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.tftp.listen); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_listen(c, f, cfg.tftp.listen, cfg.tftp.listen_also); }},
+    {"port_range", read_port_range},
+    {"single_port", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.tftp.single_port); }},
     {"blksize_max",
      [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.tftp.blksize_max, kBlksize); }},
     {"windowsize_max",
@@ -153,7 +179,7 @@ const KeySpec kTftpKeys[] = {
 
 const KeySpec kHttpKeys[] = {
     {"enabled", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.http.enabled); }},
-    {"listen", [](auto& c, auto& f, auto& cfg) { read_endpoint(c, f, cfg.http.listen); }},
+    {"listen", [](auto& c, auto& f, auto& cfg) { read_listen(c, f, cfg.http.listen, cfg.http.listen_also); }},
     {"max_connections", [](auto& c, auto& f, auto& cfg) {
        read_int(c, f, cfg.http.max_connections, kMaxConnections);
      }},
@@ -278,17 +304,40 @@ void check_together(Checker& c, Checker* inventory, const Config& cfg) {
                  ", the default), got " + format_duration(tftp.retransmit_min));
     }
   }
+  if (tftp.single_port && tftp.port_range && !c.failed("tftp.single_port")) {
+    // One of them is a mistake: say so rather than silently ignore the range.
+    c.fail(c.line_of("tftp.port_range").value_or(0), "tftp.port_range",
+           "has no use with single_port = true (every transfer answers from the listening port): remove one");
+  }
+  for (const auto& at : listen_addresses(tftp)) {
+    if (at.is_v6() && tftp.enabled && !c.failed("tftp.listen")) {
+      c.fail(c.line_of("tftp.listen").value_or(0), "tftp.listen",
+             to_string(at) + ": TFTP does not listen on IPv6 yet (HTTP does); use IPv4 addresses here");
+      break;
+    }
+  }
+  for (const auto& at : listen_addresses(tftp)) {
+    if (tftp.port_range && !c.failed("tftp.listen") && at.port >= tftp.port_range->first &&
+        at.port <= tftp.port_range->last) {
+      c.fail(c.line_of("tftp.port_range").value_or(0), "tftp.port_range",
+             "must not hold the listening port " + std::to_string(at.port) +
+                 " (tftp.listen): a transfer could never bind it");
+      break;
+    }
+  }
   if (cfg.api.listen && !c.failed("api.listen")) {
     const auto& at = *cfg.api.listen;
     const auto line = c.line_of("api.listen").value_or(0);
     if (!cfg.http.enabled || !cfg.api.enabled) {
       c.fail(line, "api.listen", "the API's own address needs [http] enabled = true and [api] enabled = true");
-    } else if (at.port == cfg.http.listen.port &&
-               (at.address == cfg.http.listen.address || at.address == "0.0.0.0" ||
-                cfg.http.listen.address == "0.0.0.0")) {
-      c.fail(line, "api.listen",
-             at.address + ":" + std::to_string(at.port) + " overlaps http.listen (" + cfg.http.listen.address + ":" +
-                 std::to_string(cfg.http.listen.port) + "): give the API another port, e.g. \"127.0.0.1:8080\"");
+    } else {
+      for (const auto& http : listen_addresses(cfg.http)) {
+        if (!overlaps(at, http)) continue;
+        c.fail(line, "api.listen",
+               to_string(at) + " overlaps http.listen (" + to_string(http) +
+                   "): give the API another port, e.g. \"127.0.0.1:8080\"");
+        break;
+      }
     }
   }
   if (tftp.enabled && !c.line_of("files.root")) {

@@ -16,9 +16,18 @@
 namespace pxed::config {
 
 struct Endpoint {
-  std::string address = "0.0.0.0";  // IPv4 dotted quad
+  std::string address = "0.0.0.0";  // IPv4 dotted quad, or IPv6 without brackets ("fd00::1", "::")
   std::uint16_t port = 0;
+  bool is_v6() const { return address.find(':') != std::string::npos; }
+  bool operator==(const Endpoint&) const = default;
 };
+
+// "10.77.0.1:69", "[fd00::1]:69": as pxed.toml writes it and the log says it.
+std::string to_string(const Endpoint& e);
+// Whether binding both would collide: one port, one address family, and the
+// same address or a wildcard (0.0.0.0, ::) on either side. IPv6 sockets are
+// IPv6-only, so "::" and "0.0.0.0" do not collide.
+bool overlaps(const Endpoint& a, const Endpoint& b);
 
 enum class LogFormat { text, json };
 
@@ -72,9 +81,23 @@ struct Files {
   bool system_loaders = true;
 };
 
+// Ports first..last, both included.
+struct PortRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+};
+
 struct Tftp {
   bool enabled = true;
   Endpoint listen{"0.0.0.0", 69};
+  std::vector<Endpoint> listen_also;  // listen = [a, b, ...]: the addresses after the first
+  // Where each transfer's own port comes from (RFC 1350 §4): unset, any
+  // ephemeral port; set, only these, so a firewall opens 69 and this range.
+  std::optional<PortRange> port_range;
+  // Every transfer answered from the listening port itself (69): the only way
+  // through a NAT or a container's port mapping that forwards 69 alone.
+  // Transfers are told apart by the client's address and port.
+  bool single_port = false;
   std::uint32_t blksize_max = 1468;   // RFC 2348 8..65464; also capped by the interface MTU
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
   std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
@@ -93,6 +116,7 @@ struct Tftp {
 struct Http {
   bool enabled = false;  // off unless asked for, so existing configs keep their meaning
   Endpoint listen{"0.0.0.0", 80};
+  std::vector<Endpoint> listen_also;  // listen = [a, b, ...]: the addresses after the first
   std::uint32_t max_connections = 512;  // beyond it a new connection gets 503 and is closed
   // Open connections of one client address: installers open a few in parallel,
   // a web proxy in front of many machines more; a slowloris no more than this.
@@ -106,6 +130,14 @@ struct Http {
   // the address of the interface the client's request arrived on (+ ":port" unless 80).
   std::string base_url;
 };
+
+// Every address a service listens on: listen, then listen_also.
+template <class Section>
+std::vector<Endpoint> listen_addresses(const Section& s) {
+  std::vector<Endpoint> out{s.listen};
+  out.insert(out.end(), s.listen_also.begin(), s.listen_also.end());
+  return out;
+}
 
 // [api]: the JSON API, /healthz and /readyz (docs/api.md), on the HTTP
 // listener or on an address of its own.

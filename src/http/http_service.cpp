@@ -14,6 +14,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -59,6 +60,9 @@ constexpr std::uint64_t kSendfileChunk = 1 << 20;
 // a full-speed download holds the loop ~1 ms at a time, not ~8.
 constexpr std::uint64_t kYieldEvery = kSendfileChunk;
 constexpr std::size_t kLoggedTargetMax = 256;
+// Enough for "iPXE/1.21.1+ (g4bd064de)", anaconda's and curl's; a client that
+// sends a kilobyte of User-Agent does not get a kilobyte into every log line.
+constexpr std::size_t kLoggedAgentMax = 128;
 // A connection without a whole request this long after it opened may give its
 // slot to a newcomer when every slot is held: a real client sends its request
 // at once, a slowloris never finishes one.
@@ -79,7 +83,28 @@ constexpr std::string_view kBusy =
     "Retry-After: 1\r\n\r\n";
 
 std::string endpoint_text(const tcp::endpoint& e) {
+  if (e.address().is_v6()) return fmt::format("[{}]:{}", e.address().to_string(), e.port());
   return fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+
+// An IPv4 client's address; a v4-mapped IPv6 one's too. Zero for other IPv6
+// clients: leases and sightings (who a machine is) are IPv4 only.
+core::Ipv4 ipv4_of(const asio::ip::address& a) {
+  if (a.is_v4()) return core::Ipv4{a.to_v4().to_uint()};
+  if (a.to_v6().is_v4_mapped()) return core::Ipv4{asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_uint()};
+  return core::Ipv4{};
+}
+
+// Whose share a connection takes (max_connections_per_client): an IPv4
+// address as it is; an IPv6 one folded into the 64 bits with the top bit set,
+// so it never equals an IPv4 one. Its /64 network: one host picks any of 2^64
+// addresses in it at will, so the share must hold them all.
+core::Shares::Client share_client_of(const asio::ip::address& a) {
+  if (auto v4 = ipv4_of(a); v4.value != 0 || a.is_v4()) return v4.value;
+  const auto bytes = a.to_v6().to_bytes();
+  std::uint64_t network = 0;
+  for (std::size_t i = 0; i < 8; ++i) network = network << 8 | bytes[i];
+  return network | (std::uint64_t{1} << 63);
 }
 
 struct Listener;
@@ -116,7 +141,7 @@ struct Service::Impl {
   Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
        events::Bus& bus_)
       : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_) {
-    listeners.emplace_back(io, config.listen, tree, "http");
+    for (const auto& at : pxed::config::listen_addresses(config)) listeners.emplace_back(io, at, tree, "http");
   }
 
   asio::io_context& io;
@@ -166,18 +191,21 @@ struct Service::Impl {
 
 std::expected<void, std::string> Service::Impl::bind(Listener& l) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address_v4(l.at.address, ec);
-  if (ec) return std::unexpected(fmt::format("{}.listen: {} is not an IPv4 address", l.what, l.at.address));
+  auto address = asio::ip::make_address(l.at.address, ec);
+  if (ec) return std::unexpected(fmt::format("{}.listen: {} is not an IP address", l.what, l.at.address));
   tcp::endpoint endpoint(address, l.at.port);
   auto& acceptor = l.acceptor;
-  acceptor.open(tcp::v4(), ec);
+  acceptor.open(endpoint.protocol(), ec);
+  // IPv6 only: "::" beside "0.0.0.0" on one port is two listeners, as written,
+  // not one that takes IPv4 too and a second bind that fails.
+  if (!ec && address.is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     bool denied = ec == boost::system::errc::permission_denied;
-    return std::unexpected(fmt::format("{}: cannot listen on {}:{}: {}{}", l.what, l.at.address,
-                                       l.at.port, ec.message(),
+    return std::unexpected(fmt::format("{}: cannot listen on {}: {}{}", l.what, pxed::config::to_string(l.at),
+                                       ec.message(),
                                        denied ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
   }
   return {};
@@ -192,7 +220,7 @@ void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) 
   socket.close(ec);
   bus.emit(events::Event{events::Kind::http_refused}
       .add("client", ec ? std::string("-") : endpoint_text(peer))
-      .from(!ec && peer.address().is_v4() ? core::Ipv4{peer.address().to_v4().to_uint()} : core::Ipv4{})
+      .from(ec ? core::Ipv4{} : ipv4_of(peer.address()))
       .add("reason", std::string(core::to_string(why)))
       .add("status", "503")
       .add("active", shares.held()));
@@ -229,7 +257,7 @@ asio::awaitable<void> Service::Impl::accept_loop(Listener& l) {
     }
     boost::system::error_code pec;
     auto peer = socket.remote_endpoint(pec);
-    const core::Shares::Client client = !pec && peer.address().is_v4() ? peer.address().to_v4().to_uint() : 0;
+    const core::Shares::Client client = pec ? 0 : share_client_of(peer.address());
     const auto id = ++next_share;
     auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), client, id);
     if (admission.verdict != core::Shares::Verdict::admitted) {
@@ -291,6 +319,7 @@ void Service::Impl::log(const Connection& c, const Exchange& x, events::Level le
   if (!x.system.empty()) e.add("system", x.system);
   if (!x.generated.empty()) e.add("generated", x.generated);
   if (!x.route.empty()) e.add("route", x.route);
+  if (!x.agent.empty()) e.add("agent", x.agent);
   bus.emit(e);
 }
 
@@ -477,9 +506,9 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   boost::system::error_code ec;
   auto peer = c->socket.remote_endpoint(ec);
   c->client = endpoint_text(peer);
-  if (!ec && peer.address().is_v4()) c->requester.address = core::Ipv4{peer.address().to_v4().to_uint()};
+  if (!ec) c->requester.address = ipv4_of(peer.address());
   auto local = c->socket.local_endpoint(ec);
-  if (!ec && local.address().is_v4()) c->requester.local = core::Ipv4{local.address().to_v4().to_uint()};
+  if (!ec) c->requester.local = ipv4_of(local.address());
   c->requester.protocol = "http";
   c->socket.set_option(tcp::no_delay(true), ec);
   c->socket.native_non_blocking(true, ec);  // sendfile must not block the io_context
@@ -524,6 +553,9 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
     shares.proven(c->share);  // a whole request: a real client, never pushed out
     x.method = std::string(req.method_string());
     x.path = logged_target(req.target().substr(0, kLoggedTargetMax));
+    if (auto agent = req.find(bhttp::field::user_agent); agent != req.end()) {
+      x.agent = std::string(agent->value().substr(0, kLoggedAgentMax));
+    }
     const bool head = req.method() == bhttp::verb::head;
     const Responder& responder = c->listener->responder;
     const std::string_view target(req.target().data(), req.target().size());
@@ -577,6 +609,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
         again.started = x.started;
         again.method = std::move(x.method);
         again.path = std::move(x.path);
+        again.agent = std::move(x.agent);
         x = std::move(again);
         reply = responder.answer(req, c->requester, x, &ahead);
       }
@@ -609,7 +642,8 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
 Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
                  events::Bus& bus, Routes routes)
     : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {
-  impl_->listeners.front().responder.set_routes(std::move(routes));
+  // Every [http] listen address answers the same: the tree and these routes.
+  for (auto& l : impl_->listeners) l.responder.set_routes(routes);
 }
 
 void Service::add_listener(const config::Endpoint& at, Routes routes) {

@@ -62,15 +62,27 @@ struct TypeByExtension {
   std::string_view type;
 };
 
-// Boot loaders are binary whatever their name; configs and scripts are text so
-// a browser shows them.
+// Boot loaders are binary whatever their name; configs, scripts and answer
+// files are text so a browser shows them and an installer that checks the type
+// (anaconda's kickstart fetch, zypper's repomd.xml) is not handed a download.
 constexpr TypeByExtension kContentTypes[] = {
     {"efi", "application/octet-stream"},  {"0", "application/octet-stream"},
     {"kpxe", "application/octet-stream"}, {"c32", "application/octet-stream"},
     {"iso", "application/x-iso9660-image"},
     {"cfg", "text/plain"},  {"txt", "text/plain"}, {"ipxe", "text/plain"},
+    {"ks", "text/plain"},   {"seed", "text/plain"}, {"preseed", "text/plain"},
+    {"conf", "text/plain"}, {"sh", "text/plain"},   {"yaml", "text/plain"},
+    {"yml", "text/plain"},  {"treeinfo", "text/plain"},  // ".treeinfo": all extension
+    {"xml", "text/xml"},    // repomd.xml, autounattend.xml, AutoYaST profiles
     {"html", "text/html"},  {"json", "application/json"},
 };
+
+// Text files that by convention have no extension: cloud-init's NoCloud seed
+// (user-data, meta-data, ...) and pxelinux's per-machine configs
+// (pxelinux.cfg/default, pxelinux.cfg/01-<mac>), decided by their folder.
+constexpr std::string_view kTextNames[] = {"user-data", "meta-data", "vendor-data",
+                                           "network-config"};
+constexpr std::string_view kTextFolders[] = {"pxelinux.cfg"};
 constexpr std::string_view kDefaultType = "application/octet-stream";
 
 }  // namespace
@@ -262,7 +274,16 @@ bool if_range_allows(std::string_view if_range, std::string_view etag,
 }
 
 std::string_view content_type(std::string_view path) {
-  auto name = path.substr(path.find_last_of('/') + 1);
+  auto slash = path.find_last_of('/');
+  auto name = path.substr(slash + 1);
+  auto folder = slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
+  folder = folder.substr(folder.find_last_of('/') + 1);
+  for (auto text_folder : kTextFolders) {
+    if (iequals(folder, text_folder)) return "text/plain";
+  }
+  for (auto text_name : kTextNames) {
+    if (iequals(name, text_name)) return "text/plain";
+  }
   auto dot = name.find_last_of('.');
   if (dot == std::string_view::npos) return kDefaultType;
   auto extension = name.substr(dot + 1);

@@ -29,6 +29,7 @@ struct Exchange {
   core::TimePoint started = core::Clock::now();
   std::string method = "-";
   std::string path = "-";
+  std::string agent;   // User-Agent, cut short: which loader or installer asked
   unsigned status = 0;
   std::uint64_t bytes = 0;
   std::string range;

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <list>
 #include <map>
 #include <set>
 #include <utility>
@@ -31,6 +32,7 @@
 #include "tftp/block_reader.hpp"
 #include "tftp/negotiation.hpp"
 #include "tftp/packet.hpp"
+#include "tftp/port_pool.hpp"
 #include "tftp/session.hpp"
 
 namespace pxed::tftp {
@@ -48,6 +50,7 @@ constexpr std::int64_t kUnprovenGraceMs = 2000;
 constexpr int kIpUdpTftpOverhead = 32;  // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
 constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
 constexpr auto kOverBudgetLogInterval = std::chrono::seconds(10);
+constexpr int kPortBindAttempts = 16;   // ports of port_range tried per transfer
 
 core::Ipv4 address_of(const sockaddr_in& a) { return core::Ipv4{ntohl(a.sin_addr.s_addr)}; }
 
@@ -80,13 +83,46 @@ std::uint32_t interface_blksize_cap(int ifindex) {
   return static_cast<std::uint32_t>(ifr.ifr_mtu - kIpUdpTftpOverhead);
 }
 
-void send_packet(int fd, const sockaddr_in& to, std::span<const std::byte> bytes) {
+// The IP_PKTINFO that makes a datagram leave from `source`: a socket bound to
+// 0.0.0.0 (single_port) would otherwise pick its source address by route,
+// and a client talking to another of our addresses would drop the reply.
+struct SourceControl {
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> bytes{};
+
+  explicit SourceControl(in_addr source) {
+    msghdr msg{};
+    msg.msg_control = bytes.data();
+    msg.msg_controllen = bytes.size();
+    auto* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_spec_dst = source;
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+};
+
+// source: null for a socket bound to the transfer's own address.
+void send_packet(int fd, const sockaddr_in& to, std::span<const std::byte> bytes,
+                 const SourceControl* source = nullptr) {
   // UDP: a full send buffer drops the datagram; the retransmit timer covers it.
-  ::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr_in*>(&to);
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (source != nullptr) {
+    msg.msg_control = const_cast<char*>(source->bytes.data());
+    msg.msg_controllen = source->bytes.size();
+  }
+  ::sendmsg(fd, &msg, MSG_DONTWAIT);
 }
 
-void send_error(int fd, const sockaddr_in& to, ErrorCode code, std::string message) {
-  send_packet(fd, to, encode(Error{code, std::move(message)}));
+void send_error(int fd, const sockaddr_in& to, ErrorCode code, std::string message,
+                const SourceControl* source = nullptr) {
+  send_packet(fd, to, encode(Error{code, std::move(message)}), source);
 }
 
 struct Refusal {
@@ -116,17 +152,32 @@ struct Received {
   sockaddr_in peer{};
   in_addr local{};
   int ifindex = 0;
+  int listener = -1;                // the listening socket it came in on: refusals leave from it
+  std::uint16_t listener_port = 0;  // and its port (single_port transfers answer from it)
+};
+
+// One listening address (tftp.listen, or each of its array).
+struct Listening {
+  Listening(asio::io_context& io, config::Endpoint at_) : socket(io), at(std::move(at_)) {}
+  udp::socket socket;
+  config::Endpoint at;
 };
 
 }  // namespace
 
 struct Transfer {
   Transfer(asio::io_context& io, vfs::File f, Request r, sockaddr_in p, Session s)
-      : socket(io), timer(io), file(std::move(f)), request(std::move(r)), peer(p), session(std::move(s)),
-        reader(file, request.mode, session.blksize()) {}
+      : socket(io), timer(io), signal(io), file(std::move(f)), request(std::move(r)), peer(p),
+        session(std::move(s)), reader(file, request.mode, session.blksize()) {}
 
-  udp::socket socket;
+  udp::socket socket;  // its own port; not open in single_port mode
   asio::steady_timer timer;
+  asio::steady_timer signal;  // single_port: run() waits on it, as it waits on socket otherwise
+  int fd = -1;                // what it sends from: socket's, or the listener's in single_port
+  std::optional<SourceControl> source;   // single_port: the address the request reached
+  std::optional<std::uint16_t> port;     // from [tftp] port_range: given back at the end
+  std::uint16_t local_port = 0;          // what it answers from, for the log (firewalls)
+  bool heard = false;  // the client answered once: not a forged source, never evicted
   vfs::File file;
   Request request;
   sockaddr_in peer;
@@ -152,24 +203,30 @@ struct WindowRead {
 struct Service::Impl {
   Impl(asio::io_context& io_, const config::Tftp& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
        events::Bus& bus_)
-      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_), listener(io_) {}
+      : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_) {
+    for (const auto& at : pxed::config::listen_addresses(config)) listeners.emplace_back(io, at);
+  }
 
   asio::io_context& io;
   config::Tftp config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
   events::Bus& bus;
-  udp::socket listener;
+  std::list<Listening> listeners;  // addresses stay put: listen() holds one each
   std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
   std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
   // Who holds the transfer slots (by peer_key): a share per client address, and
   // when every slot is held, the oldest transfer that never heard from its
   // client (a forged source address) gives its slot to a new request.
   core::Shares shares{{config.max_transfers, config.max_transfers_per_client, kUnprovenGraceMs}};
+  std::optional<PortPool> ports = config.port_range ? std::optional<PortPool>(std::in_place, config.port_range->first,
+                                                                              config.port_range->last)
+                                                    : std::nullopt;
   core::LogLimiter over_budget_log{kOverBudgetLogInterval};
 
   std::expected<void, std::string> bind();
-  asio::awaitable<void> listen();
+  std::expected<void, std::string> bind(Listening& l);
+  asio::awaitable<void> listen(Listening& l);
   bool receive(int fd, std::vector<std::byte>& buffer, Received& out);
   void on_request(std::span<const std::byte> bytes, const Received& from);
   // ahead: what the pool found for the name (Tree::prefetch); with it, the
@@ -184,7 +241,22 @@ struct Service::Impl {
   void send_read(Transfer& t, const WindowRead& w, const std::expected<std::vector<std::size_t>, int>& got);
   void finish(Transfer& t);
   void evict(std::uint64_t key);
+  // A packet from the transfer's client: to the session, then what it asks.
+  void on_transfer_packet(Transfer& t, const Packet& packet);
+  // Wakes run() to finish a transfer whose outcome was set elsewhere.
+  void wake(Transfer& t);
+  // The transfer's own socket on the request's local address (and a port of
+  // port_range); false when none could be had.
+  bool open_socket(Transfer& t, const Received& from);
 };
+
+void Service::Impl::wake(Transfer& t) {
+  if (config.single_port) {
+    t.signal.cancel();
+  } else {
+    t.socket.cancel();
+  }
+}
 
 // The slot's transfer never heard from its client: it ends now, its slot
 // already given to a newer request.
@@ -195,17 +267,25 @@ void Service::Impl::evict(std::uint64_t key) {
   if (auto t = it->second.lock(); t && !t->outcome) {
     t->failure = "evicted";
     t->outcome = Outcome::timeout;
-    t->socket.cancel();  // wakes run() to finish
+    wake(*t);
   }
   active.erase(it);
 }
 
 std::expected<void, std::string> Service::Impl::bind() {
+  for (auto& l : listeners) {
+    if (auto bound = bind(l); !bound) return bound;
+  }
+  return {};
+}
+
+std::expected<void, std::string> Service::Impl::bind(Listening& l) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(config.listen.port);
-  if (inet_pton(AF_INET, config.listen.address.c_str(), &addr.sin_addr) != 1) {
-    return std::unexpected(fmt::format("tftp.listen: {} is not an IPv4 address", config.listen.address));
+  addr.sin_port = htons(l.at.port);
+  if (inet_pton(AF_INET, l.at.address.c_str(), &addr.sin_addr) != 1) {
+    // config's check says so first (IPv6 TFTP is not served yet).
+    return std::unexpected(fmt::format("tftp.listen: {} is not an IPv4 address", pxed::config::to_string(l.at)));
   }
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(fmt::format("tftp: socket: {}", std::strerror(errno)));
@@ -218,11 +298,11 @@ std::expected<void, std::string> Service::Impl::bind() {
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
     int err = errno;
     ::close(fd);
-    return std::unexpected(fmt::format("tftp: cannot listen on {}:{}: {}{}", config.listen.address,
-                                       config.listen.port, std::strerror(err),
+    return std::unexpected(fmt::format("tftp: cannot listen on {}: {}{}", pxed::config::to_string(l.at),
+                                       std::strerror(err),
                                        err == EACCES ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
   }
-  listener.assign(udp::v4(), fd);
+  l.socket.assign(udp::v4(), fd);
   return {};
 }
 
@@ -250,14 +330,16 @@ bool Service::Impl::receive(int fd, std::vector<std::byte>& buffer, Received& ou
   return true;
 }
 
-asio::awaitable<void> Service::Impl::listen() {
+asio::awaitable<void> Service::Impl::listen(Listening& l) {
   std::vector<std::byte> buffer(kMaxDatagram);
   for (;;) {
-    auto [ec] = co_await listener.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await l.socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     for (int i = 0; i < kDrainBatch; ++i) {
       Received from;
-      if (!receive(listener.native_handle(), buffer, from)) break;
+      from.listener = l.socket.native_handle();
+      from.listener_port = l.at.port;
+      if (!receive(from.listener, buffer, from)) break;
       on_request(std::span(buffer).first(from.length), from);
     }
   }
@@ -265,7 +347,7 @@ asio::awaitable<void> Service::Impl::listen() {
 
 void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCode code, std::string_view reason,
                            std::string_view message) {
-  send_error(listener.native_handle(), from.peer, code, std::string(message));
+  send_error(from.listener, from.peer, code, std::string(message));
   // pxelinux probes a dozen config names per boot before "default": a missing
   // file is routine, an access violation is worth a warning.
   auto level = code == ErrorCode::file_not_found ? events::Level::info : events::Level::warn;
@@ -278,6 +360,19 @@ void Service::Impl::refuse(const Received& from, std::string_view file, ErrorCod
 
 void Service::Impl::on_request(std::span<const std::byte> bytes, const Received& from) {
   auto packet = decode(bytes);
+  if (config.single_port) {
+    // Every client's ACKs and ERRORs come here too: its address and port say
+    // whose transfer they belong to.
+    if (auto it = active.find(peer_key(from.peer)); it != active.end()) {
+      auto t = it->second.lock();
+      if (t && !t->outcome && packet && !std::holds_alternative<Request>(*packet)) {
+        on_transfer_packet(*t, *packet);
+        if (t->outcome) wake(*t);
+        return;
+      }
+      if (t && !packet) return;  // a mangled ACK is as good as a lost one
+    }
+  }
   if (!packet) {
     bus.emit(events::Event{events::Kind::tftp_malformed}
         .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
@@ -349,7 +444,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
     shares.release(key);
     auto r = refusal_for(file.error());
     if (file.error() == vfs::OpenError::over_budget) {
-      send_error(listener.native_handle(), from.peer, r.code, std::string(r.message));
+      send_error(from.listener, from.peer, r.code, std::string(r.message));
       // A hostile image can ask for this at line rate: one line per interval, with a count.
       if (auto suppressed = over_budget_log.allow(core::Clock::now())) {
         bus.emit(events::Event{events::Kind::tftp_refused, events::Level::warn}
@@ -376,26 +471,62 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
   auto t = std::make_shared<Transfer>(io, std::move(*file), std::move(request), from.peer,
                                       Session(negotiated, size, session_limits, now));
 
-  // A fresh ephemeral port per transfer (RFC 1350 §4), on the address the
-  // request reached.
+  if (config.single_port) {
+    t->fd = from.listener;
+    t->source.emplace(from.local);
+    t->local_port = from.listener_port;
+  } else if (!open_socket(*t, from)) {
+    shares.release(key);
+    if (ports && ports->held() == ports->size()) {
+      refuse(from, t->request.filename, ErrorCode::not_defined, "no-port",
+             fmt::format("server busy: all {} ports of port_range in use, try again", ports->size()));
+    } else {
+      refuse(from, t->request.filename, ErrorCode::not_defined, "io", "server out of sockets");
+    }
+    return;
+  }
+  t->self = t;
+  active[key] = t;
+  asio::co_spawn(io, run(t), asio::detached);
+}
+
+bool Service::Impl::open_socket(Transfer& t, const Received& from) {
+  // A fresh port per transfer (RFC 1350 §4): any ephemeral one, or one of
+  // port_range; on the address the request reached.
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   sockaddr_in local{};
   local.sin_family = AF_INET;
   local.sin_addr = from.local;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) {
-    if (fd >= 0) ::close(fd);
-    shares.release(key);
-    refuse(from, t->request.filename, ErrorCode::not_defined, "io", "server out of sockets");
-    return;
+  bool bound = false;
+  if (!ports) {
+    bound = ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
+  } else {
+    // A port another process holds is skipped; a few tries, not the whole
+    // range: a request must not cost the loop thousands of binds.
+    for (int attempt = 0; attempt < kPortBindAttempts && !bound; ++attempt) {
+      auto port = ports->take();
+      if (!port) break;
+      local.sin_port = htons(*port);
+      bound = ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
+      if (bound) t.port = port;
+      else ports->give_back(*port);
+    }
+  }
+  if (!bound) {
+    ::close(fd);
+    return false;
   }
   // Large blocks may need fragmenting on the way; never let PMTU discovery
   // drop them silently (FIRMWARE.md 12, as dnsmasq does).
   int pmtu = IP_PMTUDISC_DONT;
   ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
-  t->socket.assign(udp::v4(), fd);
-  t->self = t;
-  active[key] = t;
-  asio::co_spawn(io, run(t), asio::detached);
+  sockaddr_in bound_to{};
+  socklen_t length = sizeof bound_to;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound_to), &length) == 0) t.local_port = ntohs(bound_to.sin_port);
+  t.socket.assign(udp::v4(), fd);
+  t.fd = fd;
+  return true;
 }
 
 // Reads a window's blocks into t.window: each block's length, or the errno
@@ -443,7 +574,7 @@ void Service::Impl::send_blocks(Transfer& t, const SendBlocks& blocks) {
                 if (auto queued = std::exchange(transfer->queued, std::nullopt); queued && !transfer->outcome) {
                   send_blocks(*transfer, *queued);
                 }
-                if (transfer->outcome) transfer->socket.cancel();  // wakes run() to finish
+                if (transfer->outcome) wake(*transfer);
               });
 }
 
@@ -469,6 +600,10 @@ void Service::Impl::send_read(Transfer& t, const WindowRead& w,
     h.msg_namelen = sizeof t.peer;
     h.msg_iov = &iov[2 * i];
     h.msg_iovlen = 2;
+    if (t.source) {
+      h.msg_control = t.source->bytes.data();
+      h.msg_controllen = t.source->bytes.size();
+    }
     ++count;
     if (block == t.session.last_block()) break;  // the window reached past a just-found end
   }
@@ -476,13 +611,13 @@ void Service::Impl::send_read(Transfer& t, const WindowRead& w,
   if (!complete) {
     // The file shrank or the disk failed: say so rather than send garbage.
     t.failure = got ? "file-changed" : fmt::format("read-error:{}", std::strerror(got.error()));
-    send_error(t.socket.native_handle(), t.peer, ErrorCode::not_defined, "read error");
+    send_error(t.fd, t.peer, ErrorCode::not_defined, "read error", t.source ? &*t.source : nullptr);
     t.outcome = Outcome::client_error;
     return;
   }
   // One syscall per window; a short count means a full socket buffer, and the
   // unsent blocks are recovered by the retransmit timer like any loss.
-  ::sendmmsg(t.socket.native_handle(), msgs.data(), count, MSG_DONTWAIT);
+  ::sendmmsg(t.fd, msgs.data(), count, MSG_DONTWAIT);
   t.reader.forget_before(t.session.acked() + 1);
 }
 
@@ -490,11 +625,11 @@ void Service::Impl::execute(Transfer& t, const std::vector<Action>& actions) {
   for (const auto& action : actions) {
     if (t.outcome) return;
     if (const auto* oack = std::get_if<SendOack>(&action)) {
-      send_packet(t.socket.native_handle(), t.peer, encode(oack->oack));
+      send_packet(t.fd, t.peer, encode(oack->oack), t.source ? &*t.source : nullptr);
     } else if (const auto* blocks = std::get_if<SendBlocks>(&action)) {
       send_blocks(t, *blocks);
     } else if (const auto* error = std::get_if<SendError>(&action)) {
-      send_error(t.socket.native_handle(), t.peer, error->code, error->message);
+      send_error(t.fd, t.peer, error->code, error->message, t.source ? &*t.source : nullptr);
     } else if (const auto* done = std::get_if<Finished>(&action)) {
       t.outcome = done->outcome;
     }
@@ -519,7 +654,8 @@ void Service::Impl::finish(Transfer& t) {
       .add("mode", t.request.mode == Mode::netascii ? "netascii" : "octet")
       .add("ms", std::round(elapsed * 10) / 10)
       .add("retransmits", stats.retransmitted)
-      .add("result", result);
+      .add("result", result)
+      .add("server_port", t.local_port);
   // Which kind was served: a file a user wrote wins over the system's loader
   // of that name, and both over a generated one.
   if (!t.file.system().empty()) event.add("system", t.file.system());
@@ -534,8 +670,10 @@ void Service::Impl::finish(Transfer& t) {
     active.erase(it);
     shares.release(peer_key(t.peer));
   }
+  if (t.port) ports->give_back(*std::exchange(t.port, std::nullopt));
   boost::system::error_code ignored;
   t.timer.cancel();
+  t.signal.cancel();
   t.socket.close(ignored);
 }
 
@@ -549,18 +687,26 @@ asio::awaitable<void> Service::Impl::watch_deadline(std::shared_ptr<Transfer> t)
     auto now = core::Clock::now();
     if (now < t->session.deadline()) continue;
     execute(*t, t->session.on_timeout(now));
-    if (t->outcome) t->socket.cancel();  // wakes run() to finish
+    if (t->outcome) wake(*t);
   }
 }
 
 asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
   asio::co_spawn(io, watch_deadline(t), asio::detached);
   execute(*t, t->session.start());
+  if (config.single_port) {
+    // The listener hands this transfer its client's packets (on_request).
+    while (!t->outcome) {
+      t->signal.expires_at(asio::steady_timer::time_point::max());
+      co_await t->signal.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    finish(*t);
+    co_return;
+  }
   // Clients send ACKs (4 bytes) and ERRORs here: a small buffer per transfer,
   // not a datagram's 64 KiB (1,000 transfers held 66 MB of them); a longer
   // ERROR message is cut, which is harmless.
   std::vector<std::byte> buffer(kTransferReceiveBytes);
-  bool heard = false;  // the client answered once: not a forged source, never evicted
   while (!t->outcome) {
     auto [ec] = co_await t->socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
     if (t->outcome || ec) break;
@@ -577,12 +723,17 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
       }
       auto packet = decode(std::span(buffer).first(static_cast<std::size_t>(n)));
       if (!packet) continue;  // a mangled ACK is as good as a lost one
-      if (!std::exchange(heard, true)) shares.proven(peer_key(t->peer));
-      execute(*t, t->session.on_packet(core::Clock::now(), *packet));
+      on_transfer_packet(*t, *packet);
     }
-    if (!t->outcome && t->session.deadline() < t->timer.expiry()) t->timer.cancel();
   }
   finish(*t);
+}
+
+void Service::Impl::on_transfer_packet(Transfer& t, const Packet& packet) {
+  if (!std::exchange(t.heard, true)) shares.proven(peer_key(t.peer));
+  execute(t, t.session.on_packet(core::Clock::now(), packet));
+  // The deadline moved earlier (a retransmission is due sooner): re-arm.
+  if (!t.outcome && t.session.deadline() < t.timer.expiry()) t.timer.cancel();
 }
 
 Service::Service(asio::io_context& io, const config::Tftp& config, const vfs::Tree& tree, core::WorkerPool& pool,
@@ -593,7 +744,9 @@ Service::~Service() = default;
 
 std::expected<void, std::string> Service::bind() { return impl_->bind(); }
 
-void Service::start() { asio::co_spawn(impl_->io, impl_->listen(), asio::detached); }
+void Service::start() {
+  for (auto& l : impl_->listeners) asio::co_spawn(impl_->io, impl_->listen(l), asio::detached);
+}
 
 std::size_t Service::active_transfers() const {
   return static_cast<std::size_t>(std::ranges::count_if(impl_->active, [](const auto& e) { return !e.second.expired(); }));

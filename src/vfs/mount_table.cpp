@@ -47,4 +47,18 @@ std::vector<std::string> MountTable::children(std::string_view rel) const {
   return names;
 }
 
+std::int64_t MountTable::newest_mtime_ns(std::string_view rel) const {
+  std::int64_t newest = 0;
+  // rel itself and every key under rel + "/" sort in one run from rel; keys
+  // such as "a-b" between "a" and "a/" are skipped, not a stop.
+  const std::string below = std::string(rel) + "/";
+  for (auto it = mounts_.lower_bound(rel); it != mounts_.end(); ++it) {
+    std::string_view key = it->first;
+    if (!key.starts_with(rel)) break;
+    if (key != rel && !key.starts_with(below)) continue;
+    newest = std::max(newest, it->second.mtime_ns);
+  }
+  return newest;
+}
+
 }  // namespace pxed::vfs

@@ -7,6 +7,7 @@
 // the io_context (TFTP, HTTP and the iso_dir watcher). Nothing may keep a
 // Mount pointer across a suspension point; an open File holds its own
 // descriptor, which is what lets a transfer outlive a replaced image.
+#include <cstdint>
 #include <expected>
 #include <map>
 #include <memory>
@@ -31,6 +32,9 @@ struct Mount {
   Kind kind = Kind::empty;
   OpenedImage image;                            // Kind::image and Kind::file
   std::shared_ptr<const Descriptor> directory;  // Kind::directory: O_PATH
+  // When what it shows last changed, for listings of its parent: the image
+  // file's mtime, a directory's at mount time; 0 for Kind::empty.
+  std::int64_t mtime_ns = 0;
 };
 
 class MountTable {
@@ -49,6 +53,10 @@ class MountTable {
   // Names of mount points that sit directly (or through directories that
   // need not exist) under rel, each once.
   std::vector<std::string> children(std::string_view rel) const;
+  // The newest mtime_ns of the mount at rel and every mount below it: the
+  // date a listing gives a mount point (or a directory on the way to one),
+  // so an image added today does not show as 1970. 0 when none has one.
+  std::int64_t newest_mtime_ns(std::string_view rel) const;
 
  private:
   std::map<std::string, Mount, std::less<>> mounts_;

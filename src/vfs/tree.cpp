@@ -1,6 +1,7 @@
 #include "vfs/tree.hpp"
 
 #include <fcntl.h>  // AT_FDCWD
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,7 +126,8 @@ std::expected<void, std::string> Tree::add_iso_mount(std::string_view at,
   if (!rel) return std::unexpected(rel.error());
   auto image = open_image(AT_FDCWD, image_path);
   if (!image) return std::unexpected(where + ": " + image.error());
-  mounts_.put(std::move(*rel), Mount{Mount::Kind::image, std::move(*image), nullptr});
+  const auto mtime_ns = image->identity.mtime_ns;
+  mounts_.put(std::move(*rel), Mount{Mount::Kind::image, std::move(*image), nullptr, mtime_ns});
   return {};
 }
 
@@ -144,8 +146,11 @@ std::expected<void, std::string> Tree::add_dir_mount(std::string_view at,
   if (!rel) return std::unexpected(rel.error());
   auto fd = open_directory(dir);
   if (!fd) return std::unexpected(where + ": " + std::generic_category().message(fd.error()));
+  // At start-up, off the loop: the date its mount point lists with.
+  struct stat st {};
+  const std::int64_t mtime_ns = ::fstat(*fd, &st) == 0 ? st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec : 0;
   mounts_.put(std::move(*rel),
-              Mount{Mount::Kind::directory, {}, std::make_shared<const Descriptor>(*fd)});
+              Mount{Mount::Kind::directory, {}, std::make_shared<const Descriptor>(*fd), mtime_ns});
   return {};
 }
 
@@ -157,11 +162,13 @@ std::expected<void, std::string> Tree::add_empty_directory(std::string_view at) 
 }
 
 void Tree::put_image(std::string at, OpenedImage image) {
-  mounts_.put(std::move(at), Mount{Mount::Kind::image, std::move(image), nullptr});
+  const auto mtime_ns = image.identity.mtime_ns;
+  mounts_.put(std::move(at), Mount{Mount::Kind::image, std::move(image), nullptr, mtime_ns});
 }
 
 void Tree::put_image_file(std::string at, OpenedImage image) {
-  mounts_.put(std::move(at), Mount{Mount::Kind::file, std::move(image), nullptr});
+  const auto mtime_ns = image.identity.mtime_ns;
+  mounts_.put(std::move(at), Mount{Mount::Kind::file, std::move(image), nullptr, mtime_ns});
 }
 
 bool Tree::remove_mount(std::string_view at) { return mounts_.remove(at); }
@@ -275,12 +282,13 @@ std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw,
       const auto before = entries->size();
       std::erase_if(*entries, [&](const DirEntry& e) { return e.name == name; });
       sorted -= std::min(sorted, before - entries->size());  // erasing keeps the rest in order
-      const auto [child, rest] = mounts_.find(rel->empty() ? name : *rel + "/" + name);
+      const std::string at = rel->empty() ? name : *rel + "/" + name;
+      const auto [child, rest] = mounts_.find(at);
       if (child != nullptr && rest.empty() && child->kind == Mount::Kind::file) {
         const auto& id = child->image.identity;
         entries->push_back(DirEntry{std::move(name), false, id.size, id.mtime_ns / 1'000'000'000});
       } else {
-        entries->push_back(DirEntry{std::move(name), true, 0, 0});
+        entries->push_back(DirEntry{std::move(name), true, 0, mounts_.newest_mtime_ns(at) / 1'000'000'000});
       }
     }
   }

@@ -117,6 +117,14 @@ def test_get_logs_one_access_line_with_status_and_bytes(lab, tree):
     assert "ms" in e.fields and "client" in e.fields
 
 
+def test_access_line_names_the_user_agent(lab):
+    mark = lab.server.mark()
+    assert status_of(lab, "/text.txt", "-A", "iPXE/1.21.1 (g4bd064de)") == 200
+    e = lab.server.wait_event("http.request", since=mark, path="/text.txt")
+    assert e.fields["agent"] == "iPXE/1.21.1 (g4bd064de)"
+    assert 'agent="iPXE/1.21.1 (g4bd064de)"' in lab.server.log_text()
+
+
 def test_head_gives_length_type_and_validators_but_no_body(lab, tree, raw_http):
     c = raw_http()
     status, headers, body = c.request("/" + MID, method="HEAD")

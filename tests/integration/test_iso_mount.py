@@ -162,6 +162,9 @@ def test_listings_show_the_mount_and_its_members(lab):
     root = {e["name"]: e for e in json.loads(r.stdout)}
     assert "centos7" in root and "joliet" in root
     assert root["centos7"]["type"] == "directory"
+    # The mount point is dated like its image, not 1970.
+    assert not root["centos7"]["mtime"].startswith("1970"), root["centos7"]
+    assert not root["extra"]["mtime"].startswith("1970"), root["extra"]
 
     r = http(lab, "/centos7/images/pxeboot/", "-f", "-H", "Accept: application/json")
     assert r.returncode == 0, r.stderr
@@ -176,6 +179,12 @@ def test_listings_show_the_mount_and_its_members(lab):
     r = http(lab, "/centos7/images", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}")
     code, _, location = r.stdout.partition(" ")
     assert code == "301" and location.endswith("/centos7/images/")
+
+
+def test_the_ready_line_lists_the_mounts(lab):
+    ready = lab.server.wait_event("pxed.ready")
+    mounts = ready.fields["mounts"].split(",")
+    assert "/centos7" in mounts and "/multi" in mounts and "/extra" in mounts, ready.fields
 
 
 def test_missing_members_and_directories_are_not_files(lab):

@@ -225,6 +225,13 @@ TEST(Config, EveryLimitAcceptsItsBoundsAndRejectsJustBeyond) {
       {"http", "idle_timeout", "\"1h\"", true},
       {"http", "idle_timeout", "\"3601s\"", false},
       {"http", "listen", "\"0.0.0.0:0\"", false},
+      {"tftp", "port_range", "[1024, 1024]", true},
+      {"tftp", "port_range", "[1023, 2000]", false},
+      {"tftp", "port_range", "[30000, 65535]", true},
+      {"tftp", "port_range", "[30000, 65536]", false},
+      {"tftp", "port_range", "[30000]", false},
+      {"tftp", "port_range", "\"30000-30099\"", false},
+      {"tftp", "single_port", "\"yes\"", false},
   };
   Scratch s;
   for (const Limit& limit : limits) {
@@ -274,6 +281,88 @@ TEST(Config, RetransmitMaxBelowMinIsAnErrorAtMaxLine) {
   EXPECT_EQ(e.message, "must not be less than tftp.retransmit_min (500ms), got 100ms");
 }
 
+TEST(Config, TftpPortRangeAndSinglePortAreRead) {
+  Scratch s;
+  auto cfg = s.parse_with_root("[tftp]\nport_range = [30000, 30099]\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  ASSERT_TRUE(cfg->tftp.port_range);
+  EXPECT_EQ(cfg->tftp.port_range->first, 30000);
+  EXPECT_EQ(cfg->tftp.port_range->last, 30099);
+  EXPECT_FALSE(cfg->tftp.single_port);
+  cfg = s.parse_with_root("[tftp]\nsingle_port = true\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_TRUE(cfg->tftp.single_port);
+  EXPECT_FALSE(cfg->tftp.port_range);
+}
+
+TEST(Config, TftpPortRangeProblemsNameTheKeyAndLine) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[tftp]\nport_range = [30099, 30000]\n"));
+  EXPECT_EQ(e.key, "tftp.port_range");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_THAT(e.message, HasSubstr("first port must not be above the last"));
+  e = only_error(s.parse_with_root("[tftp]\nsingle_port = true\nport_range = [30000, 30099]\n"));
+  EXPECT_EQ(e.key, "tftp.port_range");
+  EXPECT_EQ(e.line, 5u);
+  EXPECT_THAT(e.message, HasSubstr("single_port"));
+  e = only_error(s.parse_with_root("[tftp]\nlisten = \"0.0.0.0:6969\"\nport_range = [6900, 6999]\n"));
+  EXPECT_EQ(e.key, "tftp.port_range");
+  EXPECT_THAT(e.message, HasSubstr("listening port 6969"));
+}
+
+TEST(Config, ListenTakesOneAddressOrAnArrayOfThem) {
+  Scratch s;
+  auto cfg = s.parse_with_root("[tftp]\nlisten = [\"10.77.0.1:69\", \"10.78.0.1:69\"]\n"
+                               "[http]\nenabled = true\nlisten = [\"10.77.0.1:80\", \"[fd00::1]:8080\"]\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->tftp.listen.address, "10.77.0.1");
+  ASSERT_EQ(cfg->tftp.listen_also.size(), 1u);
+  EXPECT_EQ(to_string(cfg->tftp.listen_also[0]), "10.78.0.1:69");
+  const auto http = listen_addresses(cfg->http);
+  ASSERT_EQ(http.size(), 2u);
+  EXPECT_EQ(http[1].address, "fd00::1");
+  EXPECT_EQ(http[1].port, 8080);
+  EXPECT_TRUE(http[1].is_v6());
+  EXPECT_EQ(to_string(http[1]), "[fd00::1]:8080");
+  cfg = s.parse_with_root("[http]\nenabled = true\nlisten = \"[::]:80\"\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->http.listen.address, "::");
+  EXPECT_TRUE(cfg->http.listen_also.empty());
+}
+
+TEST(Config, ListenArrayProblemsNameTheElement) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[http]\nlisten = [\"0.0.0.0:80\", \"10.77.0.1:80\"]\n"));
+  EXPECT_EQ(e.key, "http.listen");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_THAT(e.message, HasSubstr("element 2 \"10.77.0.1:80\" overlaps \"0.0.0.0:80\""));
+  e = only_error(s.parse_with_root("[http]\nlisten = [\"10.77.0.1:80\", \"[fd00::1]\"]\n"));
+  EXPECT_THAT(e.message, HasSubstr("element 2 must be \"A.B.C.D:PORT\" or \"[IPv6]:PORT\""));
+  e = only_error(s.parse_with_root("[http]\nlisten = []\n"));
+  EXPECT_THAT(e.message, HasSubstr("at least one address"));
+  e = only_error(s.parse_with_root("[http]\nlisten = \"[fd00::zz]:80\"\n"));
+  EXPECT_THAT(e.message, HasSubstr("[IPv6]:PORT"));
+  // IPv6 sockets are IPv6-only: "::" and "0.0.0.0" on one port are two listeners.
+  EXPECT_TRUE(s.parse_with_root("[http]\nlisten = [\"0.0.0.0:80\", \"[::]:80\"]\n"));
+}
+
+TEST(Config, TftpOnIpv6IsRefusedUntilItIsServed) {
+  Scratch s;
+  auto e = only_error(s.parse_with_root("[tftp]\nlisten = [\"0.0.0.0:69\", \"[fd00::1]:69\"]\n"));
+  EXPECT_EQ(e.key, "tftp.listen");
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_THAT(e.message, HasSubstr("[fd00::1]:69: TFTP does not listen on IPv6 yet"));
+}
+
+TEST(Endpoint, OverlapsOnOnePortAndFamilyWhenEqualOrAWildcard) {
+  EXPECT_TRUE(overlaps({"10.0.0.1", 80}, {"10.0.0.1", 80}));
+  EXPECT_TRUE(overlaps({"0.0.0.0", 80}, {"10.0.0.1", 80}));
+  EXPECT_FALSE(overlaps({"10.0.0.1", 80}, {"10.0.0.2", 80}));
+  EXPECT_FALSE(overlaps({"0.0.0.0", 80}, {"0.0.0.0", 81}));
+  EXPECT_TRUE(overlaps({"::", 80}, {"fd00::1", 80}));
+  EXPECT_FALSE(overlaps({"::", 80}, {"0.0.0.0", 80}));
+}
+
 TEST(Config, RetransmitMinAboveTheDefaultMaxIsAnErrorAtMinLine) {
   Scratch s;
   auto e = only_error(s.parse_with_root("[tftp]\nretransmit_min = \"6s\"\n"));
@@ -293,7 +382,7 @@ TEST(Config, BadDurationSaysWhatIsWrong) {
   }
 }
 
-TEST(Config, ListenAcceptsOnlyDottedQuadAndPort) {
+TEST(Config, ListenAcceptsOnlyDottedQuadOrBracketedIpv6AndPort) {
   Scratch s;
   for (std::string good : {"0.0.0.0:69", "10.77.0.1:6969", "255.255.255.255:65535", "1.2.3.4:1"}) {
     auto cfg = s.parse_with_root("[tftp]\nlisten = \"" + good + "\"\n");
@@ -301,12 +390,17 @@ TEST(Config, ListenAcceptsOnlyDottedQuadAndPort) {
   }
   for (std::string bad : {"0.0.0.0", "0.0.0.0:0", "0.0.0.0:65536", "256.0.0.1:69", "1.2.3:69",
                           "1.2.3.4.5:69", "01.2.3.4:69", "tftp.local:69", ":69", "1.2.3.4:",
-                          "1.2.3.4:+69", " 1.2.3.4:69", "1..3.4:69", "[::1]:69", "1.2.3.4:069"}) {
+                          "1.2.3.4:+69", " 1.2.3.4:69", "1..3.4:69", "1.2.3.4:069", "::1:69", "[::1]",
+                          "[::1]:0", "[zz::1]:69", "[]:69", "[::1]69"}) {
     SCOPED_TRACE(bad);
     auto e = only_error(s.parse_with_root("[tftp]\nlisten = \"" + bad + "\"\n"));
     EXPECT_EQ(e.key, "tftp.listen");
     EXPECT_EQ(e.message,
-              "must be \"A.B.C.D:PORT\" (IPv4 address, port 1..65535), got \"" + bad + "\"");
+              "must be \"A.B.C.D:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got \"" + bad + "\"");
+  }
+  for (std::string good : {"[::1]:80", "[::]:80", "[fd00::1]:8080"}) {
+    auto cfg = s.parse_with_root("[http]\nlisten = \"" + good + "\"\n");
+    EXPECT_TRUE(cfg) << good << "\n" << describe(errors_of(cfg));
   }
 }
 
@@ -343,7 +437,8 @@ TEST(Config, WrongTypesNameWhatWasExpectedAndWhatWasGiven) {
       {"[tftp]\nblksize_max = 1468.0", "tftp.blksize_max", "must be an integer, got a float"},
       {"[tftp]\nenabled = \"yes\"", "tftp.enabled",
        "must be a boolean (true or false), got a string"},
-      {"[tftp]\nlisten = 69", "tftp.listen", "must be a string, got an integer"},
+      {"[tftp]\nlisten = 69", "tftp.listen",
+       "must be an address such as \"0.0.0.0:69\" or an array of them, got an integer"},
       {"[tftp]\nidle_timeout = 20", "tftp.idle_timeout",
        "must be a duration string such as \"2s\" or \"250ms\", got an integer"},
       {"[server]\nuser = 0", "server.user", "must be a string, got an integer"},
@@ -372,7 +467,7 @@ TEST(Config, UnknownKeyIsAnErrorAtItsLine) {
   EXPECT_EQ(e.line, 5u);
   EXPECT_EQ(e.key, "tftp.blocksize");
   EXPECT_EQ(e.message,
-            "unknown key; known keys in [tftp]: enabled, listen, blksize_max, windowsize_max, "
+            "unknown key; known keys in [tftp]: enabled, listen, port_range, single_port, blksize_max, windowsize_max, "
             "max_transfers, max_transfers_per_client, retransmit_min, retransmit_max, idle_timeout");
 }
 

@@ -210,6 +210,20 @@ TEST(ContentType, ComesFromTheExtensionTable) {
   EXPECT_EQ(content_type("/a.json"), "application/json");
 }
 
+TEST(ContentType, BootScriptsAndInstallFilesAreText) {
+  EXPECT_EQ(content_type("/ks/db-01.ks"), "text/plain");
+  EXPECT_EQ(content_type("/preseed.cfg"), "text/plain");
+  EXPECT_EQ(content_type("/debian/preseed.seed"), "text/plain");
+  EXPECT_EQ(content_type("/rocky9/.treeinfo"), "text/plain");
+  EXPECT_EQ(content_type("/rocky9/repodata/repomd.xml"), "text/xml");
+  EXPECT_EQ(content_type("/win/autounattend.XML"), "text/xml");
+  EXPECT_EQ(content_type("/nocloud/user-data"), "text/plain");
+  EXPECT_EQ(content_type("/nocloud/meta-data"), "text/plain");
+  EXPECT_EQ(content_type("/pxelinux.cfg/default"), "text/plain");
+  EXPECT_EQ(content_type("/pxelinux.cfg/01-52-54-00-12-34-56"), "text/plain");
+  EXPECT_EQ(content_type("/autoinstall.yaml"), "text/plain");
+}
+
 TEST(ContentType, UnknownOrMissingExtensionIsOctetStream) {
   EXPECT_EQ(content_type("/vmlinuz"), "application/octet-stream");
   EXPECT_EQ(content_type("/initrd.img"), "application/octet-stream");

@@ -44,6 +44,25 @@ TEST(MountTable, ChildrenAreTheNextSegmentOfEachMountBelowEachOnce) {
   EXPECT_TRUE(table.children("zzz").empty());
 }
 
+TEST(MountTable, NewestMtimeIsOfTheMountAndEveryMountBelowIt) {
+  MountTable table;
+  auto dated = [](std::int64_t mtime_ns) {
+    Mount m = with_kind(Mount::Kind::image);
+    m.mtime_ns = mtime_ns;
+    return m;
+  };
+  table.put("iso", with_kind(Mount::Kind::empty));
+  table.put("iso/debian", dated(100));
+  table.put("iso/rocky", dated(300));
+  table.put("iso-old", dated(900));  // sorts between "iso" and "iso/": not below "iso"
+  table.put("os/el/7", dated(200));
+  EXPECT_EQ(table.newest_mtime_ns("iso"), 300);
+  EXPECT_EQ(table.newest_mtime_ns("iso/debian"), 100);
+  EXPECT_EQ(table.newest_mtime_ns("os"), 200);  // a directory on the way to a mount
+  EXPECT_EQ(table.newest_mtime_ns("iso-old"), 900);
+  EXPECT_EQ(table.newest_mtime_ns("nothing"), 0);
+}
+
 TEST(MountTable, PutReplacesAndRemoveForgets) {
   MountTable table;
   table.put("x", with_kind(Mount::Kind::empty));

@@ -2,6 +2,7 @@
 // image descriptor, and read_at stitches them back into the file's bytes.
 // (File's own extent arithmetic: file_test.cpp.)
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -97,6 +98,10 @@ TEST_F(TreeMount, ListingsShowTheImageAndTheMountPoint) {
   ASSERT_EQ(root->size(), 2u);
   EXPECT_EQ((*root)[0].name, "centos7");
   EXPECT_TRUE((*root)[0].directory);
+  // The mount point lists with the image's date, not 1970.
+  struct stat st {};
+  ASSERT_EQ(::stat(iso_path().c_str(), &st), 0);
+  EXPECT_EQ((*root)[0].mtime_seconds, st.st_mtim.tv_sec);
   EXPECT_EQ((*root)[1].name, "readme.txt");
 
   auto top = tree.list("/centos7/");
@@ -123,6 +128,7 @@ TEST_F(TreeMount, MountPointMayLieUnderDirectoriesThatDoNotExist) {
   ASSERT_TRUE(os);
   ASSERT_EQ(os->size(), 1u);
   EXPECT_EQ((*os)[0].name, "el");
+  EXPECT_GT((*os)[0].mtime_seconds, 0);  // the date of the image below it
   EXPECT_EQ(tree.is_directory("os/el"), true);
   auto kernel = tree.open("os/el/7/images/pxeboot/vmlinuz");
   ASSERT_TRUE(kernel);
