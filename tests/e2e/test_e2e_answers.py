@@ -9,6 +9,7 @@ asking pxed for the mirror the machine's vars name: a different one per machine.
 stranger asking for the first machine's preseed gets 404 and pxed warns; the done call
 the preseed ends with, made from the machine's address, flips it to local boot.
 """
+import os
 import shutil
 from pathlib import Path
 
@@ -80,10 +81,15 @@ def test_debian_installer_takes_each_machines_own_preseed(bare_netboot, workdir)
         # The installer asked no question the preseed answers: it went from the preseed to the mirror.
         assert "Choose a language" not in a.console and "Country" not in a.console, a.console_tail(60)
 
-        b = bare_netboot.boot_in(lab, "bios", MAC_B, timeout=DI_TIMEOUT,
-                                 until=lambda console: bool(requests(lab, "/mirror-b/")))
-        assert requests(lab, "/mirror-b/"), f"inst-b never asked for its mirror: {b.summary()}\n{b.console_tail(40)}"
-        assert served(lab, MAC_B)
+        # A second installer with other answers: ~130 s more under TCG, so CI's run
+        # leaves it to PXED_E2E_SLOW=1 (test_answers.py serves each machine its own
+        # file in every run, by curl from each machine's address).
+        if os.environ.get("PXED_E2E_SLOW") == "1":
+            b = bare_netboot.boot_in(lab, "bios", MAC_B, timeout=DI_TIMEOUT,
+                                     until=lambda console: bool(requests(lab, "/mirror-b/")))
+            assert requests(lab, "/mirror-b/"), f"inst-b never asked for its mirror: {b.summary()}\n" \
+                                                f"{b.console_tail(40)}"
+            assert served(lab, MAC_B)
 
         # A stranger (the DHCP namespace's own address) asking for inst-a's preseed.
         r = e2e_lab.run(["ip", "netns", "exec", lab.dhcp_ns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
