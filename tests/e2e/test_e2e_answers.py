@@ -1,6 +1,6 @@
 """Unattended installs with the real Debian installer (debian-installer-12-netboot-amd64).
 
-Two `once` machines boot d-i's netboot kernel and initrd through pxed (lpxelinux.0, then
+Two `once` machines (the second with PXED_E2E_SLOW=1) boot d-i's netboot kernel and initrd through pxed (lpxelinux.0, then
 HTTP from the package's own directory mounted in the tree). The profile names pxed's
 stock preseed; pxed adds `auto=true priority=critical url=...` to each machine's config,
 so the installer fetches that machine's preseed from pxed (the log says who asked), takes
