@@ -186,3 +186,23 @@ def dhcp_options(reply):
 
 def file_field(reply):
     return reply.file.rstrip(b"\x00").decode(errors="replace")
+
+
+def boot_as(lab, mac, workdir):
+    """The machine's firmware asks (a PXE DISCOVER), then gets a lease (udhcpc); its
+    address is set on the client's pxc0. The address."""
+    set_mac(lab, "pxc0", mac)
+    run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
+    # As a PXE ROM does, ask again: the link may still be coming up after the MAC change.
+    assert any(pxe_request(lab, "pxc0", mac, arch=0, wait=2.0) for _ in range(4)), "no PXE offer"
+    env, output = udhcpc(lab, "pxc0", workdir)
+    assert env, output
+    run(["ip", "-n", lab.client_ns, "addr", "add", f"{env['ip']}/24", "dev", "pxc0"])
+    return env["ip"]
+
+
+def tftp_text(lab, name, out):
+    """name fetched by curl's TFTP client from the client namespace; None when it failed."""
+    got = out / name.replace("/", "_")
+    r = lab.client(["curl", "-s", "-o", str(got), f"tftp://{lab.server_ip}/{name}"], timeout=30)
+    return got.read_text(errors="replace") if r.returncode == 0 else None

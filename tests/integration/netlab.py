@@ -386,10 +386,11 @@ def served_lab(workdir, tree, server_kind, pxed_bin, **server_args):
         destroy_lab(lab)
 
 
-def start_full_dhcp_pxed(lab, workdir, root, pxed_bin, extra_toml="", range_size=50, files_extra=None):
+def start_full_dhcp_pxed(lab, workdir, root, pxed_bin, extra_toml="", range_size=50, files_extra=None,
+                         server_overrides=None):
     """pxed as the lab's DHCP server (full mode, addresses .100 up in the lab's subnet) with
-    HTTP on, serving root (and files_extra's [files] lines); started. lab.net is the subnet's
-    first three octets, lab.state pxed's state directory."""
+    HTTP on, serving root (and files_extra's [files] lines, server_overrides' [server] keys);
+    started. lab.net is the subnet's first three octets, lab.state pxed's state directory."""
     lab.net = f"10.241.{lab.subnet}"
     lab.state = workdir / f"state-{lab.tag}"
     dhcp = f"""
@@ -401,7 +402,8 @@ range = ["{lab.net}.100", "{lab.net}.{100 + range_size - 1}"]
 lease_time = "10m"
 """
     lab.server = ServerProcess("pxed", lab, root, pxed_bin=pxed_bin,
-                               server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state)},
+                               server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state),
+                                                 **(server_overrides or {})},
                                http_overrides={}, files_extra=files_extra, extra_toml=dhcp + extra_toml)
     lab.server.start()
     return lab.server

@@ -16,7 +16,8 @@ import pytest
 
 import netlab
 from conftest import PXED_BIN
-from dhcp_clients import pxe_request, set_mac, udhcpc
+from dhcp_clients import boot_as
+from dhcp_clients import tftp_text as tftp
 
 A_MAC = "52:54:00:aa:dd:01"
 STRANGER_MAC = "52:54:00:aa:dd:02"
@@ -84,45 +85,13 @@ profile = "debian-auto"
 once = true
 vars = {{ mirror_host = "mirror.lab.example", disk = "vda" }}
 """
-        # As netlab.start_full_dhcp_pxed, with a secrets file in [server].
-        lab.net = f"10.241.{lab.subnet}"
-        lab.state = workdir / f"state-{lab.tag}"
-        dhcp = f"""
-[dhcp]
-mode = "full"
-[[dhcp.subnet]]
-network = "{lab.net}.0/24"
-range = ["{lab.net}.100", "{lab.net}.149"]
-lease_time = "10m"
-"""
-        lab.server = netlab.ServerProcess("pxed", lab, root, pxed_bin=PXED_BIN,
-                                          server_overrides={"interfaces": ["pxs0"], "state_dir": str(lab.state),
-                                                            "secrets_file": str(secrets_file),
-                                                            "done_hook": f"http://127.0.0.1:{HOOK_PORT}/cmdb/pxed"},
-                                          http_overrides={}, extra_toml=dhcp + toml)
-        lab.server.start()
+        netlab.start_full_dhcp_pxed(lab, workdir, root, PXED_BIN, extra_toml=toml, server_overrides={
+            "secrets_file": str(secrets_file), "done_hook": f"http://127.0.0.1:{HOOK_PORT}/cmdb/pxed"})
         yield lab
         rc = lab.server.proc.poll() if lab.server.proc else None
         assert rc is None, f"pxed exited with {rc}\n{lab.server.log_tail(60)}"
     finally:
         netlab.destroy_lab(lab)
-
-
-def boot_as(lab, mac, tmp_path):
-    """The machine's firmware asks (a PXE DISCOVER), then gets a lease; its address is set."""
-    set_mac(lab, "pxc0", mac)
-    netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
-    assert any(pxe_request(lab, "pxc0", mac, arch=0, wait=2.0) for _ in range(4)), "no PXE offer"
-    env, output = udhcpc(lab, "pxc0", tmp_path)
-    assert env, output
-    netlab.run(["ip", "-n", lab.client_ns, "addr", "add", f"{env['ip']}/24", "dev", "pxc0"])
-    return env["ip"]
-
-
-def tftp(lab, name, out):
-    got = out / name.replace("/", "_")
-    r = lab.client(["curl", "-s", "-o", str(got), f"tftp://{lab.server_ip}/{name}"], timeout=30)
-    return got.read_text(errors="replace") if r.returncode == 0 else None
 
 
 def http(lab, url, *extra):

@@ -12,7 +12,8 @@ import pytest
 
 import netlab
 from conftest import PXED_BIN
-from dhcp_clients import file_field, pxe_request, set_mac, udhcpc
+from dhcp_clients import boot_as, file_field, pxe_request, set_mac
+from dhcp_clients import tftp_text as tftp
 
 ONCE_MAC = "52:54:00:aa:cc:01"
 STRANGER_MAC = "52:54:00:aa:cc:02"
@@ -50,24 +51,6 @@ once = true
         assert rc is None, f"pxed exited with {rc}\n{lab.server.log_tail(60)}"
     finally:
         netlab.destroy_lab(lab)
-
-
-def boot_as(lab, mac, tmp_path):
-    """The machine's firmware asks (a PXE DISCOVER), then gets a lease; its address is set."""
-    set_mac(lab, "pxc0", mac)
-    netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
-    # As a PXE ROM does, ask again: the link may still be coming up after the MAC change.
-    assert any(pxe_request(lab, "pxc0", mac, arch=0, wait=2.0) for _ in range(4)), "no PXE offer"
-    env, output = udhcpc(lab, "pxc0", tmp_path)
-    assert env, output
-    netlab.run(["ip", "-n", lab.client_ns, "addr", "add", f"{env['ip']}/24", "dev", "pxc0"])
-    return env["ip"]
-
-
-def tftp(lab, name, out):
-    got = out / name.replace("/", "_")
-    r = lab.client(["curl", "-s", "-o", str(got), f"tftp://{lab.server_ip}/{name}"], timeout=30)
-    return got.read_text(errors="replace") if r.returncode == 0 else None
 
 
 def http(lab, path):
