@@ -32,12 +32,7 @@ std::string rebased(std::string text, std::string_view http = "${http}") {
   return text;
 }
 
-// What an image is and how it boots: both read on a worker (a boot menu is a
-// file of the image).
-struct Study {
-  osid::Identification identification;
-  osid::Recipe recipe;
-};
+}  // namespace
 
 Study study_image(const osid::Database& db, const osid::ImageFacts& facts, const iso::Image& image) {
   Study s{osid::identify_image(db, facts.volume), {}};
@@ -45,8 +40,6 @@ Study study_image(const osid::Database& db, const osid::ImageFacts& facts, const
   s.recipe = osid::recipe_of(facts, s.identification.os, files);
   return s;
 }
-
-}  // namespace
 
 struct ImageCatalogue::State {
   explicit State(events::Bus& b) : bus(b) {}

@@ -26,6 +26,14 @@ class Bus;
 
 namespace pxed::app {
 
+// What an image is and how it boots (reading its boot menus: worker work in
+// serve); `pxed iso info`, `iso list` and `lookup` read images the same way.
+struct Study {
+  osid::Identification identification;
+  osid::Recipe recipe;
+};
+Study study_image(const osid::Database& db, const osid::ImageFacts& facts, const iso::Image& image);
+
 class ImageCatalogue final : public vfs::ImageObserver {
  public:
   // Declare it before the worker pool: a worker may be inside study() until the pool is gone.

@@ -17,7 +17,6 @@
 #include "core/net.hpp"
 #include "iso/image.hpp"
 #include "osid/catalogue.hpp"
-#include "osid/iso_files.hpp"
 #include "osid/load.hpp"
 #include "osid/recipe.hpp"
 #include "vfs/iso_mount.hpp"
@@ -101,13 +100,13 @@ namespace {
 
 // The image as files.iso_dir serves it (/iso/<name>/), identified, with
 // how it boots: its recipe's URLs start with osid::kRecipeBase.
-osid::CatalogueEntry served_as_iso_dir(const IsoInfoArgs& args, const iso::Image& image, const osid::Identification& id) {
+osid::CatalogueEntry served_as_iso_dir(const IsoInfoArgs& args, const iso::Image& image, const osid::Database& db) {
   const auto name = std::filesystem::path(args.image).stem().string();
   osid::CatalogueEntry entry;
   entry.image = osid::facts_of(name, "iso/" + name, args.image, "iso_dir", image);
-  const osid::IsoImageFiles files(image, image.reader());
-  entry.recipe = osid::recipe_of(entry.image, id.os, files);
-  entry.identification = id;
+  auto found = study_image(db, entry.image, image);
+  entry.identification = std::move(found.identification);
+  entry.recipe = std::move(found.recipe);
   return entry;
 }
 
@@ -173,8 +172,8 @@ int iso_info(const IsoInfoArgs& args, std::ostream& out, std::ostream& err) {
   for (const auto& problem : db.problems())
     err << "pxed iso info: osinfo-db: " << problem.source << ": " << problem.message << "\n";
 
-  const osid::Identification id = osid::identify_image(db, image.volume_info());
-  const auto served = served_as_iso_dir(args, image, id);
+  const auto served = served_as_iso_dir(args, image, db);
+  const osid::Identification& id = *served.identification;
   const nlohmann::json recipe = recipe_json(*served.recipe, base_of(args.http));
   std::optional<Member> kernel;
   std::optional<Member> initrd;

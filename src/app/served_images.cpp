@@ -9,7 +9,7 @@
 #include <string>
 #include <system_error>
 
-#include "osid/iso_files.hpp"
+#include "app/image_catalogue.hpp"
 #include "osid/load.hpp"
 #include "vfs/iso_dir.hpp"
 #include "vfs/iso_mount.hpp"
@@ -75,11 +75,9 @@ ServedImages read_served_images(const config::Config& cfg, const std::vector<std
   served.osinfo_origin = db.origin();
   served.oses = db.oses().size();
   for (const auto* entry : served.catalogue.entries()) {
-    auto identification = osid::identify_image(db, entry->image.volume);
-    const auto& image = *opened.at(entry->image.url_path);
-    const osid::IsoImageFiles files(image, image.reader());
-    auto recipe = osid::recipe_of(entry->image, identification.os, files);
-    served.catalogue.identified(entry->image.url_path, entry->generation, std::move(identification), std::move(recipe));
+    auto found = study_image(db, entry->image, *opened.at(entry->image.url_path));
+    served.catalogue.identified(entry->image.url_path, entry->generation, std::move(found.identification),
+                                std::move(found.recipe));
   }
   return served;
 }
