@@ -92,7 +92,9 @@ std::string events_array(const std::vector<const events::Event*>& list) {
   return out + "]";
 }
 
-json row_json(const MachineRow& r) {
+// name: the inventory's name for it; seen: false for a known machine that has
+// not asked yet (its row is all zeros and empty strings but the MAC).
+json row_json(const MachineRow& r, std::string_view name, bool seen) {
   json reached = json::object();
   for (std::size_t i = 0; i < kStages; ++i) {
     if (r.reached_ms[i] != 0) reached[std::string(store::to_string(static_cast<store::Stage>(i)))] = r.reached_ms[i];
@@ -100,6 +102,8 @@ json row_json(const MachineRow& r) {
   const auto start = r.reached_ms[0];
   const auto latest = r.stage ? r.reached_ms[static_cast<std::size_t>(*r.stage)] : 0;
   return json{{"mac", r.mac.to_string()},
+              {"name", name},
+              {"seen", seen},
               {"ip", r.ip},
               {"arch", r.arch},
               {"stage", r.stage ? std::string(store::to_string(*r.stage)) : ""},
@@ -115,7 +119,28 @@ json row_json(const MachineRow& r) {
               {"problem", r.problem}};
 }
 
+// A known machine that has not asked: its MAC and nothing else.
+MachineRow unseen_row(const core::Mac& mac) {
+  MachineRow r;
+  r.mac = mac;
+  return r;
+}
+
+const KnownMachine* known_as(const std::vector<KnownMachine>* known, const core::Mac& mac) {
+  if (known == nullptr) return nullptr;
+  auto it = std::ranges::find(*known, mac, &KnownMachine::mac);
+  return it == known->end() ? nullptr : &*it;
+}
+
 }  // namespace
+
+std::vector<KnownMachine> known_machines(const config::Inventory& inventory) {
+  std::vector<KnownMachine> out;
+  for (const auto& m : inventory.machines) {
+    if (m.mac && !known_as(&out, *m.mac)) out.push_back({*m.mac, m.name});
+  }
+  return out;
+}
 
 std::optional<http::Answer> Api::answer(const http::Call& call) const {
   const auto path = call.path;
@@ -198,7 +223,15 @@ std::optional<http::Answer> Api::read(const http::Call& call) const {
     for (const auto* r : sources_.machines.rows()) {
       // Newest first: the first row older than the cursor ends the changes.
       if (r->last_ms < since) break;
-      rows.push_back(row_json(*r));
+      const auto* known = known_as(sources_.known, r->mac);
+      rows.push_back(row_json(*r, known != nullptr ? known->name : "", true));
+    }
+    // Then the inventory's machines that have not asked, in its order. They
+    // have nothing new to say, so a changed_since read leaves them out.
+    if (since == 0 && sources_.known != nullptr) {
+      for (const auto& k : *sources_.known) {
+        if (sources_.machines.find(k.mac) == nullptr) rows.push_back(row_json(unseen_row(k.mac), k.name, false));
+      }
     }
     return json_answer(200, json{{"machines", std::move(rows)}, {"now_ms", now}}.dump());
   }
@@ -210,12 +243,16 @@ std::optional<http::Answer> Api::read(const http::Call& call) const {
     auto mac = core::Mac::parse(text);
     if (!mac) return error(400, std::string(text) + ": not a MAC address (52:54:00:12:34:56)", "bad-mac");
     const auto* row = sources_.machines.find(*mac);
-    if (row == nullptr) return error(404, "pxed has not seen " + mac->to_string() + " since it started", "unknown-machine");
+    const auto* known = known_as(sources_.known, *mac);
+    if (row == nullptr && known == nullptr) {
+      return error(404, "pxed has not seen " + mac->to_string() + " and the inventory does not name it", "unknown-machine");
+    }
     // The newest kTimelineEvents of this machine, oldest first.
     EventQuery q;
     q.filter.mac = mac;
     q.tail = kTimelineEvents;
-    auto machine = row_json(*row);
+    auto machine = row_json(row != nullptr ? *row : unseen_row(*mac), known != nullptr ? known->name : "",
+                            row != nullptr);
     if (sources_.changes != nullptr) machine["boot"] = boot_json(sources_.changes->boot_of(*mac));
     return json_answer(200, fmt::format(R"({{"machine":{},"events":{}}})", machine.dump(),
                                         events_array(sources_.history.find(q).events)));

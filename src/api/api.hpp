@@ -24,6 +24,16 @@ inline constexpr std::string_view kPrefix = "/api/";
 inline constexpr std::size_t kMaxPage = 1000;
 inline constexpr std::size_t kTimelineEvents = 200;
 
+// A machine the inventory names by MAC: listed from the start, before it ever
+// asks, so a room's machines that never booted are the rows that stand out.
+struct KnownMachine {
+  core::Mac mac;
+  std::string name;  // [[machine]] name, or empty
+};
+// The inventory's [[machine]] entries that have a MAC, in file order (a UUID
+// alone names no row: the machine table is keyed by MAC).
+std::vector<KnownMachine> known_machines(const config::Inventory& inventory);
+
 struct Sources {
   const History& history;
   const MachineTable& machines;
@@ -43,6 +53,8 @@ struct Sources {
   Changes* changes = nullptr;
   // Null: writes are off ([api] token_file unset) and answer 403.
   std::shared_ptr<const Token> token = nullptr;
+  // The inventory's machines now (swapped on reload, read on the loop); null: none.
+  const std::vector<KnownMachine>* known = nullptr;
 };
 
 class Api {

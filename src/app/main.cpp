@@ -162,9 +162,11 @@ struct Deciding {
   dhcp::Service* dhcp = nullptr;
   app::AnswerFiles* answers = nullptr;
   const config::Secrets* secrets = nullptr;  // read at start; a reload keeps them
+  std::vector<api::KnownMachine>* known = nullptr;  // the API's rows for machines not seen yet
 
   void use(const config::Config& cfg) const {
     auto snapshot = std::make_shared<const config::Config>(cfg);
+    if (known != nullptr) *known = api::known_machines(cfg.inventory);
     if (machines != nullptr) machines->use(snapshot);
     if (answers != nullptr) answers->use(snapshot, remembered);
     if (dhcp != nullptr) dhcp->decide_with(dhcp::Deciding{snapshot, remembered});
@@ -420,6 +422,8 @@ int serve(const config::Config& cfg) {
   auto api_token = token->empty() ? nullptr : std::make_shared<const api::Token>(std::move(*token));
   app::AnswerFiles answers(sightings, bus, api_token, secrets);
   deciding.answers = &answers;
+  std::vector<api::KnownMachine> known;
+  deciding.known = &known;
   deciding.secrets = secrets.get();
   if (auto hook = config::parse_hook_url(cfg.server.done_hook); hook && !cfg.server.done_hook.empty()) {
     bus.add(std::make_shared<app::DoneHook>(io, bus, *hook, cfg.server.done_hook,
@@ -433,7 +437,7 @@ int serve(const config::Config& cfg) {
                                   },
                                   [&images] { return app::images_json(images.catalogue()); }, traffic.get(), {},
                                   remembering ? &machines : nullptr,
-                                  api_token});
+                                  api_token, &known});
   std::optional<http::Service> http_service;
   if (cfg.http.enabled) {
     auto routes = app::http_routes(cfg, api_on ? &api : nullptr, api_on ? metrics.get() : nullptr,

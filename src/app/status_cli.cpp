@@ -51,19 +51,26 @@ std::string query(const EventsArgs& args) {
 }  // namespace
 
 std::string status_table(const json& answer, std::int64_t now) {
-  const std::vector<std::string> head{"MAC", "IP", "ARCH", "STAGE", "PROGRESS", "BOOT", "LAST SEEN", "LAST FILE",
-                                      "PROBLEM"};
+  const auto machines = answer.value("machines", json::array());
+  // NAME only when the inventory names a machine: a proxy setup without one keeps its width.
+  const bool named = std::ranges::any_of(machines, [](const json& m) { return !text_of(m.value("name", json())).empty(); });
+  std::vector<std::string> head{"MAC", "IP", "ARCH", "STAGE", "PROGRESS", "BOOT", "LAST SEEN", "LAST FILE", "PROBLEM"};
+  if (named) head.insert(head.begin() + 1, "NAME");
   std::vector<std::vector<std::string>> rows{head};
-  for (const auto& m : answer.value("machines", json::array())) {
+  for (const auto& m : machines) {
     const auto stage = text_of(m.value("stage", json()));
     const auto boot_ms = m.value("boot_ms", std::int64_t{0});
-    rows.push_back({text_of(m.value("mac", json())), text_of(m.value("ip", json())), text_of(m.value("arch", json())),
-                    stage.empty() ? "-" : stage, progress(stage),
-                    boot_ms > 0 ? fmt::format("{:.1f}s", static_cast<double>(boot_ms) / 1000) : "-",
-                    age(now - m.value("last_seen_ms", now)), text_of(m.value("last_file", json())),
-                    text_of(m.value("problem", json()))});
+    // A machine of the inventory that has not asked yet (older answers have no "seen").
+    const bool seen = m.value("seen", true);
+    std::vector<std::string> row{text_of(m.value("mac", json())), text_of(m.value("ip", json())),
+                                 text_of(m.value("arch", json())), seen ? (stage.empty() ? "-" : stage) : "not seen",
+                                 progress(stage), boot_ms > 0 ? fmt::format("{:.1f}s", static_cast<double>(boot_ms) / 1000) : "-",
+                                 seen ? age(now - m.value("last_seen_ms", now)) : "never", text_of(m.value("last_file", json())),
+                                 text_of(m.value("problem", json()))};
+    if (named) row.insert(row.begin() + 1, text_of(m.value("name", json())));
+    rows.push_back(std::move(row));
   }
-  if (rows.size() == 1) return "no machine has asked since pxed started\n";
+  if (rows.size() == 1) return "no machine has asked since pxed started, and the inventory names none by MAC\n";
   std::vector<std::size_t> width(head.size());
   for (const auto& r : rows) {
     for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());

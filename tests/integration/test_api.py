@@ -14,6 +14,7 @@ from conftest import PXED_BIN
 from dhcp_clients import Dhclient, set_mac
 
 MAC = "52:54:00:00:a1:01"
+NEVER = "52:54:00:00:a1:02"  # in the inventory, never boots
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,9 @@ def alab(workdir, tree, server_kind):
     lab = netlab.create_lab(workdir)
     try:
         netlab.run(["ip", "-n", lab.client_ns, "addr", "flush", "dev", "pxc0"])
-        netlab.start_full_dhcp_pxed(lab, workdir, tree, PXED_BIN, extra_toml="[api]\nmax_streams = 2\n")
+        # The inventory names the machine that boots, and one that never does.
+        inventory = f'[[machine]]\nmac = "{MAC}"\nname = "api-1"\n\n[[machine]]\nmac = "{NEVER}"\nname = "rack-7"\n'
+        netlab.start_full_dhcp_pxed(lab, workdir, tree, PXED_BIN, extra_toml="[api]\nmax_streams = 2\n\n" + inventory)
         yield lab
     finally:
         netlab.destroy_lab(lab)
@@ -80,6 +83,8 @@ def test_machines_list_the_machine_with_its_address(alab, booted):
     assert code == 200, body
     rows = {m["mac"]: m for m in json.loads(body)["machines"]}
     assert rows[MAC]["ip"] == booted and rows[MAC]["last_file"] == "text.txt", rows[MAC]
+    assert rows[MAC]["name"] == "api-1" and rows[MAC]["seen"] is True, rows[MAC]
+    assert rows[NEVER]["name"] == "rack-7" and rows[NEVER]["seen"] is False and rows[NEVER]["stage"] == "", rows[NEVER]
     code, body = get(alab, f"/api/v1/machines/{MAC}")
     assert code == 200, body
     one = json.loads(body)
@@ -172,9 +177,11 @@ def test_pxed_status_shows_the_machine(alab, booted):
     table = pxed_cli(alab, "status")
     assert table.returncode == 0, table.stderr
     head, *rows = table.stdout.splitlines()
-    assert head.split()[:4] == ["MAC", "IP", "ARCH", "STAGE"], table.stdout
+    assert head.split()[:5] == ["MAC", "NAME", "IP", "ARCH", "STAGE"], table.stdout
     mine = [r for r in rows if r.startswith(MAC)]
-    assert mine and booted in mine[0] and "text.txt" in mine[0], table.stdout
+    assert mine and "api-1" in mine[0] and booted in mine[0] and "text.txt" in mine[0], table.stdout
+    never = [r.split() for r in rows if r.startswith(NEVER)]
+    assert never and never[0][1:5] == ["rack-7", "not", "seen", "-------"], table.stdout
     as_json = pxed_cli(alab, "status", "--json")
     assert MAC in {m["mac"] for m in json.loads(as_json.stdout)["machines"]}
 

@@ -1,6 +1,7 @@
 """The dashboard (/ui/) in headless Chromium: it loads with no console errors,
 and a machine that boots through pxed appears in it and moves through its
-stages live, without a reload. The machine is a PXE DISCOVER (scapy) and
+stages live, without a reload; the inventory names it, so its row is there
+before it asks, "not seen". The machine is a PXE DISCOVER (scapy) and
 busybox udhcpc for its lease, then curl fetching what a pxelinux boot fetches;
 the browser runs inside the lab's client namespace, so nothing leaves the lab.
 The images of a files.iso_dir (built by xorriso with a volume id osinfo-db
@@ -145,7 +146,13 @@ def test_a_machine_appears_and_moves_through_its_stages_live(dlab, browser, tmp_
         assert browser.title == "pxed"
         wait_until(browser, "its stream live",
                    lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "live")
-        assert row_stage(browser) is None
+        # The inventory names the machine: its row is there before it asks, greyed.
+        wait_until(browser, f"{MAC} listed before it asks", lambda d: row_stage(d) == "")
+        row = browser.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"]')
+        assert "unseen" in row.get_attribute("class").split()
+        assert "web-01" in row.find_element(By.CSS_SELECTOR, "td.mac").text
+        assert "not seen" in row.find_element(By.CSS_SELECTOR, "td.stage-cell").text
+        assert "1 not seen yet" in browser.find_element(By.ID, "summary").text
 
     # The firmware's DISCOVER, then a lease and the address (as the loader's own DHCP).
     assert any(pxe_request(dlab, "pxc0", MAC, arch=0, wait=2.0) for _ in range(4)), "no PXE offer"
@@ -181,6 +188,7 @@ def test_a_machine_appears_and_moves_through_its_stages_live(dlab, browser, tmp_
                    d.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"] td.problem').text)
         row = browser.find_element(By.CSS_SELECTOR, f'#machines tr[data-mac="{MAC}"]')
         assert "problem" in row.get_attribute("class").split()
+        assert "unseen" not in row.get_attribute("class").split()
         wait_until(browser, "the TFTP bytes in the throughput", lambda d: d.find_element(
             By.CSS_SELECTOR, '.protocol[data-protocol="tftp"] .rate').text not in ("0 B/s", ""))
         items = browser.find_elements(By.CSS_SELECTOR, "#events li")

@@ -130,7 +130,7 @@
     bar.setAttribute('aria-valuemin', '0');
     bar.setAttribute('aria-valuemax', String(STAGES.length - 1));
     bar.setAttribute('aria-valuenow', String(Math.max(at, 0)));
-    wrap.append(bar, el('span', 'stage-name', m.stage || '—'));
+    wrap.append(bar, el('span', 'stage-name', m.seen === false ? 'not seen' : m.stage || '—'));
     return wrap;
   }
 
@@ -149,8 +149,13 @@
     tr.dataset.mac = m.mac;
     tr.dataset.stage = m.stage;
     tr.dataset.reached = STAGES.filter((s) => m.reached_ms[s]).join(' ');
-    tr.className = [m.problem ? 'problem' : '', m.stage === 'done' ? 'done' : ''].join(' ').trim();
-    cell(tr, 'MAC', 'mac', m.mac);
+    tr.className = [m.problem ? 'problem' : '', m.stage === 'done' ? 'done' : '',
+      m.seen === false ? 'unseen' : ''].join(' ').trim();
+    // The inventory's name first when it has one: "web-3" is what people look for.
+    const id = document.createDocumentFragment();
+    if (m.name) id.append(el('span', 'name', m.name), ' ');
+    id.append(m.mac);
+    cell(tr, 'MAC', 'mac', id);
     cell(tr, 'IP', 'ip', m.ip);
     cell(tr, 'Arch', 'arch', m.arch);
     cell(tr, 'Stage', 'stage-cell', stageBar(m));
@@ -173,7 +178,7 @@
         tr.classList.add('fresh');
       }
       const m = machines.get(mac);
-      const stamp = `${m.last_seen_ms}|${m.stage}|${m.problem}|${m.ip}|${m.arch}|${m.last_file}`;
+      const stamp = `${m.last_seen_ms}|${m.stage}|${m.problem}|${m.ip}|${m.arch}|${m.last_file}|${m.name}|${m.seen}`;
       if (tr.dataset.stamp !== stamp) {
         drawRow(m, tr);
         tr.dataset.stamp = stamp;
@@ -184,9 +189,11 @@
     $('machines').hidden = machines.size === 0;
     const booting = [...machines.values()].filter((m) => m.stage && m.stage !== 'done').length;
     const problems = [...machines.values()].filter((m) => m.problem).length;
+    const unseen = [...machines.values()].filter((m) => m.seen === false).length;
     $('machine-count').textContent = `${machines.size}`;
     $('summary').textContent =
-      `${machines.size} machine${machines.size === 1 ? '' : 's'} · ${booting} booting · ${problems} with a problem`;
+      `${machines.size} machine${machines.size === 1 ? '' : 's'} · ${booting} booting · ${problems} with a problem` +
+      (unseen ? ` · ${unseen} not seen yet` : '');
   }
 
   function tickBootTimes() {
@@ -364,10 +371,11 @@
     let m = machines.get(e.mac);
     if (!m) {
       // Its first stage: a row now, the rest of it when the row is read.
-      m = { mac: e.mac, ip: '', arch: '', stage: '', reached_ms: {}, boot_ms: 0, boots: 1,
+      m = { mac: e.mac, name: '', ip: '', arch: '', stage: '', reached_ms: {}, boot_ms: 0, boots: 1,
         last_seen_ms: e.time_ms, last_event: e.event, last_file: '', problem: '' };
       machines.set(e.mac, m);
     }
+    m.seen = true;
     if (e.stage === 'dhcp') m.reached_ms = {};  // a new boot; the row read next says the rest
     m.stage = e.stage;
     m.reached_ms = { ...m.reached_ms, [e.stage]: m.reached_ms[e.stage] || e.time_ms };

@@ -182,6 +182,69 @@ TEST_F(ApiTest, ChangedSinceGivesOnlyTheRowsHeardFromSinceTheLastAnswer) {
             std::string::npos);
 }
 
+TEST(ApiKnownMachines, TheInventorysMachinesByMacInFileOrderOnce) {
+  config::Inventory inventory;
+  auto add = [&](std::string_view mac, std::string name) {
+    config::Machine m;
+    if (mac.size() == 36) m.uuid = core::Uuid::parse(mac);
+    else m.mac = core::Mac::parse(mac);
+    m.name = std::move(name);
+    inventory.machines.push_back(std::move(m));
+  };
+  add("52:54:00:00:00:0b", "web-2");
+  add("12345678-1234-1234-1234-123456789abc", "by-uuid");
+  add("52:54:00:00:00:0a", "");
+  add("52:54:00:00:00:0b", "again");
+  auto known = known_machines(inventory);
+  ASSERT_EQ(known.size(), 2u);
+  EXPECT_EQ(known[0].mac.to_string(), "52:54:00:00:00:0b");
+  EXPECT_EQ(known[0].name, "web-2");
+  EXPECT_EQ(known[1].mac, kA);
+}
+
+TEST_F(ApiTest, InventoryMachinesAreListedBeforeTheyAskAndNamedAfter) {
+  const auto kB = *core::Mac::parse("52:54:00:00:00:0b");
+  const std::vector<KnownMachine> known{{kB, "web-2"}, {kA, "web-1"}};
+  Sources sources{.history = history, .machines = machines, .stream = stream, .ready = {}};
+  sources.clock = [this] { return now; };
+  sources.known = &known;
+  Api with_inventory{std::move(sources)};
+  auto list_of = [&](std::string_view query = {}) {
+    auto a = with_inventory.answer(http::Call{"GET", "/api/v1/machines", query, {}, {}, who});
+    EXPECT_TRUE(a && a->status == 200);
+    return a ? json::parse(a->body)["machines"] : json::array();
+  };
+  auto before = list_of();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0]["mac"], "52:54:00:00:00:0b");
+  EXPECT_EQ(before[0]["name"], "web-2");
+  EXPECT_EQ(before[0]["seen"], false);
+  EXPECT_EQ(before[0]["stage"], "");
+  EXPECT_EQ(before[0]["first_seen"], "");
+  auto timeline = with_inventory.answer(http::Call{"GET", "/api/v1/machines/52:54:00:00:00:0b", {}, {}, {}, who});
+  ASSERT_TRUE(timeline.has_value());
+  EXPECT_EQ(timeline->status, 200u);
+  EXPECT_EQ(json::parse(timeline->body)["machine"]["seen"], false);
+  EXPECT_TRUE(json::parse(timeline->body)["events"].empty());
+
+  boot(kA);
+  auto after = list_of();
+  ASSERT_EQ(after.size(), 2u);  // web-1 has asked: first, seen, still named
+  EXPECT_EQ(after[0]["mac"], "52:54:00:00:00:0a");
+  EXPECT_EQ(after[0]["name"], "web-1");
+  EXPECT_EQ(after[0]["seen"], true);
+  EXPECT_EQ(after[0]["stage"], "loader");
+  EXPECT_EQ(after[1]["seen"], false);
+  // A refresh asks what changed: a machine that has not asked has not changed.
+  auto changed = list_of("changed_since=" + std::to_string(now - 1));
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0]["mac"], "52:54:00:00:00:0a");
+  // A MAC neither seen nor in the inventory is still a 404.
+  auto stranger = with_inventory.answer(http::Call{"GET", "/api/v1/machines/52:54:00:00:00:0c", {}, {}, {}, who});
+  ASSERT_TRUE(stranger.has_value());
+  EXPECT_EQ(stranger->status, 404u);
+}
+
 TEST_F(ApiTest, TrafficIsTheLastMinuteOfTheTreesBytesASecondABucket) {
   boot(kA);  // one tftp.done of 42372 bytes at now + 30 ms
   now += 2000;

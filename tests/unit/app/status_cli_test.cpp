@@ -21,7 +21,20 @@ TEST(StatusTable, OneRowPerMachineWithItsProgressAndAge) {
 }
 
 TEST(StatusTable, SaysSoWhenNoMachineAsked) {
-  EXPECT_EQ(status_table(json::parse(R"({"machines":[]})"), 0), "no machine has asked since pxed started\n");
+  EXPECT_EQ(status_table(json::parse(R"({"machines":[]})"), 0),
+            "no machine has asked since pxed started, and the inventory names none by MAC\n");
+}
+
+TEST(StatusTable, NamesFromTheInventoryAndMachinesThatHaveNotAsked) {
+  const auto answer = json::parse(R"({"machines":[
+    {"mac":"52:54:00:00:00:0a","name":"web-1","seen":true,"ip":"10.0.0.5","arch":"bios","stage":"done",
+     "boot_ms":61000,"last_seen_ms":99000,"last_file":"/pxed/v1/done","problem":""},
+    {"mac":"52:54:00:00:00:0b","name":"web-2","seen":false,"ip":"","arch":"","stage":"","boot_ms":0,
+     "last_seen_ms":0,"last_file":"","problem":""}]})");
+  EXPECT_EQ(status_table(answer, 100000),
+            "MAC                NAME   IP        ARCH  STAGE     PROGRESS  BOOT   LAST SEEN  LAST FILE      PROBLEM\n"
+            "52:54:00:00:00:0a  web-1  10.0.0.5  bios  done      #######   61.0s  1s ago     /pxed/v1/done\n"
+            "52:54:00:00:00:0b  web-2                  not seen  -------   -      never\n");
 }
 
 TEST(EventLine, ReadsLikeTheLogLineInTheApisFieldOrder) {
