@@ -7,11 +7,13 @@
 #include <string>
 #include <utility>
 
+#include "app/tree_check.hpp"
 #include "core/worker_pool.hpp"
 #include "events/bus.hpp"
 #include "osid/iso_files.hpp"
 #include "osid/load.hpp"
 #include "vfs/path.hpp"
+#include "vfs/tree.hpp"
 
 namespace pxed::app {
 namespace {
@@ -54,6 +56,7 @@ struct ImageCatalogue::State {
   // Each image served, by URL path, for the worker that reads its boot menus.
   std::map<std::string, std::shared_ptr<const iso::Image>, std::less<>> images;
   std::function<void(const osid::Catalogue&)> changed;
+  osid::Programs programs;
 
   void tell() const {
     if (changed) changed(catalogue);
@@ -152,9 +155,17 @@ void ImageCatalogue::on_change(std::function<void(const osid::Catalogue&)> chang
 
 const osid::Catalogue& ImageCatalogue::catalogue() const { return state_->catalogue; }
 
+void ImageCatalogue::set_programs(osid::Programs programs) {
+  if (programs == state_->programs) return;
+  state_->programs = std::move(programs);
+  state_->tell();
+}
+
+const osid::Programs& ImageCatalogue::programs() const { return state_->programs; }
+
 std::shared_ptr<const osid::Database> ImageCatalogue::database() const { return state_->db.load(); }
 
-json image_json(const osid::CatalogueEntry& entry) {
+json image_json(const osid::CatalogueEntry& entry, const osid::Programs& served) {
   const auto& f = entry.image;
   json j{{"name", f.name},     {"url", f.url_path},   {"file", f.file},     {"source", f.source},
          {"size", f.size},     {"format", f.format},  {"naming", f.naming}, {"volume_id", f.volume_id}};
@@ -183,7 +194,7 @@ json image_json(const osid::CatalogueEntry& entry) {
   }
   j["reason"] = id.reason;
   j["also_matched"] = id.also_matched;
-  j["boot"] = entry.recipe ? recipe_json(*entry.recipe) : json(nullptr);
+  j["boot"] = entry.recipe ? recipe_json(osid::served_with(*entry.recipe, served)) : json(nullptr);
   return j;
 }
 
@@ -191,18 +202,32 @@ json recipe_json(const osid::Recipe& r, std::string_view http) {
   auto at = [&](std::string text) { return rebased(std::move(text), http); };
   json initrds = json::array();
   for (const auto& i : r.initrd) {
-    initrds.push_back(i.name.empty() ? json(at(i.url)) : json{{"url", at(i.url)}, {"name", i.name}});
+    if (i.name.empty()) {
+      initrds.push_back(at(i.url));
+      continue;
+    }
+    json named{{"url", at(i.url)}, {"name", i.name}};
+    if (i.firmware != osid::Firmware::any) named["firmware"] = osid::to_string(i.firmware);
+    initrds.push_back(std::move(named));
   }
-  return {{"method", osid::to_string(r.method)}, {"label", r.label},     {"kernel", at(r.kernel)},
-          {"initrd", initrds},                     {"args", at(r.args)},   {"firmware", osid::to_string(r.firmware)},
-          {"rule", r.rule},                        {"reason", r.reason},   {"caveats", r.caveats}};
+  json j{{"method", osid::to_string(r.method)}, {"label", r.label},     {"kernel", at(r.kernel)},
+         {"initrd", initrds},                     {"args", at(r.args)},   {"firmware", osid::to_string(r.firmware)},
+         {"rule", r.rule},                        {"reason", r.reason},   {"caveats", r.caveats}};
+  if (!r.memdisk.empty()) j["memdisk"] = at(r.memdisk);
+  return j;
 }
 
 namespace {
 
+boot::ImageProfile::Firmware profile_firmware(osid::Firmware f) {
+  return f == osid::Firmware::bios  ? boot::ImageProfile::Firmware::bios
+         : f == osid::Firmware::efi ? boot::ImageProfile::Firmware::efi
+                                    : boot::ImageProfile::Firmware::any;
+}
+
 }  // namespace
 
-boot::ImageProfile boot_image(const osid::CatalogueEntry& entry) {
+boot::ImageProfile boot_image(const osid::CatalogueEntry& entry, const osid::Programs& served) {
   boot::ImageProfile p;
   p.name = entry.image.name;
   p.label = p.name;
@@ -210,7 +235,7 @@ boot::ImageProfile boot_image(const osid::CatalogueEntry& entry) {
     p.unbootable = "osinfo-db is still loading";
     return p;
   }
-  const auto& r = *entry.recipe;
+  const auto r = osid::served_with(*entry.recipe, served);
   if (!r.label.empty()) p.label = r.label;
   p.rule = r.rule;
   switch (r.method) {
@@ -219,34 +244,47 @@ boot::ImageProfile boot_image(const osid::CatalogueEntry& entry) {
     case osid::BootMethod::sanboot:
       p.method = boot::ImageProfile::Method::sanboot;
       p.kernel = rebased(r.kernel);  // the image's own URL
+      p.memdisk = rebased(r.memdisk);
       return p;
     case osid::BootMethod::wimboot:
-      p.unbootable = "it boots only through wimboot, which generated menus do not offer yet";
+      p.method = boot::ImageProfile::Method::wimboot;
+      p.kernel = rebased(r.kernel);
+      for (const auto& i : r.initrd) p.files.push_back({rebased(i.url), i.name, profile_firmware(i.firmware)});
       return p;
     case osid::BootMethod::none: p.unbootable = r.reason.empty() ? "no way to boot it is known" : r.reason; return p;
   }
   p.kernel = rebased(r.kernel);
   for (const auto& i : r.initrd) p.initrd.push_back(rebased(i.url));
   p.append = rebased(r.args);
-  p.firmware = r.firmware == osid::Firmware::bios  ? boot::ImageProfile::Firmware::bios
-               : r.firmware == osid::Firmware::efi ? boot::ImageProfile::Firmware::efi
-                                                   : boot::ImageProfile::Firmware::any;
+  p.firmware = profile_firmware(r.firmware);
   return p;
 }
 
-boot::Images boot_images(const osid::Catalogue& catalogue) {
+boot::Images boot_images(const osid::Catalogue& catalogue, const osid::Programs& served) {
   boot::Images images;
   for (const auto* entry : catalogue.entries()) {
-    auto profile = boot_image(*entry);
+    auto profile = boot_image(*entry, served);
     images.insert_or_assign(std::string(config::kImagePrefix) + profile.name, std::move(profile));
   }
   return images;
 }
 
-json images_json(const osid::Catalogue& catalogue) {
+json images_json(const osid::Catalogue& catalogue, const osid::Programs& served) {
   json list = json::array();
-  for (const auto* entry : catalogue.entries()) list.push_back(image_json(*entry));
+  for (const auto* entry : catalogue.entries()) list.push_back(image_json(*entry, served));
   return list;
+}
+
+osid::Programs programs_of(const config::Config& cfg) {
+  osid::Programs found;
+  found.root = cfg.files.root.string();
+  if (cfg.files.root.empty()) return found;
+  auto tree = vfs::Tree::open_root(cfg.files.root);
+  if (!tree) return found;
+  tree->set_system_files(open_system_files(cfg));
+  found.wimboot = tree->open(osid::kWimbootName).has_value();
+  found.memdisk = tree->open(osid::kMemdiskName).has_value();
+  return found;
 }
 
 void add_os_fields(events::Event& event, const osid::Identification& identification) {

@@ -59,21 +59,32 @@ class ImageCatalogue final : public vfs::ImageObserver {
   // Null until the load is done.
   std::shared_ptr<const osid::Database> database() const;
 
+  // Which of wimboot and memdisk the tree serves now (app/program_watch.hpp
+  // tells, on the loop): the images' entries are offered with them. Tells
+  // on_change's listener when it differs.
+  void set_programs(osid::Programs programs);
+  const osid::Programs& programs() const;
+
  private:
   struct State;
   std::unique_ptr<State> state_;
 };
 
 // An image as GET /api/v1/images and `pxed iso list --json` show it (docs/api.md);
-// its boot entry's URLs start with ${http}.
-nlohmann::json image_json(const osid::CatalogueEntry& entry);
-nlohmann::json images_json(const osid::Catalogue& catalogue);
+// its boot entry's URLs start with ${http}, as it stands with the programs served.
+nlohmann::json image_json(const osid::CatalogueEntry& entry, const osid::Programs& served);
+nlohmann::json images_json(const osid::Catalogue& catalogue, const osid::Programs& served);
 // A boot entry as JSON, osid::kRecipeBase in its URLs replaced by `http`.
 nlohmann::json recipe_json(const osid::Recipe& recipe, std::string_view http = "${http}");
 // Every image as the inventory's "iso:<name>" profile: its recipe's entry
-// with ${http} for pxed's HTTP, or why it gives none.
-boot::Images boot_images(const osid::Catalogue& catalogue);
-boot::ImageProfile boot_image(const osid::CatalogueEntry& entry);
+// with ${http} for pxed's HTTP, as it stands with the programs served
+// (osid::served_with), or why it gives none.
+boot::Images boot_images(const osid::Catalogue& catalogue, const osid::Programs& served);
+boot::ImageProfile boot_image(const osid::CatalogueEntry& entry, const osid::Programs& served);
+
+// What `pxed serve` would find of wimboot and memdisk in cfg's tree (files.root,
+// then the system's loaders), for commands without a server: reads the disk.
+osid::Programs programs_of(const config::Config& cfg);
 // What iso.added, iso.replaced and iso.identified say of the OS (docs/events.md).
 void add_os_fields(events::Event& event, const osid::Identification& identification);
 

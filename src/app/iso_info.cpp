@@ -110,6 +110,10 @@ osid::CatalogueEntry served_as_iso_dir(const IsoInfoArgs& args, const iso::Image
   return entry;
 }
 
+// iso info reads no config: it shows the entries as a tree with wimboot and
+// memdisk gives them, and says what they need (recipe_lines).
+const osid::Programs kBothServed{.wimboot = true, .memdisk = true, .root = {}};
+
 std::string base_of(std::string http) {
   while (http.ends_with('/')) http.pop_back();
   return http;
@@ -122,7 +126,7 @@ void loader_entries(std::ostream& out, const IsoInfoArgs& args, const osid::Cata
   config::Config cfg;
   cfg.boot.default_profile = profile;
   boot::Remembered remembered;
-  remembered.images[profile] = boot_image(entry);
+  remembered.images[profile] = boot_image(entry, kBothServed);
   // "http://10.0.0.1[:port]": GRUB's TFTP server is that host when it is an address.
   const auto base = base_of(args.http);
   const auto authority = std::string_view(base).substr(std::min(base.size(), base.find("://") + 3));
@@ -148,10 +152,20 @@ void recipe_lines(std::ostream& out, const nlohmann::json& r) {
   if (r["method"] != "none") {
     line(out, "boot-kernel", r["kernel"].get<std::string>());
     for (const auto& i : r["initrd"]) {
-      line(out, "boot-initrd", i.is_string() ? i.get<std::string>()
-                                             : i["name"].get<std::string>() + " " + i["url"].get<std::string>());
+      line(out, "boot-initrd",
+           i.is_string() ? i.get<std::string>()
+                         : i["name"].get<std::string>() + " " + i["url"].get<std::string>() +
+                               (i.contains("firmware") ? " (" + i["firmware"].get<std::string>() + ")" : ""));
     }
     line(out, "boot-args", r["args"].get<std::string>());
+  }
+  if (r.contains("memdisk")) line(out, "boot-memdisk", r["memdisk"].get<std::string>() + " (pxelinux on BIOS)");
+  // What `pxed serve` needs in its tree to offer the entry (served_with).
+  if (r["method"] == "wimboot") {
+    line(out, "boot-needs", "wimboot (ipxe.org/wimboot, not packaged by Debian) at files.root/wimboot");
+  }
+  if (r.contains("memdisk")) {
+    line(out, "boot-needs", "memdisk for pxelinux: syslinux-common's ([files] system_loaders) or files.root/memdisk");
   }
   line(out, "boot-reason", r["reason"].get<std::string>());
   for (const auto& c : r["caveats"]) line(out, "boot-caveat", c.get<std::string>());

@@ -39,7 +39,7 @@ int iso_list(const IsoListArgs& args, std::ostream& out, std::ostream& err) {
 
   const int status = listed.failed ? 1 : 0;
   if (args.json) {
-    nlohmann::json j{{"images", images_json(listed.catalogue)},
+    nlohmann::json j{{"images", images_json(listed.catalogue, listed.programs)},
                      {"osinfo_db", {{"origin", listed.osinfo_origin}, {"oses", listed.oses}}}};
     out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return status;

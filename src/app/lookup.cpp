@@ -180,7 +180,7 @@ int lookup(const config::Config& cfg, const LookupArgs& args, std::ostream& out,
   if (names_images(boot::match(facts, cfg, &remembered), cfg)) {
     std::ostringstream problems;
     auto images = read_served_images(cfg, {}, "pxed lookup", problems);
-    remembered.images = boot_images(images.catalogue);
+    remembered.images = boot_images(images.catalogue, images.programs);
     out << fmt::format("images       {} served now (pxed iso list -c {} shows each)\n", images.catalogue.size(),
                        cfg.source.string());
     if (!problems.str().empty()) err << problems.str();

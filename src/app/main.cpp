@@ -43,6 +43,7 @@
 #include "app/port_probe.hpp"
 #include "app/port_users.hpp"
 #include "app/privileges.hpp"
+#include "app/program_watch.hpp"
 #include "app/sandbox.hpp"
 #include "app/sandbox_check.hpp"
 #include "app/served_access.hpp"
@@ -408,7 +409,8 @@ int serve(const config::Config& cfg) {
   }
   // The images served are the inventory's iso:<name> profiles, kept current
   // as images come, are identified and go; unhooked before machines goes.
-  images.on_change([&machines](const osid::Catalogue& c) { machines.set_images(app::boot_images(c)); });
+  images.on_change(
+      [&machines, &images](const osid::Catalogue& c) { machines.set_images(app::boot_images(c, images.programs())); });
   const struct Unhook {
     app::ImageCatalogue& images;
     ~Unhook() { images.on_change({}); }
@@ -435,7 +437,8 @@ int serve(const config::Config& cfg) {
                                   [&dhcp_service] {
                                     return dhcp_service ? dhcp_service->leases() : std::vector<store::Lease>{};
                                   },
-                                  [&images] { return app::images_json(images.catalogue()); }, traffic.get(), {},
+                                  [&images] { return app::images_json(images.catalogue(), images.programs()); },
+                                  traffic.get(), {},
                                   remembering ? &machines : nullptr,
                                   api_token, &known});
   std::optional<http::Service> http_service;
@@ -500,6 +503,25 @@ int serve(const config::Config& cfg) {
   };
   control.async_wait(on_control);
   if (iso_dir) iso_dir->start();
+  // wimboot and memdisk, as they come and go in the tree: the images that
+  // boot through them are offered with them.
+  std::optional<app::ProgramWatch> programs;
+  if (tree) {
+    programs.emplace(io, *tree, pool, cfg.files.root.string(), [&images, &bus](const osid::Programs& now) {
+      const auto before = images.programs();
+      images.set_programs(now);
+      auto tell = [&bus](std::string_view program, bool was, bool is) {
+        if (was == is) return;
+        bus.emit(events::Event{events::Kind::iso_program}
+                     .add("program", program)
+                     .add("state", is ? "served" : "gone")
+                     .add("path", "/" + std::string(program)));
+      };
+      tell(osid::kWimbootName, before.wimboot, now.wimboot);
+      tell(osid::kMemdiskName, before.memdisk, now.memdisk);
+    });
+    programs->start();
+  }
   config_watch.start();
   if (tftp_service) tftp_service->start();
   if (http_service) http_service->start();
@@ -618,6 +640,7 @@ int main(int argc, char** argv) {
                            "(default: /usr/share/osinfo, /etc/osinfo, ~/.config/osinfo, as libosinfo)");
   iso_info_cmd->footer(
       "Reads the image's volume descriptors and looks up the kernel and initrd osinfo names; nothing is mounted.\n"
+      "The entries are shown as serve gives them with wimboot and memdisk in its tree; boot-needs says which.\n"
       "Examples:\n"
       "  pxed iso info debian-11.5.0-amd64-netinst.iso\n"
       "  pxed iso info ubuntu-22.04.1-live-server-amd64.iso --json\n"

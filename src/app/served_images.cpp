@@ -72,6 +72,7 @@ ServedImages read_served_images(const config::Config& cfg, const std::vector<std
   }
   const auto db = osid::load_database(osinfo_dirs.empty() ? osid::default_osinfo_dirs() : osinfo_dirs);
   for (const auto& problem : db.problems()) err << command << ": osinfo-db: " << problem.source << ": " << problem.message << "\n";
+  served.programs = programs_of(cfg);
   served.osinfo_origin = db.origin();
   served.oses = db.oses().size();
   for (const auto* entry : served.catalogue.entries()) {

@@ -17,6 +17,7 @@ struct ServedImages {
   bool failed = false;        // an image could not be opened, or files.iso_dir read
   std::string osinfo_origin;  // where osinfo-db was read from
   std::size_t oses = 0;       // how many OSes it knows
+  osid::Programs programs;    // wimboot and memdisk, as serve would find them in the tree
 };
 
 // [[files.mount]] images, then files.iso_dir's *.iso (a mount at /iso/<name>

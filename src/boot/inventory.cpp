@@ -123,6 +123,19 @@ std::expected<BootEntry, std::string> image_entry(std::string_view name, std::st
   if (image->method == ImageProfile::Method::sanboot) {
     e.kind = BootEntry::Kind::sanboot;
     e.chain = expand(image->kernel, values);
+    if (!image->memdisk.empty()) e.memdisk = expand(image->memdisk, values);
+    if (declared != nullptr && !declared->label.empty()) e.label = expand(declared->label, values);
+    return e;
+  }
+  if (image->method == ImageProfile::Method::wimboot) {
+    e.kind = BootEntry::Kind::wimboot;
+    e.kernel = expand(image->kernel, values);
+    const bool bios = firmware_of(facts.arch) == Firmware::bios;
+    for (const auto& f : image->files) {
+      if (f.firmware == (bios ? ImageProfile::Firmware::efi : ImageProfile::Firmware::bios)) continue;
+      e.initrd.push_back(expand(f.url, values));
+      e.initrd_names.push_back(f.name);
+    }
     if (declared != nullptr && !declared->label.empty()) e.label = expand(declared->label, values);
     return e;
   }
@@ -293,7 +306,12 @@ Fetched fetched(std::string_view rel, const ClientFacts& facts, const config::Co
   // Every entry the machine's plan may offer: its kernel is the kernel step.
   const auto plan = plan_of(m, facts, context, cfg, remembered);
   for (const auto& e : plan.entries) {
-    if (e.kind != BootEntry::Kind::linux) continue;
+    // memdisk is a sanboot entry's kernel step for pxelinux, the image its initrd.
+    if (e.kind == BootEntry::Kind::sanboot && !e.memdisk.empty()) {
+      if (names(e.memdisk, rel, context)) return Fetched::kernel;
+      if (names(e.chain, rel, context)) return Fetched::initrd;
+    }
+    if (e.kind != BootEntry::Kind::linux && e.kind != BootEntry::Kind::wimboot) continue;
     if (names(e.kernel, rel, context)) return Fetched::kernel;
     for (const auto& i : e.initrd) {
       if (names(i, rel, context)) return Fetched::initrd;

@@ -44,10 +44,23 @@ struct ImageProfile {
   enum class Firmware { any, bios, efi };
   Firmware firmware = Firmware::any;  // memdisk is BIOS only
   // sanboot: iPXE boots the image itself as a disk (kernel is the image's URL);
-  // the other loaders list it with the reason.
-  enum class Method { linux, sanboot };
+  // the other loaders list it with the reason, or boot it with memdisk.
+  // wimboot: iPXE loads wimboot (kernel) with the image's Windows boot files
+  // (files); the other loaders list it with the reason.
+  enum class Method { linux, sanboot, wimboot };
   Method method = Method::linux;
   std::string rule;                   // the recipe's rule: "casper", "anaconda", ...
+  // wimboot: each file by the name wimboot knows it by, for which firmware.
+  struct NamedFile {
+    std::string url;
+    std::string name;  // "bootmgr", "BCD", "boot.sdi", "boot.wim", ...
+    Firmware firmware = Firmware::any;
+    bool operator==(const NamedFile&) const = default;
+  };
+  std::vector<NamedFile> files;
+  // sanboot of a small image: memdisk's URL, so pxelinux on BIOS (which
+  // cannot sanboot) loads the image with it; empty: not offered.
+  std::string memdisk;
 };
 // By profile name: "iso:debian-12".
 using Images = std::map<std::string, ImageProfile, std::less<>>;

@@ -15,9 +15,12 @@ std::string_view to_string(Loader loader);  // "pxelinux", "syslinux-efi", "grub
 
 // One bootable choice, as the loader should fetch it.
 struct BootEntry {
-  // sanboot: iPXE boots the image at `chain` (a URL) as a disk; the other
-  // loaders list it with the reason they cannot.
-  enum class Kind { linux, chain, local, sanboot };
+  // sanboot: iPXE boots the image at `chain` (a URL) as a disk; pxelinux on
+  // BIOS loads it with `memdisk` when there is one; the other loaders list it
+  // with the reason they cannot.
+  // wimboot: iPXE loads `kernel` (wimboot) with each initrd under its name in
+  // initrd_names (ipxe.org/wimboot); the other loaders list it with the reason.
+  enum class Kind { linux, chain, local, sanboot, wimboot };
   Kind kind = Kind::linux;
   std::string name;   // the profile's name: a menu entry's id
   std::string label;  // what a menu shows
@@ -27,6 +30,10 @@ struct BootEntry {
   std::vector<std::string> initrd;
   std::string append;
   std::string chain;  // chain: a loader file (path in the tree) or a URL; sanboot: the image's URL
+  // wimboot: the name wimboot knows each initrd by ("BCD", "boot.wim"), in initrd's order.
+  std::vector<std::string> initrd_names;
+  // sanboot: memdisk's URL (or tree path), for pxelinux on BIOS; empty: none.
+  std::string memdisk;
 };
 
 struct RenderPlan {

@@ -187,6 +187,7 @@ class GrubRenderer {
         body.push_back("exit");
         break;
       case BootEntry::Kind::sanboot: problems.push_back(std::string(kSanbootOnly)); break;
+      case BootEntry::Kind::wimboot: problems.push_back(std::string(kWimbootOnly)); break;
       case BootEntry::Kind::chain:
         if (e.chain.empty()) {
           problems.push_back("no file to chain to");

@@ -173,6 +173,7 @@ class IpxeRenderer {
         line("sanboot --no-describe " + file_ref(e.chain).text);
         explain("pxed: entry " + ids_[i] + ": sanboot of the image returned");
         return;
+      case BootEntry::Kind::wimboot: wimboot(i); return;
       case BootEntry::Kind::chain:
         if (e.chain.empty()) {
           explain("pxed: entry " + ids_[i] + ": no file to chain to");
@@ -225,6 +226,26 @@ class IpxeRenderer {
     for (const auto& word : args) cmd += " " + word;
     line(cmd);
     for (const auto& [name, ref] : initrds) line("initrd --name " + name + " " + ref);
+    line("boot");
+  }
+
+  // ipxe.org/wimboot and appnote/wimboot_architecture: each file goes in
+  // under the name wimboot looks for, twice: --name for UEFI (wimboot reads
+  // iPXE's virtual file system by image name) and as the image's command
+  // line for BIOS (it names the file in the cpio archive iPXE hands over).
+  void wimboot(std::size_t i) {
+    const auto& e = plan_.entries[i];
+    if (e.kernel.empty() || e.initrd.empty() || e.initrd.size() != e.initrd_names.size()) {
+      explain("pxed: entry " + ids_[i] + ": no wimboot or no Windows boot files given");
+      return;
+    }
+    line("kernel " + file_ref(e.kernel).text);
+    for (std::size_t n = 0; n < e.initrd.size(); ++n) {
+      // A flat file name (wimboot_architecture: "must be a flat filename
+      // without subdirectory components"), one word.
+      const auto name = image_name(e.initrd_names[n]);
+      line("initrd --name " + name + " " + file_ref(e.initrd[n]).text + " " + name);
+    }
     line("boot");
   }
 

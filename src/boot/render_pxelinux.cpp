@@ -144,7 +144,8 @@ class PxelinuxRenderer {
         lines.push_back("LOCALBOOT 0");
         break;
       case BootEntry::Kind::chain: chain(i, lines); break;
-      case BootEntry::Kind::sanboot: problem(i, std::string(kSanbootOnly)); break;
+      case BootEntry::Kind::sanboot: sanboot(i, lines); break;
+      case BootEntry::Kind::wimboot: problem(i, std::string(kWimbootOnly)); break;
     }
     if (plan_.entries.size() > 1) {
       auto text = trimmed(entry.label);
@@ -177,6 +178,22 @@ class PxelinuxRenderer {
       lines.push_back("INITRD " + list);
     }
     if (auto append = trimmed(entry.append); !append.empty()) lines.push_back("APPEND " + append);
+  }
+
+  // pxelinux cannot boot an image as a disk; memdisk (BIOS only: it hooks
+  // INT 13h) loads a small one whole into RAM and emulates a CD from it
+  // (syslinux 6.04 doc/memdisk.txt: "iso" for an El Torito image; "raw" reads
+  // high memory with raw protected-mode access, the mode its ISO example uses).
+  void sanboot(std::size_t i, std::vector<std::string>& lines) {
+    const auto& entry = plan_.entries[i];
+    if (entry.memdisk.empty()) return problem(i, std::string(kSanbootOnly));
+    if (!plan_.bios) return problem(i, std::string(kMemdiskBiosOnly));
+    if (entry.chain.empty()) return problem(i, "no image to boot");
+    // LINUX rather than KERNEL, as for kernels: memdisk is a Linux-format
+    // kernel, whatever its name says.
+    lines.push_back("LINUX " + checked(i, entry.memdisk, false).text);
+    lines.push_back("INITRD " + checked(i, entry.chain, true).text);
+    lines.push_back("APPEND iso raw");
   }
 
   void chain(std::size_t i, std::vector<std::string>& lines) {

@@ -38,6 +38,13 @@ std::size_t default_index(const RenderPlan& plan);
 // Why pxelinux, syslinux.efi and GRUB list a sanboot entry they cannot boot.
 inline constexpr std::string_view kSanbootOnly =
     "only iPXE boots this image (sanboot): chain to iPXE ([boot] bios = \"undionly.kpxe\", efi64 = \"ipxe.efi\")";
+// A small image pxelinux boots with memdisk on BIOS, on UEFI.
+inline constexpr std::string_view kMemdiskBiosOnly =
+    "memdisk boots BIOS machines only, and only iPXE boots this image on UEFI (sanboot): chain to iPXE "
+    "([boot] efi64 = \"ipxe.efi\")";
+// Why pxelinux, syslinux.efi and GRUB list a wimboot entry they cannot boot.
+inline constexpr std::string_view kWimbootOnly =
+    "only iPXE boots this image (wimboot): chain to iPXE ([boot] bios = \"undionly.kpxe\", efi64 = \"ipxe.efi\")";
 
 // The longest menu wait we write. Beyond it the loaders' own arithmetic
 // overflows: syslinux's menu computes `atoi(t) * CLK_TCK` in 32 bits with

@@ -43,6 +43,8 @@ constexpr auto kTable = std::to_array<KindInfo>({
     {Kind::iso_dir_lost, "iso.dir_lost", Level::warn, "files.iso_dir went away"},
     {Kind::iso_dir_back, "iso.dir_back", Level::info, "files.iso_dir is back"},
     {Kind::iso_watch_failed, "iso.watch_failed", Level::error, "files.iso_dir cannot be watched"},
+    {Kind::iso_program, "iso.program", Level::info,
+     "wimboot or memdisk is served from the tree now, or no longer: the images that boot through it follow"},
     {Kind::machine_stage, "machine.stage", Level::info,
      "a machine reached a boot stage: dhcp, loader, config, kernel, initrd, installer, done"},
     {Kind::machine_done, "machine.done", Level::info, "a machine reported its install done (by=api: marked through the API)"},

@@ -55,6 +55,7 @@ enum class Kind : std::uint8_t {
   iso_dir_lost,
   iso_dir_back,
   iso_watch_failed,
+  iso_program,
   // Machines
   machine_stage,
   machine_done,

@@ -56,7 +56,12 @@ Recipe recipe_of(const ImageFacts& image, const std::optional<OsMatch>& os, cons
                            .image_url = std::move(file_url),
                            .image_size = image.size,
                            .volume_id = image.volume_id};
-  return recipe_for(os, source, files);
+  // As if wimboot and memdisk were served: whether they are changes while
+  // the image stays, and served_with() applies it without reading the image again.
+  RecipeOptions options;
+  options.wimboot_url = url_of(kRecipeBase, kWimbootName);
+  options.memdisk_url = url_of(kRecipeBase, kMemdiskName);
+  return recipe_for(os, source, files, options);
 }
 
 bool Catalogue::remove(std::string_view url_path) {

@@ -39,7 +39,9 @@ struct ImageFacts {
 inline constexpr std::string_view kRecipeBase = "http://pxed.invalid";
 
 // How the image boots when served as `image` says (iso_dir images' files are
-// served whole at <url without the final slash>.iso too), read through `files`.
+// served whole at <url without the final slash>.iso too), read through `files`,
+// with wimboot and memdisk at kRecipeBase/wimboot and /memdisk (served_with()
+// takes out what the tree does not serve).
 Recipe recipe_of(const ImageFacts& image, const std::optional<OsMatch>& os, const ImageFiles& files);
 
 // url_path is the mount point with a slash at each end: "iso/debian-12" -> "/iso/debian-12/".

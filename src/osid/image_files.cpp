@@ -43,11 +43,41 @@ std::optional<std::string> lexically_normal(std::string_view path) {
 
 }  // namespace
 
+namespace {
+
+// path (normalized) as the listings spell each component: the exact name when
+// a directory holds it, else the one equal ignoring case; nothing when a
+// listing has neither.
+std::optional<std::string> spelled_as_listed(const ImageFiles& files, std::string_view path) {
+  std::string found;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const std::string_view part = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+    if (part.empty()) continue;
+    const auto names = files.list(found);
+    auto it = std::ranges::find(names, part);
+    if (it == names.end()) {
+      it = std::ranges::find_if(names, [&](const std::string& n) { return equal_ignoring_case(n, part); });
+    }
+    if (it == names.end()) return std::nullopt;
+    found += (found.empty() ? "" : "/") + *it;
+  }
+  return found;
+}
+
+}  // namespace
+
 std::optional<std::string> locate(const ImageFiles& files, std::string_view raw) {
   const auto normal = lexically_normal(raw);
   if (!normal || normal->empty()) return std::nullopt;
   std::string_view path = *normal;
-  if (files.is_file(path)) return std::string(path);
+  if (files.is_file(path)) {
+    // UDF and Joliet images answer a name in any case (iso::Image::resolve):
+    // spell it as the image does all the same, for URLs and for wimboot.
+    if (auto spelled = spelled_as_listed(files, path)) return spelled;
+    return std::string(path);
+  }
   // Walk the components, each one as the directory above spells it.
   std::string found;
   while (!path.empty()) {

@@ -237,12 +237,17 @@ std::optional<Recipe> archiso(const Context& c, Why& why) {
   return r;
 }
 
-// Windows Setup and PE: wimboot loads bootmgr, the BCD and boot.wim.
+// Windows Setup and PE: wimboot loads the boot manager, the BCD, boot.sdi
+// and boot.wim (ipxe.org/wimboot). Names as the image spells them (UDF keeps
+// case; locate() compares without it when the exact spelling is absent).
 std::optional<Recipe> windows(const Context& c, Why& why) {
-  auto bcd = locate(c.files, "boot/bcd");
+  auto bios_bcd = locate(c.files, "boot/bcd");
+  auto efi_bcd = locate(c.files, "efi/microsoft/boot/bcd");
   auto sdi = locate(c.files, "boot/boot.sdi");
   auto wim = locate(c.files, "sources/boot.wim");
-  if (!bcd || !sdi || !wim) return why = "windows: no boot/bcd, boot/boot.sdi and sources/boot.wim", std::nullopt;
+  if ((!bios_bcd && !efi_bcd) || !sdi || !wim) {
+    return why = "windows: no boot/bcd (or efi/microsoft/boot/bcd), boot/boot.sdi and sources/boot.wim", std::nullopt;
+  }
   Recipe r;
   r.rule = "wimboot";
   r.label = c.name() + " (Windows PE)";
@@ -252,13 +257,29 @@ std::optional<Recipe> windows(const Context& c, Why& why) {
   }
   r.method = BootMethod::wimboot;
   r.kernel = command_line_url(*c.options.wimboot_url);
-  // bootmgr is the BIOS path; on UEFI wimboot takes bootmgfw.efi from boot.wim.
-  if (auto bootmgr = locate(c.files, "bootmgr")) r.initrd.push_back({c.url(*bootmgr), "bootmgr"});
-  r.initrd.push_back({c.url(*bcd), "BCD"});
-  r.initrd.push_back({c.url(*sdi), "boot.sdi"});
-  r.initrd.push_back({c.url(*wim), "boot.wim"});
-  r.reason = "wimboot with " + *bcd + ", " + *sdi + " and " + *wim + " from the image";
+  const bool bios = c.options.firmware != Firmware::efi;
+  const bool efi = c.options.firmware != Firmware::bios;
+  auto add = [&](const std::string& path, std::string name, Firmware firmware) {
+    if ((firmware == Firmware::bios && !bios) || (firmware == Firmware::efi && !efi)) return;
+    r.initrd.push_back({c.url(path), std::move(name), c.options.firmware == Firmware::any ? firmware : Firmware::any});
+  };
+  // The boot manager of each firmware; without one wimboot takes it from
+  // boot.wim (bootmgr.exe, bootmgfw.efi).
+  if (auto bootmgr = locate(c.files, "bootmgr")) add(*bootmgr, "bootmgr", Firmware::bios);
+  if (auto bootx64 = locate(c.files, "efi/boot/bootx64.efi")) add(*bootx64, "bootx64.efi", Firmware::efi);
+  // Each firmware's own BCD when the image has both; wimboot rewrites .exe
+  // to .efi in a BIOS BCD on UEFI, so one serves both.
+  if (bios_bcd && efi_bcd) {
+    add(*bios_bcd, "BCD", Firmware::bios);
+    add(*efi_bcd, "BCD", Firmware::efi);
+  } else {
+    add(bios_bcd ? *bios_bcd : *efi_bcd, "BCD", Firmware::any);
+  }
+  add(*sdi, "boot.sdi", Firmware::any);
+  add(*wim, "boot.wim", Firmware::any);
+  r.reason = "wimboot with " + (bios_bcd ? *bios_bcd : *efi_bcd) + ", " + *sdi + " and " + *wim + " from the image";
   r.caveats.push_back("Setup then asks for its install source (sources/install.wim): share the image over SMB");
+  r.caveats.push_back("wimboot is not signed for Secure Boot");
   return r;
 }
 
@@ -362,6 +383,32 @@ std::string_view to_string(Firmware firmware) {
     case Firmware::efi: return "efi";
   }
   return "any";
+}
+
+Recipe served_with(Recipe r, const Programs& served) {
+  if (r.method == BootMethod::wimboot && !served.wimboot) {
+    r.method = BootMethod::none;
+    r.kernel.clear();
+    r.initrd.clear();
+    r.reason += "; but wimboot is not in the tree: put wimboot (ipxe.org/wimboot, not packaged by Debian) at " +
+                (served.root.empty() ? std::string("files.root") : served.root) + "/" + std::string(kWimbootName);
+    r.caveats.clear();
+  }
+  if (r.method == BootMethod::memdisk && !served.memdisk) {
+    r.method = BootMethod::none;
+    r.kernel.clear();
+    r.initrd.clear();
+    r.args.clear();
+    r.reason += "; but memdisk is not in the tree";
+  }
+  if (!r.memdisk.empty() && !served.memdisk) {
+    r.memdisk.clear();
+    r.caveats.push_back("pxelinux could load it with memdisk, which is not in the tree: install syslinux-common "
+                        "([files] system_loaders) or put memdisk at " +
+                        (served.root.empty() ? std::string("files.root") : served.root) + "/" +
+                        std::string(kMemdiskName));
+  }
+  return r;
 }
 
 Recipe recipe_for(const std::optional<OsMatch>& os, const ImageSource& image, const ImageFiles& files,

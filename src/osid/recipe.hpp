@@ -39,6 +39,9 @@ struct Initrd {
   // The name wimboot knows the file by ("bootmgr", "BCD", "boot.sdi",
   // "boot.wim"); "" for a Linux initrd.
   std::string name;
+  // wimboot's files differ by firmware: bootmgr and boot/bcd for BIOS,
+  // bootx64.efi and efi/microsoft/boot/bcd for UEFI.
+  Firmware firmware = Firmware::any;
   bool operator==(const Initrd&) const = default;
 };
 
@@ -51,6 +54,10 @@ struct Recipe {
   std::vector<Initrd> initrd;  // in load order (microcode first)
   std::string args;            // the kernel command line, URLs percent-encoded
   Firmware firmware = Firmware::any;
+  // sanboot of a small image (kMaxMemdiskImage): memdisk's URL, how a BIOS
+  // loader that cannot sanboot (pxelinux) boots the image instead; empty:
+  // too big, or no memdisk.
+  std::string memdisk;
   std::string rule;    // the rule's short name: "anaconda", "casper", "syslinux-config", ...
   // Which rule produced the entry and from what ("osinfo distro ubuntu;
   // casper/vmlinuz and casper/initrd in the image; url= the image"); for none,
@@ -58,6 +65,7 @@ struct Recipe {
   std::string reason;
   // What is known not to work, or to cost (RAM for a downloaded image).
   std::vector<std::string> caveats;
+  bool operator==(const Recipe&) const = default;
 };
 
 // Where the image is served, as its clients reach it.
@@ -96,6 +104,27 @@ struct RecipeOptions {
 // Images at most this big may go to memdisk (it holds the whole image in
 // RAM below 4 GiB on BIOS machines).
 inline constexpr std::uint64_t kMaxMemdiskImage = 128ull << 20;
+
+// Where in pxed's tree the programs some entries load are looked for: the
+// user's wimboot (Debian does not package it) in files.root, memdisk there
+// or from syslinux-common (vfs/debian_loaders.hpp).
+inline constexpr std::string_view kWimbootName = "wimboot";
+inline constexpr std::string_view kMemdiskName = "memdisk";
+
+// Which of those programs the tree serves now.
+struct Programs {
+  bool wimboot = false;
+  bool memdisk = false;
+  // files.root as the host spells it, for the hint where wimboot goes.
+  std::string root;
+  bool operator==(const Programs&) const = default;
+};
+
+// A recipe worked out as if both programs were served (the image catalogue's,
+// made once per image), as it stands with only `served`: a wimboot entry
+// without wimboot boots nothing and says where to put it; memdisk's
+// alternative goes without memdisk.
+Recipe served_with(Recipe recipe, const Programs& served);
 
 Recipe recipe_for(const std::optional<OsMatch>& os, const ImageSource& image, const ImageFiles& files,
                   const RecipeOptions& options = {});

@@ -205,7 +205,7 @@ Recipe last_resort(const Context& c, std::string why) {
     return r;
   }
   const bool small = c.image.image_size > 0 && c.image.image_size <= kMaxMemdiskImage;
-  if (small && c.options.memdisk_url && c.options.firmware != Firmware::efi) {
+  if (small && c.options.memdisk_url && c.options.firmware == Firmware::bios) {
     r.method = BootMethod::memdisk;
     r.rule = "memdisk";
     r.kernel = command_line_url(*c.options.memdisk_url);
@@ -220,7 +220,13 @@ Recipe last_resort(const Context& c, std::string why) {
   r.rule = "sanboot";
   r.kernel = c.image.image_url;
   r.reason = why + "iPXE boots the image as a CD over HTTP (sanboot)";
-  r.caveats.push_back("iPXE only; most Linux images lose the CD once their kernel starts");
+  r.caveats.push_back("most Linux images lose the CD once their kernel starts");
+  if (small && c.options.memdisk_url && c.options.firmware == Firmware::any) {
+    // pxelinux cannot sanboot; memdisk (BIOS only) can hold a small image.
+    r.memdisk = command_line_url(*c.options.memdisk_url);
+    r.reason += "; pxelinux on BIOS loads it whole with memdisk (iso raw): it is small";
+    r.caveats.push_back("memdisk holds the whole image in RAM");
+  }
   return r;
 }
 

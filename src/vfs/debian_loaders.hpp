@@ -23,12 +23,15 @@
 
 namespace pxed::vfs {
 
-inline constexpr std::array<SystemSource, 21> kDebianLoaders = {{
+inline constexpr std::array<SystemSource, 22> kDebianLoaders = {{
     // pxelinux
     {"lpxelinux.0", "/usr/lib/PXELINUX", "", "pxelinux"},
     {"pxelinux.0", "/usr/lib/PXELINUX", "", "pxelinux"},
     // syslinux-common: the modules of both
     {"*.c32", "/usr/lib/syslinux/modules/bios", "", "syslinux-common"},
+    // memdisk: pxelinux boots a small image through it (osid::kMemdiskName,
+    // BIOS only); a plain name pxelinux resolves next to lpxelinux.0.
+    {"memdisk", "/usr/lib/syslinux", "", "syslinux-common"},
     // syslinux-efi
     {"efi64/syslinux.efi", "/usr/lib/SYSLINUX.EFI/efi64", "", "syslinux-efi"},
     {"efi64/*.e64", "/usr/lib/syslinux/modules/efi64", "", "syslinux-common"},

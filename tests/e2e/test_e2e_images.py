@@ -217,3 +217,63 @@ def test_bios_the_images_debian_ships_boot_memtest86_and_ipxe(bare_netboot, gues
         result = bare_netboot.boot_in(lab, "bios", MAC_IPXE_ISO, timeout=60, until=ipxe_asked_again)
         assert result.stopped == "until", f"the image's iPXE never asked DHCP ({result.summary()}):\n" \
                                           f"{e2e_lab.tail(lab.pxed.log_path)}"
+
+
+# -- memdisk: a small image with no kernel pxed can name, under pxelinux ----------------
+MAC_MEMDISK = "52:54:00:e2:e3:05"
+BANNER = "PXED-MEMDISK-BANNER booted from its own El Torito record"
+
+
+def banner_boot_sector(text):
+    """A 2048-byte El Torito no-emulation boot image (x86 real mode) that writes
+    text to COM1, then halts: the image's own banner. Only COM1: SeaBIOS's serial
+    console would echo INT 10h output into the same file, interleaved. Position
+    independent (call/pop), since BIOSes start it at 0000:7C00 or 07C0:0000."""
+    code = bytes([
+        0x0E,              # push cs
+        0x1F,              # pop ds
+        0xE8, 0x00, 0x00,  # call +0
+        0x5E,              # pop si            (si = offset 5)
+        0x83, 0xC6, 0x13,  # add si, 0x13     (the text at offset 0x18)
+        0xFC,              # cld
+        0xAC,              # 0x0a: lodsb
+        0x08, 0xC0,        # or al, al
+        0x74, 0x06,        # jz 0x15
+        0xBA, 0xF8, 0x03,  # mov dx, 0x3f8
+        0xEE,              # out dx, al        (COM1)
+        0xEB, 0xF5,        # jmp 0x0a
+        0xF4,              # 0x15: hlt
+        0xEB, 0xFD,        # jmp 0x15
+    ])
+    assert len(code) == 0x18
+    return (code + f"\r\n{text}\r\n".encode() + b"\0").ljust(2048, b"\0")
+
+
+MEMDISK_PLAN = BootPlan(bios="lpxelinux.0", default="local")
+MEMDISK_INVENTORY = f"""[[machine]]
+mac = "{MAC_MEMDISK}"
+profile = "iso:banner"
+"""
+
+
+@pytest.mark.skipif(not Path("/usr/lib/syslinux/memdisk").exists(), reason="syslinux-common's memdisk not installed")
+def test_bios_a_small_image_with_no_kernel_boots_through_memdisk(bare_netboot, workdir, iso_dir):
+    only_with(bare_netboot, "pxed-proxy", "the image's path is the same whoever gives the address")
+    src = Path(tempfile.mkdtemp(prefix="banner-src-", dir=workdir))
+    (src / "boot.bin").write_bytes(banner_boot_sector(BANNER))
+    (src / "readme.txt").write_text("a small image with a boot record and no kernel\n")
+    built = workdir / "banner-built.iso"
+    subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "PXEDBANNER", "-b", "boot.bin",
+                    "-no-emul-boot", "-boot-load-size", "4", "-o", str(built), str(src)],
+                   check=True, capture_output=True, timeout=120)
+    os.chmod(built, 0o644)
+    copy_in(iso_dir, built, "banner.iso")
+    with bare_netboot.served(MEMDISK_PLAN, MEMDISK_INVENTORY, files_extra=[f'iso_dir = "{iso_dir}"']) as lab:
+        wait_identified(lab, "/iso/banner")
+        result = bare_netboot.boot_in(lab, "bios", MAC_MEMDISK, timeout=90, until=lambda console: BANNER in console)
+        assert result.stopped == "until", f"the image's banner never showed ({result.summary()}):\n" \
+                                          f"{result.console_tail(30)}"
+        # lpxelinux.0 fetched memdisk (syslinux-common's, served by pxed) and the whole image over HTTP.
+        fetched = {e.get("path"): e.get("status") for e in bare_netboot.last.pxed_events("http.request")}
+        assert fetched.get("/memdisk") == "200", fetched
+        assert fetched.get("/iso/banner.iso") == "200", fetched

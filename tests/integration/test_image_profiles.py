@@ -101,13 +101,16 @@ def test_the_default_menu_lists_every_image_with_its_recipe_and_local(lab, out):
         assert r.returncode == 0 and int(r.stdout) == size, (path, r.stdout, r.stderr)
 
 
-def test_an_image_only_ipxe_boots_is_sanbooted_by_ipxe_and_listed_with_the_reason_elsewhere(lab, out):
+def test_an_image_only_ipxe_boots_is_sanbooted_by_ipxe_memdisk_under_pxelinux_and_listed_in_grub(lab, out):
     identified(lab)
     r = netlab.curl_http(lab, "/boot.ipxe", "-f")
     assert r.returncode == 0, r.stderr
     assert f"sanboot --no-describe http://{lab.server_ip}/iso/zblank.iso\n" in r.stdout, r.stdout
+    # Small, and syslinux-common's memdisk is served: pxelinux loads it whole (BIOS).
     text = tftp_text(lab, "pxelinux.cfg/default", out)
-    assert "MENU LABEL PXEDTEST (pxed: cannot boot here)" in text, text
+    assert f"LINUX http://{lab.server_ip}/memdisk\n" in text, text
+    assert f"INITRD http://{lab.server_ip}/iso/zblank.iso\n" in text, text
+    text = tftp_text(lab, "grub/grub.cfg", out)
     assert "only iPXE boots this image (sanboot)" in text, text
 
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.pxed_only("system loaders are pxed's own")
 LOADERS = {
     "lpxelinux.0": "/usr/lib/PXELINUX/lpxelinux.0",
     "ldlinux.c32": "/usr/lib/syslinux/modules/bios/ldlinux.c32",
+    "memdisk": "/usr/lib/syslinux/memdisk",
     "efi64/syslinux.efi": "/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi",
     "efi64/ldlinux.e64": "/usr/lib/syslinux/modules/efi64/ldlinux.e64",
     "undionly.kpxe": "/usr/lib/ipxe/undionly.kpxe",

@@ -21,7 +21,7 @@
     'tftp.done', 'tftp.refused', 'tftp.malformed',
     'http.request', 'http.refused', 'http.evicted', 'http.timeout', 'http.error', 'http.accept-failed',
     'iso.added', 'iso.replaced', 'iso.identified', 'iso.removed', 'iso.rejected', 'iso.dir_lost',
-    'iso.dir_back', 'iso.watch_failed',
+    'iso.dir_back', 'iso.watch_failed', 'iso.program',
     'machine.stage', 'machine.done', 'machine.reinstall', 'machine.assign', 'machine.unassign',
     'machine.hook', 'machine.hook_failed',
     'machines.store_failed', 'events.store_failed', 'answer.served', 'answer.refused', 'answer.failed',
@@ -39,7 +39,7 @@
   const QUIET_MS = 30000;  // a booting machine silent this long may be stuck: say so
   const HIDDEN_FIELDS = new Set(['id', 'time', 'time_ms', 'level', 'event', 'mac']);
   const IMAGE_EVENTS = new Set(['iso.added', 'iso.replaced', 'iso.identified', 'iso.removed', 'iso.dir_lost',
-    'iso.dir_back']);
+    'iso.dir_back', 'iso.program']);
   const LEASE_EVENTS = new Set(['dhcp.ack', 'dhcp.release', 'dhcp.decline']);
   const IMAGES_EVERY_MS = 60000;
   const LEASES_EVERY_MS = 10000;  // leases expire without an event

@@ -14,6 +14,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "app/program_watch.hpp"
 #include "core/worker_pool.hpp"
 #include "events/bus.hpp"
 #include "iso/iso_test_support.hpp"
@@ -132,7 +133,7 @@ TEST_F(ImageCatalogueWatch, ImagesServedBeforeOsinfoDbAreIdentifiedOnceItLoads) 
   // Served at once, waiting for the database.
   ASSERT_NE(entry("/iso/debian-11/"), nullptr);
   EXPECT_FALSE(entry("/iso/debian-11/")->identification);
-  EXPECT_EQ(image_json(*entry("/iso/blank/"))["state"], "pending");
+  EXPECT_EQ(image_json(*entry("/iso/blank/"), {})["state"], "pending");
 
   catalogue_.load_osinfo(pool_, {dir_.path() / "osinfo"});
   ASSERT_TRUE(run_until([&] { return identified("/iso/debian-11/") && identified("/iso/blank/"); }));
@@ -158,7 +159,7 @@ TEST_F(ImageCatalogueWatch, ImagesServedBeforeOsinfoDbAreIdentifiedOnceItLoads) 
   EXPECT_EQ(text(*unknown, "os"), "unknown");
   EXPECT_NE(text(*unknown, "os_reason").find("PXEDTEST"), std::string::npos) << text(*unknown, "os_reason");
 
-  const auto json = image_json(debian);
+  const auto json = image_json(debian, {});
   EXPECT_EQ(json["url"], "/iso/debian-11/");
   EXPECT_EQ(json["state"], "identified");
   EXPECT_EQ(json["os"]["kernel"], "install.amd/vmlinuz");
@@ -188,6 +189,45 @@ TEST_F(ImageCatalogueWatch, ALaterImageSaysItsOsInItsAddedEventAndLeavesWhenRemo
   fs::remove(iso_dir() / "new.iso");
   ASSERT_TRUE(run_until([&] { return entry("/iso/new/") == nullptr; }));
   EXPECT_EQ(catalogue_.catalogue().size(), 0u);
+}
+
+// wimboot put in files.root while pxed runs, then taken away: the watch
+// (a worker asks, the loop hears) tells each change, and the catalogue's
+// images boot with what is there: a small unknown image gets memdisk for
+// pxelinux only while memdisk is in the tree.
+TEST_F(ImageCatalogueWatch, WimbootAndMemdiskAreNoticedAsTheyComeAndGo) {
+  install("other", "blank.iso");
+  ASSERT_TRUE(service_->open());
+  service_->start();
+  catalogue_.load_osinfo(pool_, {dir_.path() / "osinfo"});
+  ASSERT_TRUE(run_until([&] { return identified("/iso/blank/"); }));
+  std::vector<osid::Programs> told;
+  ProgramWatch watch(io_, *tree_, pool_, (dir_.path() / "root").string(), [&](const osid::Programs& now) {
+    told.push_back(now);
+    catalogue_.set_programs(now);
+  });
+  watch.start();
+  ASSERT_TRUE(run_until([&] { return !told.empty(); }));
+  EXPECT_FALSE(told.back().wimboot);
+  EXPECT_FALSE(told.back().memdisk);
+  EXPECT_EQ(told.back().root, (dir_.path() / "root").string());
+  const auto* blank = entry("/iso/blank/");
+  EXPECT_EQ(boot_image(*blank, catalogue_.programs()).method, boot::ImageProfile::Method::sanboot);
+  EXPECT_EQ(boot_image(*blank, catalogue_.programs()).memdisk, "");
+
+  write_file(dir_.path() / "root/wimboot", "wimboot");
+  write_file(dir_.path() / "root/memdisk", "memdisk");
+  ASSERT_TRUE(run_until([&] { return told.back().wimboot && told.back().memdisk; }));
+  EXPECT_EQ(boot_image(*blank, catalogue_.programs()).memdisk, "${http}/memdisk");
+  EXPECT_EQ(image_json(*blank, catalogue_.programs())["boot"]["memdisk"], "${http}/memdisk");
+
+  fs::remove(dir_.path() / "root/wimboot");
+  ASSERT_TRUE(run_until([&] { return !told.back().wimboot; }));
+  EXPECT_TRUE(told.back().memdisk);
+  const auto changes = told.size();
+  // Nothing changes: nothing is told.
+  io_.run_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(told.size(), changes);
 }
 
 TEST_F(ImageCatalogueWatch, AMountedImageIsIdentifiedToo) {

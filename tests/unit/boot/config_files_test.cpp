@@ -180,7 +180,8 @@ TEST_F(ConfigFiles, AnImageProfileBootsTheImageInEveryLoaderOnceItIsServed) {
   remembered_.images["iso:ubuntu-22.04"] =
       ImageProfile{.name = "ubuntu-22.04", .label = "Ubuntu 22.04", .kernel = "${http}/iso/u/casper/vmlinuz",
                    .initrd = {"${http}/iso/u/casper/initrd"}, .append = "ip=dhcp url=${http}/iso/u.iso",
-                   .unbootable = {}, .firmware = ImageProfile::Firmware::any, .rule = "casper"};
+                   .unbootable = {}, .firmware = ImageProfile::Firmware::any, .rule = "casper",
+                   .files = {}, .memdisk = {}};
   auto pxelinux = ask("pxelinux.cfg/01-88-99-aa-bb-cc-dd", kDbAddress);
   ASSERT_TRUE(pxelinux);
   EXPECT_THAT(pxelinux->content, HasSubstr("LINUX http://10.77.0.1/iso/u/casper/vmlinuz"));

@@ -128,20 +128,20 @@ TEST(InventoryPlan, ImageEntriesAreLeftOutWhileNoSuchImageIsServed) {
 }
 
 // What app::boot_images makes of three served images: a casper live image,
-// memdisk for BIOS only, and a Windows image only wimboot could boot.
+// memdisk for BIOS only, and a Windows image while wimboot is not in the tree.
 Remembered served_images() {
   Remembered r;
   ImageProfile ubuntu{.name = "ubuntu-22.04", .label = "Ubuntu 22.04 (live)",
                       .kernel = "${http}/iso/ubuntu-22.04/casper/vmlinuz",
                       .initrd = {"${http}/iso/ubuntu-22.04/casper/initrd"},
                       .append = "ip=dhcp url=${http}/iso/ubuntu-22.04.iso", .unbootable = {},
-                      .firmware = ImageProfile::Firmware::any, .rule = "casper"};
+                      .firmware = ImageProfile::Firmware::any, .rule = "casper", .files = {}, .memdisk = {}};
   ImageProfile dos{.name = "freedos", .label = "FreeDOS", .kernel = "${http}/memdisk",
                    .initrd = {"${http}/iso/freedos.iso"}, .append = "iso raw", .unbootable = {},
-                   .firmware = ImageProfile::Firmware::bios, .rule = "memdisk"};
+                   .firmware = ImageProfile::Firmware::bios, .rule = "memdisk", .files = {}, .memdisk = {}};
   ImageProfile windows{.name = "win11", .label = "win11", .kernel = {}, .initrd = {}, .append = {},
-                       .unbootable = "it boots only through iPXE's wimboot, which generated menus do not offer yet",
-                       .firmware = ImageProfile::Firmware::any, .rule = "windows"};
+                       .unbootable = "wimboot is not in the tree: put wimboot at /srv/pxe/wimboot",
+                       .firmware = ImageProfile::Firmware::any, .rule = "windows", .files = {}, .memdisk = {}};
   for (auto* image : {&ubuntu, &dos, &windows}) r.images["iso:" + image->name] = *image;
   return r;
 }
@@ -185,6 +185,63 @@ TEST(InventoryPlan, AnImageProfileBootsItsRecipeWithOurAddressAndOtherwiseTheDis
   EXPECT_EQ(plan.comments.back(), "iso:gone cannot boot here: no image gone is served; booting the local disk");
 }
 
+// A Windows image through wimboot: each firmware gets its own boot manager
+// and BCD, both get boot.sdi and boot.wim, each under wimboot's name for it.
+// A small image iPXE sanboots carries memdisk for pxelinux.
+TEST(InventoryPlan, AWindowsImageBootsThroughWimbootWithItsFirmwaresFiles) {
+  using F = ImageProfile::Firmware;
+  auto cfg = rooms();
+  auto images = served_images();
+  ImageProfile win;
+  win.name = "win10";
+  win.label = "Windows 10 (Windows PE)";
+  win.method = ImageProfile::Method::wimboot;
+  win.rule = "wimboot";
+  win.kernel = "${http}/wimboot";
+  win.files = {{"${http}/iso/win10/bootmgr", "bootmgr", F::bios},
+               {"${http}/iso/win10/efi/boot/bootx64.efi", "bootx64.efi", F::efi},
+               {"${http}/iso/win10/boot/bcd", "BCD", F::bios},
+               {"${http}/iso/win10/efi/microsoft/boot/bcd", "BCD", F::efi},
+               {"${http}/iso/win10/boot/boot.sdi", "boot.sdi", F::any},
+               {"${http}/iso/win10/sources/boot.wim", "boot.wim", F::any}};
+  images.images["iso:win10"] = win;
+  cfg.inventory.machines[0].profile = "iso:win10";
+
+  auto bios = facts_of(kDb03, 0);
+  auto plan = plan_of(match(bios, cfg, &images), bios, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].kind, BootEntry::Kind::wimboot);
+  EXPECT_EQ(plan.entries[0].label, "Windows 10 (Windows PE)");
+  EXPECT_EQ(plan.entries[0].kernel, "http://10.77.0.1/wimboot");
+  EXPECT_EQ(plan.entries[0].initrd_names, (std::vector<std::string>{"bootmgr", "BCD", "boot.sdi", "boot.wim"}));
+  EXPECT_EQ(plan.entries[0].initrd[1], "http://10.77.0.1/iso/win10/boot/bcd");
+  EXPECT_EQ(fetched("wimboot", bios, cfg, kContext, &images), Fetched::kernel);
+  EXPECT_EQ(fetched("iso/win10/sources/boot.wim", bios, cfg, kContext, &images), Fetched::initrd);
+
+  auto uefi = facts_of(kDb03, 7);
+  plan = plan_of(match(uefi, cfg, &images), uefi, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].initrd_names, (std::vector<std::string>{"bootx64.efi", "BCD", "boot.sdi", "boot.wim"}));
+  EXPECT_EQ(plan.entries[0].initrd[1], "http://10.77.0.1/iso/win10/efi/microsoft/boot/bcd");
+
+  ImageProfile small;
+  small.name = "ipxe";
+  small.label = "ipxe";
+  small.method = ImageProfile::Method::sanboot;
+  small.rule = "sanboot";
+  small.kernel = "${http}/iso/ipxe.iso";
+  small.memdisk = "${http}/memdisk";
+  images.images["iso:ipxe"] = small;
+  cfg.inventory.machines[0].profile = "iso:ipxe";
+  plan = plan_of(match(bios, cfg, &images), bios, kContext, cfg, &images);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_EQ(plan.entries[0].kind, BootEntry::Kind::sanboot);
+  EXPECT_EQ(plan.entries[0].chain, "http://10.77.0.1/iso/ipxe.iso");
+  EXPECT_EQ(plan.entries[0].memdisk, "http://10.77.0.1/memdisk");
+  EXPECT_EQ(fetched("memdisk", bios, cfg, kContext, &images), Fetched::kernel);
+  EXPECT_EQ(fetched("iso/ipxe.iso", bios, cfg, kContext, &images), Fetched::initrd);
+}
+
 TEST(InventoryPlan, AMenuOfEveryImageListsThoseThatBootThisMachineByName) {
   auto cfg = rooms();
   cfg.inventory.profiles[1].menu = {"iso:*", "local"};
@@ -200,7 +257,7 @@ TEST(InventoryPlan, AMenuOfEveryImageListsThoseThatBootThisMachineByName) {
   auto plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
   EXPECT_EQ(names(plan), (std::vector<std::string>{"iso:freedos", "iso:ubuntu-22.04", "local"}));
   EXPECT_EQ(plan.default_entry, 1u);
-  EXPECT_NE(plan.comments.back().find("iso:win11 left out: it boots only through iPXE's wimboot"), std::string::npos);
+  EXPECT_NE(plan.comments.back().find("iso:win11 left out: wimboot is not in the tree: put wimboot at /srv/pxe/wimboot"), std::string::npos);
   f.arch = 7;
   plan = plan_of(match(f, cfg, &images), f, kContext, cfg, &images);
   EXPECT_EQ(names(plan), (std::vector<std::string>{"iso:ubuntu-22.04", "local"}));

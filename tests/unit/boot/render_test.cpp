@@ -151,6 +151,64 @@ TEST(RenderGolden, SanbootImageInAMenu) {
   EXPECT_NE(render_grub(plan).find(render_detail::kSanbootOnly), std::string::npos);
 }
 
+// A small image with memdisk: pxelinux on BIOS loads it whole with memdisk,
+// iPXE still sanboots it; syslinux.efi and GRUB cannot.
+BootEntry small_image() {
+  BootEntry e;
+  e.kind = Kind::sanboot;
+  e.name = "iso:ipxe";
+  e.label = "ipxe";
+  e.chain = "http://10.77.0.1/iso/ipxe.iso";
+  e.memdisk = "/memdisk";
+  return e;
+}
+
+TEST(RenderGolden, SmallImageWithMemdiskBios) {
+  auto plan = plan_of({small_image(), local()});
+  expect_goldens("memdisk_bios", plan);
+  const auto pxelinux = render_pxelinux(plan);
+  EXPECT_TRUE(has_line(pxelinux, "  LINUX ::memdisk")) << pxelinux;
+  EXPECT_TRUE(has_line(pxelinux, "  INITRD http://10.77.0.1/iso/ipxe.iso")) << pxelinux;
+  EXPECT_TRUE(has_line(pxelinux, "  APPEND iso raw")) << pxelinux;
+  EXPECT_EQ(pxelinux.find("cannot boot here"), std::string::npos) << pxelinux;
+  EXPECT_TRUE(has_line(render_ipxe(plan), "sanboot --no-describe http://10.77.0.1/iso/ipxe.iso"));
+  EXPECT_NE(render_grub(plan).find(render_detail::kSanbootOnly), std::string::npos);
+}
+
+TEST(RenderGolden, SmallImageWithMemdiskUefi) {
+  auto plan = plan_of({small_image(), local()}, /*bios=*/false);
+  expect_goldens("memdisk_uefi", plan);
+  const auto syslinux = render_pxelinux(plan);
+  EXPECT_EQ(directives(syslinux, "LINUX"), 0) << syslinux;
+  EXPECT_NE(syslinux.find(render_detail::kMemdiskBiosOnly), std::string::npos) << syslinux;
+  EXPECT_NE(syslinux.find("ipxe (pxed: cannot boot here)"), std::string::npos) << syslinux;
+}
+
+// A Windows image through wimboot: iPXE loads each file under the name
+// wimboot looks for (--name for UEFI, the command line for BIOS); the others
+// list it with the reason.
+TEST(RenderGolden, WimbootEntry) {
+  BootEntry e;
+  e.kind = Kind::wimboot;
+  e.name = "iso:win10";
+  e.label = "Microsoft Windows 10 (Windows PE)";
+  e.kernel = "http://10.77.0.1/wimboot";
+  e.initrd = {"http://10.77.0.1/iso/win10/bootmgr", "http://10.77.0.1/iso/win10/boot/bcd",
+              "http://10.77.0.1/iso/win10/boot/boot.sdi", "http://10.77.0.1/iso/win10/sources/boot.wim"};
+  e.initrd_names = {"bootmgr", "BCD", "boot.sdi", "boot.wim"};
+  auto plan = plan_of({e, local()});
+  expect_goldens("wimboot", plan);
+  const auto ipxe = render_ipxe(plan);
+  EXPECT_TRUE(has_line(ipxe, "kernel http://10.77.0.1/wimboot")) << ipxe;
+  EXPECT_TRUE(has_line(ipxe, "initrd --name BCD http://10.77.0.1/iso/win10/boot/bcd BCD")) << ipxe;
+  EXPECT_TRUE(has_line(ipxe, "initrd --name boot.wim http://10.77.0.1/iso/win10/sources/boot.wim boot.wim")) << ipxe;
+  EXPECT_NE(render_pxelinux(plan).find(render_detail::kWimbootOnly), std::string::npos);
+  EXPECT_NE(render_grub(plan).find(render_detail::kWimbootOnly), std::string::npos);
+  // Names and files that do not pair up are not booted half.
+  plan.entries[0].initrd_names.pop_back();
+  EXPECT_NE(render_ipxe(plan).find("no wimboot or no Windows boot files"), std::string::npos);
+}
+
 TEST(RenderGolden, MenuOfLinuxAndLocalWithTimeout) {
   auto plan = plan_of({centos7(), local()});
   plan.default_entry = 1;

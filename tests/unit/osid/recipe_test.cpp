@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+
 namespace pxed::osid {
 namespace {
 
@@ -180,15 +183,89 @@ TEST(Recipe, WindowsNeedsWimboot) {
   const auto r = recipe_for(win, source(), files, options);
   EXPECT_EQ(r.method, BootMethod::wimboot);
   EXPECT_EQ(r.kernel, "http://10.0.0.1/wimboot");
-  EXPECT_EQ(r.initrd, (std::vector<Initrd>{{url("bootmgr"), "bootmgr"},
-                                           {url("BOOT/BCD"), "BCD"},
-                                           {url("boot/boot.sdi"), "boot.sdi"},
-                                           {url("sources/boot.wim"), "boot.wim"}}));
+  EXPECT_EQ(r.initrd, (std::vector<Initrd>{{url("bootmgr"), "bootmgr", Firmware::bios},
+                                           {url("BOOT/BCD"), "BCD", Firmware::any},
+                                           {url("boot/boot.sdi"), "boot.sdi", Firmware::any},
+                                           {url("sources/boot.wim"), "boot.wim", Firmware::any}}));
   EXPECT_TRUE(r.reason.starts_with("osinfo distro win -> windows")) << r.reason;
+
+  // Without wimboot in the tree: nothing, and where to put it.
+  const auto without = served_with(r, Programs{.wimboot = false, .memdisk = true, .root = "/srv/pxe"});
+  EXPECT_EQ(without.method, BootMethod::none);
+  EXPECT_TRUE(without.initrd.empty());
+  EXPECT_TRUE(without.reason.ends_with("but wimboot is not in the tree: put wimboot (ipxe.org/wimboot, not packaged "
+                                       "by Debian) at /srv/pxe/wimboot"))
+      << without.reason;
+  EXPECT_EQ(served_with(r, Programs{.wimboot = true, .memdisk = false, .root = {}}), r);
 
   // Unknown to osinfo, known by its files.
   EXPECT_EQ(recipe_for(std::nullopt, source(), files).reason,
             "the image's files look like windows: wimboot is not in the tree");
+}
+
+// Windows 10 and later media boot both firmwares: bootmgr and boot/bcd for
+// BIOS, efi/boot/bootx64.efi and efi/microsoft/boot/bcd for UEFI, each
+// spelled as the image spells it.
+TEST(Recipe, WindowsFilesPerFirmware) {
+  const FileSet files{"bootmgr", "Boot/BCD", "Boot/boot.sdi", "efi/boot/bootx64.efi", "efi/microsoft/boot/BCD",
+                      "Sources/Boot.wim"};
+  RecipeOptions options;
+  options.wimboot_url = "http://10.0.0.1/wimboot";
+  const auto r = recipe_for(std::nullopt, source(), files, options);
+  ASSERT_EQ(r.method, BootMethod::wimboot) << r.reason;
+  EXPECT_EQ(r.initrd, (std::vector<Initrd>{{url("bootmgr"), "bootmgr", Firmware::bios},
+                                           {url("efi/boot/bootx64.efi"), "bootx64.efi", Firmware::efi},
+                                           {url("Boot/BCD"), "BCD", Firmware::bios},
+                                           {url("efi/microsoft/boot/BCD"), "BCD", Firmware::efi},
+                                           {url("Boot/boot.sdi"), "boot.sdi", Firmware::any},
+                                           {url("Sources/Boot.wim"), "boot.wim", Firmware::any}}));
+  // Asked for one firmware: its files only.
+  options.firmware = Firmware::efi;
+  EXPECT_EQ(recipe_for(std::nullopt, source(), files, options).initrd,
+            (std::vector<Initrd>{{url("efi/boot/bootx64.efi"), "bootx64.efi"},
+                                 {url("efi/microsoft/boot/BCD"), "BCD"},
+                                 {url("Boot/boot.sdi"), "boot.sdi"},
+                                 {url("Sources/Boot.wim"), "boot.wim"}}));
+  // A UEFI-only image: its BCD serves both.
+  const FileSet efi_only{"efi/microsoft/boot/bcd", "boot/boot.sdi", "sources/boot.wim"};
+  options.firmware = Firmware::any;
+  EXPECT_EQ(recipe_for(std::nullopt, source(), efi_only, options).initrd,
+            (std::vector<Initrd>{{url("efi/microsoft/boot/bcd"), "BCD"},
+                                 {url("boot/boot.sdi"), "boot.sdi"},
+                                 {url("sources/boot.wim"), "boot.wim"}}));
+}
+
+// An image that answers a name in any case, as UDF and Joliet images do
+// (iso::Image::resolve): the recipe still spells each file as the image does.
+class AnyCase final : public ImageFiles {
+ public:
+  AnyCase(std::initializer_list<std::string_view> paths) : set_(paths) {
+    for (auto p : paths) lower_.insert(lower(p));
+  }
+  bool is_file(std::string_view path) const override { return lower_.contains(lower(path)); }
+  std::vector<std::string> list(std::string_view dir) const override { return set_.list(dir); }
+  std::optional<std::string> read(std::string_view path, std::size_t max) const override { return set_.read(path, max); }
+
+ private:
+  static std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+  FileSet set_;
+  std::set<std::string> lower_;
+};
+
+TEST(Recipe, WindowsFilesAreSpelledAsTheImageSpellsThem) {
+  const AnyCase files{"bootmgr", "Boot/BCD", "Boot/boot.sdi", "efi/Microsoft/Boot/BCD", "sources/boot.wim"};
+  EXPECT_EQ(locate(files, "boot/bcd"), "Boot/BCD");
+  EXPECT_EQ(locate(files, "efi/microsoft/boot/bcd"), "efi/Microsoft/Boot/BCD");
+  RecipeOptions options;
+  options.wimboot_url = "http://10.0.0.1/wimboot";
+  const auto r = recipe_for(std::nullopt, source(), files, options);
+  ASSERT_EQ(r.method, BootMethod::wimboot) << r.reason;
+  EXPECT_EQ(r.initrd[1], (Initrd{url("Boot/BCD"), "BCD", Firmware::bios}));
+  EXPECT_EQ(r.initrd[2], (Initrd{url("efi/Microsoft/Boot/BCD"), "BCD", Firmware::efi}));
 }
 
 TEST(Recipe, Memtest) {
@@ -301,6 +378,22 @@ TEST(Recipe, LastResortIsSanbootOrMemdisk) {
 
   RecipeOptions memdisk;
   memdisk.memdisk_url = "http://10.0.0.1/memdisk";
+  // For any firmware: sanboot, with memdisk for the BIOS loaders that cannot.
+  const auto either = recipe_for(std::nullopt, source(20 << 20), files, memdisk);
+  EXPECT_EQ(either.method, BootMethod::sanboot);
+  EXPECT_EQ(either.kernel, kImage);
+  EXPECT_EQ(either.memdisk, "http://10.0.0.1/memdisk");
+  EXPECT_TRUE(contains(either.reason, "pxelinux on BIOS loads it whole with memdisk")) << either.reason;
+  const auto no_memdisk = served_with(either, Programs{.wimboot = true, .memdisk = false, .root = "/srv/pxe"});
+  EXPECT_EQ(no_memdisk.method, BootMethod::sanboot);
+  EXPECT_TRUE(no_memdisk.memdisk.empty());
+  EXPECT_TRUE(contains(no_memdisk.caveats.back(), "/srv/pxe/memdisk")) << no_memdisk.caveats.back();
+  EXPECT_EQ(served_with(either, Programs{.wimboot = false, .memdisk = true, .root = {}}), either);
+  // Exactly the limit still fits; a byte more does not.
+  EXPECT_EQ(recipe_for(std::nullopt, source(kMaxMemdiskImage), files, memdisk).memdisk, "http://10.0.0.1/memdisk");
+  EXPECT_EQ(recipe_for(std::nullopt, source(kMaxMemdiskImage + 1), files, memdisk).memdisk, "");
+
+  memdisk.firmware = Firmware::bios;
   const auto small = recipe_for(std::nullopt, source(20 << 20), files, memdisk);
   EXPECT_EQ(small.method, BootMethod::memdisk);
   EXPECT_EQ(small.kernel, "http://10.0.0.1/memdisk");

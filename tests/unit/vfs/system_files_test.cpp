@@ -225,6 +225,10 @@ TEST(SystemSourceOf, FindsTheRowAndItsPathWhetherOrNotInstalled) {
   row = source_of(kDebianLoaders, "grubx64.efi");
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(system_path(*row, "grubx64.efi"), "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed");
+  row = source_of(kDebianLoaders, "memdisk");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(system_path(*row, "memdisk"), "/usr/lib/syslinux/memdisk");
+  EXPECT_EQ(source_of(kDebianLoaders, "mbr/mbr.bin"), nullptr);
   EXPECT_EQ(source_of(kDebianLoaders, "vmlinuz"), nullptr);
   EXPECT_EQ(source_of(kDebianLoaders, "efi64/vmlinuz"), nullptr);
 }
