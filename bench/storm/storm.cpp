@@ -1,0 +1,420 @@
+// pxed-storm: N PXE machines powered on at once, each from its own sockets:
+// DHCP DISCOVER/OFFER/REQUEST/ACK through its own relay agent, TFTP of the
+// loader and pxelinux's config names, then HTTP of a kernel and an initrd.
+// One thread, one coroutine per machine; the decisions are in plan.cpp.
+// See bench/storm.sh (the runner) and bench/RESULTS.md (how it is faithful).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/core.h>
+
+#include "storm/plan.hpp"
+#include "tftp/packet.hpp"
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
+
+namespace pxed::storm {
+namespace {
+
+constexpr std::uint16_t kDhcpServerPort = 67;  // relay agents listen on it too (RFC 1542 §4.1)
+constexpr std::uint16_t kTftpPort = 69;
+constexpr std::size_t kDatagramMax = 65536;
+constexpr std::size_t kHttpHeaderMax = 16384;
+
+struct Settings {
+  std::size_t clients = 50;
+  std::string server = "10.246.0.1";
+  std::string relay_first = "10.246.128.1";
+  std::string http_server;  // default: server
+  std::uint16_t http_port = 80;
+  std::string kernel = "/storm/vmlinuz";
+  std::string initrd = "/storm/initrd.img";
+  unsigned uefi_percent = 50;
+  unsigned spread_ms = 0;
+  unsigned deadline_s = 600;
+  std::string csv;
+};
+
+// One machine's path through the boot, times in ms from its power-on (-1: not reached).
+struct Result {
+  bool done = false;
+  std::string failed;  // the stage that failed, and why
+  double start_ms = 0;
+  double dhcp_ms = -1, offer_ms = -1, ack_ms = -1, loader_ms = -1, config_ms = -1, kernel_ms = -1,
+         initrd_ms = -1, total_ms = -1;
+  unsigned discovers = 0, requests = 0, tftp_retransmits = 0, config_lookups = 0, config_misses = 0;
+  std::uint64_t http_bytes = 0;
+};
+
+struct Run {
+  asio::io_context& io;
+  const Settings& settings;
+  core::Ipv4 relay_first;
+  udp::endpoint dhcp_server;
+  tcp::endpoint http_server;
+  Clock::time_point start;
+  std::vector<Result> results;
+  std::vector<char> discard;  // HTTP bodies are counted, not kept
+};
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+asio::ip::address_v4 address_of(core::Ipv4 a) { return asio::ip::address_v4{a.value}; }
+
+// A datagram before the deadline: its size, or nothing at the deadline (or on a
+// socket error, which the caller treats as a timeout).
+awaitable<std::optional<std::size_t>> receive_until(udp::socket& socket, std::vector<std::byte>& buffer,
+                                                    udp::endpoint& from, asio::steady_timer& timer,
+                                                    Clock::time_point deadline) {
+  timer.expires_at(deadline);
+  auto got = co_await (socket.async_receive_from(asio::buffer(buffer), from, asio::as_tuple(use_awaitable)) ||
+                       timer.async_wait(asio::as_tuple(use_awaitable)));
+  if (got.index() != 0) co_return std::nullopt;
+  auto [ec, n] = std::get<0>(got);
+  if (ec) co_return std::nullopt;
+  co_return n;
+}
+
+// One DHCP exchange with the firmware's retries: send `out`, wait for the
+// reply of `type` to our xid, resend after 4, 8, 16, 32 s. `answer_ms` is the
+// wait after the last send (the server's answer time).
+awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::endpoint& server,
+                                                dhcp::Packet out, const Machine& m, dhcp::MessageType type,
+                                                Clock::time_point dhcp_start, unsigned& sent,
+                                                double& answer_ms, std::vector<std::byte>& buffer) {
+  asio::steady_timer timer(socket.get_executor());
+  for (auto wait : kDhcpTimeouts) {
+    out.secs = static_cast<std::uint16_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - dhcp_start).count());
+    const auto bytes = dhcp::encode(out).bytes;
+    const auto sent_at = Clock::now();
+    co_await socket.async_send_to(asio::buffer(bytes), server, use_awaitable);
+    ++sent;
+    const auto deadline = sent_at + wait;
+    while (Clock::now() < deadline) {
+      udp::endpoint from;
+      auto n = co_await receive_until(socket, buffer, from, timer, deadline);
+      if (!n) continue;
+      auto reply = dhcp::decode(std::span(buffer.data(), *n));
+      if (!reply || !answers(*reply, m, out.xid, type)) continue;
+      answer_ms = ms_since(sent_at);
+      co_return *reply;
+    }
+  }
+  co_return std::nullopt;
+}
+
+struct Fetch {
+  TftpState state = TftpState::failed;
+  std::uint64_t bytes = 0;
+  std::string why;
+};
+
+// One TFTP read from `local`, as firmware does it: RRQ to port 69, then
+// everything from the port the server answered from; the last packet again
+// after each timeout, `tries` times. probe: stop at the first answer with
+// ERROR 8, as EDK2 does after asking tsize (FIRMWARE.md 18).
+awaitable<Fetch> tftp_get(asio::io_context& io, core::Ipv4 local, const udp::endpoint& server,
+                          std::string name, TftpAsk ask, const FirmwareTftp& firmware, bool probe,
+                          unsigned& retransmits, std::vector<std::byte>& buffer) {
+  udp::socket socket(io, udp::endpoint(address_of(local), 0));
+  asio::steady_timer timer(io);
+  TftpReceiver rx(std::move(name), ask);
+  co_await socket.async_send_to(asio::buffer(rx.request()), server, use_awaitable);
+  std::optional<udp::endpoint> peer;
+  unsigned tries = 1;
+  while (rx.state() == TftpState::waiting || rx.state() == TftpState::receiving) {
+    udp::endpoint from;
+    auto n = co_await receive_until(socket, buffer, from, timer, Clock::now() + firmware.timeout);
+    if (!n) {
+      if (tries++ >= firmware.tries) co_return Fetch{TftpState::failed, rx.bytes(), "timeout"};
+      ++retransmits;
+      co_await socket.async_send_to(asio::buffer(rx.last_sent()), peer.value_or(server), use_awaitable);
+      continue;
+    }
+    if (from.address() != server.address()) continue;
+    if (peer && from != *peer) continue;  // another transfer's port (RFC 1350 §4: not ours)
+    peer = from;
+    tries = 1;
+    if (probe) {
+      const auto abort = tftp::encode(tftp::Error{tftp::ErrorCode::option_refused, "User aborted the transfer"});
+      co_await socket.async_send_to(asio::buffer(abort), from, use_awaitable);
+      co_return Fetch{TftpState::done, 0, {}};
+    }
+    auto reply = rx.on_packet(std::span(buffer.data(), *n));
+    if (!reply.empty()) co_await socket.async_send_to(asio::buffer(reply), from, use_awaitable);
+  }
+  co_return Fetch{rx.state(), rx.bytes(), rx.error()};
+}
+
+// GET on a kept-alive connection; the body is read and dropped. The status,
+// or an exception for a broken connection.
+awaitable<std::uint64_t> http_get(tcp::socket& socket, asio::streambuf& in, const std::string& host,
+                                  const std::string& path, std::vector<char>& discard) {
+  const auto request = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: pxed-storm\r\n\r\n", path, host);
+  co_await asio::async_write(socket, asio::buffer(request), use_awaitable);
+  const auto header_size = co_await asio::async_read_until(socket, in, "\r\n\r\n", use_awaitable);
+  std::string header(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) + static_cast<std::ptrdiff_t>(header_size));
+  in.consume(header_size);
+  if (header.size() > kHttpHeaderMax || !header.starts_with("HTTP/1.1 200")) {
+    throw std::runtime_error("HTTP " + header.substr(0, header.find('\r')));
+  }
+  std::string lower = header;
+  std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto at = lower.find("\r\ncontent-length:");
+  if (at == std::string::npos) throw std::runtime_error("HTTP reply without Content-Length");
+  const std::uint64_t length = std::stoull(header.substr(at + 17));
+  std::uint64_t left = length;
+  const auto buffered = std::min<std::uint64_t>(left, in.size());
+  in.consume(buffered);
+  left -= buffered;
+  while (left > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, discard.size()));
+    left -= co_await socket.async_read_some(asio::buffer(discard.data(), want), use_awaitable);
+  }
+  co_return length;
+}
+
+awaitable<void> boot(Run& run, Machine m) {
+  Result& r = run.results[m.index];
+  const auto& s = run.settings;
+  if (s.spread_ms > 0 && run.settings.clients > 1) {
+    asio::steady_timer wait(run.io);
+    wait.expires_at(run.start + std::chrono::milliseconds(s.spread_ms * m.index / (s.clients - 1)));
+    co_await wait.async_wait(use_awaitable);
+  }
+  const auto power_on = Clock::now();
+  r.start_ms = std::chrono::duration<double, std::milli>(power_on - run.start).count();
+  std::vector<std::byte> buffer(kDatagramMax);
+  std::string stage = "dhcp";
+  try {
+    // The relay agent this machine sits behind: its own address, port 67.
+    const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
+    udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
+    const std::uint32_t xid = static_cast<std::uint32_t>(m.index * 2654435761u) ^ 0x5c5c0000u;
+    auto offer = co_await exchange(relay, run.dhcp_server, discover(m, xid, giaddr, 0), m,
+                                   dhcp::MessageType::offer, power_on, r.discovers, r.offer_ms, buffer);
+    if (!offer) throw std::runtime_error("no OFFER after 4 DISCOVERs");
+    auto ack = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offer), m,
+                                 dhcp::MessageType::ack, power_on, r.requests, r.ack_ms, buffer);
+    if (!ack) throw std::runtime_error("no ACK after 4 REQUESTs");
+    relay.close();
+    r.dhcp_ms = ms_since(power_on);
+
+    const auto address = ack->yiaddr;
+    std::string file = ack->file;
+    if (file.empty()) file = ack->options.text(dhcp::option::kBootfile).value_or("");
+    if (file.empty()) throw std::runtime_error("ACK without a boot file");
+    core::Ipv4 next_server = ack->siaddr;
+    if (next_server.is_zero()) next_server = ack->options.ipv4(dhcp::option::kServerId).value_or(core::Ipv4{});
+    const udp::endpoint tftp_server(address_of(next_server), kTftpPort);
+    const auto& firmware = tftp_of(m.firmware);
+
+    stage = "loader";
+    auto t = Clock::now();
+    if (firmware.loader_tsize_probe) {
+      auto probe = co_await tftp_get(run.io, address, tftp_server, file, {firmware.loader.blksize, 0, true},
+                                     firmware, true, r.tftp_retransmits, buffer);
+      if (probe.state != TftpState::done) throw std::runtime_error(file + ": tsize probe: " + probe.why);
+    }
+    auto loader = co_await tftp_get(run.io, address, tftp_server, file, firmware.loader, firmware, false,
+                                    r.tftp_retransmits, buffer);
+    if (loader.state != TftpState::done) throw std::runtime_error(file + ": " + loader.why);
+    r.loader_ms = ms_since(t);
+
+    stage = "config";
+    t = Clock::now();
+    bool found = false;
+    for (const auto& name : pxelinux_config_names(m, address)) {
+      ++r.config_lookups;
+      auto config = co_await tftp_get(run.io, address, tftp_server, name, firmware.config, firmware, false,
+                                      r.tftp_retransmits, buffer);
+      if (config.state == TftpState::done) { found = true; break; }
+      if (config.state != TftpState::not_found) throw std::runtime_error(name + ": " + config.why);
+      ++r.config_misses;
+    }
+    if (!found) throw std::runtime_error("no pxelinux config at all");
+    r.config_ms = ms_since(t);
+
+    stage = "kernel";
+    t = Clock::now();
+    tcp::socket http(run.io);
+    http.open(tcp::v4());
+    http.bind(tcp::endpoint(address_of(address), 0));
+    co_await http.async_connect(run.http_server, use_awaitable);
+    asio::streambuf in;
+    const auto host = run.http_server.address().to_string();
+    r.http_bytes += co_await http_get(http, in, host, s.kernel, run.discard);
+    r.kernel_ms = ms_since(t);
+    stage = "initrd";
+    t = Clock::now();
+    r.http_bytes += co_await http_get(http, in, host, s.initrd, run.discard);
+    r.initrd_ms = ms_since(t);
+    r.total_ms = ms_since(power_on);
+    r.done = true;
+  } catch (const std::exception& e) {
+    r.failed = stage + ": " + e.what();
+  }
+}
+
+std::string cell(double v) { return v < 0 ? "" : fmt::format("{:.3f}", v); }
+
+void write_csv(const Run& run, const std::string& path) {
+  std::ofstream out(path);
+  out << "index,mac,arch,done,start_ms,dhcp_ms,offer_ms,ack_ms,loader_ms,config_ms,kernel_ms,initrd_ms,"
+         "total_ms,discovers,requests,tftp_retransmits,config_lookups,failed\n";
+  for (std::size_t i = 0; i < run.results.size(); ++i) {
+    const auto& r = run.results[i];
+    const auto m = make_machine(i, run.settings.uefi_percent);
+    out << fmt::format("{},{},{},{},{:.3f},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", i, m.mac.to_string(),
+                       static_cast<int>(m.firmware), r.done ? 1 : 0, r.start_ms, cell(r.dhcp_ms), cell(r.offer_ms),
+                       cell(r.ack_ms), cell(r.loader_ms), cell(r.config_ms), cell(r.kernel_ms), cell(r.initrd_ms),
+                       cell(r.total_ms), r.discovers, r.requests, r.tftp_retransmits, r.config_lookups, r.failed);
+  }
+}
+
+// The report: key=value lines bench/storm.sh reads (and people can).
+void report(const Run& run) {
+  const auto& results = run.results;
+  std::size_t done = 0;
+  double wall = 0;
+  unsigned discovers = 0, requests = 0, retransmits = 0, lookups = 0, misses = 0;
+  std::uint64_t bytes = 0;
+  std::map<std::string, std::pair<std::size_t, std::string>> failures;  // stage -> (count, first why)
+  for (const auto& r : results) {
+    discovers += r.discovers;
+    requests += r.requests;
+    retransmits += r.tftp_retransmits;
+    lookups += r.config_lookups;
+    misses += r.config_misses;
+    bytes += r.http_bytes;
+    if (r.done) {
+      ++done;
+      wall = std::max(wall, r.start_ms + r.total_ms);
+    } else {
+      const auto stage = r.failed.empty() ? std::string("unfinished") : r.failed.substr(0, r.failed.find(':'));
+      auto& f = failures[stage];
+      if (f.first++ == 0) f.second = r.failed.empty() ? "still running at the deadline" : r.failed;
+    }
+  }
+  const auto n = results.size();
+  fmt::print("storm clients={} done={} failed={} wall_ms={:.1f}\n", n, done, n - done, wall);
+  struct Stage { const char* name; double Result::*field; };
+  constexpr Stage kStages[] = {{"dhcp", &Result::dhcp_ms},     {"offer", &Result::offer_ms},
+                               {"ack", &Result::ack_ms},       {"loader", &Result::loader_ms},
+                               {"config", &Result::config_ms}, {"kernel", &Result::kernel_ms},
+                               {"initrd", &Result::initrd_ms}, {"total", &Result::total_ms}};
+  for (const auto& st : kStages) {
+    std::vector<double> v;
+    for (const auto& r : results) {
+      if (r.*st.field >= 0) v.push_back(r.*st.field);
+    }
+    auto p50 = percentile(v, 50), p99 = percentile(v, 99), max = percentile(v, 100);
+    fmt::print("stage name={} n={} p50_ms={:.2f} p99_ms={:.2f} max_ms={:.2f}\n", st.name, v.size(),
+               p50.value_or(-1), p99.value_or(-1), max.value_or(-1));
+  }
+  fmt::print("counts discovers={} dhcp_discover_retries={} requests={} dhcp_request_retries={} "
+             "tftp_retransmits={} config_lookups={} config_misses={} http_bytes={}\n",
+             discovers, discovers - std::min<unsigned>(discovers, static_cast<unsigned>(n)), requests,
+             requests - std::min<unsigned>(requests, static_cast<unsigned>(done)), retransmits, lookups, misses,
+             bytes);
+  for (const auto& [stage, f] : failures) {
+    fmt::print("failure stage={} count={} first=\"{}\"\n", stage, f.first, f.second);
+  }
+}
+
+void raise_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+}  // namespace pxed::storm
+
+int main(int argc, char** argv) {
+  using namespace pxed;
+  storm::Settings s;
+  CLI::App app{"pxed-storm: N PXE machines booting at once (DHCP relayed, TFTP, HTTP); see bench/storm.sh"};
+  app.add_option("-n,--clients", s.clients, "machines")->check(CLI::Range(1, 60000));
+  app.add_option("--server", s.server, "DHCP server address (relayed to, port 67)");
+  app.add_option("--relay-first", s.relay_first,
+                 "first relay agent address (giaddr); machine i's relay is this + i, a local address");
+  app.add_option("--http", s.http_server, "HTTP server address (default: --server)");
+  app.add_option("--http-port", s.http_port, "HTTP port");
+  app.add_option("--kernel", s.kernel, "kernel URL path");
+  app.add_option("--initrd", s.initrd, "initrd URL path");
+  app.add_option("--uefi-percent", s.uefi_percent, "share of UEFI (arch 7) machines; the rest BIOS (arch 0)")
+      ->check(CLI::Range(0, 100));
+  app.add_option("--spread-ms", s.spread_ms, "power-on times spread evenly over this many ms (0: all at once)");
+  app.add_option("--deadline-s", s.deadline_s, "stop and count unfinished machines as failed after this");
+  app.add_option("--csv", s.csv, "write one line per machine here");
+  CLI11_PARSE(app, argc, argv);
+
+  auto server = core::Ipv4::parse(s.server);
+  auto relay = core::Ipv4::parse(s.relay_first);
+  auto http = core::Ipv4::parse(s.http_server.empty() ? s.server : s.http_server);
+  if (!server || !relay || !http) {
+    std::fputs("pxed-storm: --server, --relay-first and --http take IPv4 addresses\n", stderr);
+    return 2;
+  }
+  storm::raise_file_limit();
+  asio::io_context io(1);
+  storm::Run run{io, s, *relay, udp::endpoint(storm::address_of(*server), 67),
+                 tcp::endpoint(storm::address_of(*http), s.http_port), Clock::now(), {},
+                 std::vector<char>(1 << 20)};
+  run.results.resize(s.clients);
+  for (std::size_t i = 0; i < s.clients; ++i) {
+    asio::co_spawn(io, storm::boot(run, storm::make_machine(i, s.uefi_percent)), asio::detached);
+  }
+  asio::steady_timer deadline(io, std::chrono::seconds(s.deadline_s));
+  deadline.async_wait([&io](const boost::system::error_code& ec) {
+    if (!ec) io.stop();
+  });
+  // The deadline timer keeps run() busy: stop when every machine is through.
+  asio::steady_timer poll(io);
+  std::function<void(const boost::system::error_code&)> check = [&](const boost::system::error_code&) {
+    const bool all = std::ranges::all_of(run.results, [](const storm::Result& r) { return r.done || !r.failed.empty(); });
+    if (all) { io.stop(); return; }
+    poll.expires_after(std::chrono::milliseconds(20));
+    poll.async_wait(check);
+  };
+  check({});
+  io.run();
+  if (!s.csv.empty()) storm::write_csv(run, s.csv);
+  storm::report(run);
+  return run.results.empty() || std::ranges::all_of(run.results, [](const storm::Result& r) { return r.done; }) ? 0 : 1;
+}
