@@ -400,6 +400,7 @@ report() {
     done
     row "DISCOVERs resent (firmware timers)" dhcp_discover_retries "%.0f"
     row "REQUESTs resent" dhcp_request_retries "%.0f"
+    row "NAKs (the machine starts over with a DISCOVER)" dhcp_naks "%.0f"
     row "TFTP packets resent by the machines" tftp_retransmits "%.0f"
     row "config names asked (misses)" config_lookups "%.0f"
     row "config misses" config_misses "%.0f"

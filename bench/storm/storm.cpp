@@ -4,8 +4,10 @@
 // One thread, one coroutine per machine; the decisions are in plan.cpp.
 // See bench/storm.sh (the runner) and bench/RESULTS.md (how it is faithful).
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -49,6 +51,7 @@ constexpr std::uint16_t kDhcpServerPort = 67;  // relay agents listen on it too 
 constexpr std::uint16_t kTftpPort = 69;
 constexpr std::size_t kDatagramMax = 65536;
 constexpr std::size_t kHttpHeaderMax = 16384;
+constexpr unsigned kDhcpAttempts = 4;  // DISCOVER-REQUEST rounds a machine tries when NAKed
 
 struct Settings {
   std::size_t clients = 50;
@@ -71,7 +74,7 @@ struct Result {
   double start_ms = 0;
   double dhcp_ms = -1, offer_ms = -1, ack_ms = -1, loader_ms = -1, config_ms = -1, kernel_ms = -1,
          initrd_ms = -1, total_ms = -1;
-  unsigned discovers = 0, requests = 0, tftp_retransmits = 0, config_lookups = 0, config_misses = 0;
+  unsigned discovers = 0, requests = 0, naks = 0, tftp_retransmits = 0, config_lookups = 0, config_misses = 0;
   std::uint64_t http_bytes = 0;
 };
 
@@ -107,11 +110,11 @@ awaitable<std::optional<std::size_t>> receive_until(udp::socket& socket, std::ve
 }
 
 // One DHCP exchange with the firmware's retries: send `out`, wait for the
-// reply of `type` to our xid, resend after 4, 8, 16, 32 s. `answer_ms` is the
-// wait after the last send (the server's answer time).
+// reply of `type` (or a NAK, when `nak` says so) to our xid, resend after 4, 8,
+// 16, 32 s. `answer_ms` is the wait after the last send (the server's answer time).
 awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::endpoint& server,
                                                 dhcp::Packet out, const Machine& m, dhcp::MessageType type,
-                                                Clock::time_point dhcp_start, unsigned& sent,
+                                                bool nak, Clock::time_point dhcp_start, unsigned& sent,
                                                 double& answer_ms, std::vector<std::byte>& buffer) {
   asio::steady_timer timer(socket.get_executor());
   for (auto wait : kDhcpTimeouts) {
@@ -127,7 +130,10 @@ awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::
       auto n = co_await receive_until(socket, buffer, from, timer, deadline);
       if (!n) continue;
       auto reply = dhcp::decode(std::span(buffer.data(), *n));
-      if (!reply || !answers(*reply, m, out.xid, type)) continue;
+      if (!reply) continue;
+      if (!answers(*reply, m, out.xid, type) && !(nak && answers(*reply, m, out.xid, dhcp::MessageType::nak))) {
+        continue;
+      }
       answer_ms = ms_since(sent_at);
       co_return *reply;
     }
@@ -164,7 +170,13 @@ awaitable<Fetch> tftp_get(asio::io_context& io, core::Ipv4 local, const udp::end
       continue;
     }
     if (from.address() != server.address()) continue;
-    if (peer && from != *peer) continue;  // another transfer's port (RFC 1350 §4: not ours)
+    if (peer && from != *peer) {
+      // RFC 1350 §4: a packet from another port is not this transfer's; the source gets ERROR 5
+      // (the server's second transfer for a resent RRQ, which then ends instead of timing out).
+      const auto stray = tftp::encode(tftp::Error{tftp::ErrorCode::unknown_tid, "Unknown transfer ID"});
+      co_await socket.async_send_to(asio::buffer(stray), from, use_awaitable);
+      continue;
+    }
     peer = from;
     tries = 1;
     if (probe) {
@@ -199,9 +211,21 @@ awaitable<std::uint64_t> http_get(tcp::socket& socket, asio::streambuf& in, cons
   const auto buffered = std::min<std::uint64_t>(left, in.size());
   in.consume(buffered);
   left -= buffered;
+  // MSG_TRUNC on TCP drops the bytes in the kernel without copying them (tcp(7)): one process
+  // plays every machine on one CPU, and copying their 58 GB would make it the bottleneck a
+  // room of real machines, each with its own CPU, does not have.
   while (left > 0) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, discard.size()));
-    left -= co_await socket.async_read_some(asio::buffer(discard.data(), want), use_awaitable);
+    const auto got = ::recv(socket.native_handle(), discard.data(), want, MSG_TRUNC | MSG_DONTWAIT);
+    if (got > 0) {
+      left -= static_cast<std::uint64_t>(got);
+      continue;
+    }
+    if (got == 0) throw std::runtime_error("connection closed in the body");
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      throw boost::system::system_error(errno, boost::system::system_category(), "recv");
+    }
+    co_await socket.async_wait(tcp::socket::wait_read, use_awaitable);
   }
   co_return length;
 }
@@ -222,13 +246,24 @@ awaitable<void> boot(Run& run, Machine m) {
     // The relay agent this machine sits behind: its own address, port 67.
     const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
     udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
-    const std::uint32_t xid = static_cast<std::uint32_t>(m.index * 2654435761u) ^ 0x5c5c0000u;
-    auto offer = co_await exchange(relay, run.dhcp_server, discover(m, xid, giaddr, 0), m,
-                                   dhcp::MessageType::offer, power_on, r.discovers, r.offer_ms, buffer);
-    if (!offer) throw std::runtime_error("no OFFER after 4 DISCOVERs");
-    auto ack = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offer), m,
-                                 dhcp::MessageType::ack, power_on, r.requests, r.ack_ms, buffer);
-    if (!ack) throw std::runtime_error("no ACK after 4 REQUESTs");
+    std::optional<dhcp::Packet> ack;
+    // RFC 2131 §4.4.1: a NAK sends the client back to DISCOVER (a server that offered one
+    // address to two machines NAKs the second REQUEST); the firmware gives up after a few.
+    for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack; ++attempt) {
+      const std::uint32_t xid = static_cast<std::uint32_t>((m.index * kDhcpAttempts + attempt) * 2654435761u);
+      auto offer = co_await exchange(relay, run.dhcp_server, discover(m, xid, giaddr, 0), m,
+                                     dhcp::MessageType::offer, false, power_on, r.discovers, r.offer_ms, buffer);
+      if (!offer) throw std::runtime_error("no OFFER after 4 DISCOVERs");
+      auto reply = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offer), m,
+                                     dhcp::MessageType::ack, true, power_on, r.requests, r.ack_ms, buffer);
+      if (!reply) throw std::runtime_error("no ACK after 4 REQUESTs");
+      if (reply->message_type() == dhcp::MessageType::nak) {
+        ++r.naks;
+        continue;
+      }
+      ack = std::move(reply);
+    }
+    if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", kDhcpAttempts));
     relay.close();
     r.dhcp_ms = ms_since(power_on);
 
@@ -293,14 +328,14 @@ std::string cell(double v) { return v < 0 ? "" : fmt::format("{:.3f}", v); }
 void write_csv(const Run& run, const std::string& path) {
   std::ofstream out(path);
   out << "index,mac,arch,done,start_ms,dhcp_ms,offer_ms,ack_ms,loader_ms,config_ms,kernel_ms,initrd_ms,"
-         "total_ms,discovers,requests,tftp_retransmits,config_lookups,failed\n";
+         "total_ms,discovers,requests,naks,tftp_retransmits,config_lookups,failed\n";
   for (std::size_t i = 0; i < run.results.size(); ++i) {
     const auto& r = run.results[i];
     const auto m = make_machine(i, run.settings.uefi_percent);
-    out << fmt::format("{},{},{},{},{:.3f},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", i, m.mac.to_string(),
+    out << fmt::format("{},{},{},{},{:.3f},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", i, m.mac.to_string(),
                        static_cast<int>(m.firmware), r.done ? 1 : 0, r.start_ms, cell(r.dhcp_ms), cell(r.offer_ms),
                        cell(r.ack_ms), cell(r.loader_ms), cell(r.config_ms), cell(r.kernel_ms), cell(r.initrd_ms),
-                       cell(r.total_ms), r.discovers, r.requests, r.tftp_retransmits, r.config_lookups, r.failed);
+                       cell(r.total_ms), r.discovers, r.requests, r.naks, r.tftp_retransmits, r.config_lookups, r.failed);
   }
 }
 
@@ -309,12 +344,13 @@ void report(const Run& run) {
   const auto& results = run.results;
   std::size_t done = 0;
   double wall = 0;
-  unsigned discovers = 0, requests = 0, retransmits = 0, lookups = 0, misses = 0;
+  unsigned discovers = 0, requests = 0, naks = 0, retransmits = 0, lookups = 0, misses = 0;
   std::uint64_t bytes = 0;
   std::map<std::string, std::pair<std::size_t, std::string>> failures;  // stage -> (count, first why)
   for (const auto& r : results) {
     discovers += r.discovers;
     requests += r.requests;
+    naks += r.naks;
     retransmits += r.tftp_retransmits;
     lookups += r.config_lookups;
     misses += r.config_misses;
@@ -344,11 +380,12 @@ void report(const Run& run) {
     fmt::print("stage name={} n={} p50_ms={:.2f} p99_ms={:.2f} max_ms={:.2f}\n", st.name, v.size(),
                p50.value_or(-1), p99.value_or(-1), max.value_or(-1));
   }
-  fmt::print("counts discovers={} dhcp_discover_retries={} requests={} dhcp_request_retries={} "
+  // Rounds are DISCOVER-REQUEST pairs: each machine's first, plus one per NAK.
+  const auto rounds = static_cast<unsigned>(n) + naks;
+  fmt::print("counts discovers={} dhcp_discover_retries={} requests={} dhcp_request_retries={} dhcp_naks={} "
              "tftp_retransmits={} config_lookups={} config_misses={} http_bytes={}\n",
-             discovers, discovers - std::min<unsigned>(discovers, static_cast<unsigned>(n)), requests,
-             requests - std::min<unsigned>(requests, static_cast<unsigned>(done)), retransmits, lookups, misses,
-             bytes);
+             discovers, discovers - std::min(discovers, rounds), requests, requests - std::min(requests, rounds),
+             naks, retransmits, lookups, misses, bytes);
   for (const auto& [stage, f] : failures) {
     fmt::print("failure stage={} count={} first=\"{}\"\n", stage, f.first, f.second);
   }
