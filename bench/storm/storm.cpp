@@ -51,7 +51,9 @@ constexpr std::uint16_t kDhcpServerPort = 67;  // relay agents listen on it too 
 constexpr std::uint16_t kTftpPort = 69;
 constexpr std::size_t kDatagramMax = 65536;
 constexpr std::size_t kHttpHeaderMax = 16384;
-constexpr unsigned kDhcpAttempts = 4;  // DISCOVER-REQUEST rounds a machine tries when NAKed
+// DISCOVER-REQUEST rounds a machine tries when NAKed: within its DHCP time, at most this many.
+constexpr unsigned kDhcpAttempts = 1000;
+constexpr auto kDhcpBudget = kDhcpTimeouts[0] + kDhcpTimeouts[1] + kDhcpTimeouts[2] + kDhcpTimeouts[3];
 
 struct Settings {
   std::size_t clients = 50;
@@ -247,9 +249,10 @@ awaitable<void> boot(Run& run, Machine m) {
     const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
     udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
     std::optional<dhcp::Packet> ack;
-    // RFC 2131 §4.4.1: a NAK sends the client back to DISCOVER (a server that offered one
-    // address to two machines NAKs the second REQUEST); the firmware gives up after a few.
-    for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack; ++attempt) {
+    // RFC 2131 §4.4.1: a NAK sends the client back to DISCOVER at once (a server that offered
+    // one address to two machines NAKs the second REQUEST). The machine starts over until its
+    // DHCP time (PXE 2.1's 4 + 8 + 16 + 32 s) is spent, as EDK2's DHCP does.
+    for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack && Clock::now() - power_on < kDhcpBudget; ++attempt) {
       const std::uint32_t xid = static_cast<std::uint32_t>((m.index * kDhcpAttempts + attempt) * 2654435761u);
       auto offer = co_await exchange(relay, run.dhcp_server, discover(m, xid, giaddr, 0), m,
                                      dhcp::MessageType::offer, false, power_on, r.discovers, r.offer_ms, buffer);
@@ -263,7 +266,7 @@ awaitable<void> boot(Run& run, Machine m) {
       }
       ack = std::move(reply);
     }
-    if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", kDhcpAttempts));
+    if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", r.naks));
     relay.close();
     r.dhcp_ms = ms_since(power_on);
 
