@@ -40,7 +40,9 @@
 #   --quick   N=50, 256 KiB kernel, 1 MiB initrd, one run (< 60 s), for CI: exits 1 unless every
 #             pxed machine got its initrd
 #   env PXED_BIN (default build/pxed), STORM_BIN (default build/bench/storm/pxed-storm),
-#       PXBENCH_NICE (see lib.sh), PXBENCH_KEEP (a directory to copy each run's files to)
+#       PXBENCH_NICE (see lib.sh), PXBENCH_KEEP (a directory to copy each run's files to),
+#       PXBENCH_SPREAD_MS (0: every machine powers on at the same instant; else their power-on
+#       times spread evenly over this many ms, as POST times differ)
 # Progress goes to stderr, the markdown report to stdout. Needs root (namespaces).
 set -euo pipefail
 
@@ -309,7 +311,7 @@ step() {
   read -r cpu0 _ < <(server_usage "$s")
   in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" --clients "$n" --server "$ip" \
     --relay-first "$RELAY_FIRST" --kernel /storm/vmlinuz --initrd /storm/initrd.img \
-    --uefi-percent "$UEFI_PERCENT" --deadline-s "$DEADLINE" --csv "$dir/machines.csv" >"$out" 2>"$dir/storm.err" || rc=$?
+    --uefi-percent "$UEFI_PERCENT" --spread-ms "${PXBENCH_SPREAD_MS:-0}" --deadline-s "$DEADLINE" --csv "$dir/machines.csv" >"$out" 2>"$dir/storm.err" || rc=$?
   local cpu1 rss1
   read -r cpu1 rss1 < <(server_usage "$s")
   local alive=1 pid
@@ -372,7 +374,7 @@ report() {
   echo "Servers on CPU $SRV_CPU (nginx's workers too), pxed-storm on CPU $CLI_CPU. pxed: $("$PXED_BIN" --version 2>/dev/null | head -1);"
   echo "seed: $(dnsmasq -v | head -1 | cut -d' ' -f1-3 | sed 's/ version//') (tftp-max 50, lease-max 1000, ping check: its defaults) + nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///') (Debian's nginx.conf values)."
   echo "Each machine: DHCP (relayed, PXE options, $UEFI_PERCENT% UEFI arch 7, the rest BIOS arch 0), TFTP loader (lpxelinux.0 $(stat -c %s "$ROOT/lpxelinux.0") B at 512 lock-step / syslinux.efi $(stat -c %s "$ROOT/syslinux.efi") B at 1468 window 4 after a tsize probe),"
-  echo "pxelinux config lookups until a hit, HTTP kernel $(awk -v b="$KERNEL_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB + initrd $(awk -v b="$INITRD_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB on one keep-alive connection. Cells: median (min-max) of $RUNS run(s)."
+  echo "power-on $( ((${PXBENCH_SPREAD_MS:-0})) && echo "spread over ${PXBENCH_SPREAD_MS} ms" || echo "all at the same instant"), pxelinux config lookups until a hit, HTTP kernel $(awk -v b="$KERNEL_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB + initrd $(awk -v b="$INITRD_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB on one keep-alive connection. Cells: median (min-max) of $RUNS run(s)."
   echo
   local n s line
   for n in "${N_LIST[@]}"; do
