@@ -27,7 +27,8 @@
 # raises and says so), its default logging to a file, its default ping check before an offer
 # (the client namespace ignores ICMP echo, as free addresses on a LAN do); nginx 1.22 with
 # Debian's nginx.conf values (worker_processes auto, worker_connections 768, sendfile, tcp_nopush,
-# access log). pxed: its defaults, except [dhcp] interface_bindings_per_second = 0 (default 20/s,
+# access log). seed-tuned: the same with --tftp-max=4096 --no-ping (what a site that met a storm
+# writes). pxed: its defaults, except [dhcp] interface_bindings_per_second = 0 (default 20/s,
 # which would pace 1,000 new machines over 50 s by design) and [http] max_connections = 4096
 # (default 512, fewer than the machines).
 #
@@ -37,8 +38,8 @@
 #
 # Usage: bench/storm.sh [--quick] [--runs N] [--clients 100,300,1000] [--servers pxed,seed,seed-tuned]
 #                       [--kernel-mib 8] [--initrd-mib 50] [--uefi-percent 50]
-#   --quick   N=50, 256 KiB kernel, 1 MiB initrd, one run (< 60 s), for CI: exits 1 unless every
-#             pxed machine got its initrd
+#   --quick   N=50, 256 KiB kernel, 1 MiB initrd, one run (~40 s with the three stacks), for CI:
+#             exits 1 unless every pxed machine got its initrd
 #   env PXED_BIN (default build/pxed), STORM_BIN (default build/bench/storm/pxed-storm),
 #       PXBENCH_NICE (see lib.sh), PXBENCH_KEEP (a directory to copy each run's files to),
 #       PXBENCH_SPREAD_MS (0: every machine powers on at the same instant; else their power-on
@@ -51,7 +52,7 @@ readonly REPO_DIR
 PXED_BIN=${PXED_BIN:-$REPO_DIR/build/pxed}
 STORM_BIN=${STORM_BIN:-$REPO_DIR/build/bench/storm/pxed-storm}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-SERVERS=pxed,seed
+SERVERS=pxed,seed,seed-tuned
 RUNS=3
 QUICK=0
 CLIENTS=100,300,1000
@@ -379,7 +380,7 @@ report() {
   local n s line
   for n in "${N_LIST[@]}"; do
     echo "#### N = $n machines at once"; echo
-    line="| | "; for s in "${SERVER_LIST[@]}"; do line+="$s | "; done; echo "$line"
+    line="| |"; for s in "${SERVER_LIST[@]}"; do line+=" $s |"; done; echo "$line"
     line="|---|"; for s in "${SERVER_LIST[@]}"; do line+="---|"; done; echo "$line"
     row() {  # row LABEL KEY FMT [SCALE]
       local l="| $1 |"
