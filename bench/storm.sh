@@ -37,7 +37,10 @@
 # (in /var/tmp: leases go to a real disk) on exit, ^C or TERM.
 #
 # Usage: bench/storm.sh [--quick] [--runs N] [--clients 100,300,1000] [--servers pxed,seed,seed-tuned]
+#                       [--case storm|tftp]
 #                       [--kernel-mib 8] [--initrd-mib 50] [--uefi-percent 50]
+#   --case tftp  the TFTP stage alone (no DHCP, no HTTP) against pxed, tftpd-hpa and dnsmasq's TFTP
+#             (seed: tftp-max 50, seed-tuned: 4096), every server on the same tree
 #   --quick   N=50, 256 KiB kernel, 1 MiB initrd, one run (~40 s with the three stacks), for CI:
 #             exits 1 unless every pxed machine got its initrd
 #   env PXED_BIN (default build/pxed), STORM_BIN (default build/bench/storm/pxed-storm),
@@ -52,14 +55,14 @@ readonly REPO_DIR
 PXED_BIN=${PXED_BIN:-$REPO_DIR/build/pxed}
 STORM_BIN=${STORM_BIN:-$REPO_DIR/build/bench/storm/pxed-storm}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-SERVERS=pxed,seed,seed-tuned
+SERVERS=
 RUNS=3
 QUICK=0
 CLIENTS=100,300,1000
 KERNEL_MIB=8
 INITRD_MIB=50
 UEFI_PERCENT=50
-CASES=storm
+CASE=storm
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -72,6 +75,7 @@ parse_args() {
       --runs) RUNS=${2:?--runs needs a number}; shift ;;
       --clients) CLIENTS=${2:?--clients needs a list}; shift ;;
       --servers) SERVERS=${2:?--servers needs a list}; shift ;;
+      --case) CASE=${2:?--case needs storm or tftp}; shift ;;
       --kernel-mib) KERNEL_MIB=${2:?}; shift ;;
       --initrd-mib) INITRD_MIB=${2:?}; shift ;;
       --uefi-percent) UEFI_PERCENT=${2:?}; shift ;;
@@ -80,13 +84,20 @@ parse_args() {
     esac
     shift
   done
-  if ((QUICK)); then RUNS=1; CLIENTS=50; fi
+  if ((QUICK)); then RUNS=1; CLIENTS=50; CASE=storm; fi
+  case $CASE in
+    storm) SERVERS=${SERVERS:-pxed,seed,seed-tuned} ;;
+    tftp) SERVERS=${SERVERS:-pxed,tftpd-hpa,seed,seed-tuned} ;;
+    *) echo "storm.sh: --case is storm or tftp" >&2; exit 2 ;;
+  esac
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "storm.sh: --runs must be a positive integer" >&2; exit 2; }
   IFS=, read -ra SERVER_LIST <<<"$SERVERS"
   IFS=, read -ra N_LIST <<<"$CLIENTS"
   local s
   for s in "${SERVER_LIST[@]}"; do
-    case $s in pxed|seed|seed-tuned) ;; *) echo "storm.sh: unknown server '$s'" >&2; exit 2 ;; esac
+    case $CASE:$s in storm:pxed|storm:seed|storm:seed-tuned|tftp:pxed|tftp:seed|tftp:seed-tuned|tftp:tftpd-hpa) ;;
+      *) echo "storm.sh: server '$s' is not one of case $CASE's" >&2; exit 2 ;;
+    esac
   done
   for s in "${N_LIST[@]}"; do
     if [[ ! $s =~ ^[1-9][0-9]*$ ]] || ((s > MAX_CLIENTS)); then
@@ -109,7 +120,7 @@ POOL_LAST=$BENCH_NET.175.254
 MAX_CLIENTS=4000
 # shellcheck source=bench/lib.sh
 source "$REPO_DIR/bench/lib.sh"
-server_index() { case $1 in seed) echo 1 ;; pxed) echo 2 ;; seed-tuned) echo 3 ;; esac; }
+server_index() { case $1 in seed) echo 1 ;; pxed) echo 2 ;; seed-tuned) echo 3 ;; tftpd-hpa) echo 4 ;; esac; }
 server_ns() { echo "pxst-$$-$1"; }
 CLI_NS="pxst-$$-clients"
 
@@ -163,6 +174,9 @@ start_server() {
   local s=$1 dir=$2 n=$3 ns ip k
   ns=$(server_ns "$s"); ip=$(server_ip "$s"); k=$(server_index "$s")
   mkdir -p "$dir"
+  if [[ $CASE == tftp ]]; then
+    start_tftp_server "$s" "$dir"
+  else
   case $s in
     pxed)
       cat >"$dir/pxed.toml" <<EOF
@@ -239,19 +253,54 @@ EOF
       SERVER_PIDS+=($!)
       ;;
   esac
+  fi
   local deadline=$((SECONDS + 15)) pid alive
   while ((SECONDS < deadline)); do
     alive=1
     for pid in "${SERVER_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || alive=0; done
     ((alive)) || break
-    if [[ -n $(in_ns "$ns" ss -Hlun "sport = :67") && -n $(in_ns "$ns" ss -Hlun "sport = :69") &&
-          -n $(in_ns "$ns" ss -Hltn "sport = :80") ]]; then
+    if [[ -n $(in_ns "$ns" ss -Hlun "sport = :69") ]] &&
+       [[ $CASE == tftp || ( -n $(in_ns "$ns" ss -Hlun "sport = :67") && -n $(in_ns "$ns" ss -Hltn "sport = :80") ) ]]; then
       return 0
     fi
     sleep 0.05
   done
   log "$s did not start serving within 15 s: $(tail -c 400 "$dir"/*.log "$dir"/*.out 2>/dev/null | tr '\n' ' ')"
   return 1
+}
+
+# start_tftp_server NAME DIR: case tftp, TFTP only, every server on the same tree (with
+# pxelinux.cfg/default: pxed writes no configs here, it has no [boot]). tftpd-hpa with Debian's
+# /etc/default/tftpd-hpa options (--secure); dnsmasq as in the storm without DHCP and nginx.
+start_tftp_server() {
+  local s=$1 dir=$2 ns ip
+  ns=$(server_ns "$s"); ip=$(server_ip "$s")
+  case $s in
+    pxed)
+      cat >"$dir/pxed.toml" <<EOF
+[server]
+state_dir = "$dir/state"
+[files]
+root = "$ROOT"
+[tftp]
+enabled = true
+EOF
+      nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$PXED_BIN" serve -c "$dir/pxed.toml" >"$dir/pxed.log" 2>&1 &
+      ;;
+    seed|seed-tuned)
+      local extra=()
+      [[ $s == seed-tuned ]] && extra=(--tftp-max=4096)
+      nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" dnsmasq --no-daemon --conf-file=/dev/null \
+        --port=0 --interface=srv --enable-tftp --tftp-root="$ROOT" "${extra[@]}" \
+        --user=root --group=root --pid-file="$dir/dnsmasq.pid" --log-facility="$dir/dnsmasq.log" \
+        >"$dir/dnsmasq.out" 2>&1 &
+      ;;
+    tftpd-hpa)
+      nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" /usr/sbin/in.tftpd --foreground --listen \
+        --address "$ip:69" --secure "$ROOT" >"$dir/tftpd-hpa.log" 2>&1 &
+      ;;
+  esac
+  SERVER_PIDS=($!)
 }
 
 # server_usage NAME -> "cpu_seconds peak_rss_kib" summed over every process in its namespace.
@@ -310,7 +359,9 @@ step() {
   local cpu0 _
   # CPU from here on is the storm's; peak RSS (VmHWM) counts from the server's start.
   read -r cpu0 _ < <(server_usage "$s")
-  in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" --clients "$n" --server "$ip" \
+  local only=()
+  [[ $CASE == tftp ]] && only=(--tftp-only --pool-first "$POOL_FIRST")
+  in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" "${only[@]}" --clients "$n" --server "$ip" \
     --relay-first "$RELAY_FIRST" --kernel /storm/vmlinuz --initrd /storm/initrd.img \
     --uefi-percent "$UEFI_PERCENT" --spread-ms "${PXBENCH_SPREAD_MS:-0}" --deadline-s "$DEADLINE" --csv "$dir/machines.csv" >"$out" 2>"$dir/storm.err" || rc=$?
   local cpu1 rss1
@@ -318,7 +369,8 @@ step() {
   local alive=1 pid
   for pid in "${SERVER_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || alive=0; done
   kill_server "$s"
-  local leases; leases=$(leases_in_store "$s" "$dir")
+  local leases=—
+  [[ $CASE == storm ]] && leases=$(leases_in_store "$s" "$dir")
   ((alive)) || PROBLEMS+=("- N=$n run $run: **$s exited during the storm**")
   if ((rc != 0 && rc != 1)); then PROBLEMS+=("- N=$n run $run: pxed-storm against $s exited $rc: $(tail -c 300 "$dir/storm.err" | tr '\n' ' ')"); fi
   # pxed-storm's report: "storm ... done= failed= wall_ms=", "stage name= p50_ms= p99_ms=", "counts ...".
@@ -332,7 +384,7 @@ step() {
   done <<<"$kv"
   record "cpu|$n|$s" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
   record "rss|$n|$s" "$(awk -v r="$rss1" 'BEGIN { printf "%.1f", r / 1024 }')"
-  record "leases|$n|$s" "$leases"
+  [[ $CASE == storm ]] && record "leases|$n|$s" "$leases"
   local failed; failed=$(awk '/^storm / { for (i = 2; i <= NF; i++) if ($i ~ /^failed=/) { sub(/failed=/, "", $i); print $i } }' "$out")
   if [[ ${failed:-x} != 0 ]]; then
     PROBLEMS+=("- N=$n run $run: $s: ${failed:-?} machines did not finish: $(grep '^failure' "$out" | tr '\n' ';')")
@@ -369,6 +421,16 @@ cell() {
 }
 
 report() {
+  if [[ $CASE == tftp ]]; then
+    echo "### TFTP-only storm ($(date -u '+%Y-%m-%d %H:%M') UTC, runs: $RUNS)"
+    echo
+    echo "Machine: $NCPU vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "Servers on CPU $SRV_CPU, pxed-storm on CPU $CLI_CPU. pxed: $("$PXED_BIN" --version 2>/dev/null | head -1) (TFTP only, its defaults); tftpd-hpa $(dpkg-query -W -f '${Version}' tftpd-hpa 2>/dev/null) (--secure, Debian's);"
+    echo "seed: $(dnsmasq -v | head -1 | cut -d' ' -f1-3 | sed 's/ version//') TFTP (tftp-max 50, its default); seed-tuned: tftp-max 4096. No DHCP, no HTTP: machine i has address $POOL_FIRST + i,"
+    echo "fetches its loader (BIOS, $((100 - UEFI_PERCENT))%: lpxelinux.0 at 512 lock-step; UEFI: tsize probe, then syslinux.efi at 1468 window 4), then pxelinux's config names until"
+    echo "pxelinux.cfg/default (10 misses). Power-on $( ((${PXBENCH_SPREAD_MS:-0})) && echo "spread over ${PXBENCH_SPREAD_MS} ms" || echo "all at the same instant"). Cells: median (min-max) of $RUNS run(s)."
+    echo
+  else
   echo "### Boot storm ($(date -u '+%Y-%m-%d %H:%M') UTC, runs: $RUNS$( ((QUICK)) && echo ', --quick'))"
   echo
   echo "Machine: $NCPU vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -377,6 +439,7 @@ report() {
   echo "Each machine: DHCP (relayed, PXE options, $UEFI_PERCENT% UEFI arch 7, the rest BIOS arch 0), TFTP loader (lpxelinux.0 $(stat -c %s "$ROOT/lpxelinux.0") B at 512 lock-step / syslinux.efi $(stat -c %s "$ROOT/syslinux.efi") B at 1468 window 4 after a tsize probe),"
   echo "power-on $( ((${PXBENCH_SPREAD_MS:-0})) && echo "spread over ${PXBENCH_SPREAD_MS} ms" || echo "all at the same instant"), pxelinux config lookups until a hit, HTTP kernel $(awk -v b="$KERNEL_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB + initrd $(awk -v b="$INITRD_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB on one keep-alive connection. Cells: median (min-max) of $RUNS run(s)."
   echo
+  fi
   local n s line
   for n in "${N_LIST[@]}"; do
     echo "#### N = $n machines at once"; echo
@@ -387,33 +450,37 @@ report() {
       for s in "${SERVER_LIST[@]}"; do l+=" $(cell "$(res "$2|$n|$s")" "$3" "${4:-1}") |"; done
       echo "$l"
     }
-    row "wall time until every machine has its initrd, s" wall_ms "%.2f" 1000
+    local stages=(dhcp offer ack loader config kernel initrd total) last="its initrd"
+    [[ $CASE == tftp ]] && stages=(loader config total) && last="its config"
+    row "wall time until every machine has $last, s" wall_ms "%.2f" 1000
     row "machines done" "done" "%.0f"
     row "machines failed" failed "%.0f"
     local st
-    for st in dhcp offer ack loader config kernel initrd total; do
+    for st in "${stages[@]}"; do
       local label
       case $st in
         dhcp) label="DHCP (first DISCOVER to ACK)" ;; offer) label="OFFER answer time" ;; ack) label="ACK answer time" ;;
         loader) label="TFTP loader" ;; config) label="pxelinux config lookups" ;; kernel) label="HTTP kernel" ;;
-        initrd) label="HTTP initrd" ;; total) label="power-on to initrd" ;;
+        initrd) label="HTTP initrd" ;; total) label="power-on to $last" ;;
       esac
       row "$label p50, ms" "${st}_p50_ms" "%.1f"
       row "$label p99, ms" "${st}_p99_ms" "%.1f"
     done
-    row "DISCOVERs resent (firmware timers)" dhcp_discover_retries "%.0f"
-    row "REQUESTs resent" dhcp_request_retries "%.0f"
-    row "NAKs (the machine starts over with a DISCOVER)" dhcp_naks "%.0f"
+    if [[ $CASE == storm ]]; then
+      row "DISCOVERs resent (firmware timers)" dhcp_discover_retries "%.0f"
+      row "REQUESTs resent" dhcp_request_retries "%.0f"
+      row "NAKs (the machine starts over with a DISCOVER)" dhcp_naks "%.0f"
+    fi
     row "TFTP packets resent by the machines" tftp_retransmits "%.0f"
     row "config names asked (misses)" config_lookups "%.0f"
     row "config misses" config_misses "%.0f"
     row "server CPU seconds (all its processes)" cpu "%.2f"
     row "server peak RSS, MiB (sum of its processes' VmHWM)" rss "%.1f"
-    row "bound leases in the store after kill -9" leases "%.0f"
+    [[ $CASE == storm ]] && row "bound leases in the store after kill -9" leases "%.0f"
     echo
     local seed
-    for seed in seed seed-tuned; do
-      [[ " ${SERVER_LIST[*]} " == *" pxed "* && " ${SERVER_LIST[*]} " == *" $seed "* ]] || continue
+    for seed in "${SERVER_LIST[@]}"; do
+      [[ $seed != pxed && " ${SERVER_LIST[*]} " == *" pxed "* ]] || continue
       local ratios="" run p q
       for ((run = 1; run <= RUNS; run++)); do
         p=$(nth "$(res "wall_ms|$n|pxed")" "$run"); q=$(nth "$(res "wall_ms|$n|$seed")" "$run")
@@ -423,7 +490,7 @@ report() {
           ratios+="$(awk -v a="$p" -v b="$q" 'BEGIN { printf "%.2f", a / b }') "
         fi
       done
-      echo "Wall time pxed / $seed, per run: ${ratios:-n/a (a server left machines unfinished)} (median $(median_of "$ratios"); issue 16's target at 1,000 against the seed stack: <= 0.5)."
+      echo "Wall time pxed / $seed, per run: ${ratios:-n/a (a server left machines unfinished)} (median $(median_of "$ratios")$([[ $CASE == storm ]] && echo "; issue 16's target at 1,000 against the seed stack: <= 0.5"))."
       echo
     done
   done

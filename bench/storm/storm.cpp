@@ -67,6 +67,11 @@ struct Settings {
   unsigned spread_ms = 0;
   unsigned deadline_s = 600;
   std::string csv;
+  // TFTP only: no DHCP and no HTTP; machine i has pool address i and fetches its loader by name.
+  bool tftp_only = false;
+  std::string pool_first = "10.246.160.1";
+  std::string bios_file = "lpxelinux.0";
+  std::string efi_file = "syslinux.efi";
 };
 
 // One machine's path through the boot, times in ms from its power-on (-1: not reached).
@@ -84,6 +89,8 @@ struct Run {
   asio::io_context& io;
   const Settings& settings;
   core::Ipv4 relay_first;
+  core::Ipv4 pool_first;
+  core::Ipv4 server;
   udp::endpoint dhcp_server;
   tcp::endpoint http_server;
   Clock::time_point start;
@@ -232,6 +239,47 @@ awaitable<std::uint64_t> http_get(tcp::socket& socket, asio::streambuf& in, cons
   co_return length;
 }
 
+// What the machine takes from its ACK.
+struct Lease {
+  core::Ipv4 address;
+  std::string file;
+  core::Ipv4 next_server;
+};
+
+// DHCP through the machine's own relay agent, until an ACK or its DHCP time is spent.
+awaitable<Lease> get_lease(Run& run, const Machine& m, Result& r, Clock::time_point power_on,
+                           std::vector<std::byte>& buffer) {
+  // The relay agent this machine sits behind: its own address, port 67.
+  const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
+  udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
+  std::optional<dhcp::Packet> ack;
+  // RFC 2131 §4.4.1: a NAK sends the client back to DISCOVER at once (a server that offered
+  // one address to two machines NAKs the second REQUEST). The machine starts over until its
+  // DHCP time (PXE 2.1's 4 + 8 + 16 + 32 s) is spent, as EDK2's DHCP does.
+  for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack && Clock::now() - power_on < kDhcpBudget; ++attempt) {
+    const std::uint32_t xid = static_cast<std::uint32_t>((m.index * kDhcpAttempts + attempt) * 2654435761u);
+    auto offer = co_await exchange(relay, run.dhcp_server, discover(m, xid, giaddr, 0), m,
+                                   dhcp::MessageType::offer, false, power_on, r.discovers, r.offer_ms, buffer);
+    if (!offer) throw std::runtime_error("no OFFER after 4 DISCOVERs");
+    auto reply = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offer), m,
+                                   dhcp::MessageType::ack, true, power_on, r.requests, r.ack_ms, buffer);
+    if (!reply) throw std::runtime_error("no ACK after 4 REQUESTs");
+    if (reply->message_type() == dhcp::MessageType::nak) {
+      ++r.naks;
+      continue;
+    }
+    ack = std::move(reply);
+  }
+  if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", r.naks));
+  Lease lease{ack->yiaddr, ack->file, ack->siaddr};
+  if (lease.file.empty()) lease.file = ack->options.text(dhcp::option::kBootfile).value_or("");
+  if (lease.file.empty()) throw std::runtime_error("ACK without a boot file");
+  if (lease.next_server.is_zero()) {
+    lease.next_server = ack->options.ipv4(dhcp::option::kServerId).value_or(core::Ipv4{});
+  }
+  co_return lease;
+}
+
 awaitable<void> boot(Run& run, Machine m) {
   Result& r = run.results[m.index];
   const auto& s = run.settings;
@@ -245,38 +293,18 @@ awaitable<void> boot(Run& run, Machine m) {
   std::vector<std::byte> buffer(kDatagramMax);
   std::string stage = "dhcp";
   try {
-    // The relay agent this machine sits behind: its own address, port 67.
-    const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
-    udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
-    std::optional<dhcp::Packet> ack;
-    // RFC 2131 §4.4.1: a NAK sends the client back to DISCOVER at once (a server that offered
-    // one address to two machines NAKs the second REQUEST). The machine starts over until its
-    // DHCP time (PXE 2.1's 4 + 8 + 16 + 32 s) is spent, as EDK2's DHCP does.
-    for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack && Clock::now() - power_on < kDhcpBudget; ++attempt) {
-      const std::uint32_t xid = static_cast<std::uint32_t>((m.index * kDhcpAttempts + attempt) * 2654435761u);
-      auto offer = co_await exchange(relay, run.dhcp_server, discover(m, xid, giaddr, 0), m,
-                                     dhcp::MessageType::offer, false, power_on, r.discovers, r.offer_ms, buffer);
-      if (!offer) throw std::runtime_error("no OFFER after 4 DISCOVERs");
-      auto reply = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offer), m,
-                                     dhcp::MessageType::ack, true, power_on, r.requests, r.ack_ms, buffer);
-      if (!reply) throw std::runtime_error("no ACK after 4 REQUESTs");
-      if (reply->message_type() == dhcp::MessageType::nak) {
-        ++r.naks;
-        continue;
-      }
-      ack = std::move(reply);
+    Lease lease;
+    if (s.tftp_only) {
+      // No DHCP: the machine has pool address i and asks the server for its arch's loader.
+      lease = {core::Ipv4{run.pool_first.value + static_cast<std::uint32_t>(m.index)},
+               m.firmware == Firmware::uefi ? s.efi_file : s.bios_file, run.server};
+    } else {
+      lease = co_await get_lease(run, m, r, power_on, buffer);
+      r.dhcp_ms = ms_since(power_on);
     }
-    if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", r.naks));
-    relay.close();
-    r.dhcp_ms = ms_since(power_on);
-
-    const auto address = ack->yiaddr;
-    std::string file = ack->file;
-    if (file.empty()) file = ack->options.text(dhcp::option::kBootfile).value_or("");
-    if (file.empty()) throw std::runtime_error("ACK without a boot file");
-    core::Ipv4 next_server = ack->siaddr;
-    if (next_server.is_zero()) next_server = ack->options.ipv4(dhcp::option::kServerId).value_or(core::Ipv4{});
-    const udp::endpoint tftp_server(address_of(next_server), kTftpPort);
+    const auto address = lease.address;
+    const auto& file = lease.file;
+    const udp::endpoint tftp_server(address_of(lease.next_server), kTftpPort);
     const auto& firmware = tftp_of(m.firmware);
 
     stage = "loader";
@@ -304,6 +332,11 @@ awaitable<void> boot(Run& run, Machine m) {
     }
     if (!found) throw std::runtime_error("no pxelinux config at all");
     r.config_ms = ms_since(t);
+    if (s.tftp_only) {
+      r.total_ms = ms_since(power_on);
+      r.done = true;
+      co_return;
+    }
 
     stage = "kernel";
     t = Clock::now();
@@ -422,18 +455,24 @@ int main(int argc, char** argv) {
   app.add_option("--spread-ms", s.spread_ms, "power-on times spread evenly over this many ms (0: all at once)");
   app.add_option("--deadline-s", s.deadline_s, "stop and count unfinished machines as failed after this");
   app.add_option("--csv", s.csv, "write one line per machine here");
+  app.add_flag("--tftp-only", s.tftp_only,
+               "no DHCP, no HTTP: machine i has --pool-first + i and fetches its loader and configs from --server");
+  app.add_option("--pool-first", s.pool_first, "with --tftp-only: machine 0's address (a local address)");
+  app.add_option("--bios-file", s.bios_file, "with --tftp-only: the BIOS machines' loader");
+  app.add_option("--efi-file", s.efi_file, "with --tftp-only: the UEFI machines' loader");
   CLI11_PARSE(app, argc, argv);
 
   auto server = core::Ipv4::parse(s.server);
   auto relay = core::Ipv4::parse(s.relay_first);
   auto http = core::Ipv4::parse(s.http_server.empty() ? s.server : s.http_server);
-  if (!server || !relay || !http) {
-    std::fputs("pxed-storm: --server, --relay-first and --http take IPv4 addresses\n", stderr);
+  auto pool = core::Ipv4::parse(s.pool_first);
+  if (!server || !relay || !http || !pool) {
+    std::fputs("pxed-storm: --server, --relay-first, --http and --pool-first take IPv4 addresses\n", stderr);
     return 2;
   }
   storm::raise_file_limit();
   asio::io_context io(1);
-  storm::Run run{io, s, *relay, udp::endpoint(storm::address_of(*server), 67),
+  storm::Run run{io, s, *relay, *pool, *server, udp::endpoint(storm::address_of(*server), 67),
                  tcp::endpoint(storm::address_of(*http), s.http_port), Clock::now(), {},
                  std::vector<char>(1 << 20)};
   run.results.resize(s.clients);
