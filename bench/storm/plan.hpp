@@ -68,7 +68,8 @@ struct TftpAsk {
 // with room for a VLAN tag); pxelinux.asm waits 12 ticks of 55 ms and tries
 // 6 times (PKT_TIMEOUT, PKT_RETRY). UEFI: EDK2's MTFTP4 with blksize 1468 and
 // windowsize 4 (PcdTftpWindowSize) after a tsize probe it aborts (FIRMWARE.md
-// 18); it waits 4 s, 6 times; syslinux.efi's configs as EDK2 fetches them.
+// 18); it waits 4 s, 6 times (EDK2 values not yet checked against a capture);
+// syslinux.efi's configs as EDK2 fetches them.
 struct FirmwareTftp {
   TftpAsk loader;
   bool loader_tsize_probe = false;
