@@ -490,7 +490,9 @@ report() {
           ratios+="$(awk -v a="$p" -v b="$q" 'BEGIN { printf "%.2f", a / b }') "
         fi
       done
-      echo "Wall time pxed / $seed, per run: ${ratios:-n/a (a server left machines unfinished)} (median $(median_of "$ratios")$([[ $CASE == storm ]] && echo "; issue 16's target at 1,000 against the seed stack: <= 0.5"))."
+      local median="no run where both finished every machine"
+      [[ -n $ratios ]] && median="median $(median_of "$ratios")"
+      echo "Wall time pxed / $seed, per run: ${ratios:-n/a} ($median$([[ $CASE == storm ]] && echo "; issue 16's target at 1,000 against the seed stack: <= 0.5"))."
       echo
     done
   done
