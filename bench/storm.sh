@@ -46,7 +46,9 @@
 #   env PXED_BIN (default build/pxed), STORM_BIN (default build/bench/storm/pxed-storm),
 #       PXBENCH_NICE (see lib.sh), PXBENCH_KEEP (a directory to copy each run's files to),
 #       PXBENCH_SPREAD_MS (0: every machine powers on at the same instant; else their power-on
-#       times spread evenly over this many ms, as POST times differ)
+#       times spread evenly over this many ms, as POST times differ),
+#       PXBENCH_LINK_RATE (unset: the veth has no line rate; else a tc rate such as 10gbit: each
+#       server's link to the machines is held to it, a FIFO of 50 ms, as a switch port would)
 # Progress goes to stderr, the markdown report to stdout. Needs root (namespaces).
 set -euo pipefail
 
@@ -141,6 +143,10 @@ setup_machines() {
   for s in "${SERVER_LIST[@]}"; do
     k=$(server_index "$s")
     ip -n "$(server_ns "$s")" route add "$SUBNET" via "$BENCH_NET.$k.2"
+    # The server's sending side, where the bulk goes: a token bucket at the line rate.
+    if [[ -n ${PXBENCH_LINK_RATE:-} ]]; then
+      in_ns "$(server_ns "$s")" tc qdisc add dev srv root tbf rate "$PXBENCH_LINK_RATE" burst 1mb latency 50ms
+    fi
   done
 }
 
@@ -434,7 +440,7 @@ report() {
   echo "### Boot storm ($(date -u '+%Y-%m-%d %H:%M') UTC, runs: $RUNS$( ((QUICK)) && echo ', --quick'))"
   echo
   echo "Machine: $NCPU vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Servers on CPU $SRV_CPU (nginx's workers too), pxed-storm on CPU $CLI_CPU. pxed: $("$PXED_BIN" --version 2>/dev/null | head -1);"
+  echo "Servers on CPU $SRV_CPU (nginx's workers too), pxed-storm on CPU $CLI_CPU; server link: ${PXBENCH_LINK_RATE:-no line rate (veth)}. pxed: $("$PXED_BIN" --version 2>/dev/null | head -1);"
   echo "seed: $(dnsmasq -v | head -1 | cut -d' ' -f1-3 | sed 's/ version//') (tftp-max 50, lease-max 1000, ping check: its defaults) + nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///') (Debian's nginx.conf values)."
   echo "Each machine: DHCP (relayed, PXE options, $UEFI_PERCENT% UEFI arch 7, the rest BIOS arch 0), TFTP loader (lpxelinux.0 $(stat -c %s "$ROOT/lpxelinux.0") B at 512 lock-step / syslinux.efi $(stat -c %s "$ROOT/syslinux.efi") B at 1468 window 4 after a tsize probe),"
   echo "power-on $( ((${PXBENCH_SPREAD_MS:-0})) && echo "spread over ${PXBENCH_SPREAD_MS} ms" || echo "all at the same instant"), pxelinux config lookups until a hit, HTTP kernel $(awk -v b="$KERNEL_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB + initrd $(awk -v b="$INITRD_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB on one keep-alive connection. Cells: median (min-max) of $RUNS run(s)."
@@ -513,7 +519,7 @@ main() {
   ((EUID == 0)) || { echo "storm.sh: needs root (network namespaces)" >&2; exit 1; }
   run_in_own_autogroup "${PXBENCH_NICE:-0}" "${BASH_SOURCE[0]}" "$@"
   local tool
-  for tool in ip nsenter taskset timeout ss awk dnsmasq "$NGINX_BIN" /usr/bin/python3; do
+  for tool in ip nsenter taskset timeout ss awk tc dnsmasq "$NGINX_BIN" /usr/bin/python3; do
     command -v "$tool" >/dev/null || { echo "storm.sh: missing $tool" >&2; exit 1; }
   done
   [[ -x $PXED_BIN ]] || { echo "storm.sh: pxed binary $PXED_BIN not found (set PXED_BIN)" >&2; exit 1; }
