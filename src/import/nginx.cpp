@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <string_view>
 
 #include "core/net.hpp"
+#include "core/utf8.hpp"
 
 namespace pxed::import {
 namespace {
@@ -94,13 +96,15 @@ class Translator {
   explicit Translator(std::vector<Note>& notes) : notes_(notes) {}
 
   NginxSite run(const std::vector<NginxDirective>& top) {
+    find_non_utf8(top);
     // The servers, wherever they stand: in http (a whole nginx.conf), or at
     // the top (a site file from sites-available, which nginx.conf includes in http).
     std::vector<const NginxDirective*> servers;
     for (const auto& d : top) {
+      if (skip(d)) continue;
       if (d.name() == "http" && d.has_block) {
         for (const auto& s : d.block) {
-          if (s.name() == "server" && s.has_block) servers.push_back(&s);
+          if (s.name() == "server" && s.has_block && !skip(s)) servers.push_back(&s);
         }
       } else if (d.name() == "server" && d.has_block) {
         servers.push_back(&d);
@@ -109,9 +113,10 @@ class Translator {
     const NginxDirective* chosen = choose(servers);
     std::string http_root;
     for (const auto& d : top) {
+      if (skip(d)) continue;
       if (d.name() == "http" && d.has_block) {
         for (const auto& h : d.block) {
-          if (h.name() == "server" && h.has_block) continue;
+          if (skip(h) || (h.name() == "server" && h.has_block)) continue;
           if (h.name() == "root") http_root = root_of(h);
           else other(h, "http");
         }
@@ -142,6 +147,20 @@ class Translator {
  private:
   std::vector<Note>& notes_;
   NginxSite site_;
+  std::set<const NginxDirective*> non_utf8_;  // left out, with what they hold
+
+  // pxed.toml is UTF-8 throughout, and guessing an encoding could change a path.
+  void find_non_utf8(const std::vector<NginxDirective>& directives) {
+    for (const auto& d : directives) {
+      if (std::ranges::all_of(d.args, [](const std::string& a) { return core::valid_utf8(a); })) {
+        find_non_utf8(d.block);
+      } else {
+        non_utf8_.insert(&d);
+        untranslated(d, "not UTF-8, which pxed.toml is: write it in UTF-8 (iconv -f latin1 -t utf-8)");
+      }
+    }
+  }
+  bool skip(const NginxDirective& d) const { return non_utf8_.contains(&d); }
 
   void note(const NginxDirective& d, Kind kind, std::string why) {
     notes_.push_back({d.file, d.line, d.text(), kind, std::move(why)});
@@ -215,9 +234,10 @@ class Translator {
   void server(const NginxDirective& s) {
     // nginx merges a block's root into its locations wherever it stands in the block.
     for (const auto& d : s.block) {
-      if (d.name() == "root") site_.root = root_of(d);
+      if (d.name() == "root" && !skip(d)) site_.root = root_of(d);
     }
     for (const auto& d : s.block) {
+      if (skip(d)) continue;
       const auto& n = d.name();
       if (n == "listen") listen(d);
       else if (n == "root" || n == "server_name") continue;
@@ -293,7 +313,7 @@ class Translator {
     if (prefix.empty()) return;
     std::string root = inherited_root;
     for (const auto& d : loc.block) {
-      if (d.name() != "root") continue;
+      if (d.name() != "root" || skip(d)) continue;
       auto dir = directory_of(d);
       if (dir.empty()) continue;
       root = dir;
@@ -306,6 +326,7 @@ class Translator {
       }
     }
     for (const auto& d : loc.block) {
+      if (skip(d)) continue;
       const auto& n = d.name();
       if (n == "root") {
         continue;

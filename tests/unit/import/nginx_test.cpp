@@ -159,6 +159,14 @@ TEST(NginxImport, ListenFormsNginxTakes) {
                                      HasSubstr("listen 99999;: not translated: not a port number")));
 }
 
+TEST(NginxImport, APathThatIsNotUtf8IsNotedNotWritten) {
+  // A Latin-1 directory name: pxed.toml is UTF-8, and a guessed encoding could name another directory.
+  auto out = import_both("", "server { root /srv/tftp; location /caf\xe9/ { alias /srv/caf\xe9/; } }\n");
+  EXPECT_THAT(out.toml, Not(HasSubstr("[[files.mount]]")));
+  EXPECT_THAT(out.notes, ElementsAre(HasSubstr("/etc/nginx/nginx.conf:1: location /caf\xe9/ {...}: not translated: "
+                                               "not UTF-8")));
+}
+
 TEST(NginxImport, AMalformedNginxFileIsAnError) {
   std::map<std::string, std::string> files{{"/etc/dnsmasq.conf", ""}, {"/etc/nginx/nginx.conf", "http {\n"}};
   ConfSources sources{[&](const std::string& path) -> std::expected<std::string, std::string> {
