@@ -86,6 +86,12 @@ std::string endpoint_text(const SocketAddress& a) {
   return fmt::format("{}:{}", ip, port_of(a));
 }
 
+std::string text_of(const in6_addr& a) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, &a, ip, sizeof ip);
+  return ip;
+}
+
 bool same_peer(const SocketAddress& a, const SocketAddress& b) {
   if (is_v6(a) != is_v6(b)) return false;
   if (is_v6(a)) {
@@ -547,7 +553,9 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
   vfs::Requester who{.address = address_of(from.peer),
                      .local = from.local.v6 ? core::Ipv4{} : core::Ipv4{ntohl(from.local.v4.s_addr)},
                      .query = "",
-                     .protocol = "tftp"};
+                     .protocol = "tftp",
+                     .local_host = from.local.v6 ? "[" + text_of(from.local.v6_address) + "]" : std::string(),
+                     .local_port = 0};
   auto file = tree.open(request.filename, who, ahead ? &*ahead : nullptr);
   const bool needs_worker =
       !file && (file.error() == vfs::OpenError::over_budget || file.error() == vfs::OpenError::would_block);
