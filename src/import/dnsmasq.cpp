@@ -218,6 +218,10 @@ std::expected<std::vector<Note>, std::string> add_nginx(const std::string& path,
   auto top = read_nginx(path, sources, notes);
   if (!top) return std::unexpected(top.error());
   auto site = translate_nginx(*top, notes);
+  if (site.root.empty()) {
+    return std::unexpected(path + ": no server block, so nothing for --nginx to import (is the site in a file "
+                                  "that no include reached?)");
+  }
   cfg.nginx_source = path;
   cfg.http = true;
   cfg.http_listen = site.listen;

@@ -23,7 +23,7 @@ struct ImportedMount {
 };
 
 struct NginxSite {
-  std::string root;       // the directory served at "/", normalized; empty: none found
+  std::string root;       // the directory served at "/", normalized; empty: no server block at all
   std::string root_from;  // "file:line" of the root directive
   const NginxDirective* root_directive = nullptr;  // for a note about it
   std::vector<ImportedMount> mounts;               // from locations, directories only

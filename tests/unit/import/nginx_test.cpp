@@ -167,6 +167,18 @@ TEST(NginxImport, APathThatIsNotUtf8IsNotedNotWritten) {
                                                "not UTF-8")));
 }
 
+TEST(NginxImport, NoServerBlockIsAnErrorNotAnEmptyTree) {
+  std::map<std::string, std::string> files{{"/etc/dnsmasq.conf", ""},
+                                           {"/etc/nginx/nginx.conf", "events {}\nhttp { include sites-enabled/*; }\n"}};
+  ConfSources sources{[&](const std::string& path) -> std::expected<std::string, std::string> {
+                        return files.at(path);
+                      },
+                      [](const std::string&) -> std::expected<std::vector<std::string>, std::string> { return {}; }};
+  auto result = import_dnsmasq(ImportInputs{"/etc/dnsmasq.conf", "/etc/nginx/nginx.conf", {}}, sources);
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error(), HasSubstr("/etc/nginx/nginx.conf: no server block"));
+}
+
 TEST(NginxImport, AMalformedNginxFileIsAnError) {
   std::map<std::string, std::string> files{{"/etc/dnsmasq.conf", ""}, {"/etc/nginx/nginx.conf", "http {\n"}};
   ConfSources sources{[&](const std::string& path) -> std::expected<std::string, std::string> {
