@@ -153,7 +153,7 @@ class Resolver {
   }
 
   std::string expand(std::string s) const {
-    replace_all(s, "${server}", context_.server.to_string());
+    replace_all(s, "${server}", context_.server_text());
     replace_all(s, "${http}", context_.http_base);
     return s;
   }
@@ -299,6 +299,7 @@ std::optional<std::uint16_t> arch_of(std::string_view firmware_name) {
 
 Context context_for(const config::Http& http, core::Ipv4 local, const Reached& reached) {
   Context context{local, http.base_url};
+  if (local.is_zero() && reached.host.starts_with('[')) context.server_host = reached.host;
   if (!context.http_base.empty()) return context;
   const std::string host = reached.host.empty() ? local.to_string() : reached.host;
   std::uint16_t port = reached.port;

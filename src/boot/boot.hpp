@@ -42,6 +42,11 @@ struct ClientFacts {
 struct Context {
   core::Ipv4 server;      // our address on the client's segment (siaddr, option 54)
   std::string http_base;  // "http://10.77.0.1" (config base_url or derived)
+  // ${server} for a client that reached us over IPv6, as a URL writes it
+  // ("[fd00::1]"); empty: `server`.
+  std::string server_host{};
+
+  std::string server_text() const { return server_host.empty() ? server.to_string() : server_host; }
 };
 
 // Where a request for a generated file reached us when `local` (IPv4) does not
@@ -52,7 +57,7 @@ struct Reached {
   std::uint16_t port = 0;
 };
 
-// ${server} is `local`; ${http} is [http] base_url, or http://host[:port] with
+// ${server} is `local` (over IPv6: reached.host); ${http} is [http] base_url, or http://host[:port] with
 // the host the client reached (reached.host, else local) and the port it
 // reached (reached.port, else the port of the [http] listen entry that serves
 // that host: its own address, else its family's wildcard, else the first).

@@ -18,7 +18,7 @@ default = "rescue"
 [[profile]]
 name = "install"
 kernel = "/install/vmlinuz"
-append = "auto=true url=${{http}}/preseed/${{name}}.cfg"
+append = "auto=true url=${{http}}/preseed/${{name}}.cfg srv=${{server}}"
 
 [[profile]]
 name = "rescue"
@@ -62,12 +62,13 @@ def script(lab, out, base):
 def test_an_ipv6_client_gets_urls_with_the_address_it_reached(lab, out):
     text = script(lab, out, f"http://[{lab.server_v6}]:8080")
     assert f"url=http://[{lab.server_v6}]:8080/preseed/web-31.cfg" in text, text
+    assert f"srv=[{lab.server_v6}]" in text, text
     assert "0.0.0.0" not in text, text
 
 
 def test_a_client_of_the_second_listen_entry_gets_its_port(lab, out):
     text = script(lab, out, f"http://{lab.server_ip}:8081")
-    assert f"url=http://{lab.server_ip}:8081/preseed/web-31.cfg" in text, text
+    assert f"url=http://{lab.server_ip}:8081/preseed/web-31.cfg srv={lab.server_ip}" in text, text
 
 
 def test_a_client_of_the_first_entry_gets_no_port(lab, out):

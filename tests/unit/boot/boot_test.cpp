@@ -492,6 +492,9 @@ TEST(ContextFor, AnIpv6ClientGetsABracketedLiteralNotZeros) {
   http.listen_also = {{"::", 8080}};
   EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 8080}).http_base, "http://[fd00::1]:8080");
   EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 80}).http_base, "http://[fd00::1]");
+  // ${server} too: the bracketed literal, not 0.0.0.0.
+  EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 8080}).server_text(), "[fd00::1]");
+  EXPECT_EQ(context_for(http, kServer, {"10.77.0.1", 80}).server_text(), "10.77.0.1");
   // A TFTP client over IPv6: the IPv6 wildcard entry's port.
   EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 0}).http_base, "http://[fd00::1]:8080");
   // An IPv4 client of the same server: the IPv4 wildcard's port.
