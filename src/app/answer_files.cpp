@@ -45,7 +45,7 @@ std::optional<http::Answer> AnswerFiles::answer(const http::Call& call) const {
     facts.mac = request->mac;
   }
   if (asker.mac == request->mac && facts.address.is_zero()) facts.address = call.who.address;
-  const auto context = boot::context_for(config_->http, call.who.local);
+  const auto context = boot::context_for(config_->http, call.who.local, {call.who.local_host, call.who.local_port});
   auto reply = boot::answer_reply(*request, asker, facts, *config_, context, remembered_, secrets_.get());
   const auto kind = reply.status == 200   ? events::Kind::answer_served
                     : reply.status == 500 ? events::Kind::answer_failed

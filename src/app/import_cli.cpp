@@ -36,6 +36,31 @@ std::expected<std::vector<std::string>, std::string> list_dir(const std::string&
   return names;
 }
 
+constexpr const char* kFstab = "/etc/fstab";
+
+// The ISO images mounted now (their loop device's backing file, from sysfs)
+// and those fstab mounts at boot. Live mounts first: they win where both name a directory.
+std::expected<std::vector<import::LoopMount>, std::string> loop_mounts(const std::string& fstab) {
+  std::vector<import::LoopMount> mounts;
+  if (auto info = read_file("/proc/self/mountinfo")) {
+    mounts = import::loop_mounts_in_mountinfo(*info, "/proc/self/mountinfo",
+                                              [](const std::string& loop) -> std::optional<std::string> {
+                                                auto text = read_file("/sys/block/" + loop + "/loop/backing_file");
+                                                if (!text) return std::nullopt;
+                                                while (text->ends_with('\n')) text->pop_back();
+                                                return *text;
+                                              });
+  }
+  auto text = read_file(fstab.empty() ? kFstab : fstab);
+  if (!text) {
+    if (fstab.empty()) return mounts;
+    return std::unexpected(fstab + ": " + text.error());
+  }
+  auto listed = import::loop_mounts_in_fstab(*text, fstab.empty() ? kFstab : fstab);
+  mounts.insert(mounts.end(), listed.begin(), listed.end());
+  return mounts;
+}
+
 }  // namespace
 
 int import_dnsmasq(const ImportArgs& args, std::ostream& out, std::ostream& err) {
@@ -45,7 +70,12 @@ int import_dnsmasq(const ImportArgs& args, std::ostream& out, std::ostream& err)
     err << args.output << ": exists; add --force to replace it\n";
     return 2;
   }
-  auto result = import::import_dnsmasq(args.file, {read_file, list_dir});
+  auto loops = loop_mounts(args.fstab);
+  if (!loops) {
+    err << loops.error() << "\n";
+    return 1;
+  }
+  auto result = import::import_dnsmasq(import::ImportInputs{args.file, args.nginx, std::move(*loops)}, {read_file, list_dir});
   if (!result) {
     err << result.error() << "\n";
     return 1;
@@ -74,7 +104,7 @@ int import_dnsmasq(const ImportArgs& args, std::ostream& out, std::ostream& err)
     std::filesystem::remove(tmp, ec);
     return 1;
   }
-  err << args.output << ": written from " << args.file << " (" << result->notes.size() << " note"
+  err << args.output << ": written from " << args.file << (args.nginx.empty() ? "" : " and " + args.nginx) << " (" << result->notes.size() << " note"
       << (result->notes.size() == 1 ? "" : "s") << " above); check it with `pxed check -c " << args.output << "`\n";
   return 0;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// `pxed import dnsmasq FILE [-o OUT] [--force]`: the translator's file reading
+// `pxed import dnsmasq FILE [--nginx FILE] [--fstab FILE] [-o OUT] [--force]`: the translator's file reading
 // and writing (import/dnsmasq.hpp decides what pxed.toml says).
 #include <iosfwd>
 #include <string>
@@ -8,6 +8,10 @@ namespace pxed::app {
 
 struct ImportArgs {
   std::string file;    // the dnsmasq configuration
+  std::string nginx;   // --nginx: the nginx configuration serving the same files; empty: none
+  // --fstab: where loop-mounted ISO images are listed (another machine's copy, say);
+  // /etc/fstab by default, whose absence is no error. The live mounts count too.
+  std::string fstab;
   std::string output;  // empty: standard output
   bool force = false;  // overwrite output if it exists
 };

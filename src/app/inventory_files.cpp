@@ -20,7 +20,7 @@ std::optional<core::Mac> neighbour_of(core::Ipv4 address) {
 }  // namespace
 
 std::optional<vfs::Generation> InventoryFiles::generate(std::string_view rel, const vfs::Requester& who) const {
-  boot::Asker asker{who.address, who.local, who.query, std::nullopt};
+  boot::Asker asker{who.address, who.local, who.query, std::nullopt, {who.local_host, who.local_port}};
   // Only for the names where the machine matters and nothing else tells it.
   if (!who.address.is_zero() && sightings_.by_address(who.address) == nullptr && boot::parse_config_name(rel)) {
     asker.neighbour = neighbour_of(who.address);

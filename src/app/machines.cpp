@@ -155,7 +155,8 @@ void Machines::opened(std::string_view rel, const vfs::Requester& who, const vfs
   record_hardware(seen, who.query);
   if (seen == nullptr || !impl_->config) return;
   const auto& cfg = *impl_->config;
-  auto what = boot::fetched(rel, seen->facts, cfg, boot::context_for(cfg.http, who.local), &impl_->remembered);
+  auto what = boot::fetched(rel, seen->facts, cfg, boot::context_for(cfg.http, who.local, {who.local_host, who.local_port}),
+                           &impl_->remembered);
   if (auto stage = stage_of(what)) return impl_->step(seen->facts.mac, *stage, std::string(rel));
   // Past its initrd, what a machine fetches is its installer at work: one record, not one per package.
   auto it = impl_->stages.find(seen->facts.mac);

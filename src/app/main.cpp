@@ -99,7 +99,8 @@ Examples:
   pxed status -c pxed.toml --watch             a running pxed's machines and where each boot is, live
   pxed events -c pxed.toml -f --mac MAC        a running pxed's events as they happen (docs/api.md)
   pxed leases check -c pxed.toml               is the lease store whole (pxed refuses a damaged one in full mode)
-  pxed import dnsmasq /etc/dnsmasq.conf -o pxed.toml   a pxed.toml from a dnsmasq DHCP/ProxyDHCP + TFTP setup;
+  pxed import dnsmasq /etc/dnsmasq.conf -o pxed.toml   a pxed.toml from a dnsmasq DHCP/ProxyDHCP + TFTP setup
+                                             (--nginx nginx.conf: its tree, aliases and loop-mounted ISOs too);
                                              what it cannot say is printed as file:line: option: why
   kill -HUP <pid>                              reload the inventory (saving the config file does it too;
                                              ignored while pxed starts); kill -USR1 logs every counter
@@ -789,16 +790,29 @@ int main(int argc, char** argv) {
   auto* import_dnsmasq_cmd = import_cmd->add_subcommand(
       "dnsmasq", "From a dnsmasq configuration (DHCP or ProxyDHCP, PXE, TFTP) and the files it includes");
   import_dnsmasq_cmd->add_option("FILE", import_args.file, "The dnsmasq configuration, e.g. /etc/dnsmasq.conf")->required();
+  import_dnsmasq_cmd->add_option("--nginx", import_args.nginx,
+                                 "The nginx configuration serving the same files over HTTP (nginx.conf, or a site "
+                                 "file): its root, aliases and listen become [files] and [http]");
+  import_dnsmasq_cmd->add_option("--fstab", import_args.fstab,
+                                 "Where ISO images mounted with -o loop are listed (default /etc/fstab, if any; the "
+                                 "machine's live loop mounts are read too)");
   import_dnsmasq_cmd->add_option("-o,--output", import_args.output, "Write pxed.toml here (default: standard output)");
   import_dnsmasq_cmd->add_flag("--force", import_args.force, "Replace the --output file if it exists");
   import_dnsmasq_cmd->footer(
       "Reads FILE and its conf-file/conf-dir includes; every line pxed.toml cannot say, or says only\n"
       "approximately, is printed on standard error as file:line: option: why, and repeated as a comment at\n"
       "the end of the output. Check the result before you stop dnsmasq.\n"
+      "With --nginx, the nginx file and its includes: the server that serves files gives files.root (one\n"
+      "tree for TFTP and HTTP), its locations' alias and root become [[files.mount]] dir, its listen\n"
+      "[http] listen. A directory that is an ISO image mounted with -o loop (in fstab, or mounted now)\n"
+      "becomes a [[files.mount]] of the image. proxy_pass, rewrites, auth, TLS and the other server\n"
+      "blocks are printed as file:line: directive: why.\n"
       "Examples:\n"
       "  pxed import dnsmasq /etc/dnsmasq.conf -o /etc/pxed/pxed.toml && pxed check -c /etc/pxed/pxed.toml\n"
+      "  pxed import dnsmasq /etc/dnsmasq.conf --nginx /etc/nginx/nginx.conf -o pxed.toml\n"
       "  pxed import dnsmasq /etc/dnsmasq.d/pxe.conf | less\n"
-      "Exit codes: 0 written, 1 FILE unreadable (or the output unwritable), 2 usage (the output exists without --force).");
+      "Exit codes: 0 written, 1 a FILE unreadable or malformed (or the output unwritable), 2 usage (the output\n"
+      "exists without --force).");
 
   try {
     cli.parse(argc, argv);

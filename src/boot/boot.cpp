@@ -153,7 +153,7 @@ class Resolver {
   }
 
   std::string expand(std::string s) const {
-    replace_all(s, "${server}", context_.server.to_string());
+    replace_all(s, "${server}", context_.server_text());
     replace_all(s, "${http}", context_.http_base);
     return s;
   }
@@ -297,12 +297,27 @@ std::optional<std::uint16_t> arch_of(std::string_view firmware_name) {
   return std::nullopt;
 }
 
-Context context_for(const config::Http& http, core::Ipv4 local) {
+Context context_for(const config::Http& http, core::Ipv4 local, const Reached& reached) {
   Context context{local, http.base_url};
-  if (context.http_base.empty()) {
-    context.http_base = "http://" + local.to_string();
-    if (http.listen.port != 80) context.http_base += ":" + std::to_string(http.listen.port);
+  if (local.is_zero() && reached.host.starts_with('[')) context.server_host = reached.host;
+  if (!context.http_base.empty()) return context;
+  const std::string host = reached.host.empty() ? local.to_string() : reached.host;
+  std::uint16_t port = reached.port;
+  if (port == 0) {
+    // A TFTP or DHCP client's ${http}: the listen entry on the address it reached.
+    const bool v6 = host.starts_with('[');
+    const std::string address = v6 ? host.substr(1, host.size() - 2) : host;
+    const auto entries = config::listen_addresses(http);
+    auto it = std::ranges::find(entries, address, &config::Endpoint::address);
+    if (it == entries.end()) {
+      it = std::ranges::find_if(entries, [&](const config::Endpoint& e) {
+        return e.is_v6() == v6 && (e.address == "0.0.0.0" || e.address == "::");
+      });
+    }
+    port = it == entries.end() ? http.listen.port : it->port;
   }
+  context.http_base = "http://" + host;
+  if (port != 80) context.http_base += ":" + std::to_string(port);
   return context;
 }
 

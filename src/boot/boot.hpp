@@ -42,10 +42,26 @@ struct ClientFacts {
 struct Context {
   core::Ipv4 server;      // our address on the client's segment (siaddr, option 54)
   std::string http_base;  // "http://10.77.0.1" (config base_url or derived)
+  // ${server} for a client that reached us over IPv6, as a URL writes it
+  // ("[fd00::1]"); empty: `server`.
+  std::string server_host{};
+
+  std::string server_text() const { return server_host.empty() ? server.to_string() : server_host; }
 };
 
-// ${server} is `local`; ${http} is [http] base_url, or http://local[:port].
-Context context_for(const config::Http& http, core::Ipv4 local);
+// Where a request for a generated file reached us when `local` (IPv4) does not
+// say it all: the host as a URL writes it ("[fd00::1]", "10.77.0.3") and the
+// port (0: not an HTTP request).
+struct Reached {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// ${server} is `local` (over IPv6: reached.host); ${http} is [http] base_url, or http://host[:port] with
+// the host the client reached (reached.host, else local) and the port it
+// reached (reached.port, else the port of the [http] listen entry that serves
+// that host: its own address, else its family's wildcard, else the first).
+Context context_for(const config::Http& http, core::Ipv4 local, const Reached& reached = {});
 
 struct MenuEntry {
   std::uint16_t type = 0;  // PXE boot server type: 0 local boot, 0x8000+ ours

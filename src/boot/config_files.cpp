@@ -228,7 +228,7 @@ std::optional<ConfigFile> config_file(std::string_view rel, const Asker& asker, 
     auto to = out.match.by_default || names.empty() ? names.end() : std::prev(names.end());
     if (from < to) out.yield_to.assign(from, to);
   }
-  auto context = context_for(cfg.http, asker.local);
+  auto context = context_for(cfg.http, asker.local, asker.reached);
   out.content = render(out.loader, plan_of(out.match, out.facts, context, cfg, remembered));
   out.why = "for " + who_of(out.match, out.facts) + " (" + id->how + "): " + out.match.rule + " -> profile " +
             out.match.profile;

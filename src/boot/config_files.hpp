@@ -44,6 +44,7 @@ struct Asker {
   // The kernel's neighbour table's MAC for `address`, the last resort when no
   // DHCP exchange showed who has it (app reads /proc/net/arp).
   std::optional<core::Mac> neighbour;
+  Reached reached{};   // our address and port as the request reached them: ${http}
 };
 
 // The MAC /proc/net/arp holds for address (complete entries only).

@@ -333,7 +333,7 @@ config::Vars values_of(const Match& m, const ClientFacts& facts, const Context& 
   if (m.group != nullptr) merge(values, m.group->vars);
   if (m.machine != nullptr) merge(values, m.machine->vars);
   // The built-ins last: check refuses vars that would shadow them.
-  values["server"] = context.server.to_string();
+  values["server"] = context.server_text();
   values["http"] = context.http_base;
   values["mac"] = facts.mac.to_string();
   values["ip"] = facts.address.is_zero() ? "" : facts.address.to_string();

@@ -310,13 +310,6 @@ void check_together(Checker& c, Checker* inventory, const Config& cfg) {
            "has no use with single_port = true (every transfer answers from the listening port): remove one");
   }
   for (const auto& at : listen_addresses(tftp)) {
-    if (at.is_v6() && tftp.enabled && !c.failed("tftp.listen")) {
-      c.fail(c.line_of("tftp.listen").value_or(0), "tftp.listen",
-             to_string(at) + ": TFTP does not listen on IPv6 yet (HTTP does); use IPv4 addresses here");
-      break;
-    }
-  }
-  for (const auto& at : listen_addresses(tftp)) {
     if (tftp.port_range && !c.failed("tftp.listen") && at.port >= tftp.port_range->first &&
         at.port <= tftp.port_range->last) {
       c.fail(c.line_of("tftp.port_range").value_or(0), "tftp.port_range",

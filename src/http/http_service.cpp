@@ -508,7 +508,18 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   c->client = endpoint_text(peer);
   if (!ec) c->requester.address = ipv4_of(peer.address());
   auto local = c->socket.local_endpoint(ec);
-  if (!ec) c->requester.local = ipv4_of(local.address());
+  if (!ec) {
+    c->requester.local = ipv4_of(local.address());
+    // Generated files name us as the client reached us: its listener's
+    // address (IPv6 too) and port, which may not be the first listen entry's.
+    const auto address = local.address();
+    const bool v6 = address.is_v6() && !address.to_v6().is_v4_mapped();
+    std::string host = address.to_string();
+    // RFC 6874: a link-local address's zone is "%25" in a URL.
+    if (auto zone = host.find('%'); zone != std::string::npos) host.replace(zone, 1, "%25");
+    c->requester.local_host = v6 ? "[" + host + "]" : ipv4_of(address).to_string();
+    c->requester.local_port = local.port();
+  }
   c->requester.protocol = "http";
   c->socket.set_option(tcp::no_delay(true), ec);
   c->socket.native_non_blocking(true, ec);  // sendfile must not block the io_context

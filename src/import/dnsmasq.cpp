@@ -208,7 +208,40 @@ void Translator::finish(const std::vector<ConfLine>& lines) {
 }
 
 
-std::expected<DnsmasqImport, std::string> import_dnsmasq(const std::string& path, const ConfSources& sources) {
+namespace {
+
+// One tree over TFTP and HTTP: dnsmasq's tftp-root and nginx's root must be one
+// directory, or the HTTP side's files are not served; its locations become mounts.
+std::expected<std::vector<Note>, std::string> add_nginx(const std::string& path, const ConfSources& sources,
+                                                         ImportedConfig& cfg) {
+  std::vector<Note> notes;
+  auto top = read_nginx(path, sources, notes);
+  if (!top) return std::unexpected(top.error());
+  auto site = translate_nginx(*top, notes);
+  if (site.root.empty()) {
+    return std::unexpected(path + ": no server block, so nothing for --nginx to import (is the site in a file "
+                                  "that no include reached?)");
+  }
+  cfg.nginx_source = path;
+  cfg.http = true;
+  cfg.http_listen = site.listen;
+  cfg.mounts = std::move(site.mounts);
+  if (cfg.root.empty()) {
+    cfg.root = site.root;
+  } else if (site.root != cfg.root && site.root_directive) {
+    const auto& d = *site.root_directive;
+    notes.push_back({d.file, d.line, d.text(), Note::Kind::untranslated,
+                     "pxed serves one tree over TFTP and HTTP, files.root = " + cfg.root +
+                         " (dnsmasq's tftp-root): the files under " + site.root +
+                         " are not in it; move them there, or mount its folders with [[files.mount]] dir"});
+  }
+  return notes;
+}
+
+}  // namespace
+
+std::expected<DnsmasqImport, std::string> import_dnsmasq(const ImportInputs& inputs, const ConfSources& sources) {
+  const auto& path = inputs.dnsmasq;
   std::vector<Note> include_notes;
   auto lines = read_conf(path, sources, include_notes);
   if (!lines) return std::unexpected(lines.error());
@@ -219,6 +252,12 @@ std::expected<DnsmasqImport, std::string> import_dnsmasq(const std::string& path
   for (std::size_t i = 0; i < lines->size(); ++i) order.emplace(std::pair{(*lines)[i].file, (*lines)[i].line}, i);
   std::ranges::stable_sort(notes, {}, [&](const Note& n) { return order[{n.file, n.line}]; });
   include_notes.insert(include_notes.end(), notes.begin(), notes.end());
+  if (!inputs.nginx.empty()) {
+    auto nginx_notes = add_nginx(inputs.nginx, sources, cfg);
+    if (!nginx_notes) return std::unexpected(nginx_notes.error());
+    include_notes.insert(include_notes.end(), nginx_notes->begin(), nginx_notes->end());
+  }
+  mount_loop_images(cfg.root, cfg.mounts, inputs.loop_mounts);
   DnsmasqImport result;
   result.toml = render_toml(cfg, include_notes);
   result.notes = std::move(include_notes);

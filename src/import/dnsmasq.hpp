@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "import/dnsmasq_conf.hpp"
+#include "import/loop_mounts.hpp"
 
 namespace pxed::import {
 
@@ -16,7 +17,19 @@ struct DnsmasqImport {
   std::vector<Note> notes;  // in the order of the lines they are about
 };
 
-// Fails only when `path` itself cannot be read.
-std::expected<DnsmasqImport, std::string> import_dnsmasq(const std::string& path, const ConfSources& sources);
+struct ImportInputs {
+  std::string dnsmasq;  // the dnsmasq configuration
+  std::string nginx;    // the nginx configuration serving the same files over HTTP; empty: none
+  // The machine's ISO images mounted with -o loop: such a directory in the
+  // tree becomes a [[files.mount]] of the image.
+  std::vector<LoopMount> loop_mounts;
+};
+
+// Fails only when the dnsmasq or nginx file itself cannot be read (or nginx's is malformed).
+std::expected<DnsmasqImport, std::string> import_dnsmasq(const ImportInputs& inputs, const ConfSources& sources);
+
+inline std::expected<DnsmasqImport, std::string> import_dnsmasq(const std::string& path, const ConfSources& sources) {
+  return import_dnsmasq(ImportInputs{path, {}, {}}, sources);
+}
 
 }  // namespace pxed::import

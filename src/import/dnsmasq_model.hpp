@@ -8,6 +8,7 @@
 
 #include "core/net.hpp"
 #include "import/dnsmasq_conf.hpp"
+#include "import/nginx.hpp"
 
 namespace pxed::import {
 
@@ -46,8 +47,12 @@ struct ImportedBootHost {
 
 struct ImportedConfig {
   std::string source;  // the dnsmasq file, for the header
+  std::string nginx_source;  // the nginx file (--nginx), for the header; empty: none
   std::vector<std::string> interfaces;
   std::string root;
+  std::vector<ImportedMount> mounts;
+  bool http = false;
+  std::vector<std::string> http_listen;  // empty: pxed's default
   bool tftp = false;
   std::optional<int> max_transfers;
   enum class Mode { off, proxy, full } mode = Mode::off;

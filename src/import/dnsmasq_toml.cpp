@@ -89,7 +89,8 @@ void write_subnet(std::ostream& out, const ImportedSubnet& s) {
 
 std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& notes) {
   std::ostringstream out;
-  out << "# pxed.toml written by `pxed import dnsmasq " << comment_text(cfg.source) << "`.\n"
+  out << "# pxed.toml written by `pxed import dnsmasq " << comment_text(cfg.source)
+      << (cfg.nginx_source.empty() ? "" : " --nginx " + comment_text(cfg.nginx_source)) << "`.\n"
       << "# Only what that file said is here; every other key keeps its default (see\n"
       << "# pxed.example.toml). Lines it had that pxed cannot say, or says only\n"
       << "# approximately, are listed at the end. Check with `pxed check -c FILE`.\n";
@@ -99,10 +100,21 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
   out << "state_dir = \"/var/lib/pxed\"\n";
   out << "interfaces = " << array_of(cfg.interfaces, [](const auto& s) { return s; }) << "\n";
 
-  if (!cfg.root.empty()) out << "\n[files]\nroot = " << quoted(cfg.root) << "\n";
+  if (!cfg.root.empty() || !cfg.mounts.empty()) out << "\n[files]\n";
+  if (!cfg.root.empty()) out << "root = " << quoted(cfg.root) << "\n";
+  for (const auto& m : cfg.mounts) {
+    out << "[[files.mount]]\n# " << comment_text(m.from) << "\nat = " << quoted(m.at) << "\n";
+    out << (m.iso.empty() ? "dir = " + quoted(m.dir) : "iso = " + quoted(m.iso)) << "\n";
+  }
 
   out << "\n[tftp]\nenabled = " << (cfg.tftp ? "true" : "false") << "\n";
   if (cfg.max_transfers) out << "max_transfers = " << *cfg.max_transfers << "\n";
+
+  if (cfg.http) {
+    out << "\n[http]\nenabled = true\n";
+    if (cfg.http_listen.size() == 1) out << "listen = " << quoted(cfg.http_listen.front()) << "\n";
+    if (cfg.http_listen.size() > 1) out << "listen = " << array_of(cfg.http_listen, [](const auto& s) { return s; }) << "\n";
+  }
 
   out << "\n[dhcp]\nmode = " << quoted(mode_name(cfg.mode)) << "\n";
   if (cfg.mode == ImportedConfig::Mode::full) {
@@ -139,7 +151,8 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
   }
 
   if (!notes.empty()) {
-    out << "\n# What the dnsmasq configuration said that this file does not, or only approximately:\n";
+    out << "\n# What the " << (cfg.nginx_source.empty() ? "dnsmasq configuration" : "dnsmasq and nginx configurations")
+        << " said that this file does not, or only approximately:\n";
     for (const auto& n : notes) out << "# " << comment_text(n.to_string()) << "\n";
   }
   return out.str();

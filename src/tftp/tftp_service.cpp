@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <list>
 #include <map>
+#include <random>
 #include <set>
 #include <utility>
 #include <vector>
@@ -47,30 +48,114 @@ constexpr std::size_t kTransferReceiveBytes = 516;  // an ERROR with a 511-byte 
 // give its slot to a new request when every slot is held: a real client
 // acknowledges within a round trip, a forged source address never does.
 constexpr std::int64_t kUnprovenGraceMs = 2000;
-constexpr int kIpUdpTftpOverhead = 32;  // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
+constexpr int kIpUdpTftpOverhead = 32;    // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.md 12)
+constexpr int kIpv6UdpTftpOverhead = 52;  // IPv6 40 + UDP 8 + TFTP 4
 constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
 constexpr auto kOverBudgetLogInterval = std::chrono::seconds(10);
 constexpr int kPortBindAttempts = 16;   // ports of port_range tried per transfer
 
-core::Ipv4 address_of(const sockaddr_in& a) { return core::Ipv4{ntohl(a.sin_addr.s_addr)}; }
+// A client's or our own socket address, IPv4 or IPv6: what recvmsg fills and
+// sendmsg takes. IPv6 sockets are IPv6-only, so an IPv4 client is never a
+// mapped ::ffff: address here.
+union SocketAddress {
+  sockaddr any;
+  sockaddr_in v4;
+  sockaddr_in6 v6;
+};
 
-std::string endpoint_text(const sockaddr_in& a) {
-  char ip[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-  return fmt::format("{}:{}", ip, ntohs(a.sin_port));
+bool is_v6(const SocketAddress& a) { return a.any.sa_family == AF_INET6; }
+
+socklen_t length_of(const SocketAddress& a) { return is_v6(a) ? sizeof a.v6 : sizeof a.v4; }
+
+std::uint16_t port_of(const SocketAddress& a) { return ntohs(is_v6(a) ? a.v6.sin6_port : a.v4.sin_port); }
+
+// The events' and the tree's client address: IPv4 only (machines are known by
+// their DHCPv4 address); zero for an IPv6 client, as HTTP does.
+core::Ipv4 address_of(const SocketAddress& a) {
+  return is_v6(a) ? core::Ipv4{} : core::Ipv4{ntohl(a.v4.sin_addr.s_addr)};
 }
 
-bool same_peer(const sockaddr_in& a, const sockaddr_in& b) {
-  return a.sin_addr.s_addr == b.sin_addr.s_addr && a.sin_port == b.sin_port;
+// "10.77.0.100:2070", "[fd00::2]:41000": as the HTTP log writes a client.
+std::string endpoint_text(const SocketAddress& a) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  if (is_v6(a)) {
+    inet_ntop(AF_INET6, &a.v6.sin6_addr, ip, sizeof ip);
+    return fmt::format("[{}]:{}", ip, port_of(a));
+  }
+  inet_ntop(AF_INET, &a.v4.sin_addr, ip, sizeof ip);
+  return fmt::format("{}:{}", ip, port_of(a));
 }
 
-std::uint64_t peer_key(const sockaddr_in& a) {
-  return static_cast<std::uint64_t>(a.sin_addr.s_addr) << 16 | a.sin_port;
+std::string text_of(const in6_addr& a) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, &a, ip, sizeof ip);
+  return ip;
+}
+
+bool same_peer(const SocketAddress& a, const SocketAddress& b) {
+  if (is_v6(a) != is_v6(b)) return false;
+  if (is_v6(a)) {
+    return std::memcmp(&a.v6.sin6_addr, &b.v6.sin6_addr, sizeof a.v6.sin6_addr) == 0 &&
+           a.v6.sin6_port == b.v6.sin6_port;
+  }
+  return a.v4.sin_addr.s_addr == b.v4.sin_addr.s_addr && a.v4.sin_port == b.v4.sin_port;
+}
+
+// SipHash-2-4 (Aumasson and Bernstein, 2012) of 18 bytes under a secret key:
+// an IPv6 peer's 16-byte address and port do not fit the 64-bit key transfers
+// are held by, and with a key chosen at random per process a remote sender
+// cannot pick two addresses that collide.
+std::uint64_t siphash(const std::array<std::uint64_t, 2>& key, std::span<const unsigned char> in) {
+  const auto rotl = [](std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); };
+  std::uint64_t v0 = 0x736f6d6570736575ULL ^ key[0], v1 = 0x646f72616e646f6dULL ^ key[1];
+  std::uint64_t v2 = 0x6c7967656e657261ULL ^ key[0], v3 = 0x7465646279746573ULL ^ key[1];
+  const auto round = [&] {
+    v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);
+    v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
+  };
+  const auto word = [&](std::size_t at, std::size_t n) {
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) m |= std::uint64_t{in[at + i]} << (8 * i);
+    return m;
+  };
+  std::size_t at = 0;
+  for (; at + 8 <= in.size(); at += 8) {
+    const auto m = word(at, 8);
+    v3 ^= m; round(); round(); v0 ^= m;
+  }
+  const auto last = word(at, in.size() - at) | (std::uint64_t{in.size() & 0xff} << 56);
+  v3 ^= last; round(); round(); v0 ^= last;
+  v2 ^= 0xff;
+  round(); round(); round(); round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+// Whose transfer a datagram belongs to: an IPv4 address and port as they are
+// (48 bits); an IPv6 one hashed, with the top bit set so it never equals an IPv4 key.
+std::uint64_t peer_key(const SocketAddress& a, const std::array<std::uint64_t, 2>& secret) {
+  if (!is_v6(a)) return static_cast<std::uint64_t>(a.v4.sin_addr.s_addr) << 16 | a.v4.sin_port;
+  std::array<unsigned char, 18> bytes{};
+  std::memcpy(bytes.data(), &a.v6.sin6_addr, 16);
+  std::memcpy(bytes.data() + 16, &a.v6.sin6_port, 2);
+  return siphash(secret, bytes) | (std::uint64_t{1} << 63);
+}
+
+// Whose share of max_transfers_per_client a transfer takes: an IPv4 address as
+// it is; an IPv6 client's /64 (one host picks any address in it at will), with
+// the top bit set, as HTTP counts its connections.
+core::Shares::Client share_client_of(const SocketAddress& a) {
+  if (!is_v6(a)) return ntohl(a.v4.sin_addr.s_addr);
+  std::uint64_t network = 0;
+  for (std::size_t i = 0; i < 8; ++i) network = network << 8 | a.v6.sin6_addr.s6_addr[i];
+  return network | (std::uint64_t{1} << 63);
 }
 
 // The arrival interface's MTU bounds blksize: a bigger block would fragment
 // or, on paths that drop fragments, never arrive.
-std::uint32_t interface_blksize_cap(int ifindex) {
+std::uint32_t interface_blksize_cap(int ifindex, bool v6) {
+  const int overhead = v6 ? kIpv6UdpTftpOverhead : kIpUdpTftpOverhead;
   char name[IF_NAMESIZE] = {};
   if (ifindex <= 0 || !if_indextoname(static_cast<unsigned>(ifindex), name)) return kMaxBlksize;
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -79,48 +164,72 @@ std::uint32_t interface_blksize_cap(int ifindex) {
   std::memcpy(ifr.ifr_name, name, IF_NAMESIZE);  // if_indextoname NUL-terminates within IF_NAMESIZE
   int rc = ::ioctl(fd, SIOCGIFMTU, &ifr);
   ::close(fd);
-  if (rc < 0 || ifr.ifr_mtu <= kIpUdpTftpOverhead) return kMaxBlksize;
-  return static_cast<std::uint32_t>(ifr.ifr_mtu - kIpUdpTftpOverhead);
+  if (rc < 0 || ifr.ifr_mtu <= overhead) return kMaxBlksize;
+  return static_cast<std::uint32_t>(ifr.ifr_mtu - overhead);
 }
 
-// The IP_PKTINFO that makes a datagram leave from `source`: a socket bound to
-// 0.0.0.0 (single_port) would otherwise pick its source address by route,
-// and a client talking to another of our addresses would drop the reply.
-struct SourceControl {
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> bytes{};
+// Which of our addresses a request reached (IP_PKTINFO, IPV6_PKTINFO), and on
+// which interface.
+struct LocalAddress {
+  bool v6 = false;
+  in_addr v4{};
+  in6_addr v6_address{};
+  int ifindex = 0;
+};
 
-  explicit SourceControl(in_addr source) {
+// The IP_PKTINFO (IPV6_PKTINFO) that makes a datagram leave from `source`: a
+// socket bound to 0.0.0.0 or :: (single_port) would otherwise pick its source
+// address by route, and a client talking to another of our addresses would
+// drop the reply.
+struct SourceControl {
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(std::max(sizeof(in_pktinfo), sizeof(in6_pktinfo)))> bytes{};
+  std::size_t length = 0;
+
+  explicit SourceControl(const LocalAddress& source) {
     msghdr msg{};
     msg.msg_control = bytes.data();
     msg.msg_controllen = bytes.size();
     auto* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-    in_pktinfo info{};
-    info.ipi_spec_dst = source;
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    if (source.v6) {
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+      in6_pktinfo info{};
+      info.ipi6_addr = source.v6_address;
+      // A link-local source is only ours on the interface the request came in on.
+      info.ipi6_ifindex = static_cast<unsigned>(source.ifindex);
+      std::memcpy(CMSG_DATA(c), &info, sizeof info);
+      length = CMSG_SPACE(sizeof(in6_pktinfo));
+    } else {
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+      in_pktinfo info{};
+      info.ipi_spec_dst = source.v4;
+      std::memcpy(CMSG_DATA(c), &info, sizeof info);
+      length = CMSG_SPACE(sizeof(in_pktinfo));
+    }
   }
 };
 
 // source: null for a socket bound to the transfer's own address.
-void send_packet(int fd, const sockaddr_in& to, std::span<const std::byte> bytes,
+void send_packet(int fd, const SocketAddress& to, std::span<const std::byte> bytes,
                  const SourceControl* source = nullptr) {
   // UDP: a full send buffer drops the datagram; the retransmit timer covers it.
   iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
   msghdr msg{};
-  msg.msg_name = const_cast<sockaddr_in*>(&to);
-  msg.msg_namelen = sizeof to;
+  msg.msg_name = const_cast<SocketAddress*>(&to);
+  msg.msg_namelen = length_of(to);
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   if (source != nullptr) {
     msg.msg_control = const_cast<char*>(source->bytes.data());
-    msg.msg_controllen = source->bytes.size();
+    msg.msg_controllen = source->length;
   }
   ::sendmsg(fd, &msg, MSG_DONTWAIT);
 }
 
-void send_error(int fd, const sockaddr_in& to, ErrorCode code, std::string message,
+void send_error(int fd, const SocketAddress& to, ErrorCode code, std::string message,
                 const SourceControl* source = nullptr) {
   send_packet(fd, to, encode(Error{code, std::move(message)}), source);
 }
@@ -149,9 +258,8 @@ Refusal refusal_for(vfs::OpenError e) {
 // A datagram with where it came from and which local address it reached.
 struct Received {
   std::size_t length = 0;
-  sockaddr_in peer{};
-  in_addr local{};
-  int ifindex = 0;
+  SocketAddress peer{};
+  LocalAddress local;
   int listener = -1;                // the listening socket it came in on: refusals leave from it
   std::uint16_t listener_port = 0;  // and its port (single_port transfers answer from it)
 };
@@ -166,7 +274,7 @@ struct Listening {
 }  // namespace
 
 struct Transfer {
-  Transfer(asio::io_context& io, vfs::File f, Request r, sockaddr_in p, Session s)
+  Transfer(asio::io_context& io, vfs::File f, Request r, SocketAddress p, Session s)
       : socket(io), timer(io), signal(io), file(std::move(f)), request(std::move(r)), peer(p),
         session(std::move(s)), reader(file, request.mode, session.blksize()) {}
 
@@ -180,7 +288,7 @@ struct Transfer {
   bool heard = false;  // the client answered once: not a forged source, never evicted
   vfs::File file;
   Request request;
-  sockaddr_in peer;
+  SocketAddress peer;
   Session session;
   BlockReader reader;
   core::TimePoint started = core::Clock::now();
@@ -213,7 +321,7 @@ struct Service::Impl {
   core::WorkerPool& pool;
   events::Bus& bus;
   std::list<Listening> listeners;  // addresses stay put: listen() holds one each
-  std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port
+  std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port (key_of)
   std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
   // Who holds the transfer slots (by peer_key): a share per client address, and
   // when every slot is held, the oldest transfer that never heard from its
@@ -223,6 +331,12 @@ struct Service::Impl {
                                                                               config.port_range->last)
                                                     : std::nullopt;
   core::LogLimiter over_budget_log{kOverBudgetLogInterval};
+  const std::array<std::uint64_t, 2> key_secret = [] {
+    std::random_device random;
+    return std::array<std::uint64_t, 2>{std::uint64_t{random()} << 32 | random(), std::uint64_t{random()} << 32 | random()};
+  }();
+
+  std::uint64_t key_of(const SocketAddress& peer) const { return peer_key(peer, key_secret); }
 
   std::expected<void, std::string> bind();
   std::expected<void, std::string> bind(Listening& l);
@@ -280,35 +394,47 @@ std::expected<void, std::string> Service::Impl::bind() {
 }
 
 std::expected<void, std::string> Service::Impl::bind(Listening& l) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(l.at.port);
-  if (inet_pton(AF_INET, l.at.address.c_str(), &addr.sin_addr) != 1) {
-    // config's check says so first (IPv6 TFTP is not served yet).
-    return std::unexpected(fmt::format("tftp.listen: {} is not an IPv4 address", pxed::config::to_string(l.at)));
+  const bool v6 = l.at.is_v6();
+  SocketAddress addr{};
+  if (v6) {
+    addr.v6.sin6_family = AF_INET6;
+    addr.v6.sin6_port = htons(l.at.port);
+  } else {
+    addr.v4.sin_family = AF_INET;
+    addr.v4.sin_port = htons(l.at.port);
   }
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, l.at.address.c_str(), v6 ? static_cast<void*>(&addr.v6.sin6_addr)
+                                                                  : static_cast<void*>(&addr.v4.sin_addr)) != 1) {
+    return std::unexpected(fmt::format("tftp.listen: {} is not an IP address", pxed::config::to_string(l.at)));
+  }
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::unexpected(fmt::format("tftp: socket: {}", std::strerror(errno)));
   int on = 1;
   // No SO_REUSEADDR: with it on both sides Linux lets two servers bind port
   // 69 (dnsmasq's enable-tftp sets it), and requests go to either.
   // IP_PKTINFO tells which local address a request reached, so the transfer
   // answers from that address on a multi-homed server (FIRMWARE.md 20).
-  ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+  if (v6) {
+    // IPv6 only: "::" beside "0.0.0.0" on the same port, as HTTP listens.
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+  } else {
+    ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  }
+  if (::bind(fd, &addr.any, length_of(addr)) < 0) {
     int err = errno;
     ::close(fd);
     return std::unexpected(fmt::format("tftp: cannot listen on {}: {}{}", pxed::config::to_string(l.at),
                                        std::strerror(err),
                                        err == EACCES ? " (port below 1024: run as root or grant CAP_NET_BIND_SERVICE)" : ""));
   }
-  l.socket.assign(udp::v4(), fd);
+  l.socket.assign(v6 ? udp::v6() : udp::v4(), fd);
   return {};
 }
 
 bool Service::Impl::receive(int fd, std::vector<std::byte>& buffer, Received& out) {
   iovec iov{buffer.data(), buffer.size()};
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(std::max(sizeof(in_pktinfo), sizeof(in6_pktinfo)))> control{};
   msghdr msg{};
   msg.msg_name = &out.peer;
   msg.msg_namelen = sizeof out.peer;
@@ -323,8 +449,14 @@ bool Service::Impl::receive(int fd, std::vector<std::byte>& buffer, Received& ou
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
       in_pktinfo info{};
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      out.local = info.ipi_spec_dst;
-      out.ifindex = info.ipi_ifindex;
+      out.local.v4 = info.ipi_spec_dst;
+      out.local.ifindex = info.ipi_ifindex;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      out.local.v6 = true;
+      out.local.v6_address = info.ipi6_addr;
+      out.local.ifindex = static_cast<int>(info.ipi6_ifindex);
     }
   }
   return true;
@@ -363,9 +495,9 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
   if (config.single_port) {
     // Every client's ACKs and ERRORs come here too: its address and port say
     // whose transfer they belong to.
-    if (auto it = active.find(peer_key(from.peer)); it != active.end()) {
+    if (auto it = active.find(key_of(from.peer)); it != active.end()) {
       auto t = it->second.lock();
-      if (t && !t->outcome && packet && !std::holds_alternative<Request>(*packet)) {
+      if (t && !t->outcome && packet && !std::holds_alternative<Request>(*packet) && same_peer(t->peer, from.peer)) {
         on_transfer_packet(*t, *packet);
         if (t->outcome) wake(*t);
         return;
@@ -395,12 +527,12 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
     refuse(from, request->filename, ErrorCode::access_violation, "write-refused", "read-only server");
     return;
   }
-  auto key = peer_key(from.peer);
+  auto key = key_of(from.peer);
   if (auto it = active.find(key); it != active.end() && !it->second.expired()) {
     return;  // the client repeated its RRQ; the transfer already answering it retransmits
   }
   if (looking_up.contains(key)) return;  // repeated while its file is looked up
-  const core::Shares::Client client = ntohl(from.peer.sin_addr.s_addr);
+  const core::Shares::Client client = share_client_of(from.peer);
   auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), client, key);
   if (admission.verdict == core::Shares::Verdict::client_busy) {
     refuse(from, request->filename, ErrorCode::not_defined, "client-busy",
@@ -417,11 +549,13 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
 }
 
 void Service::Impl::open_and_start(Request request, const Received& from, std::optional<vfs::Prefetched> ahead) {
-  auto key = peer_key(from.peer);
+  auto key = key_of(from.peer);
   vfs::Requester who{.address = address_of(from.peer),
-                     .local = core::Ipv4{ntohl(from.local.s_addr)},
+                     .local = from.local.v6 ? core::Ipv4{} : core::Ipv4{ntohl(from.local.v4.s_addr)},
                      .query = "",
-                     .protocol = "tftp"};
+                     .protocol = "tftp",
+                     .local_host = from.local.v6 ? "[" + text_of(from.local.v6_address) + "]" : std::string(),
+                     .local_port = 0};
   auto file = tree.open(request.filename, who, ahead ? &*ahead : nullptr);
   const bool needs_worker =
       !file && (file.error() == vfs::OpenError::over_budget || file.error() == vfs::OpenError::would_block);
@@ -461,7 +595,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
     return;
   }
   auto size = BlockReader::known_size(*file, request.mode);
-  NegotiationLimits limits{.blksize_max = std::min(config.blksize_max, interface_blksize_cap(from.ifindex)),
+  NegotiationLimits limits{.blksize_max = std::min(config.blksize_max, interface_blksize_cap(from.local.ifindex, from.local.v6)),
                            .windowsize_max = config.windowsize_max};
   auto negotiated = negotiate(request.options, size, limits);
   SessionLimits session_limits{.rto_min = config.retransmit_min,
@@ -493,22 +627,36 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
 bool Service::Impl::open_socket(Transfer& t, const Received& from) {
   // A fresh port per transfer (RFC 1350 §4): any ephemeral one, or one of
   // port_range; on the address the request reached.
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const bool v6 = from.local.v6;
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr = from.local;
+  SocketAddress local{};
+  if (v6) {
+    int on = 1;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    local.v6.sin6_family = AF_INET6;
+    local.v6.sin6_addr = from.local.v6_address;
+    // A link-local address is ours only on the interface the request came in on.
+    if (IN6_IS_ADDR_LINKLOCAL(&from.local.v6_address)) local.v6.sin6_scope_id = static_cast<std::uint32_t>(from.local.ifindex);
+  } else {
+    local.v4.sin_family = AF_INET;
+    local.v4.sin_addr = from.local.v4;
+  }
+  const auto set_port = [&](std::uint16_t port) {
+    if (v6) local.v6.sin6_port = htons(port);
+    else local.v4.sin_port = htons(port);
+  };
   bool bound = false;
   if (!ports) {
-    bound = ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
+    bound = ::bind(fd, &local.any, length_of(local)) == 0;
   } else {
     // A port another process holds is skipped; a few tries, not the whole
     // range: a request must not cost the loop thousands of binds.
     for (int attempt = 0; attempt < kPortBindAttempts && !bound; ++attempt) {
       auto port = ports->take();
       if (!port) break;
-      local.sin_port = htons(*port);
-      bound = ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
+      set_port(*port);
+      bound = ::bind(fd, &local.any, length_of(local)) == 0;
       if (bound) t.port = port;
       else ports->give_back(*port);
     }
@@ -518,13 +666,19 @@ bool Service::Impl::open_socket(Transfer& t, const Received& from) {
     return false;
   }
   // Large blocks may need fragmenting on the way; never let PMTU discovery
-  // drop them silently (FIRMWARE.md 12, as dnsmasq does).
-  int pmtu = IP_PMTUDISC_DONT;
-  ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
-  sockaddr_in bound_to{};
+  // drop them silently (FIRMWARE.md 12, as dnsmasq does). Over IPv6 only we
+  // may fragment (routers do not): the kernel then does.
+  if (v6) {
+    int pmtu = IPV6_PMTUDISC_DONT;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof pmtu);
+  } else {
+    int pmtu = IP_PMTUDISC_DONT;
+    ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+  }
+  SocketAddress bound_to{};
   socklen_t length = sizeof bound_to;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound_to), &length) == 0) t.local_port = ntohs(bound_to.sin_port);
-  t.socket.assign(udp::v4(), fd);
+  if (::getsockname(fd, &bound_to.any, &length) == 0) t.local_port = port_of(bound_to);
+  t.socket.assign(v6 ? udp::v6() : udp::v4(), fd);
   t.fd = fd;
   return true;
 }
@@ -597,12 +751,12 @@ void Service::Impl::send_read(Transfer& t, const WindowRead& w,
     iov[2 * i + 1] = {t.window.data() + i * w.blksize, n};
     auto& h = msgs[i].msg_hdr;
     h.msg_name = &t.peer;
-    h.msg_namelen = sizeof t.peer;
+    h.msg_namelen = length_of(t.peer);
     h.msg_iov = &iov[2 * i];
     h.msg_iovlen = 2;
     if (t.source) {
       h.msg_control = t.source->bytes.data();
-      h.msg_controllen = t.source->bytes.size();
+      h.msg_controllen = t.source->length;
     }
     ++count;
     if (block == t.session.last_block()) break;  // the window reached past a just-found end
@@ -666,9 +820,9 @@ void Service::Impl::finish(Transfer& t) {
   }
   bus.emit(event);
   // A transfer still in `active` holds its slot; an evicted one left both at once.
-  if (auto it = active.find(peer_key(t.peer)); it != active.end() && it->second.lock().get() == &t) {
+  if (auto it = active.find(key_of(t.peer)); it != active.end() && it->second.lock().get() == &t) {
     active.erase(it);
-    shares.release(peer_key(t.peer));
+    shares.release(key_of(t.peer));
   }
   if (t.port) ports->give_back(*std::exchange(t.port, std::nullopt));
   boost::system::error_code ignored;
@@ -711,10 +865,10 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
     auto [ec] = co_await t->socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
     if (t->outcome || ec) break;
     for (int i = 0; i < kDrainBatch && !t->outcome; ++i) {
-      sockaddr_in from{};
+      SocketAddress from{};
       socklen_t from_length = sizeof from;
-      auto n = ::recvfrom(t->socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT,
-                          reinterpret_cast<sockaddr*>(&from), &from_length);
+      auto n = ::recvfrom(t->socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT, &from.any,
+                          &from_length);
       if (n < 0) break;
       if (!same_peer(from, t->peer)) {
         // RFC 1350 §4: a stranger gets ERROR 5; the transfer goes on.
@@ -730,7 +884,7 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
 }
 
 void Service::Impl::on_transfer_packet(Transfer& t, const Packet& packet) {
-  if (!std::exchange(t.heard, true)) shares.proven(peer_key(t.peer));
+  if (!std::exchange(t.heard, true)) shares.proven(key_of(t.peer));
   execute(t, t.session.on_packet(core::Clock::now(), packet));
   // The deadline moved earlier (a retransmission is due sooner): re-arm.
   if (!t.outcome && t.session.deadline() < t.timer.expiry()) t.timer.cancel();

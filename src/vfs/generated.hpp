@@ -19,6 +19,12 @@ struct Requester {
   core::Ipv4 local;       // our address it reached: ${server} in what is generated
   std::string query;      // an HTTP request's query string ("mac=...&uuid=..."); empty over TFTP
   std::string protocol;   // "tftp" or "http", for the provider's reasons
+  // Our address as the client reached it, as a URL writes a host ("10.77.0.1",
+  // "[fd00::1]"; empty: `local`), and the port (HTTP's listener; 0 over TFTP):
+  // ${http} in what is generated for a client that came over IPv6 or to a
+  // second listen address.
+  std::string local_host{};
+  std::uint16_t local_port = 0;
 };
 
 // A provider's answer for one name.

@@ -469,5 +469,37 @@ TEST(FirmwareNames, NameTheFirstArchOfTheirFirmware) {
   EXPECT_FALSE(arch_of("efi64-http"));
 }
 
+TEST(ContextFor, BaseUrlWinsOverWhereTheClientCameFrom) {
+  config::Http http;
+  http.base_url = "http://boot.lab";
+  EXPECT_EQ(context_for(http, kServer, {"[fd00::1]", 8080}).http_base, "http://boot.lab");
+}
+
+TEST(ContextFor, AnIpv4ClientGetsTheAddressItReachedAndThePortOfItsListenEntry) {
+  config::Http http;
+  http.listen = {"10.77.0.1", 80};
+  http.listen_also = {{"10.78.0.1", 8080}, {"fd00::1", 8081}};
+  EXPECT_EQ(context_for(http, kServer).http_base, "http://10.77.0.1");
+  // Over HTTP: the listener's own port, not the first entry's.
+  EXPECT_EQ(context_for(http, *core::Ipv4::parse("10.78.0.1"), {"10.78.0.1", 8080}).http_base, "http://10.78.0.1:8080");
+  // Over TFTP or DHCP (no HTTP port): the entry that listens on that address.
+  EXPECT_EQ(context_for(http, *core::Ipv4::parse("10.78.0.1")).http_base, "http://10.78.0.1:8080");
+}
+
+TEST(ContextFor, AnIpv6ClientGetsABracketedLiteralNotZeros) {
+  config::Http http;
+  http.listen = {"0.0.0.0", 80};
+  http.listen_also = {{"::", 8080}};
+  EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 8080}).http_base, "http://[fd00::1]:8080");
+  EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 80}).http_base, "http://[fd00::1]");
+  // ${server} too: the bracketed literal, not 0.0.0.0.
+  EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 8080}).server_text(), "[fd00::1]");
+  EXPECT_EQ(context_for(http, kServer, {"10.77.0.1", 80}).server_text(), "10.77.0.1");
+  // A TFTP client over IPv6: the IPv6 wildcard entry's port.
+  EXPECT_EQ(context_for(http, core::Ipv4{}, {"[fd00::1]", 0}).http_base, "http://[fd00::1]:8080");
+  // An IPv4 client of the same server: the IPv4 wildcard's port.
+  EXPECT_EQ(context_for(http, kServer).http_base, "http://10.77.0.1");
+}
+
 }  // namespace
 }  // namespace pxed::boot

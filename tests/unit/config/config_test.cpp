@@ -346,12 +346,17 @@ TEST(Config, ListenArrayProblemsNameTheElement) {
   EXPECT_TRUE(s.parse_with_root("[http]\nlisten = [\"0.0.0.0:80\", \"[::]:80\"]\n"));
 }
 
-TEST(Config, TftpOnIpv6IsRefusedUntilItIsServed) {
+TEST(Config, TftpListensOnIpv6BesideIpv4) {
   Scratch s;
-  auto e = only_error(s.parse_with_root("[tftp]\nlisten = [\"0.0.0.0:69\", \"[fd00::1]:69\"]\n"));
+  auto cfg = s.parse_with_root("[tftp]\nlisten = [\"0.0.0.0:69\", \"[fd00::1]:69\", \"[::1]:6969\"]\n");
+  ASSERT_TRUE(cfg) << describe(errors_of(cfg));
+  EXPECT_EQ(cfg->tftp.listen_also.size(), 2u);
+  EXPECT_EQ(to_string(cfg->tftp.listen_also[0]), "[fd00::1]:69");
+  // "::" and "0.0.0.0" are two sockets (IPv6-only); "::" and an IPv6 address on one port overlap.
+  EXPECT_TRUE(s.parse_with_root("[tftp]\nlisten = [\"0.0.0.0:69\", \"[::]:69\"]\n"));
+  auto e = only_error(s.parse_with_root("[tftp]\nlisten = [\"[::]:69\", \"[fd00::1]:69\"]\n"));
   EXPECT_EQ(e.key, "tftp.listen");
-  EXPECT_EQ(e.line, 4u);
-  EXPECT_THAT(e.message, HasSubstr("[fd00::1]:69: TFTP does not listen on IPv6 yet"));
+  EXPECT_THAT(e.message, HasSubstr("overlaps"));
 }
 
 TEST(Endpoint, OverlapsOnOnePortAndFamilyWhenEqualOrAWildcard) {
