@@ -12,12 +12,6 @@ bool boot_answer(Kind kind) {
          kind == Kind::dhcp_proxy_ack || kind == Kind::dhcp_pxe_ack;
 }
 
-std::int64_t number(const events::Event& e, std::string_view key) {
-  const auto* v = e.find(key);
-  const auto* n = v != nullptr ? std::get_if<std::int64_t>(v) : nullptr;
-  return n != nullptr ? *n : 0;
-}
-
 }  // namespace
 
 MachineRow& MachineTable::row_of(const core::Mac& mac, std::int64_t now_ms) {
@@ -65,7 +59,7 @@ void MachineTable::publish(const events::Event& e) {
     if (e.level >= events::Level::warn) row.problem = "tftp " + row.last_file + ": " + std::string(e.text("result"));
   } else if (e.kind == Kind::http_request) {
     row.last_file = std::string(e.text("path"));
-    if (auto status = number(e, "status"); status >= 400) {
+    if (auto status = e.integer("status"); status >= 400) {
       row.problem = "http " + row.last_file + ": " + std::to_string(status);
     }
   }

@@ -88,14 +88,6 @@ std::string http_code(const events::Value* status) {
   return std::string(kOther);
 }
 
-double number(const events::Event& e, std::string_view key) {
-  const auto* v = e.find(key);
-  if (v == nullptr) return 0;
-  if (const auto* n = std::get_if<std::int64_t>(v)) return static_cast<double>(*n);
-  if (const auto* d = std::get_if<double>(v)) return *d;
-  return 0;
-}
-
 // From a 4 ms config file to a 5-minute initrd over a lossy link.
 const Histogram::BucketBoundaries kSecondBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                  0.5,   1,      2.5,   5,    10,    30,    60,  300};
@@ -254,7 +246,7 @@ void Metrics::Impl::count_events(const events::Event& e) {
 
   if (auto type = answer_type(e.kind); !type.empty()) {
     dhcp_answers.Add({{"type", std::string(type)}}).Increment();
-    dhcp_duration.Add({{"type", std::string(type)}}, kDhcpBuckets).Observe(number(e, "ms") / 1000);
+    dhcp_duration.Add({{"type", std::string(type)}}, kDhcpBuckets).Observe(e.number("ms") / 1000);
     return;
   }
   switch (e.kind) {
@@ -279,14 +271,14 @@ void Metrics::Impl::count_events(const events::Event& e) {
       if (result.starts_with("read-error")) result = "read-error";
       const auto label = bounded(result, kTftpResults);
       tftp_transfers.Add({{"result", label}}).Increment();
-      tftp_bytes.Add({{"result", label}}).Increment(number(e, "bytes"));
-      tftp_seconds.Observe(number(e, "ms") / 1000);
+      tftp_bytes.Add({{"result", label}}).Increment(e.number("bytes"));
+      tftp_seconds.Observe(e.number("ms") / 1000);
       break;
     }
     case Kind::tftp_refused: {
       // A line-rate refusal is logged once per interval, with how many it stands for.
       tftp_refused.Add({{"reason", bounded(e.text("reason"), kTftpRefusals)}})
-          .Increment(1 + number(e, "suppressed"));
+          .Increment(1 + e.number("suppressed"));
       break;
     }
     case Kind::tftp_malformed:
@@ -296,8 +288,8 @@ void Metrics::Impl::count_events(const events::Event& e) {
       const auto route = e.find("route") != nullptr ? bounded(e.text("route"), kRoutes) : std::string(kFilesRoute);
       const auto code = http_code(e.find("status"));
       http_requests.Add({{"route", route}, {"code", code}}).Increment();
-      http_bytes.Add({{"route", route}, {"code", code}}).Increment(number(e, "bytes"));
-      http_duration.Add({{"route", route}}, kSecondBuckets).Observe(number(e, "ms") / 1000);
+      http_bytes.Add({{"route", route}, {"code", code}}).Increment(e.number("bytes"));
+      http_duration.Add({{"route", route}}, kSecondBuckets).Observe(e.number("ms") / 1000);
       break;
     }
     case Kind::http_refused:

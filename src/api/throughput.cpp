@@ -6,9 +6,8 @@ namespace pxed::api {
 namespace {
 
 std::uint64_t bytes_of(const events::Event& e) {
-  const auto* v = e.find("bytes");
-  const auto* n = v != nullptr ? std::get_if<std::int64_t>(v) : nullptr;
-  return n != nullptr && *n > 0 ? static_cast<std::uint64_t>(*n) : 0;
+  const auto n = e.integer("bytes");
+  return n > 0 ? static_cast<std::uint64_t>(n) : 0;
 }
 
 }  // namespace

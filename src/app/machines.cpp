@@ -248,12 +248,6 @@ events::Kind kind_of(api::Action action) {
   return events::Kind::machine_done;
 }
 
-std::string profile_names(const config::Config& cfg) {
-  std::string names(config::kLocalProfile);
-  for (const auto& p : cfg.inventory.profiles) names += ", " + p.name;
-  return names;
-}
-
 // What the machine's own DHCP showed, when pxed saw it; else its MAC alone
 // (enough for a [[machine]] and an assignment, not for a group by subnet).
 boot::ClientFacts facts_for(const boot::Sightings& sightings, const core::Mac& mac) {
@@ -293,7 +287,7 @@ void Machines::apply(api::Change change, Done done) {
     return done(std::unexpected(api::Refused{
         api::Refused::Why::unknown_profile,
         "no profile " + change.profile + " in " + cfg.inventory.source.filename().string() + "; known: " +
-            profile_names(cfg)}));
+            cfg.inventory.profile_names()}));
   }
   const auto m = boot::match(facts_for(impl->sightings, mac), cfg, &impl->remembered);
   // Marking done means something only for a machine pxed knows of; the rest may be named in advance.

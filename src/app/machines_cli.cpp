@@ -53,12 +53,6 @@ void tell_running_pxed(const config::Config& cfg, std::ostream& out, std::ostrea
   }
 }
 
-std::string profile_names(const config::Config& cfg) {
-  std::string names(config::kLocalProfile);
-  for (const auto& p : cfg.inventory.profiles) names += ", " + p.name;
-  return names;
-}
-
 }  // namespace
 
 int list_machines(const config::Config& cfg, bool json, std::ostream& out, std::ostream& err) {
@@ -177,7 +171,7 @@ int assign_profile(const config::Config& cfg, const std::string& text, const std
   }
   if (!boot::assignable(profile, cfg)) {
     err << fmt::format("PROFILE: no profile {} in {}; known: {}\n", profile, cfg.inventory.source.string(),
-                       profile_names(cfg));
+                       cfg.inventory.profile_names());
     return kBadInput;
   }
   auto opened = store::MachineStore::open(cfg.server.state_dir, store::Access::editor);

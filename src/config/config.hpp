@@ -363,6 +363,8 @@ struct Inventory {
   std::vector<Group> groups;    // first match in file order
   std::vector<Machine> machines;
   const Profile* find_profile(std::string_view name) const;
+  // "local, install, rescue": what a refused profile name could have been.
+  std::string profile_names() const;
 };
 
 struct Config;

@@ -86,6 +86,12 @@ class MenuCycles {
 
 }  // namespace
 
+std::string Inventory::profile_names() const {
+  std::string names(kLocalProfile);
+  for (const auto& p : profiles) names += ", " + p.name;
+  return names;
+}
+
 const Profile* Inventory::find_profile(std::string_view name) const {
   auto it = std::ranges::find(profiles, name, &Profile::name);
   return it == profiles.end() ? nullptr : &*it;

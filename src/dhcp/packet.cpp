@@ -17,7 +17,6 @@ constexpr std::size_t kSnameSize = 64;   // RFC 2131 §2
 constexpr std::size_t kFileSize = 128;   // RFC 2131 §2
 constexpr std::size_t kChaddrSize = 16;  // RFC 2131 §2: hlen larger than this cannot be real
 constexpr std::size_t kOptionsOffset = kHeaderSize + kMagicCookie.size();
-constexpr std::size_t kMaxOptionLength = 255;  // RFC 2132 §2: one length octet
 
 // Option 52 values (RFC 2132 §9.3): which BOOTP fields hold options.
 constexpr std::uint8_t kOverloadFile = 1, kOverloadSname = 2, kOverloadBoth = 3;

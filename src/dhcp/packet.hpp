@@ -18,6 +18,8 @@
 
 namespace pxed::dhcp {
 
+inline constexpr std::size_t kMaxOptionLength = 255;  // RFC 2132 §2: one length octet
+
 enum class Op : std::uint8_t { request = 1, reply = 2 };
 
 // Option 53 (RFC 2132 §9.6).

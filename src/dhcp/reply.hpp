@@ -19,7 +19,6 @@ namespace pxed::dhcp {
 
 // RFC 2131 §2: the BOOTP `file` field; longer names go in option 67 only (FIRMWARE.md 24).
 inline constexpr std::size_t kFileFieldSize = 128;
-inline constexpr std::size_t kMaxOptionLength = 255;  // RFC 2132 §2: one length byte
 // Option 57 counts the whole IP datagram (RFC 2132 §9.10: "minimum legal value is
 // 576"); the DHCP message is that minus IP (20) and UDP (8) headers. We never go
 // past an Ethernet frame, whatever the client allows: no fragments.

@@ -94,6 +94,20 @@ std::string_view Event::text(std::string_view key) const {
   return s != nullptr ? std::string_view(*s) : std::string_view{};
 }
 
+std::int64_t Event::integer(std::string_view key) const {
+  const auto* value = find(key);
+  const auto* n = value != nullptr ? std::get_if<std::int64_t>(value) : nullptr;
+  return n != nullptr ? *n : 0;
+}
+
+double Event::number(std::string_view key) const {
+  const auto* value = find(key);
+  if (value == nullptr) return 0;
+  if (const auto* n = std::get_if<std::int64_t>(value)) return static_cast<double>(*n);
+  if (const auto* d = std::get_if<double>(value)) return *d;
+  return 0;
+}
+
 std::string format_text(const Event& event) {
   std::string out(event.name());
   for (const auto& [key, value] : event.fields) {

@@ -71,6 +71,10 @@ struct Event {
   const Value* find(std::string_view key) const;
   // A string field's text; empty when absent or not a string.
   std::string_view text(std::string_view key) const;
+  // A whole-number field; 0 when absent or not a whole number.
+  std::int64_t integer(std::string_view key) const;
+  // A number field, whole or not; 0 when absent or text.
+  double number(std::string_view key) const;
 };
 
 // Unix milliseconds as the API writes times: "2026-12-07T08:41:02.117Z"; empty for 0.
