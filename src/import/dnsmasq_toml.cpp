@@ -10,7 +10,7 @@ namespace pxed::import {
 namespace {
 
 // A TOML basic string: the characters TOML 1.0 requires escaped, escaped.
-std::string quoted(std::string_view s) {
+std::string toml_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
@@ -56,7 +56,7 @@ std::string comment_text(std::string_view s) {
 template <class T, class F>
 std::string array_of(const std::vector<T>& items, F text) {
   std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(text(items[i]));
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + toml_string(text(items[i]));
   return out + "]";
 }
 
@@ -71,17 +71,17 @@ const char* mode_name(ImportedConfig::Mode m) {
 
 void write_subnet(std::ostream& out, const ImportedSubnet& s) {
   out << "\n[[dhcp.subnet]]\n";
-  out << "network = " << quoted(s.network.to_string()) << "\n";
-  if (s.first && s.last) out << "range = [" << quoted(s.first->to_string()) << ", " << quoted(s.last->to_string()) << "]\n";
-  if (s.router) out << "router = " << quoted(s.router->to_string()) << "\n";
+  out << "network = " << toml_string(s.network.to_string()) << "\n";
+  if (s.first && s.last) out << "range = [" << toml_string(s.first->to_string()) << ", " << toml_string(s.last->to_string()) << "]\n";
+  if (s.router) out << "router = " << toml_string(s.router->to_string()) << "\n";
   if (!s.dns.empty()) out << "dns = " << array_of(s.dns, [](auto a) { return a.to_string(); }) << "\n";
-  if (!s.domain.empty()) out << "domain = " << quoted(s.domain) << "\n";
-  if (!s.lease_time.empty()) out << "lease_time = " << quoted(s.lease_time) << "\n";
+  if (!s.domain.empty()) out << "domain = " << toml_string(s.domain) << "\n";
+  if (!s.lease_time.empty()) out << "lease_time = " << toml_string(s.lease_time) << "\n";
   for (const auto& r : s.reservations) {
     out << "[[dhcp.subnet.reservation]]\n";
-    out << "mac = " << quoted(r.mac.to_string()) << "\n";
-    out << "ip = " << quoted(r.ip.to_string()) << "\n";
-    if (!r.hostname.empty()) out << "hostname = " << quoted(r.hostname) << "\n";
+    out << "mac = " << toml_string(r.mac.to_string()) << "\n";
+    out << "ip = " << toml_string(r.ip.to_string()) << "\n";
+    if (!r.hostname.empty()) out << "hostname = " << toml_string(r.hostname) << "\n";
   }
 }
 
@@ -101,10 +101,10 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
   out << "interfaces = " << array_of(cfg.interfaces, [](const auto& s) { return s; }) << "\n";
 
   if (!cfg.root.empty() || !cfg.mounts.empty()) out << "\n[files]\n";
-  if (!cfg.root.empty()) out << "root = " << quoted(cfg.root) << "\n";
+  if (!cfg.root.empty()) out << "root = " << toml_string(cfg.root) << "\n";
   for (const auto& m : cfg.mounts) {
-    out << "[[files.mount]]\n# " << comment_text(m.from) << "\nat = " << quoted(m.at) << "\n";
-    out << (m.iso.empty() ? "dir = " + quoted(m.dir) : "iso = " + quoted(m.iso)) << "\n";
+    out << "[[files.mount]]\n# " << comment_text(m.from) << "\nat = " << toml_string(m.at) << "\n";
+    out << (m.iso.empty() ? "dir = " + toml_string(m.dir) : "iso = " + toml_string(m.iso)) << "\n";
   }
 
   out << "\n[tftp]\nenabled = " << (cfg.tftp ? "true" : "false") << "\n";
@@ -112,11 +112,11 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
 
   if (cfg.http) {
     out << "\n[http]\nenabled = true\n";
-    if (cfg.http_listen.size() == 1) out << "listen = " << quoted(cfg.http_listen.front()) << "\n";
+    if (cfg.http_listen.size() == 1) out << "listen = " << toml_string(cfg.http_listen.front()) << "\n";
     if (cfg.http_listen.size() > 1) out << "listen = " << array_of(cfg.http_listen, [](const auto& s) { return s; }) << "\n";
   }
 
-  out << "\n[dhcp]\nmode = " << quoted(mode_name(cfg.mode)) << "\n";
+  out << "\n[dhcp]\nmode = " << toml_string(mode_name(cfg.mode)) << "\n";
   if (cfg.mode == ImportedConfig::Mode::full) {
     for (const auto& s : cfg.subnets) write_subnet(out, s);
   }
@@ -129,24 +129,24 @@ std::string render_toml(const ImportedConfig& cfg, const std::vector<Note>& note
   for (std::size_t i = 0; i < cfg.boot.size(); ++i) {
     if (cfg.boot[i].empty()) continue;
     boot();
-    out << kSlotNames[i] << " = " << quoted(cfg.boot[i]) << "\n";
+    out << kSlotNames[i] << " = " << toml_string(cfg.boot[i]) << "\n";
   }
   for (const auto& host : cfg.boot_hosts) {
     boot();
-    out << "[[boot.host]]\nmac = " << quoted(host.mac.to_string()) << "\n";
+    out << "[[boot.host]]\nmac = " << toml_string(host.mac.to_string()) << "\n";
     for (std::size_t i = 0; i < host.boot.size(); ++i) {
-      if (!host.boot[i].empty()) out << kSlotNames[i] << " = " << quoted(host.boot[i]) << "\n";
+      if (!host.boot[i].empty()) out << kSlotNames[i] << " = " << toml_string(host.boot[i]) << "\n";
     }
   }
   if (!cfg.items.empty()) {
     boot();
     out << "\n[boot.menu]\n";
-    if (!cfg.prompt.empty()) out << "prompt = " << quoted(cfg.prompt) << "\n";
+    if (!cfg.prompt.empty()) out << "prompt = " << toml_string(cfg.prompt) << "\n";
     if (cfg.timeout) out << "timeout = " << *cfg.timeout << "\n";
     for (const auto& item : cfg.items) {
-      out << "[[boot.menu.item]]\nlabel = " << quoted(item.label) << "\n";
-      if (!item.file.empty()) out << "file = " << quoted(item.file) << "\n";
-      if (item.server) out << "server = " << quoted(item.server->to_string()) << "\n";
+      out << "[[boot.menu.item]]\nlabel = " << toml_string(item.label) << "\n";
+      if (!item.file.empty()) out << "file = " << toml_string(item.file) << "\n";
+      if (item.server) out << "server = " << toml_string(item.server->to_string()) << "\n";
     }
   }
 
