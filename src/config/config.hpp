@@ -100,7 +100,7 @@ struct Tftp {
   bool single_port = false;
   std::uint32_t blksize_max = 1468;   // RFC 2348 8..65464; also capped by the interface MTU
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
-  std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
+  std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests are dropped unanswered (firmware retries)
   // Concurrent transfers of one client (its address): one machine, or a forged
   // source, cannot take every slot. A firmware fetches one file at a time, but
   // one that gives up and asks again leaves transfers that linger until
