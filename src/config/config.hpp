@@ -100,7 +100,7 @@ struct Tftp {
   bool single_port = false;
   std::uint32_t blksize_max = 1468;   // RFC 2348 8..65464; also capped by the interface MTU
   std::uint16_t windowsize_max = 16;  // RFC 7440 1..65535
-  std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests get an ERROR
+  std::uint32_t max_transfers = 1000; // concurrent; beyond it new requests are dropped unanswered (firmware retries)
   // Concurrent transfers of one client (its address): one machine, or a forged
   // source, cannot take every slot. A firmware fetches one file at a time, but
   // one that gives up and asks again leaves transfers that linger until
@@ -117,7 +117,9 @@ struct Http {
   bool enabled = false;  // off unless asked for, so existing configs keep their meaning
   Endpoint listen{"0.0.0.0", 80};
   std::vector<Endpoint> listen_also;  // listen = [a, b, ...]: the addresses after the first
-  std::uint32_t max_connections = 512;  // beyond it a new connection gets 503 and is closed
+  // Beyond it a new connection gets 503 and is closed. 4096: a room of 1,000+ machines each holds
+  // one keep-alive connection while it fetches its kernel and initrd (bench/RESULTS.md, boot storm).
+  std::uint32_t max_connections = 4096;
   // Open connections of one client address: installers open a few in parallel,
   // a web proxy in front of many machines more; a slowloris no more than this.
   std::uint32_t max_connections_per_client = 128;
@@ -193,7 +195,9 @@ struct Dhcp {
   // Addresses newly tied to a client (an offer of an address it held no claim to, or a
   // binding of a free one; renewals do not count) per second: on one interface, and for one
   // client. 0: no limit. A flood of new clients slows down instead of draining the pool.
-  std::uint32_t interface_bindings_per_second = 20;
+  // 200: 1,000 machines powered on at once behind one interface are bound in ~5 s, well inside
+  // PXE's DHCP retries (4+8+16+32 s); at 20 they took 50 s (bench/RESULTS.md, boot storm).
+  std::uint32_t interface_bindings_per_second = 200;
   std::uint32_t client_bindings_per_second = 2;
   // Which relayed requests (giaddr set) are believed. routed: giaddr in the arrival
   // interface's own subnet always; giaddr elsewhere only when unicast to us from an address

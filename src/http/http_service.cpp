@@ -42,6 +42,7 @@
 #include "http/request_body.hpp"
 #include "http/request_logic.hpp"
 #include "http/send_support.hpp"
+#include "http/send_turns.hpp"
 #include "http/responder.hpp"
 
 namespace pxed::http {
@@ -59,6 +60,11 @@ constexpr std::uint64_t kSendfileChunk = 1 << 20;
 // Bytes before letting other connections (and DHCP, TFTP) run: one chunk, so
 // a full-speed download holds the loop ~1 ms at a time, not ~8.
 constexpr std::uint64_t kYieldEvery = kSendfileChunk;
+// File-body bytes every connection together sends between two looks of the
+// loop at its sockets (SendTurns): two chunks, ~1 ms of sendfile here. A
+// DHCP answer or a TFTP block then waits about that, not a round of one
+// chunk per ready download (hundreds of ms under a boot storm).
+constexpr std::uint64_t kSendBytesPerTurn = 2 * kSendfileChunk;
 constexpr std::size_t kLoggedTargetMax = 256;
 // Enough for "iPXE/1.21.1+ (g4bd064de)", anaconda's and curl's; a client that
 // sends a kilobyte of User-Agent does not get a kilobyte into every log line.
@@ -112,9 +118,11 @@ struct Listener;
 // One TCP connection: the socket, and the deadline a watchdog enforces by
 // closing the socket, which aborts whatever the connection is waiting for.
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()), turn(socket.get_executor()) {}
   tcp::socket socket;
   asio::steady_timer timer;
+  asio::steady_timer turn;  // a body waiting for its turn to send (SendTurns) waits on it
+  bool granted = false;     // its turn came: the wait on `turn` is over
   std::string client;
   vfs::Requester requester;  // who asks: generated files are made for this machine
   const Listener* listener = nullptr;  // where it came in: what it may ask
@@ -155,6 +163,12 @@ struct Service::Impl {
   core::Shares shares{{config.max_connections, config.max_connections_per_client, kUnprovenGraceMs}};
   core::Shares::Id next_share = 0;
   std::map<core::Shares::Id, std::weak_ptr<Connection>> holders;
+  // Who sends file bodies when, so the loop looks at DHCP's and TFTP's
+  // sockets between every few chunks (by Connection::share).
+  SendTurns turns{kSendBytesPerTurn};
+  std::map<SendTurns::Sender, Connection*> turn_waiters;  // each one's coroutine waits in wait_turn
+  asio::steady_timer turn_timer{io};
+  bool turn_armed = false;
 
   std::expected<void, std::string> bind(Listener& l);
   asio::awaitable<void> accept_loop(Listener& l);
@@ -181,6 +195,12 @@ struct Service::Impl {
   asio::awaitable<void> serve(std::shared_ptr<Connection> c);
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
+  // Waits until SendTurns names c (it asked and was queued).
+  asio::awaitable<void> wait_turn(Connection& c);
+  // The next turn begins once the loop has looked at its sockets: a timer
+  // already due completes only through the reactor, after the sockets that
+  // were ready with it.
+  void arm_turn();
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
   asio::awaitable<Answer> wait_for(std::function<void(std::function<void(Answer)>)> later);
   asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
@@ -351,6 +371,13 @@ asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& f
           return vfs::pread_full(fd, scratch, at);
         });
       }
+      if (!turns.ask(c.share, chunk)) {
+        co_await wait_turn(c);
+        if (!c.socket.is_open()) {  // closed by the watchdog meanwhile
+          x.reason = c.timed_out ? "send-timeout" : "client-gone";
+          co_return false;
+        }
+      }
       auto n = ::sendfile(c.socket.native_handle(), file.fd(), &offset, static_cast<std::size_t>(chunk));
       if (n > 0) {
         in_extent -= static_cast<std::uint64_t>(n);
@@ -388,6 +415,34 @@ asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& f
     co_return false;
   }
   co_return true;
+}
+
+asio::awaitable<void> Service::Impl::wait_turn(Connection& c) {
+  turn_waiters[c.share] = &c;
+  c.granted = false;
+  arm_turn();
+  while (!c.granted) {
+    c.turn.expires_at(asio::steady_timer::time_point::max());
+    co_await c.turn.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void Service::Impl::arm_turn() {
+  if (turn_armed) return;
+  turn_armed = true;
+  turn_timer.expires_at(asio::steady_timer::time_point{});
+  turn_timer.async_wait([this](boost::system::error_code ec) {
+    turn_armed = false;
+    if (ec) return;
+    for (auto sender : turns.next_turn()) {
+      auto it = turn_waiters.find(sender);
+      if (it == turn_waiters.end()) continue;
+      it->second->granted = true;
+      it->second->turn.cancel();
+      turn_waiters.erase(it);
+    }
+    if (turns.waiting()) arm_turn();
+  });
 }
 
 asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head_only, Exchange& x) {

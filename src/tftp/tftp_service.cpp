@@ -27,9 +27,9 @@
 #include <vector>
 
 #include "core/log_limiter.hpp"
-#include "core/shares.hpp"
 #include "core/time.hpp"
 #include "events/bus.hpp"
+#include "tftp/admission.hpp"
 #include "tftp/block_reader.hpp"
 #include "tftp/negotiation.hpp"
 #include "tftp/packet.hpp"
@@ -52,6 +52,13 @@ constexpr int kIpUdpTftpOverhead = 32;    // IPv4 20 + UDP 8 + TFTP 4 (FIRMWARE.
 constexpr int kIpv6UdpTftpOverhead = 52;  // IPv6 40 + UDP 8 + TFTP 4
 constexpr int kDrainBatch = 64;         // datagrams read per wake-up before yielding
 constexpr auto kOverBudgetLogInterval = std::chrono::seconds(10);
+// A full server drops requests at line rate during a storm: one line per interval, with a count.
+constexpr auto kBusyLogInterval = std::chrono::seconds(10);
+// How long a finished transfer's request is taken for the client's resend of
+// it: longer than a firmware's RRQ timer (660 ms to 4 s) plus a queue behind a
+// busy loop, short enough that a client fetching the same file again from the
+// same port (none we know does) waits one retry at most.
+constexpr std::int64_t kResentMemoryMs = 3000;
 constexpr int kPortBindAttempts = 16;   // ports of port_range tried per transfer
 
 // A client's or our own socket address, IPv4 or IPv6: what recvmsg fills and
@@ -323,14 +330,17 @@ struct Service::Impl {
   std::list<Listening> listeners;  // addresses stay put: listen() holds one each
   std::map<std::uint64_t, std::weak_ptr<Transfer>> active;  // by client address:port (key_of)
   std::set<std::uint64_t> looking_up;  // clients whose file is being looked up on the pool
-  // Who holds the transfer slots (by peer_key): a share per client address, and
+  // Which requests start a transfer (by peer_key): a share per client address;
   // when every slot is held, the oldest transfer that never heard from its
-  // client (a forged source address) gives its slot to a new request.
-  core::Shares shares{{config.max_transfers, config.max_transfers_per_client, kUnprovenGraceMs}};
+  // client (a forged source address) gives its slot to a new request, else the
+  // request is dropped unanswered; a resent request starts nothing.
+  Admission admission{{.shares = {config.max_transfers, config.max_transfers_per_client, kUnprovenGraceMs},
+                       .resent_memory_ms = kResentMemoryMs}};
   std::optional<PortPool> ports = config.port_range ? std::optional<PortPool>(std::in_place, config.port_range->first,
                                                                               config.port_range->last)
                                                     : std::nullopt;
   core::LogLimiter over_budget_log{kOverBudgetLogInterval};
+  core::LogLimiter busy_log{kBusyLogInterval};
   const std::array<std::uint64_t, 2> key_secret = [] {
     std::random_device random;
     return std::array<std::uint64_t, 2>{std::uint64_t{random()} << 32 | random(), std::uint64_t{random()} << 32 | random()};
@@ -527,24 +537,36 @@ void Service::Impl::on_request(std::span<const std::byte> bytes, const Received&
     refuse(from, request->filename, ErrorCode::access_violation, "write-refused", "read-only server");
     return;
   }
-  auto key = key_of(from.peer);
-  if (auto it = active.find(key); it != active.end() && !it->second.expired()) {
-    return;  // the client repeated its RRQ; the transfer already answering it retransmits
-  }
-  if (looking_up.contains(key)) return;  // repeated while its file is looked up
+  const auto key = key_of(from.peer);
   const core::Shares::Client client = share_client_of(from.peer);
-  auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), client, key);
-  if (admission.verdict == core::Shares::Verdict::client_busy) {
-    refuse(from, request->filename, ErrorCode::not_defined, "client-busy",
-           fmt::format("server busy: this address has {} transfers in progress, try again", shares.held_by(client)));
-    return;
+  const auto now = core::Clock::now();
+  const std::string_view as_sent(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  auto decision = admission.on_request(core::milliseconds_of(now), key, client, as_sent);
+  switch (decision.verdict) {
+    case Admission::Verdict::resent:
+      return;  // the transfer that answered it retransmits, or has already served it
+    case Admission::Verdict::client_busy:
+      refuse(from, request->filename, ErrorCode::not_defined, "client-busy",
+             fmt::format("server busy: this address has {} transfers in progress, try again",
+                         admission.shares().held_by(client)));
+      return;
+    case Admission::Verdict::busy:
+      // No ERROR: it would end the firmware's boot, while silence lets its
+      // RRQ timer ask again once a slot is free (as dnsmasq at tftp-max).
+      if (auto suppressed = busy_log.allow(now)) {
+        bus.emit(events::Event{events::Kind::tftp_refused, events::Level::warn}
+            .add("client", endpoint_text(from.peer)).from(address_of(from.peer))
+            .add("file", request->filename)
+            .add("reason", "busy")
+            .add("reply", "none")
+            .add("transfers", admission.shares().held())
+            .add("suppressed", *suppressed)
+            .add("why", "every transfer slot is held (tftp.max_transfers); the client's retry is served once one frees"));
+      }
+      return;
+    case Admission::Verdict::start: break;
   }
-  if (admission.verdict != core::Shares::Verdict::admitted) {
-    refuse(from, request->filename, ErrorCode::not_defined, "busy",
-           fmt::format("server busy: {} transfers in progress, try again", shares.held()));
-    return;
-  }
-  if (admission.evict) evict(*admission.evict);
+  if (decision.evict) evict(*decision.evict);
   open_and_start(std::move(*request), from, std::nullopt);
 }
 
@@ -575,7 +597,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
     }
   }
   if (!file) {
-    shares.release(key);
+    admission.finished(core::milliseconds_of(core::Clock::now()), key, false);
     auto r = refusal_for(file.error());
     if (file.error() == vfs::OpenError::over_budget) {
       send_error(from.listener, from.peer, r.code, std::string(r.message));
@@ -610,7 +632,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
     t->source.emplace(from.local);
     t->local_port = from.listener_port;
   } else if (!open_socket(*t, from)) {
-    shares.release(key);
+    admission.finished(core::milliseconds_of(core::Clock::now()), key, false);
     if (ports && ports->held() == ports->size()) {
       refuse(from, t->request.filename, ErrorCode::not_defined, "no-port",
              fmt::format("server busy: all {} ports of port_range in use, try again", ports->size()));
@@ -822,7 +844,8 @@ void Service::Impl::finish(Transfer& t) {
   // A transfer still in `active` holds its slot; an evicted one left both at once.
   if (auto it = active.find(key_of(t.peer)); it != active.end() && it->second.lock().get() == &t) {
     active.erase(it);
-    shares.release(key_of(t.peer));
+    // A client that heard from us got its answer: a copy of its request still on the way starts nothing.
+    admission.finished(core::milliseconds_of(core::Clock::now()), key_of(t.peer), t.heard);
   }
   if (t.port) ports->give_back(*std::exchange(t.port, std::nullopt));
   boost::system::error_code ignored;
@@ -884,7 +907,7 @@ asio::awaitable<void> Service::Impl::run(std::shared_ptr<Transfer> t) {
 }
 
 void Service::Impl::on_transfer_packet(Transfer& t, const Packet& packet) {
-  if (!std::exchange(t.heard, true)) shares.proven(key_of(t.peer));
+  if (!std::exchange(t.heard, true)) admission.proven(key_of(t.peer));
   execute(t, t.session.on_packet(core::Clock::now(), packet));
   // The deadline moved earlier (a retransmission is due sooner): re-arm.
   if (!t.outcome && t.session.deadline() < t.timer.expiry()) t.timer.cancel();

@@ -1,7 +1,7 @@
 """HTTP under 100 concurrent downloads: half from the plain tree, half from inside an
 ISO image ([[files.mount]]); every body byte-exact and pxed's memory bounded.
 
-The connection cap ([http] max_connections) defaults to 512, above the 100 needed, so
+The connection cap ([http] max_connections) defaults to 4096, above the 100 needed, so
 the test runs pxed's default and checks that nobody was refused.
 """
 import os

@@ -213,3 +213,43 @@ def test_block_number_after_65535_is_0(raw, tree):
     assert stats["after_65535"] == 0, stats
     assert data is not None and len(data) == (tree / "rollover-40m.bin").stat().st_size
     assert hashlib.sha256(data).hexdigest() == sha256_file(tree / "rollover-40m.bin")
+
+
+@pytest.mark.pxed_only("one transfer per request, seen from the server's side")
+def test_a_request_sent_twice_from_one_port_gets_one_transfer(lab, raw):
+    # Firmware resends its RRQ when the first answer is late; both copies may
+    # wait in the server's queue. A second transfer would answer from a new port.
+    mark = lab.server.mark()
+    c = raw()
+    c.rrq(FILE)
+    c.rrq(FILE)
+    ports = set()
+    deadline = time.monotonic() + 0.5
+    while (got := c.recv(deadline - time.monotonic())) is not None:
+        ports.add(got[1])
+    assert len(ports) == 1, f"answered from {ports}"
+    c.send(tftp_raw.error(0, "done looking"))
+    lab.server.wait_event("tftp.done", since=mark, result="client-error")
+    time.sleep(0.3)  # nothing else may end: there was no second transfer
+    assert len(lab.server.events("tftp.done", since=mark)) == 1
+
+
+@pytest.mark.pxed_only("one transfer per request, seen from the server's side")
+def test_a_resent_request_arriving_after_its_transfer_ended_starts_nothing(lab, raw, tree):
+    # EDK2's tsize probe ends at once (FIRMWARE.md 18): a copy of it read
+    # afterwards must not start a transfer nobody listens to; the real fetch
+    # from the same port (no tsize) is served.
+    mark = lab.server.mark()
+    c = raw()
+    probe = {"tsize": 0, "blksize": 1468}
+    c.rrq(FILE, options=probe)
+    assert c.expect().op == tftp_raw.OACK
+    c.send(tftp_raw.error(8, "User aborted the transfer"))
+    lab.server.wait_event("tftp.done", since=mark, result="tsize-probe")
+    c.rrq(FILE, options=probe)
+    assert c.recv(0.5) is None, "the resent probe started a second transfer"
+    c.peer = None
+    data, first, _ = c.fetch(FILE, options={"blksize": 1468})
+    assert first.op == tftp_raw.OACK, first
+    assert data == (tree / FILE).read_bytes()
+    assert len(lab.server.events("tftp.done", since=mark)) == 2

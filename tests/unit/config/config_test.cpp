@@ -45,7 +45,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_FALSE(cfg->http.enabled);
   EXPECT_EQ(cfg->http.listen.address, "0.0.0.0");
   EXPECT_EQ(cfg->http.listen.port, 80);
-  EXPECT_EQ(cfg->http.max_connections, 512u);
+  EXPECT_EQ(cfg->http.max_connections, 4096u);
   EXPECT_EQ(cfg->http.max_connections_per_client, 128u);
   EXPECT_EQ(cfg->http.header_timeout, 10s);
   EXPECT_EQ(cfg->http.idle_timeout, 60s);

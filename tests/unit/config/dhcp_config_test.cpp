@@ -216,7 +216,7 @@ TEST(DhcpConfig, AbuseLimitsAndRelayPolicyAreRead) {
   ASSERT_TRUE(defaults) << describe(errors_of(defaults));
   EXPECT_EQ(defaults->dhcp.decline_max_per_client, 2u);
   EXPECT_EQ(defaults->dhcp.decline_max_percent, 10u);
-  EXPECT_EQ(defaults->dhcp.interface_bindings_per_second, 20u);
+  EXPECT_EQ(defaults->dhcp.interface_bindings_per_second, 200u);
   EXPECT_EQ(defaults->dhcp.client_bindings_per_second, 2u);
   EXPECT_EQ(defaults->dhcp.relay_policy, RelayPolicy::routed);
 
