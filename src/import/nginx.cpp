@@ -91,9 +91,9 @@ std::optional<std::uint16_t> port_of(std::string_view s) {
   return static_cast<std::uint16_t>(v);
 }
 
-class Translator {
+class NginxTranslator {
  public:
-  explicit Translator(std::vector<Note>& notes) : notes_(notes) {}
+  explicit NginxTranslator(std::vector<Note>& notes) : notes_(notes) {}
 
   NginxSite run(const std::vector<NginxDirective>& top) {
     find_non_utf8(top);
@@ -384,7 +384,7 @@ class Translator {
 }  // namespace
 
 NginxSite translate_nginx(const std::vector<NginxDirective>& top, std::vector<Note>& notes) {
-  return Translator(notes).run(top);
+  return NginxTranslator(notes).run(top);
 }
 
 void mount_loop_images(const std::string& root, std::vector<ImportedMount>& mounts,
