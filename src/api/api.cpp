@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <ranges>
 #include <nlohmann/json.hpp>
 
@@ -219,12 +220,17 @@ std::optional<http::Answer> Api::read(const http::Call& call) const {
       since = static_cast<std::int64_t>(*n);
     }
     const auto now = now_ms();
+    // Names by MAC once per read: thousands of rows each looking through the inventory would not do.
+    std::map<core::Mac, std::string_view> names;
+    if (sources_.known != nullptr) {
+      for (const auto& k : *sources_.known) names.emplace(k.mac, k.name);
+    }
     json rows = json::array();
     for (const auto* r : sources_.machines.rows()) {
       // Newest first: the first row older than the cursor ends the changes.
       if (r->last_ms < since) break;
-      const auto* known = known_as(sources_.known, r->mac);
-      rows.push_back(row_json(*r, known != nullptr ? known->name : "", true));
+      const auto name = names.find(r->mac);
+      rows.push_back(row_json(*r, name != names.end() ? name->second : "", true));
     }
     // Then the inventory's machines that have not asked, in its order. They
     // have nothing new to say, so a changed_since read leaves them out.
