@@ -79,18 +79,8 @@ std::optional<std::string> locate(const ImageFiles& files, std::string_view raw)
     return std::string(path);
   }
   // Walk the components, each one as the directory above spells it.
-  std::string found;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-    if (part.empty()) continue;
-    const auto names = files.list(found);
-    const auto it = std::ranges::find_if(names, [&](const std::string& n) { return equal_ignoring_case(n, part); });
-    if (it == names.end()) return std::nullopt;
-    found += (found.empty() ? "" : "/") + *it;
-  }
-  if (!files.is_file(found)) return std::nullopt;
+  auto found = spelled_as_listed(files, path);
+  if (!found || !files.is_file(*found)) return std::nullopt;
   return found;
 }
 
