@@ -45,25 +45,33 @@ std::optional<std::string> lexically_normal(std::string_view path) {
 
 namespace {
 
-// path (normalized) as the listings spell each component: the exact name when
-// a directory holds it, else the one equal ignoring case; nothing when a
-// listing has neither.
-std::optional<std::string> spelled_as_listed(const ImageFiles& files, std::string_view path) {
-  std::string found;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    const std::string_view part = path.substr(0, slash);
-    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-    if (part.empty()) continue;
-    const auto names = files.list(found);
-    auto it = std::ranges::find(names, part);
-    if (it == names.end()) {
-      it = std::ranges::find_if(names, [&](const std::string& n) { return equal_ignoring_case(n, part); });
-    }
-    if (it == names.end()) return std::nullopt;
-    found += (found.empty() ? "" : "/") + *it;
+constexpr int kMaxListings = 64;
+
+// path (normalized) as the listings spell each component, ending at a file:
+// the exact name first where a directory holds it, then each name equal
+// ignoring case. An image may hold both ISOLINUX/ and isolinux/ with different
+// files, so a component that leads nowhere is tried in its other spellings;
+// budget bounds the listings a hostile image can make this read.
+std::optional<std::string> spelled_as_listed(const ImageFiles& files, const std::string& found,
+                                             std::string_view path, int& budget) {
+  while (path.starts_with('/')) path.remove_prefix(1);
+  if (path.empty()) return files.is_file(found) ? std::optional(found) : std::nullopt;
+  const auto slash = path.find('/');
+  const std::string_view part = path.substr(0, slash);
+  const std::string_view rest = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+  if (--budget < 0) return std::nullopt;
+  const auto names = files.list(found);
+  const auto below = [&](const std::string& name) {
+    return spelled_as_listed(files, found.empty() ? name : found + "/" + name, rest, budget);
+  };
+  if (std::ranges::find(names, part) != names.end()) {
+    if (auto spelled = below(std::string(part))) return spelled;
   }
-  return found;
+  for (const auto& name : names) {
+    if (name == part || !equal_ignoring_case(name, part)) continue;
+    if (auto spelled = below(name)) return spelled;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -72,16 +80,12 @@ std::optional<std::string> locate(const ImageFiles& files, std::string_view raw)
   const auto normal = lexically_normal(raw);
   if (!normal || normal->empty()) return std::nullopt;
   std::string_view path = *normal;
-  if (files.is_file(path)) {
-    // UDF and Joliet images answer a name in any case (iso::Image::resolve):
-    // spell it as the image does all the same, for URLs and for wimboot.
-    if (auto spelled = spelled_as_listed(files, path)) return spelled;
-    return std::string(path);
-  }
-  // Walk the components, each one as the directory above spells it.
-  auto found = spelled_as_listed(files, path);
-  if (!found || !files.is_file(*found)) return std::nullopt;
-  return found;
+  // UDF and Joliet images answer a name in any case (iso::Image::resolve):
+  // spell it as the image does all the same, for URLs and for wimboot.
+  int budget = kMaxListings;
+  if (auto spelled = spelled_as_listed(files, "", path, budget)) return spelled;
+  if (files.is_file(path)) return std::string(path);
+  return std::nullopt;
 }
 
 std::optional<std::string> locate_first(const ImageFiles& files, std::initializer_list<std::string_view> paths) {

@@ -457,5 +457,51 @@ TEST(ImageFiles, LocateIgnoresCaseOnlyWhenItMustAndListsDirectories) {
   EXPECT_EQ(locate(files, "a/../../a/b/c"), std::nullopt);
 }
 
+TEST(ImageFiles, LocatePrefersTheExactSpellingAndTriesTheOthersWhenItLeadsNowhere) {
+  const FileSet files{"Boot/bcd", "boot/boot.sdi", "BOOT/BOOT.SDI"};
+  EXPECT_EQ(locate(files, "boot/boot.sdi"), "boot/boot.sdi");
+  EXPECT_EQ(locate(files, "BOOT/BOOT.SDI"), "BOOT/BOOT.SDI");
+  EXPECT_EQ(locate(files, "boot/bcd"), "Boot/bcd");  // only Boot/ holds it
+  EXPECT_EQ(locate(files, "boot/BCD"), "Boot/bcd");
+}
+
+// Counts the directory listings a walk reads.
+class CountedFiles final : public ImageFiles {
+ public:
+  explicit CountedFiles(const FileSet& files) : files_(files) {}
+  bool is_file(std::string_view path) const override { return files_.is_file(path); }
+  std::vector<std::string> list(std::string_view dir) const override {
+    ++listings;
+    return files_.list(dir);
+  }
+  std::optional<std::string> read(std::string_view path, std::size_t max_bytes) const override {
+    return files_.read(path, max_bytes);
+  }
+  mutable int listings = 0;
+
+ private:
+  const FileSet& files_;
+};
+
+TEST(ImageFiles, LocateGivesUpOnAnImageWithTooManySpellings) {
+  // Four spellings per level, none holding the file asked for: the walk stops
+  // at its budget of listings rather than trying all 4^6 paths.
+  FileSet files;
+  std::vector<std::string> prefixes{""};
+  for (int depth = 0; depth < 6; ++depth) {
+    std::vector<std::string> next;
+    for (const auto& p : prefixes) {
+      for (const auto* name : {"aa", "aA", "Aa", "AA"}) next.push_back(p.empty() ? name : p + "/" + name);
+    }
+    prefixes = std::move(next);
+  }
+  for (const auto& p : prefixes) files.add(p + "/x");
+  CountedFiles counted(files);
+  EXPECT_EQ(locate(counted, "aa/aa/aa/aa/aa/aa/y"), std::nullopt);
+  EXPECT_LE(counted.listings, 64);
+  EXPECT_GT(counted.listings, 6);
+  EXPECT_EQ(locate(counted, "AA/AA/AA/AA/AA/AA/X"), "AA/AA/AA/AA/AA/AA/x");
+}
+
 }  // namespace
 }  // namespace pxed::osid
