@@ -14,9 +14,15 @@ void Bus::add(std::shared_ptr<Output> output) { outputs_.push_back(std::move(out
 
 void Bus::set_namer(Namer namer) { namer_ = std::move(namer); }
 
+void Bus::set_forward(std::function<void(Event)> forward) {
+  forward_ = std::move(forward);
+  owner_ = std::this_thread::get_id();
+}
+
 void Bus::emit(Event event) {
+  if (event.time_ms == 0) event.time_ms = clock_();  // when it happened, not when it arrived
+  if (forward_ && std::this_thread::get_id() != owner_) return forward_(std::move(event));
   event.seq = next_seq_++;
-  if (event.time_ms == 0) event.time_ms = clock_();
   if (!event.mac && !event.client.is_zero() && namer_) event.mac = namer_(event.client);
   for (const auto& output : outputs_) output->publish(event);
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "core/net.hpp"
@@ -24,8 +25,9 @@ using Namer = std::function<std::optional<core::Mac>(core::Ipv4)>;
 // Unix milliseconds now; handed in so tests choose the time.
 using Clock = std::function<std::int64_t()>;
 
-// Emit only on the event loop's thread (or before it runs): the namer reads
-// state the loop owns, and outputs take no locks of their own for it.
+// Outputs and the namer run on one thread, the event loop's (they read state
+// the loop owns and take no locks of their own). Other threads (HTTP's own
+// loops, docs/threads.md) emit through a forward the loop's owner hands in.
 class Bus {
  public:
   explicit Bus(Clock clock);
@@ -33,6 +35,11 @@ class Bus {
 
   void add(std::shared_ptr<Output> output);
   void set_namer(Namer namer);
+  // From now on, emit on any thread but this one stamps the event's time and
+  // hands it to `forward`, which must bring it to this thread and emit it
+  // here (app: batched posts to the loop). Null: every thread emits inline.
+  // Set before other threads emit.
+  void set_forward(std::function<void(Event)> forward);
   // Numbers the event, stamps the time when unset, names the machine from
   // the client address when the event does not, then hands it to every
   // output in order.
@@ -44,6 +51,8 @@ class Bus {
  private:
   Clock clock_;
   Namer namer_;
+  std::function<void(Event)> forward_;
+  std::thread::id owner_;
   std::vector<std::shared_ptr<Output>> outputs_;
   std::uint64_t next_seq_ = 1;
 };

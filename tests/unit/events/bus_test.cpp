@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 #include "events/log.hpp"
 
@@ -28,6 +29,30 @@ TEST(Bus, StampsTheTimeOnlyWhenTheEventHasNone) {
   ASSERT_EQ(recorder->seen.size(), 2u);
   EXPECT_EQ(recorder->seen[0].time_ms, 5000);
   EXPECT_EQ(recorder->seen[1].time_ms, 42);
+}
+
+TEST(Bus, AnotherThreadsEventsGoThroughTheForwardStampedButNotNumbered) {
+  Bus bus([] { return std::int64_t{7000}; });
+  auto recorder = std::make_shared<Recorder>();
+  bus.add(recorder);
+  bus.set_namer([](core::Ipv4) { return std::optional(kMac); });
+  std::vector<Event> forwarded;
+  bus.set_forward([&](Event e) { forwarded.push_back(std::move(e)); });
+  std::thread other([&] { bus.emit(Event{Kind::http_request}.from(kAddress)); });
+  other.join();
+  ASSERT_EQ(forwarded.size(), 1u);
+  EXPECT_TRUE(recorder->seen.empty());  // no output ran on the other thread
+  EXPECT_EQ(forwarded[0].time_ms, 7000);
+  EXPECT_EQ(forwarded[0].seq, 0u);
+  EXPECT_FALSE(forwarded[0].mac);  // the namer reads the loop's state: named on arrival
+  // What the owner's thread emits (the forwarded event, brought back) goes out inline.
+  bus.emit(forwarded[0]);
+  bus.emit(Event{Kind::pxed_ready});
+  ASSERT_EQ(recorder->seen.size(), 2u);
+  EXPECT_EQ(recorder->seen[0].time_ms, 7000);
+  EXPECT_EQ(recorder->seen[0].mac, kMac);
+  EXPECT_EQ(recorder->seen[1].seq, 2u);
+  EXPECT_EQ(forwarded.size(), 1u);
 }
 
 TEST(Bus, NumbersEventsFromOneInTheOrderEmitted) {
