@@ -76,6 +76,7 @@ std::pair<std::shared_ptr<const Descriptor>, std::string_view> Tree::real_direct
 Tree::Prefetch Tree::prefetch(std::string_view raw, Need need) const {
   auto rel = normalize(raw);
   if (!rel) return nullptr;
+  std::shared_lock reading(*lock_);
   auto [mount, inner] = mounts_.find(*rel);
   if (mount != nullptr && mount->kind == Mount::Kind::image) {
     return [image = mount->image.image, inner = std::string(inner)](std::stop_token stop) {
@@ -122,6 +123,7 @@ std::expected<std::string, std::string> Tree::mount_point(std::string_view at,
 std::expected<void, std::string> Tree::add_iso_mount(std::string_view at,
                                                      const std::filesystem::path& image_path) {
   const std::string where = "files.mount at=" + std::string(at) + " iso=" + image_path.string();
+  std::unique_lock writing(*lock_);  // at start-up: nothing else reads yet
   auto rel = mount_point(at, where);
   if (!rel) return std::unexpected(rel.error());
   auto image = open_image(AT_FDCWD, image_path);
@@ -134,6 +136,7 @@ std::expected<void, std::string> Tree::add_iso_mount(std::string_view at,
 std::shared_ptr<const iso::Image> Tree::image_at(std::string_view at) const {
   auto rel = normalize(at);
   if (!rel || rel->empty()) return nullptr;
+  std::shared_lock reading(*lock_);
   auto [mount, inner] = mounts_.find(*rel);
   if (mount == nullptr || !inner.empty() || mount->kind != Mount::Kind::image) return nullptr;
   return mount->image.image;
@@ -142,6 +145,7 @@ std::shared_ptr<const iso::Image> Tree::image_at(std::string_view at) const {
 std::expected<void, std::string> Tree::add_dir_mount(std::string_view at,
                                                      const std::filesystem::path& dir) {
   const std::string where = "files.mount at=" + std::string(at) + " dir=" + dir.string();
+  std::unique_lock writing(*lock_);  // at start-up: nothing else reads yet
   auto rel = mount_point(at, where);
   if (!rel) return std::unexpected(rel.error());
   auto fd = open_directory(dir);
@@ -155,6 +159,7 @@ std::expected<void, std::string> Tree::add_dir_mount(std::string_view at,
 }
 
 std::expected<void, std::string> Tree::add_empty_directory(std::string_view at) {
+  std::unique_lock writing(*lock_);
   auto rel = mount_point(at, std::string("directory ").append(at));
   if (!rel) return std::unexpected(rel.error());
   mounts_.put(std::move(*rel), Mount{});
@@ -163,21 +168,55 @@ std::expected<void, std::string> Tree::add_empty_directory(std::string_view at) 
 
 void Tree::put_image(std::string at, OpenedImage image) {
   const auto mtime_ns = image.identity.mtime_ns;
+  std::unique_lock writing(*lock_);
   mounts_.put(std::move(at), Mount{Mount::Kind::image, std::move(image), nullptr, mtime_ns});
 }
 
 void Tree::put_image_file(std::string at, OpenedImage image) {
   const auto mtime_ns = image.identity.mtime_ns;
+  std::unique_lock writing(*lock_);
   mounts_.put(std::move(at), Mount{Mount::Kind::file, std::move(image), nullptr, mtime_ns});
 }
 
-bool Tree::remove_mount(std::string_view at) { return mounts_.remove(at); }
+bool Tree::remove_mount(std::string_view at) {
+  std::unique_lock writing(*lock_);
+  return mounts_.remove(at);
+}
 
-std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester& who, Prefetched* ahead) const {
+bool Tree::has_mount(std::string_view at) const {
+  std::shared_lock reading(*lock_);
+  return mounts_.contains(at);
+}
+
+void Tree::set_generator(std::shared_ptr<const Generator> generator) {
+  std::unique_lock writing(*lock_);
+  generator_ = std::move(generator);
+}
+
+bool Tree::generates() const {
+  std::shared_lock reading(*lock_);
+  return generator_ != nullptr;
+}
+
+void Tree::set_observer(std::shared_ptr<const Observer> observer) {
+  std::unique_lock writing(*lock_);
+  observer_ = std::move(observer);
+}
+
+void Tree::set_system_files(std::shared_ptr<const SystemFiles> files) {
+  std::unique_lock writing(*lock_);
+  system_ = std::move(files);
+}
+
+std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester& who, Prefetched* ahead,
+                                          Generate generate) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   // The root is a directory: asking for it is asking for a listing.
   if (rel->empty()) return std::unexpected(OpenError::not_a_file);
+  std::shared_lock reading(*lock_);
+  const auto generator = generate == Generate::yes ? generator_ : nullptr;
+  const auto observer = observer_;
   auto file = open_own(*rel, ahead, walk_wait());
   if (!file && file.error() == OpenError::not_found && system_) {
     auto system = ahead && ahead->rel == *rel && ahead->system_file ? std::move(*std::exchange(ahead->system_file, {}))
@@ -189,8 +228,9 @@ std::expected<File, OpenError> Tree::open(std::string_view raw, const Requester&
       file = std::unexpected(OpenError::not_a_file);
     }
   }
-  if (!file && file.error() == OpenError::not_found && generator_) file = open_generated(*rel, who);
-  if (file && observer_ && !who.address.is_zero()) observer_->opened(*rel, who, *file);
+  reading.unlock();
+  if (!file && file.error() == OpenError::not_found && generator) file = open_generated(*generator, *rel, who);
+  if (file && observer && !who.address.is_zero()) observer->opened(*rel, who, *file);
   return file;
 }
 
@@ -221,9 +261,11 @@ std::expected<File, OpenError> Tree::open_own(const std::string& rel, Prefetched
   return std::unexpected(OpenError::not_found);
 }
 
-std::expected<File, OpenError> Tree::open_generated(const std::string& rel, const Requester& who) const {
-  auto generation = generator_->generate(rel, who);
+std::expected<File, OpenError> Tree::open_generated(const Generator& generator, const std::string& rel,
+                                                    const Requester& who) const {
+  auto generation = generator.generate(rel, who);
   if (!generation) return std::unexpected(OpenError::not_found);
+  std::shared_lock reading(*lock_);
   for (const auto& name : generation->yield_to) {
     auto normalized = normalize(name);
     // Still a waiting walk on the loop: these are names the loader asked a
@@ -241,6 +283,7 @@ std::expected<File, OpenError> Tree::open_generated(const std::string& rel, cons
 std::expected<std::vector<DirEntry>, OpenError> Tree::list(std::string_view raw, Prefetched* ahead) const {
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
+  std::shared_lock reading(*lock_);
   auto [mount, inner] = mounts_.find(*rel);
   std::expected<std::vector<DirEntry>, OpenError> entries;
   auto real = real_directory(*rel);
@@ -300,6 +343,7 @@ std::expected<bool, OpenError> Tree::is_directory(std::string_view raw, Prefetch
   auto rel = normalize(raw);
   if (!rel) return std::unexpected(OpenError::bad_path);
   if (rel->empty()) return true;
+  std::shared_lock reading(*lock_);
   auto [mount, inner] = mounts_.find(*rel);
   if (mount != nullptr && mount->kind == Mount::Kind::file) {
     if (inner.empty()) return false;

@@ -7,13 +7,17 @@
 // (system_files.hpp), and then a file generated for the machine that asks
 // (generated.hpp): the user's own file always wins.
 //
-// Single-threaded: every call, the iso_dir watcher's changes included, runs
-// on the io_context's one thread (see mount_table.hpp).
+// Changed on one thread (the event loop's: the iso_dir watcher, reloads) and
+// read on any: HTTP serves from loops of its own (docs/threads.md). A reader
+// holds no Mount across calls; an open File holds its own descriptor. The
+// generator and the observer are called with no lock held: they belong to
+// the loop (the observer may be told from another thread: it must cope).
 #include <expected>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <utility>
 #include <stop_token>
 #include <string>
@@ -67,20 +71,25 @@ class Tree {
   // Only not_found falls through: a name the tree has but refuses (a
   // directory, a link that leaves it) stays refused.
   // ahead: what a worker found for raw (prefetch), after would_block.
+  // generate: no where the generator's state is not at hand (another
+  // thread than the loop's): a name only it could make is not_found then,
+  // and generates() tells the caller to ask again on the loop.
+  enum class Generate { yes, no };
   std::expected<File, OpenError> open(std::string_view raw, const Requester& who,
-                                      Prefetched* ahead = nullptr) const;
+                                      Prefetched* ahead = nullptr, Generate generate = Generate::yes) const;
   std::expected<File, OpenError> open(std::string_view raw) const { return open(raw, Requester{}); }
 
   // The provider of generated files; null: none. Swapped whole on reload:
   // transfers already running keep the File they opened.
-  void set_generator(std::shared_ptr<const Generator> generator) { generator_ = std::move(generator); }
+  void set_generator(std::shared_ptr<const Generator> generator);
+  bool generates() const;
   // Told of each successful open(raw, who) by a requester with an address.
-  void set_observer(std::shared_ptr<const Observer> observer) { observer_ = std::move(observer); }
+  void set_observer(std::shared_ptr<const Observer> observer);
 
   // Loaders the system's packages installed, under the names their table
   // gives them (debian_loaders.hpp); null: none ([files] system_loaders = false).
   // Opened at start-up like the root, before privileges are dropped.
-  void set_system_files(std::shared_ptr<const SystemFiles> files) { system_ = std::move(files); }
+  void set_system_files(std::shared_ptr<const SystemFiles> files);
 
   // The entries of a directory: regular files and directories, and symlinks
   // that resolve inside the root (or the image, or the mounted directory) to
@@ -144,7 +153,7 @@ class Tree {
   // The image file itself at `at` ("iso/debian-12.iso"), served whole.
   void put_image_file(std::string at, OpenedImage image);
   bool remove_mount(std::string_view at);
-  bool has_mount(std::string_view at) const { return mounts_.contains(at); }
+  bool has_mount(std::string_view at) const;
   // The image mounted exactly at `at` (as [[files.mount]] spells it: "/centos7"),
   // or null; for the image catalogue, which reads its descriptors' facts.
   std::shared_ptr<const iso::Image> image_at(std::string_view at) const;
@@ -161,7 +170,8 @@ class Tree {
   Wait walk_wait() const { return on_loop_ ? Wait::no : Wait::yes; }
   // What one image lookup (or listing) on this thread may do; on the loop it reads nothing.
   iso::LookupBudget image_budget(std::size_t steps) const;
-  std::expected<File, OpenError> open_generated(const std::string& rel, const Requester& who) const;
+  std::expected<File, OpenError> open_generated(const Generator& generator, const std::string& rel,
+                                                const Requester& who) const;
   std::expected<bool, OpenError> is_directory_own(const std::string& rel, const Mount* mount,
                                                   std::string_view inner, Prefetched* ahead) const;
   // The real directory that holds rel (the root, or a dir mount) and the
@@ -175,6 +185,8 @@ class Tree {
   std::shared_ptr<const Observer> observer_;
   std::shared_ptr<const SystemFiles> system_;
   bool on_loop_ = false;
+  // Guards mounts_, generator_, observer_ and system_; a pointer so the Tree moves.
+  std::unique_ptr<std::shared_mutex> lock_ = std::make_unique<std::shared_mutex>();
 };
 
 }  // namespace pxed::vfs
