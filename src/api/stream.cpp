@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
 
 namespace pxed::api {
 
@@ -27,7 +28,10 @@ namespace {
 class Subscription;
 }
 
+// Events arrive on the loop's thread; a subscriber's connection may read on
+// one of HTTP's own (docs/threads.md): everything below is under `mutex`.
 struct Stream::State {
+  std::mutex mutex;
   StreamLimits limits;
   std::deque<Entry> ring;   // the last max_behind events, ascending seq
   std::uint64_t head = 0;   // the latest event's seq
@@ -42,13 +46,17 @@ class Subscription : public http::Feed {
  public:
   Subscription(std::shared_ptr<Stream::State> state, EventFilter filter)
       : state_(std::move(state)), filter_(std::move(filter)), cursor_(state_->head) {
-    state_->subscriptions.push_back(this);
+    state_->subscriptions.push_back(this);  // by subscribe, under the lock
   }
-  ~Subscription() override { std::erase(state_->subscriptions, this); }
+  ~Subscription() override {
+    std::lock_guard locked(state_->mutex);
+    std::erase(state_->subscriptions, this);
+  }
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
 
   std::vector<Chunk> take() override {
+    std::lock_guard locked(state_->mutex);
     std::vector<Chunk> out;
     const auto& ring = state_->ring;
     auto it = std::ranges::upper_bound(ring, cursor_, {}, &Entry::seq);
@@ -59,12 +67,22 @@ class Subscription : public http::Feed {
     idle_ = true;
     return out;
   }
-  bool ready() const override { return !closed_ && cursor_ < state_->head; }
-  bool closed() const override { return closed_; }
-  void on_wake(std::function<void()> wake) override { wake_ = std::move(wake); }
+  bool ready() const override {
+    std::lock_guard locked(state_->mutex);
+    return !closed_ && cursor_ < state_->head;
+  }
+  bool closed() const override {
+    std::lock_guard locked(state_->mutex);
+    return closed_;
+  }
+  void on_wake(std::function<void()> wake) override {
+    std::lock_guard locked(state_->mutex);
+    wake_ = std::move(wake);
+  }
 
   // A new event at `head`: wake the connection if it sleeps; drop it if it
   // is so far behind that the ring no longer holds what it has not read.
+  // Under the lock (publish holds it): the wake only schedules the connection.
   void published(std::uint64_t oldest_kept) {
     if (closed_) return;
     if (cursor_ + 1 < oldest_kept) {
@@ -94,14 +112,17 @@ Stream::Stream(StreamLimits limits) : state_(std::make_shared<State>()) { state_
 Stream::~Stream() = default;
 
 std::shared_ptr<http::Feed> Stream::subscribe(EventFilter filter) {
+  std::lock_guard locked(state_->mutex);
   if (state_->subscriptions.size() >= state_->limits.max_subscribers) return nullptr;
   return std::make_shared<Subscription>(state_, std::move(filter));
 }
 
 void Stream::publish(const events::Event& event) {
   if (event.level == events::Level::debug) return;
+  auto message = std::make_shared<const std::string>(sse_message(event));
   auto& s = *state_;
-  s.ring.push_back({event.seq, event.kind, event.level, event.mac, std::make_shared<const std::string>(sse_message(event))});
+  std::lock_guard locked(s.mutex);
+  s.ring.push_back({event.seq, event.kind, event.level, event.mac, std::move(message)});
   s.head = event.seq;
   if (s.ring.size() > s.limits.max_behind) s.ring.pop_front();
   const auto oldest = s.ring.front().seq;
@@ -109,8 +130,14 @@ void Stream::publish(const events::Event& event) {
   for (auto* sub : s.subscriptions) sub->published(oldest);
 }
 
-std::size_t Stream::subscribers() const { return state_->subscriptions.size(); }
+std::size_t Stream::subscribers() const {
+  std::lock_guard locked(state_->mutex);
+  return state_->subscriptions.size();
+}
 
-std::uint64_t Stream::dropped() const { return state_->dropped; }
+std::uint64_t Stream::dropped() const {
+  std::lock_guard locked(state_->mutex);
+  return state_->dropped;
+}
 
 }  // namespace pxed::api

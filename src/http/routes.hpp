@@ -31,7 +31,9 @@ struct Call {
 };
 
 // An open-ended response (text/event-stream), written by the connection as
-// its producer has more. Both sides live on the loop thread.
+// its producer has more. The producer runs on the loop's thread, the
+// connection maybe on one of HTTP's own: a Feed is safe to use from both,
+// and calls wake on the producer's thread, so wake must only schedule.
 class Feed {
  public:
   using Chunk = std::shared_ptr<const std::string>;  // shared: one event, every subscriber
