@@ -14,6 +14,7 @@
 #include <string>
 
 #include "api/changes.hpp"
+#include "app/loop_relay.hpp"
 #include "boot/inventory.hpp"
 #include "boot/sightings.hpp"
 #include "config/config.hpp"
@@ -71,16 +72,20 @@ class Machines : public api::Changes {
   std::unique_ptr<Impl> impl_;
 };
 
-// Hands the tree's opens to Machines.
+// Hands the tree's opens to Machines, on the loop's thread: an open on one of
+// HTTP's own loops goes through the relay (Machines reads only the name and
+// who asked, so the File stays with the transfer).
 class MachineObserver : public vfs::Observer {
  public:
-  explicit MachineObserver(Machines& machines) : machines_(machines) {}
+  MachineObserver(Machines& machines, LoopRelay& relay) : machines_(machines), relay_(relay) {}
   void opened(std::string_view rel, const vfs::Requester& who, const vfs::File& file) const override {
-    machines_.opened(rel, who, file);
+    if (relay_.on_loop()) return machines_.opened(rel, who, file);
+    relay_.run([&machines = machines_, rel = std::string(rel), who] { machines.opened(rel, who, vfs::File{}); });
   }
 
  private:
   Machines& machines_;
+  LoopRelay& relay_;
 };
 
 }  // namespace pxed::app
