@@ -10,8 +10,8 @@ namespace {
 
 // nginx has no include depth limit of its own (a loop ends when it runs out of
 // files); ours ends loops that a set of open paths misses when paths are spelled apart.
-constexpr int kMaxIncludeDepth = 16;
-constexpr int kMaxFilesRead = 1000;
+constexpr int kMaxNginxIncludeDepth = 16;
+constexpr int kMaxNginxFilesRead = 1000;
 // Deeper than any real configuration (http > server > location > nested location
 // > if); bounds the recursion a hostile file could ask for.
 constexpr int kMaxBlockDepth = 32;
@@ -149,12 +149,12 @@ std::string quote_if_needed(const std::string& s) {
   return out + "\"";
 }
 
-std::string dir_of(const std::string& path) {
+std::string nginx_dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
 }
 
-struct Reader {
+struct NginxReader {
   const ConfSources& sources;
   std::vector<Note>& notes;
   std::string base;             // the -c file's directory, for relative includes
@@ -189,7 +189,7 @@ struct Reader {
 
   std::vector<std::string> paths_of(const NginxDirective& at, const std::string& pattern) {
     if (!has_glob(pattern)) return {pattern};
-    const auto dir = dir_of(pattern);
+    const auto dir = nginx_dir_of(pattern);
     if (has_glob(dir)) {
       note(at, "a pattern in a directory name is not read by pxed import; name the files");
       return {};
@@ -203,12 +203,12 @@ struct Reader {
   }
 
   std::vector<NginxDirective> include(const NginxDirective& at, const std::string& path, int depth) {
-    if (depth >= kMaxIncludeDepth || open.contains(path)) {
+    if (depth >= kMaxNginxIncludeDepth || open.contains(path)) {
       note(at, "includes " + path + " again (a loop): read once, not again here");
       return {};
     }
-    if (files_read >= kMaxFilesRead) {
-      note(at, "includes more than " + std::to_string(kMaxFilesRead) + " files in all: " + path + " and the rest not read");
+    if (files_read >= kMaxNginxFilesRead) {
+      note(at, "includes more than " + std::to_string(kMaxNginxFilesRead) + " files in all: " + path + " and the rest not read");
       return {};
     }
     ++files_read;
@@ -260,7 +260,7 @@ std::expected<std::vector<NginxDirective>, std::string> read_nginx(const std::st
   if (!text) return std::unexpected(path + ": " + text.error());
   auto parsed = parse_nginx(*text, path);
   if (!parsed) return std::unexpected(parsed.error());
-  Reader reader{sources, notes, dir_of(path), {path}};
+  NginxReader reader{sources, notes, nginx_dir_of(path), {path}};
   return reader.expand(std::move(*parsed), 0);
 }
 
