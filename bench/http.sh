@@ -15,15 +15,17 @@
 #          fresh server: a 1 GiB member (1 curl, 16 parallel curls, memory; sha256 checked first)
 #          and 64 x 4 KiB members in images/pxeboot/ fetched round-robin by wrk (requests/s, p99;
 #          three compared byte for byte first).
-# Servers: pxed (single-threaded), nginx with worker_processes 1 (the fair match, pinned to
-# CPU 0 like pxed) and, as an extra column, nginx with worker_processes auto (unpinned).
+# Servers: pxed with one thread ([server] threads = 1) against nginx with worker_processes 1
+# (the fair match, both pinned to CPU 0), and pxed with its default (threads = 0: an HTTP loop
+# per core) against nginx with worker_processes auto (what Debian's nginx.conf has), both
+# unpinned. Each pair has its ratio column.
 #
 # Safety: every server runs in a network namespace this script creates; the clients run in
 # another namespace joined to each server namespace by a veth pair on 10.244.K.0/24. Nothing is
 # bound on the host's interfaces. A trap tears down processes, namespaces and the temp dir on
 # exit, ^C or TERM.
 #
-# Usage: bench/http.sh [--quick] [--runs N] [--servers pxed,nginx,nginx-auto] [--cases small,big,iso]
+# Usage: bench/http.sh [--quick] [--runs N] [--servers pxed,nginx,pxed-auto,nginx-auto] [--cases small,big,iso]
 #   --quick   one short run of each case (2 s wrk, 64 MiB files, 8 parallel curls; < 60 s), for
 #             a CI smoke run
 #   env PXED_BIN (default build/pxed of this repository), PXBENCH_* (see set_profile)
@@ -35,7 +37,7 @@ REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_DIR
 PXED_BIN=${PXED_BIN:-$REPO_DIR/build/pxed}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-SERVERS=pxed,nginx,nginx-auto
+SERVERS=pxed,nginx,pxed-auto,nginx-auto
 RUNS=3
 QUICK=0
 CASES=small,big,iso
@@ -63,7 +65,7 @@ parse_args() {
   local s
   IFS=, read -ra SERVER_LIST <<<"$SERVERS"
   for s in "${SERVER_LIST[@]}"; do
-    case $s in pxed|nginx|nginx-auto) ;; *) echo "http.sh: unknown server '$s'" >&2; exit 2 ;; esac
+    case $s in pxed|nginx|pxed-auto|nginx-auto) ;; *) echo "http.sh: unknown server '$s'" >&2; exit 2 ;; esac
   done
   IFS=, read -ra CASE_LIST <<<"$CASES"
   for s in "${CASE_LIST[@]}"; do
@@ -75,6 +77,8 @@ parse_args() {
 #   PXBENCH_WRK_SECS (10)      seconds per wrk run
 #   PXBENCH_WRK_CONNS (64)     wrk keep-alive connections
 #   PXBENCH_WRK_THREADS (1)    wrk threads (all on one CPU: a second thread only adds switches)
+#   PXBENCH_WRK_CPUS (1)       the CPUs wrk may run on ("0-1": beside the servers, as a user's
+#                              benchmark of one box runs; then 2 wrk threads)
 #   PXBENCH_BIG_MIB (1024)     the big file, and the big member of the ISO image
 #   PXBENCH_PARALLEL (16)      parallel curls in the big cases (--quick: 8)
 #   PXBENCH_NICE (0)           nice level for servers and clients alike, and of the benchmark's own
@@ -90,6 +94,7 @@ set_profile() {
   fi
   WRK_CONNS=${PXBENCH_WRK_CONNS:-64}
   WRK_THREADS=${PXBENCH_WRK_THREADS:-1}
+  WRK_CPUS=${PXBENCH_WRK_CPUS:-}
   # --quick: 8 parallel curls, or 6 batches of 16 x 64 MiB alone take ~25 s of the 60 s budget.
   PARALLEL=${PXBENCH_PARALLEL:-$( ((QUICK)) && echo 8 || echo 16)}
   NICE=${PXBENCH_NICE:-0}
@@ -100,12 +105,13 @@ set_profile() {
   ISO_DIR=images/pxeboot   # where the small members live in the image, as in a distro's
   BIG_CAP=300      # seconds for one download or the whole parallel batch; ~1 s is normal
   if ((NCPU >= 2)); then SRV_CPU=0; CLI_CPU=1; else SRV_CPU=0; CLI_CPU=0; fi
+  WRK_CPUS=${WRK_CPUS:-$CLI_CPU}
 }
 
 BENCH_NET=10.244
 # shellcheck source=bench/lib.sh
 source "$REPO_DIR/bench/lib.sh"
-server_index() { case $1 in nginx) echo 1 ;; nginx-auto) echo 2 ;; pxed) echo 3 ;; esac; }
+server_index() { case $1 in nginx) echo 1 ;; nginx-auto) echo 2 ;; pxed) echo 3 ;; pxed-auto) echo 4 ;; esac; }
 
 # ---------------------------------------------------------------- files
 # small/f00..f63.bin (4 KiB each) and big.bin, random, shared by every server. For the iso case,
@@ -177,7 +183,7 @@ EOF
 # ---------------------------------------------------------------- servers
 declare -A SERVER_PID=() SERVER_DEAD=()
 
-server_cpus() { if [[ $1 == nginx-auto ]]; then echo "0-$((NCPU - 1))"; else echo "$SRV_CPU"; fi; }
+server_cpus() { if [[ $1 == *-auto ]]; then echo "0-$((NCPU - 1))"; else echo "$SRV_CPU"; fi; }
 
 # start_server NAME: launch pinned inside its namespace, wait until port 80 listens.
 start_server() {
@@ -186,10 +192,11 @@ start_server() {
   : >"$logf"
   # nsenter and taskset exec, so $! is the server itself.
   case $s in
-    pxed)
+    pxed|pxed-auto)
       cat >"$WORK/pxed.toml" <<EOF
 [server]
 log_level = "warn"
+threads = $([[ $s == pxed ]] && echo 1 || echo 0)
 [files]
 root = "$ROOT"
 $(want iso && printf '[[files.mount]]\nat = "/iso"\niso = "%s"\n' "$WORK/bench.iso")
@@ -299,7 +306,7 @@ check_small() {
 # $WORK/roundrobin-TAG.lua); results under TAG|rps|SERVER and TAG|p99|SERVER.
 run_small() {
   local tag=$1 prefix=$2 srcdir=$3 run s ip out rps p99 non2xx sockerr bad chk
-  log "$tag: $SMALL_FILES x 4 KiB at $prefix/ round-robin, wrk $WRK_THREADS thread(s) x $WRK_CONNS connections, ${WRK_SECS} s; server cpu $SRV_CPU (nginx-auto: all), wrk cpu $CLI_CPU"
+  log "$tag: $SMALL_FILES x 4 KiB at $prefix/ round-robin, wrk $WRK_THREADS thread(s) x $WRK_CONNS connections, ${WRK_SECS} s; server cpu $SRV_CPU (*-auto: all), wrk cpus $WRK_CPUS"
   for ((run = 1; run <= RUNS; run++)); do
     for s in "${SERVER_LIST[@]}"; do
       alive "$s" || continue
@@ -311,7 +318,7 @@ run_small() {
         record "$tag|rps|$s" "FAIL:$chk"; record "$tag|p99|$s" "FAIL:$chk"
         stop_server "$s"; continue
       fi
-      in_ns "$CLI_NS" nice -n "$NICE" taskset -c "$CLI_CPU" timeout $((WRK_SECS + 30)) wrk -t "$WRK_THREADS" -c "$WRK_CONNS" \
+      in_ns "$CLI_NS" nice -n "$NICE" taskset -c "$WRK_CPUS" timeout $((WRK_SECS + 30)) wrk -t "$WRK_THREADS" -c "$WRK_CONNS" \
         -d "${WRK_SECS}s" --latency -s "$WORK/roundrobin-$tag.lua" "http://$ip/" >"$out" 2>&1 || true
       stop_server "$s"
       rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
@@ -389,7 +396,7 @@ verify_big() {
 run_big() {
   local tag=$1 path=$2 run s ns ip url times rc t0 t1 size wall dir i fails got rss0 peak hwm
   local bytes=${BYTES_OF[$tag]}
-  log "$tag: $((bytes / 1048576)) MiB at $path, 1 curl then $PARALLEL parallel curls; server cpu $SRV_CPU (nginx-auto: all), curl cpu $CLI_CPU"
+  log "$tag: $((bytes / 1048576)) MiB at $path, 1 curl then $PARALLEL parallel curls; server cpu $SRV_CPU (*-auto: all), curl cpu $CLI_CPU"
   for ((run = 1; run <= RUNS; run++)); do
     for s in "${SERVER_LIST[@]}"; do
       alive "$s" || continue
@@ -470,13 +477,13 @@ cell() {
       if (n == 1) printf fmt "\n", m; else printf fmt " (" fmt "-" fmt ")\n", m, v[1], v[n] }'
 }
 
-# ratio KEY KIND -> median over runs of pxed / nginx within the same run (runs are interleaved,
-# so a run compares servers under the same background load). KIND time: nginx / pxed (speed).
+# ratio KEY KIND [A B] -> median over runs of A / B (pxed / nginx) within the same run (runs are
+# interleaved, so a run compares servers under the same background load). KIND time: B / A (speed).
 ratio() {
-  local key=$1 kind=$2
-  [[ -n ${RES[$key|pxed]:-} && -n ${RES[$key|nginx]:-} ]] || { echo "n/a"; return; }
+  local key=$1 kind=$2 a=${3:-pxed} b=${4:-nginx}
+  [[ -n ${RES[$key|$a]:-} && -n ${RES[$key|$b]:-} ]] || { echo "n/a"; return; }
   # A run where either failed has no ratio; the others still say something: "(k of n runs)".
-  awk -v kind="$kind" -v px="${RES[$key|pxed]}" -v ng="${RES[$key|nginx]}" "$AWK_SORT"'BEGIN {
+  awk -v kind="$kind" -v px="${RES[$key|$a]}" -v ng="${RES[$key|$b]}" "$AWK_SORT"'BEGIN {
       np = split(px, p, " "); split(ng, q, " "); k = 0
       for (r = 1; r <= np; r++) {
         if (p[r] !~ /^[0-9.]+$/ || q[r] !~ /^[0-9.]+$/) continue
@@ -506,31 +513,35 @@ growth_cell() {
 
 server_label() {
   case $1 in
-    pxed) echo "pxed (1 thread)" ;;
+    pxed) echo "pxed (threads = 1)" ;;
     nginx) echo "nginx (worker_processes 1)" ;;
+    pxed-auto) echo "pxed (threads = 0: $NCPU HTTP loops, unpinned)" ;;
     nginx-auto) echo "nginx (worker_processes auto = $NCPU, unpinned)" ;;
   esac
 }
 
 HAS_RATIO=0
+HAS_AUTO_RATIO=0
 table_header() {
   local cols=("$@") s line="|" sep="|" c
   for s in "${SERVER_LIST[@]}"; do cols+=("$(server_label "$s")"); done
   ((HAS_RATIO)) && cols+=("pxed / nginx (1 worker)")
+  ((HAS_AUTO_RATIO)) && cols+=("pxed / nginx (both on every core)")
   for c in "${cols[@]}"; do line+=" $c |"; sep+="---|"; done
   echo "$line"; echo "$sep"
 }
 
-# row LABEL CELLFN ARGS... ; RATIO (text) appended when the table has a ratio column
+# row LABEL RATIO AUTORATIO CELLFN ARGS... ; the ratios (text) appended when the table has their column
 row() {
-  local label=$1 r=$2; shift 2
+  local label=$1 r=$2 ra=$3; shift 3
   local s out="| $label |"
   for s in "${SERVER_LIST[@]}"; do
     if alive "$s"; then out+=" $("$@" "$s") |"
-    elif [[ $s == pxed ]]; then out+=" pending (pxed not ready) |"
+    elif [[ $s == pxed* ]]; then out+=" pending (pxed not ready) |"
     else out+=" n/a (did not start) |"; fi
   done
   ((HAS_RATIO)) && out+=" $r |"
+  ((HAS_AUTO_RATIO)) && out+=" $ra |"
   echo "$out"
 }
 # c_* TAG SERVER -> one cell of the case TAG (small, isosmall; big, isobig)
@@ -546,6 +557,8 @@ c_sha() { echo "${VERIFIED[$1|$2]:-n/a}"; }
 
 report() {
   [[ ",$SERVERS," == *,pxed,* && ",$SERVERS," == *,nginx,* ]] && alive pxed && alive nginx && HAS_RATIO=1
+  [[ ",$SERVERS," == *,pxed-auto,* && ",$SERVERS," == *,nginx-auto,* ]] && alive pxed-auto && alive nginx-auto &&
+    HAS_AUTO_RATIO=1
   echo "### HTTP benchmark ($(date -u +%Y-%m-%d), runs per case: $RUNS$( ((QUICK)) && echo ', --quick'))"
   echo
   echo "Machine: $NCPU vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r);"
@@ -556,14 +569,14 @@ report() {
   echo "the run (higher is better, except p99 latency)."
   echo
   if want small; then
-    echo "#### Small files: $SMALL_FILES x 4 KiB round-robin, wrk keep-alive, $WRK_CONNS connections, $WRK_THREADS thread, ${WRK_SECS} s; server CPU $SRV_CPU, wrk CPU $CLI_CPU"
+    echo "#### Small files: $SMALL_FILES x 4 KiB round-robin, wrk keep-alive, $WRK_CONNS connections, $WRK_THREADS thread, ${WRK_SECS} s; server CPU $SRV_CPU (*-auto: all), wrk CPUs $WRK_CPUS"
     echo
     table_header metric
     small_rows small
     echo
   fi
   if want big; then
-    echo "#### Big file: $BIG_MIB MiB, curl to /dev/null; server CPU $SRV_CPU, curls CPU $CLI_CPU"
+    echo "#### Big file: $BIG_MIB MiB, curl to /dev/null; server CPU $SRV_CPU (*-auto: all), curls CPU $CLI_CPU"
     echo
     table_header metric
     big_rows big
@@ -588,17 +601,17 @@ report() {
   fi
 }
 small_rows() {
-  row "requests/s" "$(ratio "$1|rps" num)" c_rps "$1"
-  row "p99 latency, ms" "$(ratio "$1|p99" num)" c_p99 "$1"
+  row "requests/s" "$(ratio "$1|rps" num)" "$(ratio "$1|rps" num pxed-auto nginx-auto)" c_rps "$1"
+  row "p99 latency, ms" "$(ratio "$1|p99" num)" "$(ratio "$1|p99" num pxed-auto nginx-auto)" c_p99 "$1"
 }
 big_rows() {
-  row "sha256 of one download = source" "" c_sha "$1"
-  row "1 curl, GB/s" "$(ratio "${1}1" time)" c_big1 "$1"
-  row "$PARALLEL parallel curls, GB/s aggregate" "$(ratio "${1}N" time)" c_bigN "$1"
-  row "RSS before the $PARALLEL downloads, MiB (max of runs)" "" c_rss0 "$1"
-  row "peak RSS during them, MiB (max of runs)" "" c_peak "$1"
-  row "growth (peak - before), MiB (max of runs)" "" c_growth "$1"
-  row "VmHWM at their end, MiB (max of runs)" "" c_hwm "$1"
+  row "sha256 of one download = source" "" "" c_sha "$1"
+  row "1 curl, GB/s" "$(ratio "${1}1" time)" "$(ratio "${1}1" time pxed-auto nginx-auto)" c_big1 "$1"
+  row "$PARALLEL parallel curls, GB/s aggregate" "$(ratio "${1}N" time)" "$(ratio "${1}N" time pxed-auto nginx-auto)" c_bigN "$1"
+  row "RSS before the $PARALLEL downloads, MiB (max of runs)" "" "" c_rss0 "$1"
+  row "peak RSS during them, MiB (max of runs)" "" "" c_peak "$1"
+  row "growth (peak - before), MiB (max of runs)" "" "" c_growth "$1"
+  row "VmHWM at their end, MiB (max of runs)" "" "" c_hwm "$1"
 }
 
 # ---------------------------------------------------------------- main

@@ -6,7 +6,8 @@
 
 namespace pxed::app {
 
-LoopRelay::LoopRelay(boost::asio::io_context& io) : io_(io), loop_thread_(std::this_thread::get_id()) {}
+LoopRelay::LoopRelay(boost::asio::io_context& io, std::chrono::microseconds gather)
+    : io_(io), loop_thread_(std::this_thread::get_id()), gather_(gather), timer_(io) {}
 
 void LoopRelay::run(std::function<void()> work) {
   bool first = false;
@@ -15,7 +16,14 @@ void LoopRelay::run(std::function<void()> work) {
     first = queued_.empty();
     queued_.push_back(std::move(work));
   }
-  if (first) boost::asio::post(io_, [this] { drain(); });
+  if (!first) return;
+  if (gather_.count() == 0) return boost::asio::post(io_, [this] { drain(); });
+  boost::asio::post(io_, [this] {
+    timer_.expires_after(gather_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) drain();
+    });
+  });
 }
 
 void LoopRelay::drain() {

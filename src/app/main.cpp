@@ -57,6 +57,8 @@
 #include "core/time.hpp"
 #include "core/worker_pool.hpp"
 #include "dhcp/dhcp_service.hpp"
+#include "app/loop_relay.hpp"
+#include "core/cores.hpp"
 #include "events/bus.hpp"
 #include "events/log.hpp"
 #include "http/http_service.hpp"
@@ -261,6 +263,13 @@ int serve(const config::Config& cfg) {
   }
   // Before anything else is emitted, so ids go on after the kept ones.
   boost::asio::io_context io(1);
+  // HTTP's own threads emit through this: outputs and the namer stay on io's thread.
+  app::LoopRelay relay(io);
+  bus.set_forward([&relay, &bus](events::Event e) { relay.run([&bus, e = std::move(e)]() mutable { bus.emit(std::move(e)); }); });
+  const struct Unforward {
+    events::Bus& bus;
+    ~Unforward() { bus.set_forward(nullptr); }
+  } unforward{bus};
   std::shared_ptr<app::EventRecorder> recorder;
   std::string no_history;
   if (api_on) {
@@ -417,7 +426,7 @@ int serve(const config::Config& cfg) {
     ~Unhook() { images.on_change({}); }
   } unhook{images};
   Deciding deciding{tree ? &*tree : nullptr, sightings, remembering ? &machines : nullptr, &machines.remembered()};
-  if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines));
+  if (tree && remembering) tree->set_observer(std::make_shared<app::MachineObserver>(machines, relay));
   // Services live after io (declared later, destroyed first): their timers and
   // sockets belong to it. The API reads the DHCP service's leases, so it comes first.
   std::optional<dhcp::Service> dhcp_service;
@@ -446,7 +455,8 @@ int serve(const config::Config& cfg) {
   if (cfg.http.enabled) {
     auto routes = app::http_routes(cfg, api_on ? &api : nullptr, api_on ? metrics.get() : nullptr,
                                    remembering ? &machines : nullptr, &answers);
-    http_service.emplace(io, cfg.http, *tree, pool, bus, std::move(routes.boot));
+    const unsigned threads = cfg.server.threads == 0 ? core::usable_cores() : cfg.server.threads;
+    http_service.emplace(io, cfg.http, threads, *tree, pool, bus, std::move(routes.boot));
     if (cfg.api.listen && api_on) http_service->add_listener(*cfg.api.listen, std::move(routes.api));
     if (auto bound = http_service->bind(); !bound) {
       return bind_failed(bus, bound.error(), app::Transport::tcp,
@@ -525,7 +535,12 @@ int serve(const config::Config& cfg) {
   }
   config_watch.start();
   if (tftp_service) tftp_service->start();
-  if (http_service) http_service->start();
+  if (http_service) {
+    if (auto started = http_service->start(); !started) {
+      bus.emit(events::Event{events::Kind::pxed_fatal}.add("error", started.error()));
+      return kExitRuntime;
+    }
+  }
   if (dhcp_service) dhcp_service->start();
   // Last, once every socket, file and thread serve needs is open: the filter
   // reaches the workers too, and nothing later needs what it refuses.
@@ -562,6 +577,7 @@ int serve(const config::Config& cfg) {
   };
   if (cfg.tftp.enabled) ready_event.add("tftp", addresses(config::listen_addresses(cfg.tftp)));
   if (cfg.http.enabled) ready_event.add("http", addresses(config::listen_addresses(cfg.http)));
+  if (http_service) ready_event.add("http_threads", http_service->threads());
   if (api_on && cfg.api.listen) ready_event.add("api", config::to_string(*cfg.api.listen));
   if (api_on) ready_event.add("api_writes", api_writes ? "on" : "off");
   if (dhcp_service) {

@@ -31,6 +31,8 @@ constexpr IntRange kMaxTransfers{1, 100000, ""};  // each transfer holds a socke
 constexpr std::int64_t kPortRangeMin = 1024;
 
 constexpr IntRange kMaxConnections{1, 100000, ""};  // each holds a socket and a descriptor
+// 0 is "one per core"; past 256 a loop per thread only adds wake-ups.
+constexpr IntRange kThreads{0, 256, "0: one per core"};
 constexpr IntRange kMaxHeaderBytes{1024, 65536, ""};
 constexpr IntRange kHistory{0, 10000000, ""};  // an event takes a few hundred bytes
 constexpr IntRange kMaxStreams{1, 100000, ""};
@@ -139,6 +141,7 @@ const KeySpec kServerKeys[] = {
     {"log_format", read_log_format},
     {"inventory", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.inventory); }},
     {"sandbox", [](auto& c, auto& f, auto& cfg) { read_bool(c, f, cfg.server.sandbox); }},
+    {"threads", [](auto& c, auto& f, auto& cfg) { read_int(c, f, cfg.server.threads, kThreads); }},
     {"secrets_file", [](auto& c, auto& f, auto& cfg) { read_path(c, f, cfg.server.secrets_file); }},
     {"done_hook", [](auto& c, auto& f, auto& cfg) {
        auto text = string_of(c, f, "a URL such as \"http://10.0.0.5:8080/pxed-done\"");

@@ -50,6 +50,9 @@ struct Server {
   // (for a CMDB or monitoring): "http://A.B.C.D[:PORT]/path", no DNS, no TLS,
   // one try (app/done_hook.hpp). Empty: none.
   std::string done_hook;
+  // Event loops serving HTTP connections; 0: one per core this process may
+  // run on. 1: HTTP shares the one loop DHCP and TFTP run on (docs/threads.md).
+  unsigned threads = 0;
 };
 
 // done_hook's parts; nullopt when the text is not such a URL.

@@ -1,6 +1,7 @@
 #include "http/http_service.hpp"
 
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
@@ -33,7 +35,10 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <pthread.h>
+#include <thread>
 #include <type_traits>
 
 #include "core/shares.hpp"
@@ -65,6 +70,13 @@ constexpr std::uint64_t kYieldEvery = kSendfileChunk;
 // DHCP answer or a TFTP block then waits about that, not a round of one
 // chunk per ready download (hundreds of ms under a boot storm).
 constexpr std::uint64_t kSendBytesPerTurn = 2 * kSendfileChunk;
+// A body up to this size is read into memory and leaves with its header in
+// one write (one TCP push, one syscall), instead of a header write, a page
+// cache check (mmap, mincore, munmap: the munmap is a TLB shootdown on every
+// core HTTP runs on) and a sendfile: installers fetch thousands of small
+// files. The read takes only what the page cache holds (RWF_NOWAIT); the
+// rest is read by a worker.
+constexpr std::uint64_t kSmallBody = 64 * 1024;
 constexpr std::size_t kLoggedTargetMax = 256;
 // Enough for "iPXE/1.21.1+ (g4bd064de)", anaconda's and curl's; a client that
 // sends a kilobyte of User-Agent does not get a kilobyte into every log line.
@@ -114,15 +126,35 @@ core::Shares::Client share_client_of(const asio::ip::address& a) {
 }
 
 struct Listener;
+struct Connection;
+
+// One event loop serving connections: the owner's (threads = 1: the loop DHCP,
+// TFTP and pxed's state run on) or one of HTTP's own, on a thread of its own.
+// Each keeps its own turns (SendTurns): bodies take turns with the sockets
+// of the loop they share.
+struct Loop {
+  explicit Loop(asio::io_context& owner) : io(owner) {}
+  Loop() : own(std::make_unique<asio::io_context>(1)), io(*own) {}
+  std::unique_ptr<asio::io_context> own;  // null for the owner's loop
+  asio::io_context& io;
+  std::thread thread;
+  std::list<tcp::acceptor> acceptors;  // own loops: one per listener, on a duplicate of its socket
+  SendTurns turns{kSendBytesPerTurn};
+  std::map<SendTurns::Sender, Connection*> turn_waiters;  // each one's coroutine waits in wait_turn
+  asio::steady_timer turn_timer{io};
+  bool turn_armed = false;
+};
 
 // One TCP connection: the socket, and the deadline a watchdog enforces by
 // closing the socket, which aborts whatever the connection is waiting for.
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()), turn(socket.get_executor()) {}
+  Connection(tcp::socket s, Loop& l)
+      : socket(std::move(s)), timer(socket.get_executor()), turn(socket.get_executor()), loop(l) {}
   tcp::socket socket;
   asio::steady_timer timer;
   asio::steady_timer turn;  // a body waiting for its turn to send (SendTurns) waits on it
   bool granted = false;     // its turn came: the wait on `turn` is over
+  Loop& loop;               // the one it runs on, every wait of it included
   std::string client;
   vfs::Requester requester;  // who asks: generated files are made for this machine
   const Listener* listener = nullptr;  // where it came in: what it may ask
@@ -146,13 +178,26 @@ struct Listener {
 }  // namespace
 
 struct Service::Impl {
-  Impl(asio::io_context& io_, const config::Http& config_, const vfs::Tree& tree_, core::WorkerPool& pool_,
-       events::Bus& bus_)
+  Impl(asio::io_context& io_, const config::Http& config_, unsigned threads, const vfs::Tree& tree_,
+       core::WorkerPool& pool_, events::Bus& bus_)
       : io(io_), config(config_), tree(tree_), pool(pool_), bus(bus_) {
     for (const auto& at : pxed::config::listen_addresses(config)) listeners.emplace_back(io, at, tree, "http");
+    if (threads <= 1) {
+      loops.emplace_back(io);
+    } else {
+      for (unsigned i = 0; i < threads; ++i) loops.emplace_back();
+    }
+  }
+  ~Impl() {
+    for (auto& l : loops) {
+      if (l.own) l.own->stop();
+    }
+    for (auto& l : loops) {
+      if (l.thread.joinable()) l.thread.join();
+    }
   }
 
-  asio::io_context& io;
+  asio::io_context& io;  // the owner's loop
   config::Http config;
   const vfs::Tree& tree;
   core::WorkerPool& pool;
@@ -160,53 +205,66 @@ struct Service::Impl {
   std::list<Listener> listeners;  // the first is [http] listen; addresses stay put
   // Who holds the connection slots; a connection that has not sent a whole
   // request yields its slot to a newcomer when every slot is taken.
+  // Every loop admits through these: the limits hold for the service.
+  mutable std::mutex admission;
   core::Shares shares{{config.max_connections, config.max_connections_per_client, kUnprovenGraceMs}};
   core::Shares::Id next_share = 0;
   std::map<core::Shares::Id, std::weak_ptr<Connection>> holders;
-  // Who sends file bodies when, so the loop looks at DHCP's and TFTP's
-  // sockets between every few chunks (by Connection::share).
-  SendTurns turns{kSendBytesPerTurn};
-  std::map<SendTurns::Sender, Connection*> turn_waiters;  // each one's coroutine waits in wait_turn
-  asio::steady_timer turn_timer{io};
-  bool turn_armed = false;
 
   std::expected<void, std::string> bind(Listener& l);
-  asio::awaitable<void> accept_loop(Listener& l);
-  void refuse_busy(tcp::socket& socket, core::Shares::Verdict why);
+  asio::awaitable<void> accept_loop(Listener& l, Loop& loop, tcp::acceptor& acceptor);
+  void admitted(const std::shared_ptr<Connection>& c);
+  void released(Connection& c);
+  void refuse_busy(tcp::socket& socket, core::Shares::Verdict why, std::size_t held);
   void evict(core::Shares::Id id);
-  // Runs work(stop) on the pool; the coroutine resumes on the loop with its
-  // result once it is done. The pool's answer cancels a timer, which wakes
-  // the coroutine (the pattern GCC 12 compiles right; a hand-made
-  // async_initiate around a moved lambda did not).
+  // Runs work(stop) on the pool; the coroutine resumes on its own loop with
+  // the result once it is done. The pool answers on the owner's loop, which
+  // hands it to the coroutine's, where it cancels a timer that wakes the
+  // coroutine (the pattern GCC 12 compiles right; a hand-made async_initiate
+  // around a moved lambda did not).
   template <class Work>
   asio::awaitable<std::invoke_result_t<Work&, std::stop_token>> off_loop(Work work) {
     using Result = std::invoke_result_t<Work&, std::stop_token>;
-    auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+    auto here = co_await asio::this_coro::executor;
+    auto done = std::make_shared<asio::steady_timer>(here, asio::steady_timer::time_point::max());
     auto result = std::make_shared<std::optional<Result>>();
     pool.submit([work = std::move(work)](std::stop_token stop) mutable { return work(stop); },
-                [done, result](Result r) {
+                [done, result, here](Result r) {
                   result->emplace(std::move(r));
-                  done->cancel();
+                  asio::post(here, [done] { done->cancel(); });
                 });
     co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
     co_return std::move(**result);
   }
+  // What a request gets, decided where `on` says: on one of HTTP's own loops
+  // that is the tree's files; the rest comes back with to_owner set.
+  asio::awaitable<Reply> decide(Connection& c, const Request& req, const std::string& body, Exchange& x, On on);
+  // decide() on the owner's loop, for a connection on one of HTTP's own. The
+  // connection's coroutine sleeps on a timer of its own loop meanwhile.
+  asio::awaitable<Reply> decide_on_owner(Connection& c, const Request& req, const std::string& body, Exchange& x);
   asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
   asio::awaitable<void> serve(std::shared_ptr<Connection> c);
   asio::awaitable<bool> send(Connection& c, Reply& reply, bool head_only, Exchange& x);
   asio::awaitable<bool> send_file(Connection& c, const vfs::File& file, ByteRange range, Exchange& x);
+  // A body up to kSmallBody: read, then one write with its header.
+  asio::awaitable<bool> send_small(Connection& c, Reply& reply, Exchange& x);
   // Waits until SendTurns names c (it asked and was queued).
   asio::awaitable<void> wait_turn(Connection& c);
   // The next turn begins once the loop has looked at its sockets: a timer
   // already due completes only through the reactor, after the sockets that
   // were ready with it.
-  void arm_turn();
+  void arm_turn(Loop& loop);
   asio::awaitable<void> close_gracefully(Connection& c, beast::flat_buffer& buffer);
   asio::awaitable<Answer> wait_for(std::function<void(std::function<void(Answer)>)> later);
+  // Starts loop's thread; names it for top and ps (-L).
+  void run_thread(Loop& loop, std::size_t index);
   asio::awaitable<void> stream(Connection& c, Feed& feed, Exchange& x);
   enum class Waited { expired, woken, client_gone };
   asio::awaitable<Waited> wait_watching(Connection& c, asio::steady_timer& wake, std::chrono::milliseconds d);
   void log(const Connection& c, const Exchange& x, events::Level level) const;
+
+  // Last: their threads stop (~Impl) and their connections go before anything above.
+  std::list<Loop> loops;
 };
 
 std::expected<void, std::string> Service::Impl::bind(Listener& l) {
@@ -231,7 +289,7 @@ std::expected<void, std::string> Service::Impl::bind(Listener& l) {
   return {};
 }
 
-void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) {
+void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why, std::size_t held) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   // Best effort, never waits: the point is to shed load.
@@ -243,29 +301,43 @@ void Service::Impl::refuse_busy(tcp::socket& socket, core::Shares::Verdict why) 
       .from(ec ? core::Ipv4{} : ipv4_of(peer.address()))
       .add("reason", std::string(core::to_string(why)))
       .add("status", "503")
-      .add("active", shares.held()));
+      .add("active", held));
 }
 
 // Every slot is held: the oldest connection still without a whole request
 // (a slowloris, or a client gone quiet mid-header) is closed for a newcomer.
+// Called with `admission` held; the close happens on the connection's loop.
 void Service::Impl::evict(core::Shares::Id id) {
   auto it = holders.find(id);
   if (it == holders.end()) return;
   if (auto c = it->second.lock()) {
-    bus.emit(events::Event{events::Kind::http_evicted}
-        .add("client", c->client.empty() ? "-" : c->client)
-        .from(c->requester.address)
-        .add("reason", "no-request-while-full"));
-    boost::system::error_code ec;
-    c->socket.close(ec);
+    asio::post(c->loop.io, [this, c] {
+      bus.emit(events::Event{events::Kind::http_evicted}
+          .add("client", c->client.empty() ? "-" : c->client)
+          .from(c->requester.address)
+          .add("reason", "no-request-while-full"));
+      boost::system::error_code ec;
+      c->socket.close(ec);
+    });
   }
   holders.erase(it);
 }
 
-asio::awaitable<void> Service::Impl::accept_loop(Listener& l) {
-  asio::steady_timer backoff(io);
+void Service::Impl::admitted(const std::shared_ptr<Connection>& c) {
+  std::lock_guard locked(admission);
+  holders.emplace(c->share, c);
+}
+
+void Service::Impl::released(Connection& c) {
+  std::lock_guard locked(admission);
+  shares.release(c.share);
+  holders.erase(c.share);
+}
+
+asio::awaitable<void> Service::Impl::accept_loop(Listener& l, Loop& loop, tcp::acceptor& acceptor) {
+  asio::steady_timer backoff(loop.io);
   for (;;) {
-    auto [ec, socket] = co_await l.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // EMFILE/ENFILE/ENOBUFS: wait for connections to finish instead of spinning.
@@ -278,23 +350,33 @@ asio::awaitable<void> Service::Impl::accept_loop(Listener& l) {
     boost::system::error_code pec;
     auto peer = socket.remote_endpoint(pec);
     const core::Shares::Client client = pec ? 0 : share_client_of(peer.address());
-    const auto id = ++next_share;
-    auto admission = shares.admit(core::milliseconds_of(core::Clock::now()), client, id);
-    if (admission.verdict != core::Shares::Verdict::admitted) {
-      refuse_busy(socket, admission.verdict);
+    core::Shares::Id id = 0;
+    std::optional<core::Shares::Verdict> refused;
+    std::size_t held = 0;
+    {
+      std::lock_guard locked(admission);
+      id = ++next_share;
+      auto verdict = shares.admit(core::milliseconds_of(core::Clock::now()), client, id);
+      if (verdict.verdict != core::Shares::Verdict::admitted) {
+        refused = verdict.verdict;
+        held = shares.held();
+      } else if (verdict.evict) {
+        evict(*verdict.evict);
+      }
+    }
+    if (refused) {
+      refuse_busy(socket, *refused, held);
       continue;
     }
-    if (admission.evict) evict(*admission.evict);
-    auto c = std::make_shared<Connection>(std::move(socket));
+    auto c = std::make_shared<Connection>(std::move(socket), loop);
     c->share = id;
     c->listener = &l;
-    holders.emplace(id, c);
+    admitted(c);
     // Armed before the watchdog starts: a new timer's expiry is already past.
     c->deadline_in(config.header_timeout);
-    asio::co_spawn(io, watchdog(c), asio::detached);
-    asio::co_spawn(io, serve(c), [this, c](std::exception_ptr e) {
-      shares.release(c->share);
-      holders.erase(c->share);
+    asio::co_spawn(loop.io, watchdog(c), asio::detached);
+    asio::co_spawn(loop.io, serve(c), [this, c](std::exception_ptr e) {
+      released(*c);
       c->finished = true;
       c->timer.cancel();
       if (!e) return;
@@ -371,7 +453,7 @@ asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& f
           return vfs::pread_full(fd, scratch, at);
         });
       }
-      if (!turns.ask(c.share, chunk)) {
+      if (!c.loop.turns.ask(c.share, chunk)) {
         co_await wait_turn(c);
         if (!c.socket.is_open()) {  // closed by the watchdog meanwhile
           x.reason = c.timed_out ? "send-timeout" : "client-gone";
@@ -417,31 +499,71 @@ asio::awaitable<bool> Service::Impl::send_file(Connection& c, const vfs::File& f
   co_return true;
 }
 
+asio::awaitable<bool> Service::Impl::send_small(Connection& c, Reply& reply, Exchange& x) {
+  const auto range = reply.range;
+  std::string body(static_cast<std::size_t>(range.length), '\0');
+  const auto bytes = std::as_writable_bytes(std::span(body));
+  auto read = reply.file->read_at(bytes, range.first, vfs::Wait::no);
+  if (!read && read.error() == EAGAIN) {
+    // Not all in the page cache: a worker reads it (the loop never waits on a disk).
+    std::function<std::expected<std::string, int>(std::stop_token)> slow =
+        [file = std::make_shared<vfs::File>(std::move(*reply.file)), range](std::stop_token) -> std::expected<std::string, int> {
+      std::string out(static_cast<std::size_t>(range.length), '\0');
+      auto n = file->read_at(std::as_writable_bytes(std::span(out)), range.first);
+      if (!n) return std::unexpected(n.error());
+      out.resize(*n);
+      return out;
+    };
+    auto got = co_await off_loop(std::move(slow));
+    if (got) {
+      read = got->size();
+      body = std::move(*got);
+    } else {
+      read = std::unexpected(got.error());
+    }
+  }
+  if (!read || *read != range.length) {
+    // Nothing is sent yet, but the header promised this length: a file that
+    // shrank or cannot be read ends the connection, as it does mid-sendfile.
+    x.reason = !read ? fmt::format("read:{}", std::strerror(read.error())) : "file-changed";
+    co_return false;
+  }
+  // The header as decided (Content-Length was set by hand), the body behind it.
+  bhttp::response<bhttp::string_body> whole(std::move(reply.head.base()), std::move(body));
+  auto [ec, n] = co_await bhttp::async_write(c.socket, whole, asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    x.reason = c.timed_out ? "send-timeout" : "client-gone";
+    co_return false;
+  }
+  x.bytes += range.length;
+  co_return true;
+}
+
 asio::awaitable<void> Service::Impl::wait_turn(Connection& c) {
-  turn_waiters[c.share] = &c;
+  c.loop.turn_waiters[c.share] = &c;
   c.granted = false;
-  arm_turn();
+  arm_turn(c.loop);
   while (!c.granted) {
     c.turn.expires_at(asio::steady_timer::time_point::max());
     co_await c.turn.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
-void Service::Impl::arm_turn() {
-  if (turn_armed) return;
-  turn_armed = true;
-  turn_timer.expires_at(asio::steady_timer::time_point{});
-  turn_timer.async_wait([this](boost::system::error_code ec) {
-    turn_armed = false;
+void Service::Impl::arm_turn(Loop& loop) {
+  if (loop.turn_armed) return;
+  loop.turn_armed = true;
+  loop.turn_timer.expires_at(asio::steady_timer::time_point{});
+  loop.turn_timer.async_wait([this, &loop](boost::system::error_code ec) {
+    loop.turn_armed = false;
     if (ec) return;
-    for (auto sender : turns.next_turn()) {
-      auto it = turn_waiters.find(sender);
-      if (it == turn_waiters.end()) continue;
+    for (auto sender : loop.turns.next_turn()) {
+      auto it = loop.turn_waiters.find(sender);
+      if (it == loop.turn_waiters.end()) continue;
       it->second->granted = true;
       it->second->turn.cancel();
-      turn_waiters.erase(it);
+      loop.turn_waiters.erase(it);
     }
-    if (turns.waiting()) arm_turn();
+    if (loop.turns.waiting()) arm_turn(loop);
   });
 }
 
@@ -449,6 +571,7 @@ asio::awaitable<bool> Service::Impl::send(Connection& c, Reply& reply, bool head
   x.status = reply.head.result_int();
   c.deadline_in(config.idle_timeout);
   const bool file_body = reply.file && !head_only && reply.range.length > 0;
+  if (file_body && reply.range.length <= kSmallBody) co_return co_await send_small(c, reply, x);
   const bool cork = file_body && reply.range.length > kSendfileChunk;
   if (cork) set_cork(c.socket.native_handle(), true);
   // The header only: Content-Length was set by hand for the body we send below.
@@ -491,8 +614,10 @@ asio::awaitable<Service::Impl::Waited> Service::Impl::wait_watching(Connection& 
 // few writes, not one per event. A comment line every kStreamKeepAlive keeps
 // proxies from closing a quiet stream and finds a client that went away.
 asio::awaitable<void> Service::Impl::stream(Connection& c, Feed& feed, Exchange& x) {
-  asio::steady_timer wake(io);
-  feed.on_wake([&wake] { wake.cancel(); });
+  // The feed wakes us from the owner's thread: the cancel runs on ours.
+  auto waker = std::make_shared<asio::steady_timer>(c.loop.io);
+  asio::steady_timer& wake = *waker;
+  feed.on_wake([waker] { asio::post(waker->get_executor(), [waker] { waker->cancel(); }); });
   std::vector<asio::const_buffer> buffers;
   bool keep_alive_due = false;
   for (;;) {
@@ -546,6 +671,7 @@ asio::awaitable<void> Service::Impl::close_gracefully(Connection& c, beast::flat
 // A route's Answer that comes later (a store write on a worker): the
 // connection sleeps on a timer the answer cancels, as off_loop does.
 asio::awaitable<Answer> Service::Impl::wait_for(std::function<void(std::function<void(Answer)>)> later) {
+  // On the owner's loop: the Answer comes there (Answer::later).
   auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
   auto result = std::make_shared<std::optional<Answer>>();
   later([done, result](Answer a) {
@@ -555,6 +681,69 @@ asio::awaitable<Answer> Service::Impl::wait_for(std::function<void(std::function
   // An answer given at once cancelled no wait: do not start one.
   if (!result->has_value()) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
   co_return std::move(**result);
+}
+
+asio::awaitable<Reply> Service::Impl::decide(Connection& c, const Request& req, const std::string& body, Exchange& x,
+                                             On on) {
+  const Responder& responder = c.listener->responder;
+  Reply reply = responder.answer(req, c.requester, x, nullptr, body, on);
+  if (reply.to_owner) co_return reply;
+  if (reply.later) {
+    // On the connection's own loop only: its timer is not ours to touch from
+    // another (decide_on_owner's caller set the deadline before it left).
+    if (!c.loop.own) c.deadline_in(config.idle_timeout);
+    auto answer = co_await wait_for(std::move(reply.later));
+    reply = reply_of(std::move(answer), req.version(), req.keep_alive(), x);
+  }
+  // Inside an image whose cache lacks a directory on the way, or a real
+  // directory the kernel's caches cannot walk, or a listing: the disk half
+  // runs on the pool, then the request is answered again with what it found
+  // (no loop waits on a disk).
+  const std::string_view target(req.target().data(), req.target().size());
+  auto path = target_path(target);
+  const bool needs_worker = x.reason == vfs::to_string(vfs::OpenError::over_budget) ||
+                            x.reason == vfs::to_string(vfs::OpenError::would_block);
+  auto need = path && path->ends_with('/') ? vfs::Tree::Need::listing : vfs::Tree::Need::file;
+  auto prefetch = needs_worker && path ? tree.prefetch(*path, need) : vfs::Tree::Prefetch{};
+  if (prefetch) {
+    auto ahead = co_await off_loop(std::move(prefetch));
+    Exchange again;
+    again.started = x.started;
+    again.method = std::move(x.method);
+    again.path = std::move(x.path);
+    again.agent = std::move(x.agent);
+    x = std::move(again);
+    reply = responder.answer(req, c.requester, x, &ahead, {}, on);
+  }
+  co_return reply;
+}
+
+asio::awaitable<Reply> Service::Impl::decide_on_owner(Connection& c, const Request& req, const std::string& body,
+                                                      Exchange& x) {
+  struct Hop {
+    explicit Hop(const asio::any_io_executor& here) : done(here, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer done;
+    std::optional<Reply> reply;
+    std::exception_ptr error;
+  };
+  auto here = co_await asio::this_coro::executor;
+  auto hop = std::make_shared<Hop>(here);
+  // Weak: at exit the owner's loop stops first, and what it still holds is
+  // destroyed after this loop is gone; it must not own this loop's timer.
+  std::weak_ptr<Hop> weak = hop;
+  auto decided = decide(c, req, body, x, On::owner);  // named: see the listing's note in serve()
+  asio::co_spawn(io, std::move(decided), [weak, here](std::exception_ptr e, Reply r) {
+    asio::post(here, [weak, e, r = std::move(r)]() mutable {
+      auto h = weak.lock();
+      if (!h) return;
+      h->error = e;
+      h->reply = std::move(r);
+      h->done.cancel();
+    });
+  });
+  co_await hop->done.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (hop->error) std::rethrow_exception(hop->error);
+  co_return std::move(*hop->reply);
 }
 
 asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
@@ -616,7 +805,10 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       break;
     }
     const auto& req = parser.get();
-    shares.proven(c->share);  // a whole request: a real client, never pushed out
+    {
+      std::lock_guard locked(admission);
+      shares.proven(c->share);  // a whole request: a real client, never pushed out
+    }
     x.method = std::string(req.method_string());
     x.path = logged_target(req.target().substr(0, kLoggedTargetMax));
     if (auto agent = req.find(bhttp::field::user_agent); agent != req.end()) {
@@ -629,7 +821,7 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
                        req.method() == bhttp::verb::delete_;
     const auto bad_host = host_problem(req.version(), req.count(bhttp::field::host));
     Reply reply;
-    std::string body;
+    std::string body;  // read on the connection's loop; decide() only reads it
     std::optional<bhttp::status> body_problem;
     if (write && !bad_host && responder.writes_to(target)) {
       c->deadline_in(config.header_timeout);  // the body, like the header, comes at once or never
@@ -654,30 +846,10 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
       x.reason = std::string(*bad_host);
     } else {
       c->requester.query = query_of(target);
-      reply = responder.answer(req, c->requester, x, nullptr, body);
-      if (reply.later) {
-        c->deadline_in(config.idle_timeout);
-        auto answer = co_await wait_for(std::move(reply.later));
-        reply = reply_of(std::move(answer), req.version(), req.keep_alive(), x);
-      }
-      // Inside an image whose cache lacks a directory on the way, or a real
-      // directory the kernel's caches cannot walk, or a listing: the disk
-      // half runs on the pool, then the request is answered again with what
-      // it found (the loop itself never waits on a disk).
-      auto path = target_path(target);
-      const bool needs_worker = x.reason == vfs::to_string(vfs::OpenError::over_budget) ||
-                                x.reason == vfs::to_string(vfs::OpenError::would_block);
-      auto need = path && path->ends_with('/') ? vfs::Tree::Need::listing : vfs::Tree::Need::file;
-      auto prefetch = needs_worker && path ? tree.prefetch(*path, need) : vfs::Tree::Prefetch{};
-      if (prefetch) {
-        auto ahead = co_await off_loop(std::move(prefetch));
-        Exchange again;
-        again.started = x.started;
-        again.method = std::move(x.method);
-        again.path = std::move(x.path);
-        again.agent = std::move(x.agent);
-        x = std::move(again);
-        reply = responder.answer(req, c->requester, x, &ahead);
+      reply = co_await decide(*c, req, body, x, c->loop.own ? On::own_loop : On::owner);
+      if (reply.to_owner) {
+        c->deadline_in(config.idle_timeout);  // a route may answer later (a store write)
+        reply = co_await decide_on_owner(*c, req, body, x);
       }
     }
     if (reply.listing) {
@@ -705,9 +877,9 @@ asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
   c->socket.close(ec);
 }
 
-Service::Service(asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
-                 events::Bus& bus, Routes routes)
-    : impl_(std::make_unique<Impl>(io, config, tree, pool, bus)) {
+Service::Service(asio::io_context& io, const config::Http& config, unsigned threads, const vfs::Tree& tree,
+                 core::WorkerPool& pool, events::Bus& bus, Routes routes)
+    : impl_(std::make_unique<Impl>(io, config, threads, tree, pool, bus)) {
   // Every [http] listen address answers the same: the tree and these routes.
   for (auto& l : impl_->listeners) l.responder.set_routes(routes);
 }
@@ -720,6 +892,14 @@ void Service::add_listener(const config::Endpoint& at, Routes routes) {
 
 Service::~Service() = default;
 
+void Service::Impl::run_thread(Loop& loop, std::size_t index) {
+  loop.thread = std::thread([&loop, index] {
+    const auto name = fmt::format("pxed-http-{}", index);  // at most 15 characters
+    ::pthread_setname_np(::pthread_self(), name.c_str());
+    loop.io.run();
+  });
+}
+
 std::expected<void, std::string> Service::bind() {
   for (auto& l : impl_->listeners) {
     if (auto bound = impl_->bind(l); !bound) return bound;
@@ -727,10 +907,34 @@ std::expected<void, std::string> Service::bind() {
   return {};
 }
 
-void Service::start() {
-  for (auto& l : impl_->listeners) asio::co_spawn(impl_->io, impl_->accept_loop(l), asio::detached);
+std::expected<void, std::string> Service::start() {
+  std::size_t index = 0;
+  for (auto& loop : impl_->loops) {
+    for (auto& l : impl_->listeners) {
+      if (!loop.own) {
+        asio::co_spawn(loop.io, impl_->accept_loop(l, loop, l.acceptor), asio::detached);
+        continue;
+      }
+      // Every loop waits on the one listening socket (a duplicate descriptor
+      // of it), and whichever is free first takes the connection: no
+      // SO_REUSEPORT, so no other process can join the port (issue 15's
+      // start-up check stays true), and a busy loop takes fewer.
+      const int fd = ::fcntl(l.acceptor.native_handle(), F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) return std::unexpected(fmt::format("http: cannot share {} with HTTP's threads: {}",
+                                           pxed::config::to_string(l.at), std::strerror(errno)));
+      auto& acceptor = loop.acceptors.emplace_back(loop.io, l.acceptor.local_endpoint().protocol(), fd);
+      asio::co_spawn(loop.io, impl_->accept_loop(l, loop, acceptor), asio::detached);
+    }
+    if (loop.own) impl_->run_thread(loop, index++);
+  }
+  return {};
 }
 
-std::size_t Service::active_connections() const { return impl_->shares.held(); }
+std::size_t Service::threads() const { return impl_->loops.front().own ? impl_->loops.size() : 1; }
+
+std::size_t Service::active_connections() const {
+  std::lock_guard locked(impl_->admission);
+  return impl_->shares.held();
+}
 
 }  // namespace pxed::http

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP service: a TCP listener and one coroutine per connection serving
+// The HTTP service: TCP listeners and one coroutine per connection serving
 // the vfs::Tree with GET/HEAD, Range, conditional requests and keep-alive,
 // and pxed's own routes (the API, also with POST/PUT/DELETE), maybe on a
 // second listener of their own.
@@ -27,11 +27,14 @@ namespace pxed::http {
 
 class Service {
  public:
+  // io: the loop that owns pxed's state (routes, generated files).
+  // threads: event loops of HTTP's own, each on a thread of its own, serving
+  // connections; 0 or 1: connections are served on io (docs/threads.md).
   // routes: pxed's own paths (http/routes.hpp: /pxed/, /api/, /healthz); the tree never sees them.
   // pool: where lookups and listings that need the disk run (Tree::prefetch), off the loop.
-  // bus: where each request's event goes.
-  Service(boost::asio::io_context& io, const config::Http& config, const vfs::Tree& tree, core::WorkerPool& pool,
-          events::Bus& bus, Routes routes = {});
+  // bus: where each request's event goes (from HTTP's own threads too: see Bus::set_forward).
+  Service(boost::asio::io_context& io, const config::Http& config, unsigned threads, const vfs::Tree& tree,
+          core::WorkerPool& pool, events::Bus& bus, Routes routes = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -42,8 +45,10 @@ class Service {
   void add_listener(const config::Endpoint& at, Routes routes);
   // Binds and listens on every address; call before dropping privileges (port 80).
   std::expected<void, std::string> bind();
-  // Starts accepting connections on the io_context.
-  void start();
+  // Starts accepting connections, and HTTP's own threads.
+  std::expected<void, std::string> start();
+  // The loops serving connections: 1 when that is io.
+  std::size_t threads() const;
   // Connections holding a slot (an evicted one no longer does).
   std::size_t active_connections() const;
 

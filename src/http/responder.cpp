@@ -86,7 +86,9 @@ bool Responder::writes_to(std::string_view target) const {
 }
 
 Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x, vfs::Prefetched* ahead,
-                        std::string_view body) const {
+                        std::string_view body, On on) const {
+  Reply to_owner;
+  to_owner.to_owner = true;
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   auto path = target_path(std::string_view(req.target().data(), req.target().size()));
@@ -97,6 +99,7 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   // pxed's own paths first: the tree never sees them (a file named "api" stays unreachable).
   const auto route = std::ranges::find_if(routes_, [&](const Route& r) { return matches(r, *path); });
   if (route != routes_.end() || path->starts_with(kActionPrefix)) {
+    if (on == On::own_loop) return to_owner;
     const std::string query = query_of(std::string_view(req.target().data(), req.target().size()));
     const Call call{std::string_view(req.method_string().data(), req.method_string().size()), *path, query,
                     header_of(req, bhttp::field::authorization), header_of(req, "Last-Event-ID"), who, body};
@@ -121,7 +124,9 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   }
   // A trailing slash names a directory: list it (a file there is 404).
   if (path->ends_with('/')) return answer_directory(req, *path, x, ahead);
-  auto file = tree_.open(*path, who, ahead);
+  auto file = tree_.open(*path, who, ahead, on == On::owner ? vfs::Tree::Generate::yes : vfs::Tree::Generate::no);
+  // A name only the generator could make: it and what it reads live on the owner's loop.
+  if (on == On::own_loop && !file && file.error() == vfs::OpenError::not_found && tree_.generates()) return to_owner;
   if (file) {
     x.generated = file->generated();
     x.system = file->system();

@@ -52,6 +52,12 @@ struct Listing {
 // Listings up to this many names are rendered where they are answered.
 inline constexpr std::size_t kListingRenderedOnLoop = 256;
 
+// Where a request is answered: on the event loop that owns pxed's state
+// (routes, generated files, what machines asked), or on one of HTTP's own
+// loops (docs/threads.md), which serve the tree's files and hand anything else
+// to the owner (Reply::to_owner).
+enum class On { owner, own_loop };
+
 // A response: header, then either a short text or a byte range of a file.
 struct Reply {
   Header head;
@@ -66,6 +72,8 @@ struct Reply {
   // Set: text is this listing, still to render before the header's
   // Content-Length is set (the service does, on a worker).
   std::unique_ptr<Listing> listing;
+  // On::own_loop only: nothing is decided; answer again on the owner's loop.
+  bool to_owner = false;
 };
 
 // A short text/plain response ("404 Not Found\n") with Server and Date.
@@ -90,7 +98,7 @@ class Responder {
   // ahead: what a worker found for the path, after the tree said would_block.
   // body: what a request to a route that writes carried.
   Reply answer(const Request& req, const vfs::Requester& who, Exchange& x,
-               vfs::Prefetched* ahead = nullptr, std::string_view body = {}) const;
+               vfs::Prefetched* ahead = nullptr, std::string_view body = {}, On on = On::owner) const;
   Reply answer(const Request& req, Exchange& x) const { return answer(req, vfs::Requester{}, x); }
 
  private:

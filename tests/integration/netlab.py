@@ -334,6 +334,12 @@ class ServerProcess:
         if self._log_file:
             self._log_file.close()
             self._log_file = None
+        # A sanitizer build (scripts/test: ASan+UBSan, TSan) reports on stderr, which is
+        # this log: a report fails the test even when the process lived on or the
+        # request that raced still got its answer.
+        for marker in ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:"):
+            if self.kind == "pxed" and marker in self.log_text():
+                raise RuntimeError(f"pxed's log has a sanitizer report ({marker}):\n{self.log_tail(80)}")
 
     def log_text(self):
         try:

@@ -11,7 +11,7 @@ namespace {
 
 TEST(LoopRelay, WorkFromOtherThreadsRunsOnTheLoopInOrderWithOneWakeUpPerBatch) {
   boost::asio::io_context io(1);
-  LoopRelay relay(io);
+  LoopRelay relay(io, std::chrono::microseconds{0});
   EXPECT_TRUE(relay.on_loop());
   std::vector<int> ran;
   std::vector<bool> on_loop;
@@ -39,7 +39,7 @@ TEST(LoopRelay, WorkFromOtherThreadsRunsOnTheLoopInOrderWithOneWakeUpPerBatch) {
 
 TEST(LoopRelay, WorkHandedWhileTheLoopDrainsRunsInTheNextBatch) {
   boost::asio::io_context io(1);
-  LoopRelay relay(io);
+  LoopRelay relay(io, std::chrono::microseconds{0});
   std::vector<int> ran;
   relay.run([&] {
     ran.push_back(1);
@@ -47,6 +47,22 @@ TEST(LoopRelay, WorkHandedWhileTheLoopDrainsRunsInTheNextBatch) {
   });
   EXPECT_EQ(io.poll(), 2u);
   EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+}
+
+TEST(LoopRelay, WithAGatherTimeTheFirstItemWaitsForTheOthersOnTheLoopsTimer) {
+  boost::asio::io_context io(1);
+  LoopRelay relay(io, std::chrono::microseconds{1});
+  std::vector<int> ran;
+  std::thread other([&] {
+    for (int i = 0; i < 3; ++i) relay.run([&, i] { ran.push_back(i); });
+  });
+  other.join();
+  // One handler arms the timer; nothing has run yet.
+  EXPECT_EQ(io.poll_one(), 1u);
+  EXPECT_TRUE(ran.empty());
+  relay.run([&] { ran.push_back(3); });  // joins the batch: no second post
+  io.run();  // until the timer fires and the batch is drained (1 us)
+  EXPECT_EQ(ran, (std::vector<int>{0, 1, 2, 3}));
 }
 
 }  // namespace

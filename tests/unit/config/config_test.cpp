@@ -48,6 +48,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(cfg->http.max_connections, 4096u);
   EXPECT_EQ(cfg->http.max_connections_per_client, 128u);
   EXPECT_EQ(cfg->http.header_timeout, 10s);
+  EXPECT_EQ(cfg->server.threads, 0u);  // one HTTP loop per core
   EXPECT_EQ(cfg->http.idle_timeout, 60s);
   EXPECT_EQ(cfg->http.max_header_bytes, 8192u);
 }
@@ -232,6 +233,10 @@ TEST(Config, EveryLimitAcceptsItsBoundsAndRejectsJustBeyond) {
       {"tftp", "port_range", "[30000]", false},
       {"tftp", "port_range", "\"30000-30099\"", false},
       {"tftp", "single_port", "\"yes\"", false},
+      {"server", "threads", "0", true},
+      {"server", "threads", "256", true},
+      {"server", "threads", "257", false},
+      {"server", "threads", "-1", false},
   };
   Scratch s;
   for (const Limit& limit : limits) {

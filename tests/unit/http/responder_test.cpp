@@ -141,6 +141,56 @@ TEST_F(ResponderTest, ARoutesHeaderFieldsGoOutAndMayReplaceItsOwn) {
   EXPECT_EQ(header(r, bhttp::field::cache_control), "no-cache");
 }
 
+// Makes "pxelinux.cfg/01-aa" only; counts the calls.
+class OneNameGenerator : public vfs::Generator {
+ public:
+  mutable int calls = 0;
+  std::optional<vfs::Generation> generate(std::string_view rel, const vfs::Requester&) const override {
+    ++calls;
+    if (rel != "pxelinux.cfg/01-aa") return std::nullopt;
+    return vfs::Generation{.content = "DEFAULT local\n", .why = "test", .yield_to = {}};
+  }
+};
+
+TEST_F(ResponderTest, OnItsOwnLoopHttpServesTheTreeAndLeavesRoutesAndGeneratedNamesToTheOwner) {
+  Responder responder(*tree_);
+  int route_calls = 0;
+  responder.set_routes({{"/api/", [&](const Call&) {
+                           ++route_calls;
+                           return std::optional<Answer>(Answer{.status = 200, .body = "{}", .content_type = "application/json",
+                                                               .reason = {}, .feed = nullptr});
+                         }}});
+  const auto own = [&](std::string_view target) {
+    Request req{bhttp::verb::get, target, 11};
+    x_ = Exchange{};
+    return responder.answer(req, {}, x_, nullptr, {}, On::own_loop);
+  };
+  // A file of the tree: answered here, as on the owner's loop.
+  auto file = own("/vmlinuz");
+  EXPECT_FALSE(file.to_owner);
+  EXPECT_EQ(file.head.result(), bhttp::status::ok);
+  EXPECT_TRUE(file.file);
+  // A route's state is the owner's: nothing is called here.
+  auto route = own("/api/v1/machines");
+  EXPECT_TRUE(route.to_owner);
+  EXPECT_EQ(route_calls, 0);
+  // Without a generator a missing name is a 404 here; with one, the owner asks it.
+  EXPECT_EQ(own("/pxelinux.cfg/01-aa").head.result(), bhttp::status::not_found);
+  auto generator = std::make_shared<OneNameGenerator>();
+  tree_->set_generator(generator);
+  auto generated = own("/pxelinux.cfg/01-aa");
+  EXPECT_TRUE(generated.to_owner);
+  EXPECT_EQ(generator->calls, 0);
+  // The user's own file still wins, and is served here.
+  EXPECT_FALSE(own("/pxelinux.cfg/default").to_owner);
+  // On the owner's loop the same names are answered, the generator asked once.
+  Request req{bhttp::verb::get, "/pxelinux.cfg/01-aa", 11};
+  auto owner = responder.answer(req, {}, x_, nullptr, {}, On::owner);
+  EXPECT_FALSE(owner.to_owner);
+  EXPECT_EQ(owner.head.result(), bhttp::status::ok);
+  EXPECT_EQ(generator->calls, 1);
+}
+
 TEST_F(ResponderTest, OnlyARouteThatWritesTakesWritesAndItsBodyReachesIt) {
   Responder responder(*tree_);
   std::string seen;
