@@ -139,7 +139,7 @@ TftpReceiver::TftpReceiver(std::string filename, TftpAsk ask) : filename_(std::m
 const std::vector<std::byte>& TftpReceiver::request() {
   tftp::Request rrq;
   rrq.filename = filename_;
-  rrq.mode = tftp::Mode::octet;
+  rrq.mode = ask_.netascii ? tftp::Mode::netascii : tftp::Mode::octet;
   if (ask_.tsize) rrq.options.emplace_back("tsize", "0");
   if (ask_.blksize != 0) rrq.options.emplace_back("blksize", std::to_string(ask_.blksize));
   if (ask_.windowsize != 0) rrq.options.emplace_back("windowsize", std::to_string(ask_.windowsize));

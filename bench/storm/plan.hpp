@@ -54,11 +54,13 @@ bool answers(const dhcp::Packet& reply, const Machine& m, std::uint32_t xid, dhc
 std::vector<std::string> pxelinux_config_names(const Machine& m, core::Ipv4 address);
 
 // What a TFTP client asks for: RFC 2348 blksize (0: not asked, 512), RFC 7440
-// windowsize (0: not asked, lock-step) and RFC 2349 tsize.
+// windowsize (0: not asked, lock-step) and RFC 2349 tsize; firmware reads in
+// octet mode, only the bad client of bad.hpp asks netascii (RFC 1350).
 struct TftpAsk {
   std::uint16_t blksize = 0;
   std::uint16_t windowsize = 0;
   bool tsize = false;
+  bool netascii = false;
 };
 
 // What each firmware asks: the ROM fetching its loader, then the loader
