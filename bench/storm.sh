@@ -115,7 +115,7 @@ parse_args() {
   IFS=, read -ra SERVER_LIST <<<"$SERVERS"
   IFS=, read -ra N_LIST <<<"$CLIENTS"
   for s in "${SERVER_LIST[@]}"; do
-    case $CASE:$s in storm:pxed|storm:seed|storm:seed-tuned|tftp:pxed|tftp:seed|tftp:seed-tuned|tftp:tftpd-hpa) ;;
+    case $CASE:$s in storm:pxed|storm:seed|storm:seed-tuned|storm:pxed-proxy|storm:seed-proxy|tftp:pxed|tftp:seed|tftp:seed-tuned|tftp:tftpd-hpa) ;;
       *) echo "storm.sh: server '$s' is not one of case $CASE's" >&2; exit 2 ;;
     esac
   done
@@ -150,7 +150,45 @@ POOL_LAST=$BENCH_NET.175.254
 MAX_CLIENTS=4000
 # shellcheck source=bench/lib.sh
 source "$REPO_DIR/bench/lib.sh"
-server_index() { case $1 in seed) echo 1 ;; pxed) echo 2 ;; seed-tuned) echo 3 ;; tftpd-hpa) echo 4 ;; esac; }
+server_index() {
+  case $1 in seed) echo 1 ;; pxed) echo 2 ;; seed-tuned) echo 3 ;; tftpd-hpa) echo 4 ;;
+    pxed-proxy) echo 5 ;; seed-proxy) echo 6 ;; kea) echo 7 ;; esac
+}
+KEA_BIN=${KEA_BIN:-/usr/sbin/kea-dhcp4}
+KEA_PID=
+is_proxy() { [[ $1 == *-proxy ]]; }
+
+# start_kea DIR: the DHCP server the proxies stand beside, in its own namespace (port 67 is the
+# proxy's in the server's), fresh lease file each step. dhcp-socket-type udp: every packet is
+# relayed (unicast to port 67), the case Kea documents udp for; memfile with persist, as
+# bench/dhcp.sh runs it; logging at WARN, but DHCP4_STARTED (INFO) to know it is up.
+start_kea() {
+  local dir=$1 ns
+  ns=$(server_ns kea)
+  cat >"$dir/kea.json" <<EOF
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": ["srv"], "dhcp-socket-type": "udp" },
+  "lease-database": { "type": "memfile", "persist": true, "name": "$dir/kea-leases4.csv", "lfc-interval": 0 },
+  "valid-lifetime": 3600,
+  "subnet4": [ { "id": 1, "subnet": "$SUBNET", "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ] } ],
+  "loggers": [
+    { "name": "kea-dhcp4", "output_options": [ { "output": "$dir/kea.log" } ], "severity": "WARN" },
+    { "name": "kea-dhcp4.dhcp4", "output_options": [ { "output": "$dir/kea.log" } ], "severity": "INFO" }
+  ]
+} }
+EOF
+  KEA_PIDFILE_DIR=$dir KEA_LOCKFILE_DIR=$dir nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" \
+    "$KEA_BIN" -c "$dir/kea.json" >"$dir/kea.out" 2>&1 &
+  KEA_PID=$!
+  local deadline=$((SECONDS + 15))
+  while ((SECONDS < deadline)); do
+    kill -0 "$KEA_PID" 2>/dev/null || break
+    grep -q DHCP4_STARTED "$dir/kea.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "kea-dhcp4 did not start within 15 s: $(tail -c 400 "$dir/kea.out" "$dir/kea.log" 2>/dev/null | tr '\n' ' ')"
+  return 1
+}
 server_ns() { echo "pxst-$$-$1"; }
 CLI_NS="pxst-$$-clients"
 
@@ -211,7 +249,36 @@ start_server() {
   if [[ $CASE == tftp ]]; then
     start_tftp_server "$s" "$dir"
   else
+  if is_proxy "$s"; then start_kea "$dir" || return 1; fi
   case $s in
+    pxed-proxy)
+      cat >"$dir/pxed.toml" <<EOF
+[server]
+interfaces = ["srv"]
+state_dir = "$dir/state"
+[files]
+root = "$ROOT_PXED"
+[tftp]
+enabled = true
+[http]
+enabled = true
+base_url = "http://$ip"
+# Default 512: fewer than the machines of a storm.
+max_connections = 4096
+[dhcp]
+mode = "proxy"
+[boot]
+bios = "lpxelinux.0"
+efi64 = "syslinux.efi"
+default = "storm"
+[[profile]]
+name = "storm"
+kernel = "/storm/vmlinuz"
+initrd = "/storm/initrd.img"
+EOF
+      nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$PXED_BIN" serve -c "$dir/pxed.toml" >"$dir/pxed.log" 2>&1 &
+      SERVER_PIDS=($!)
+      ;;
     pxed)
       cat >"$dir/pxed.toml" <<EOF
 [server]
@@ -246,17 +313,23 @@ EOF
       nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$PXED_BIN" serve -c "$dir/pxed.toml" >"$dir/pxed.log" 2>&1 &
       SERVER_PIDS=($!)
       ;;
-    seed|seed-tuned)
-      local extra=()
+    seed|seed-tuned|seed-proxy)
+      local extra=() dhcp=()
       ((n > 1000)) && extra=(--dhcp-lease-max="$n")
       # seed-tuned: what a site that has met a storm writes (tftp-max raised as one did to 4096;
       # no ping check before each offer).
       [[ $s == seed-tuned ]] && extra+=(--tftp-max=4096 --no-ping)
+      # shellcheck disable=SC2054 # the commas are dnsmasq's
+      dhcp=(--dhcp-range="$POOL_FIRST,$POOL_LAST,$NETMASK,1h" --dhcp-leasefile="$dir/dnsmasq.leases"
+        --dhcp-match=set:efi64,option:client-arch,7 --dhcp-boot=tag:efi64,syslinux.efi --dhcp-boot=tag:!efi64,lpxelinux.0)
+      # seed-proxy: dnsmasq's proxy mode takes its boot files from --pxe-service only (one item
+      # per arch, by number: 0 BIOS, 7 EFI x86-64 as the machines send it; "lpxelinux" gets the
+      # ROM's ".0"); tftp-max raised as seed-tuned's, so the TFTP limit is not what is measured.
+      # shellcheck disable=SC2054
+      [[ $s == seed-proxy ]] && dhcp=(--dhcp-range="${SUBNET%/*},proxy,$NETMASK"
+        --pxe-service=0,storm,lpxelinux --pxe-service=7,storm,syslinux.efi --tftp-max=4096)
       nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" dnsmasq --no-daemon --conf-file=/dev/null \
-        --port=0 --interface=srv --dhcp-range="$POOL_FIRST,$POOL_LAST,$NETMASK,1h" \
-        --dhcp-leasefile="$dir/dnsmasq.leases" "${extra[@]}" \
-        --dhcp-match=set:efi64,option:client-arch,7 --dhcp-boot=tag:efi64,syslinux.efi \
-        --dhcp-boot=tag:!efi64,lpxelinux.0 --enable-tftp --tftp-root="$ROOT" \
+        --port=0 --interface=srv "${dhcp[@]}" "${extra[@]}" --enable-tftp --tftp-root="$ROOT" \
         --user=root --group=root --pid-file="$dir/dnsmasq.pid" --log-facility="$dir/dnsmasq.log" \
         >"$dir/dnsmasq.out" 2>&1 &
       SERVER_PIDS=($!)
@@ -349,13 +422,19 @@ server_usage() {
   awk -v c="$cpu" -v hz="$hz" -v r="$rss" 'BEGIN { printf "%.2f %d\n", c / hz, r }'
 }
 
-# kill -9 everything in the server's namespace (the lease check wants no graceful flush).
+# kill -9 everything in the server's namespace (the lease check wants no graceful flush), and
+# the Kea beside a proxy.
 kill_server() {
-  local ns p
-  ns=$(server_ns "$1")
-  for p in $(ip netns pids "$ns"); do kill -KILL "$p" 2>/dev/null || true; done
-  for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  local ns p spaces
+  spaces=("$(server_ns "$1")")
+  is_proxy "$1" && spaces+=("$(server_ns kea)")
+  for ns in "${spaces[@]}"; do
+    for p in $(ip netns pids "$ns"); do kill -KILL "$p" 2>/dev/null || true; done
+  done
+  for p in "${SERVER_PIDS[@]}" $KEA_PID; do wait "$p" 2>/dev/null || true; done
+  KEA_PID=
   local deadline=$((SECONDS + 5))
+  ns=$(server_ns "$1")
   while [[ -n $(ip netns pids "$ns") ]] && ((SECONDS < deadline)); do sleep 0.05; done
 }
 
@@ -368,6 +447,7 @@ import sqlite3, sys, time
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 print(db.execute("SELECT count(*) FROM leases WHERE state = 1 AND expires > ?", (int(time.time()),)).fetchone()[0])' \
       "$dir/state/leases.sqlite3" 2>/dev/null || echo 0 ;;
+    *-proxy) if [[ -r $dir/kea-leases4.csv ]]; then tail -n +2 "$dir/kea-leases4.csv" | cut -d, -f1 | sort -u | wc -l; else echo 0; fi ;;
     seed*) if [[ -r $dir/dnsmasq.leases ]]; then wc -l <"$dir/dnsmasq.leases"; else echo 0; fi ;;
   esac
 }
@@ -420,9 +500,11 @@ step() {
   local cpu0 _
   # CPU from here on is the storm's; peak RSS (VmHWM) counts from the server's start.
   read -r cpu0 _ < <(server_usage "$s")
-  local only=()
+  local only=() dhcp_server=$ip
   [[ $CASE == tftp ]] && only=(--tftp-only --pool-first "$POOL_FIRST")
-  in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" "${only[@]}" --clients "$n" --server "$ip" \
+  # Beside Kea: the relays forward to Kea and to the proxy; HTTP from the proxy's stack.
+  is_proxy "$s" && only=(--proxy "$ip" --http "$ip") && dhcp_server=$(server_ip kea)
+  in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" "${only[@]}" --clients "$n" --server "$dhcp_server" \
     --relay-first "$RELAY_FIRST" --kernel /storm/vmlinuz --initrd /storm/initrd.img \
     --uefi-percent "$UEFI_PERCENT" --spread-ms "${PXBENCH_SPREAD_MS:-0}" --deadline-s "$DEADLINE" --csv "$dir/machines.csv" >"$out" 2>"$dir/storm.err" || rc=$?
   local cpu1 rss1
@@ -529,7 +611,11 @@ report() {
       for s in "${TABLE_COLUMNS[@]}"; do l+=" $(cell "$(res "$2|$n|$s")" "$3" "${4:-1}") |"; done
       echo "$l"
     }
-    local stages=(dhcp offer ack loader config kernel initrd total) last="its initrd"
+    local stages=(dhcp offer ack loader config kernel initrd total) last="its initrd" beside="" kea=""
+    if [[ " ${SERVER_LIST[*]}" == *-proxy* ]]; then
+      stages=(dhcp offer proxy ack bootsrv loader config kernel initrd total)
+      beside=", and 4011 beside Kea"; kea=" (Kea beside a proxy)"
+    fi
     [[ $CASE == tftp ]] && stages=(loader config total) && last="its config"
     row "wall time until every machine has $last, s" wall_ms "%.2f" 1000
     row "machines done" "done" "%.0f"
@@ -538,7 +624,10 @@ report() {
     for st in "${stages[@]}"; do
       local label
       case $st in
-        dhcp) label="DHCP (first DISCOVER to ACK)" ;; offer) label="OFFER answer time" ;; ack) label="ACK answer time" ;;
+        dhcp) label="DHCP (first DISCOVER to ACK$beside)" ;;
+        offer) label="OFFER answer time$kea" ;;
+        ack) label="ACK answer time" ;;
+        proxy) label="ProxyDHCP OFFER answer time" ;; bootsrv) label="boot server (4011) ACK answer time" ;;
         loader) label="TFTP loader" ;; config) label="pxelinux config lookups" ;; kernel) label="HTTP kernel" ;;
         initrd) label="HTTP initrd" ;; total) label="power-on to $last" ;;
       esac
@@ -646,8 +735,12 @@ main() {
   chmod 755 "$WORK"  # nginx's workers (www-data) read the tree inside it
   local started=$SECONDS
   log "work dir $WORK, servers: ${TABLE_COLUMNS[*]}, N: ${N_LIST[*]}, runs: $RUNS"
+  # Kea, when a proxy stands beside it: one more namespace and route, not a column.
+  local listed=("${SERVER_LIST[@]}")
+  [[ " ${SERVER_LIST[*]}" == *-proxy* ]] && SERVER_LIST+=(kea)
   setup_network
   setup_machines
+  SERVER_LIST=("${listed[@]}")
   make_tree
   local n run s
   for n in "${N_LIST[@]}"; do

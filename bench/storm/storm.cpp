@@ -74,6 +74,8 @@ struct Settings {
   std::string pool_first = "10.246.160.1";
   std::string bios_file = "lpxelinux.0";
   std::string efi_file = "syslinux.efi";
+  // Proxy mode: --server is the DHCP server that hands out addresses (Kea), this the ProxyDHCP.
+  std::string proxy;
   // Bad mode: this process is the one bad client beside a storm (bad.hpp), not the machines.
   std::string bad;
   unsigned bad_seconds = 600;
@@ -90,6 +92,7 @@ struct Run {
   core::Ipv4 server;
   udp::endpoint dhcp_server;
   tcp::endpoint http_server;
+  std::optional<core::Ipv4> proxy;
   Clock::time_point start;
   std::vector<Result> results;
   std::vector<char> discard;  // HTTP bodies are counted, not kept
@@ -121,7 +124,9 @@ awaitable<std::optional<std::size_t>> receive_until(udp::socket& socket, std::ve
 awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::endpoint& server,
                                                 dhcp::Packet out, const Machine& m, dhcp::MessageType type,
                                                 bool nak, Clock::time_point dhcp_start, unsigned& sent,
-                                                double& answer_ms, std::vector<std::byte>& buffer) {
+                                                double& answer_ms, std::vector<std::byte>& buffer,
+                                                const udp::endpoint* also = nullptr,
+                                                std::optional<core::Ipv4> chosen = std::nullopt) {
   asio::steady_timer timer(socket.get_executor());
   for (auto wait : kDhcpTimeouts) {
     out.secs = static_cast<std::uint16_t>(
@@ -129,6 +134,7 @@ awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::
     const auto bytes = dhcp::encode(out).bytes;
     const auto sent_at = Clock::now();
     co_await socket.async_send_to(asio::buffer(bytes), server, use_awaitable);
+    if (also != nullptr) co_await socket.async_send_to(asio::buffer(bytes), *also, use_awaitable);
     ++sent;
     const auto deadline = sent_at + wait;
     while (Clock::now() < deadline) {
@@ -140,6 +146,7 @@ awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::
       if (!answers(*reply, m, out.xid, type) && !(nak && answers(*reply, m, out.xid, dhcp::MessageType::nak))) {
         continue;
       }
+      if (chosen && !from_chosen_server(*reply, *chosen)) continue;
       answer_ms = ms_since(sent_at);
       co_return *reply;
     }
@@ -279,6 +286,87 @@ awaitable<Lease> get_lease(Run& run, const Machine& m, Result& r, Clock::time_po
   co_return lease;
 }
 
+// Beside a DHCP server: the relay forwards every DISCOVER and REQUEST to both helper addresses
+// (the DHCP server and the proxy, as an ip-helper list does), and both answer to giaddr:67.
+// The machine waits for the DHCP server's OFFER and the proxy's (PXE 2.1 §2.2.3: without a
+// PXEClient offer it tries again at its next timer, FIRMWARE.md 17).
+struct Offers {
+  std::optional<dhcp::Packet> address, proxy;
+};
+awaitable<Offers> discover_beside(udp::socket& relay, Run& run, dhcp::Packet out, const Machine& m, Result& r,
+                                  Clock::time_point dhcp_start, std::vector<std::byte>& buffer) {
+  asio::steady_timer timer(relay.get_executor());
+  const udp::endpoint proxy(address_of(*run.proxy), kDhcpServerPort);
+  Offers got;
+  for (auto wait : kDhcpTimeouts) {
+    out.secs = static_cast<std::uint16_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - dhcp_start).count());
+    const auto bytes = dhcp::encode(out).bytes;
+    const auto sent_at = Clock::now();
+    co_await relay.async_send_to(asio::buffer(bytes), run.dhcp_server, use_awaitable);
+    co_await relay.async_send_to(asio::buffer(bytes), proxy, use_awaitable);
+    ++r.discovers;
+    const auto deadline = sent_at + wait;
+    while (Clock::now() < deadline && !(got.address && got.proxy)) {
+      udp::endpoint from;
+      auto n = co_await receive_until(relay, buffer, from, timer, deadline);
+      if (!n) continue;
+      auto reply = dhcp::decode(std::span(buffer.data(), *n));
+      if (!reply || !answers(*reply, m, out.xid, dhcp::MessageType::offer)) continue;
+      if (is_proxy_offer(*reply)) {
+        if (!got.proxy) r.proxy_ms = ms_since(sent_at);
+        got.proxy = std::move(*reply);
+      } else if (!reply->yiaddr.is_zero() && !got.address) {
+        r.offer_ms = ms_since(sent_at);
+        got.address = std::move(*reply);
+      }
+    }
+    if (got.address && got.proxy) break;
+  }
+  co_return got;
+}
+
+// The address from the DHCP server, the boot file from the proxy: from its OFFER, or from its
+// boot server on 4011 (plan.cpp's proxy_boot_of decides which, per firmware).
+awaitable<Lease> get_lease_beside(Run& run, const Machine& m, Result& r, Clock::time_point power_on,
+                                  std::vector<std::byte>& buffer) {
+  const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
+  udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
+  const udp::endpoint proxy(address_of(*run.proxy), kDhcpServerPort);
+  std::optional<dhcp::Packet> ack;
+  Offers offers;
+  for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack && Clock::now() - power_on < kDhcpBudget; ++attempt) {
+    const std::uint32_t xid = static_cast<std::uint32_t>((m.index * kDhcpAttempts + attempt) * 2654435761u);
+    offers = co_await discover_beside(relay, run, discover(m, xid, giaddr, 0), m, r, power_on, buffer);
+    if (!offers.address) throw std::runtime_error("no OFFER with an address after 4 DISCOVERs");
+    if (!offers.proxy) throw std::runtime_error("no proxy OFFER after 4 DISCOVERs");
+    auto reply = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offers.address), m,
+                                   dhcp::MessageType::ack, true, power_on, r.requests, r.ack_ms, buffer, &proxy,
+                                   offers.address->options.ipv4(dhcp::option::kServerId).value_or(core::Ipv4{}));
+    if (!reply) throw std::runtime_error("no ACK after 4 REQUESTs");
+    if (reply->message_type() == dhcp::MessageType::nak) {
+      ++r.naks;
+      continue;
+    }
+    ack = std::move(reply);
+  }
+  if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", r.naks));
+  auto boot = proxy_boot_of(*offers.proxy, m.firmware, *run.proxy);
+  if (boot.ask_boot_server) {
+    // PXE 2.1 §2.2.6: unicast from the new address, client port 68, to the proxy's 4011.
+    udp::socket client(run.io, udp::endpoint(address_of(ack->yiaddr), 68));
+    unsigned sent = 0;
+    const auto xid = static_cast<std::uint32_t>(m.index * 2654435761u) ^ 0x4011u;
+    auto answer = co_await exchange(client, udp::endpoint(address_of(*run.proxy), 4011),
+                                    boot_server_request(m, xid, ack->yiaddr, boot.boot_item), m,
+                                    dhcp::MessageType::ack, false, Clock::now(), sent, r.boot_server_ms, buffer);
+    if (!answer) throw std::runtime_error("no ACK from the boot server on 4011 after 4 REQUESTs");
+    boot = boot_from_ack(*answer, *run.proxy);
+  }
+  if (boot.file.empty()) throw std::runtime_error("no boot file from the proxy");
+  co_return Lease{ack->yiaddr, boot.file, boot.next_server};
+}
+
 awaitable<void> boot(Run& run, Machine m) {
   Result& r = run.results[m.index];
   const auto& s = run.settings;
@@ -298,7 +386,12 @@ awaitable<void> boot(Run& run, Machine m) {
       lease = {core::Ipv4{run.pool_first.value + static_cast<std::uint32_t>(m.index)},
                m.firmware == Firmware::uefi ? s.efi_file : s.bios_file, run.server};
     } else {
-      lease = co_await get_lease(run, m, r, power_on, buffer);
+      // Not a conditional expression: GCC 12 runs both co_awaits of `c ? co_await a : co_await b`.
+      if (run.proxy) {
+        lease = co_await get_lease_beside(run, m, r, power_on, buffer);
+      } else {
+        lease = co_await get_lease(run, m, r, power_on, buffer);
+      }
       r.dhcp_ms = ms_since(power_on);
     }
     const auto address = lease.address;
@@ -545,6 +638,9 @@ int main(int argc, char** argv) {
   app.add_option("--pool-first", s.pool_first, "with --tftp-only: machine 0's address (a local address)");
   app.add_option("--bios-file", s.bios_file, "with --tftp-only: the BIOS machines' loader");
   app.add_option("--efi-file", s.efi_file, "with --tftp-only: the UEFI machines' loader");
+  app.add_option("--proxy", s.proxy,
+                 "ProxyDHCP beside a DHCP server: --server hands out addresses, this proxy the boot file "
+                 "(both get each relayed DISCOVER and REQUEST; 4011 as the firmware asks)");
   app.add_option("--bad", s.bad,
                  "be the one bad client beside a storm instead of the machines: netascii, slow-http or dhcp-flood "
                  "(bench/storm/bad.hpp); prints one 'bad ...' line at its end or on TERM");
@@ -557,6 +653,14 @@ int main(int argc, char** argv) {
   auto relay = core::Ipv4::parse(s.relay_first);
   auto http = core::Ipv4::parse(s.http_server.empty() ? s.server : s.http_server);
   auto pool = core::Ipv4::parse(s.pool_first);
+  std::optional<core::Ipv4> proxy;
+  if (!s.proxy.empty()) {
+    proxy = core::Ipv4::parse(s.proxy);
+    if (!proxy) {
+      std::fputs("pxed-storm: --proxy takes an IPv4 address\n", stderr);
+      return 2;
+    }
+  }
   if (!server || !relay || !http || !pool) {
     std::fputs("pxed-storm: --server, --relay-first, --http and --pool-first take IPv4 addresses\n", stderr);
     return 2;
@@ -572,7 +676,7 @@ int main(int argc, char** argv) {
   }
   asio::io_context io(1);
   storm::Run run{io, s, *relay, *pool, *server, udp::endpoint(storm::address_of(*server), 67),
-                 tcp::endpoint(storm::address_of(*http), s.http_port), Clock::now(), {},
+                 tcp::endpoint(storm::address_of(*http), s.http_port), proxy, Clock::now(), {},
                  std::vector<char>(1 << 20)};
   run.results.resize(s.clients);
   for (std::size_t i = 0; i < s.clients; ++i) {
