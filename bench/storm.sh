@@ -39,6 +39,11 @@
 # Usage: bench/storm.sh [--quick] [--runs N] [--clients 100,300,1000] [--servers pxed,seed,seed-tuned]
 #                       [--case storm|tftp] [--bad netascii,slow-http,dhcp-flood]
 #                       [--kernel-mib 8] [--initrd-mib 50] [--uefi-percent 50]
+#   --servers pxed-proxy,seed-proxy  ProxyDHCP beside Kea (kea-dhcp4 hands out the addresses from
+#             its own namespace): pxed in proxy mode, or dnsmasq in proxy mode (--pxe-service per
+#             arch, tftp-max 4096) + nginx; each relay forwards DISCOVER and REQUEST to Kea and to
+#             the proxy, as an ip-helper list does; UEFI machines (and BIOS ones offered a menu)
+#             then ask the proxy's boot server on 4011. Leases counted in Kea's file.
 #   --case tftp  the TFTP stage alone (no DHCP, no HTTP) against pxed, tftpd-hpa and dnsmasq's TFTP
 #             (seed: tftp-max 50, seed-tuned: 4096), every server on the same tree
 #   --bad KINDS  A/B: each server also meets the storm with one bad client beside its N good
