@@ -37,10 +37,24 @@
 # (in /var/tmp: leases go to a real disk) on exit, ^C or TERM.
 #
 # Usage: bench/storm.sh [--quick] [--runs N] [--clients 100,300,1000] [--servers pxed,seed,seed-tuned]
-#                       [--case storm|tftp]
+#                       [--case storm|tftp] [--bad netascii,slow-http,dhcp-flood]
 #                       [--kernel-mib 8] [--initrd-mib 50] [--uefi-percent 50]
+#   --servers pxed-proxy,seed-proxy  ProxyDHCP beside Kea (kea-dhcp4 hands out the addresses from
+#             its own namespace): pxed in proxy mode, or dnsmasq in proxy mode (--pxe-service per
+#             arch, tftp-max 4096) + nginx; each relay forwards DISCOVER and REQUEST to Kea and to
+#             the proxy, as an ip-helper list does; UEFI machines (and BIOS ones offered a menu)
+#             then ask the proxy's boot server on 4011. Leases counted in Kea's file.
 #   --case tftp  the TFTP stage alone (no DHCP, no HTTP) against pxed, tftpd-hpa and dnsmasq's TFTP
 #             (seed: tftp-max 50, seed-tuned: 4096), every server on the same tree
+#   --bad KINDS  A/B: each server also meets the storm with one bad client beside its N good
+#             machines (a second pxed-storm, --bad, bench/storm/bad.hpp; on the machines' CPU):
+#             netascii (netascii RRQs of the initrd back to back, blksize 1468, window 8),
+#             slow-http (one GET of the initrd read at 64 KiB/s through a 4 KiB receive buffer),
+#             dhcp-flood (1,000 DISCOVERs/s from one MAC through one relay). Each is bounded by
+#             the storm (ended with TERM when the machines are through) and its own count. The
+#             columns are SERVER and SERVER+KIND, run in turn (order reversed every other run);
+#             below each table the per-run ratios with / without for the wall time and each
+#             stage's p50 and p99. Default servers with --bad: pxed,seed-tuned.
 #   --quick   N=50, 256 KiB kernel, 1 MiB initrd, one run (~40 s with the three stacks), for CI:
 #             exits 1 unless every pxed machine got its initrd
 #   env PXED_BIN (default build/pxed), STORM_BIN (default build/bench/storm/pxed-storm),
@@ -65,12 +79,14 @@ KERNEL_MIB=8
 INITRD_MIB=50
 UEFI_PERCENT=50
 CASE=storm
+BAD=
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 parse_args() {
+  local s
   while (($#)); do
     case $1 in
       --quick) QUICK=1 ;;
@@ -78,6 +94,7 @@ parse_args() {
       --clients) CLIENTS=${2:?--clients needs a list}; shift ;;
       --servers) SERVERS=${2:?--servers needs a list}; shift ;;
       --case) CASE=${2:?--case needs storm or tftp}; shift ;;
+      --bad) BAD=${2:?--bad needs a list of netascii, slow-http, dhcp-flood}; shift ;;
       --kernel-mib) KERNEL_MIB=${2:?}; shift ;;
       --initrd-mib) INITRD_MIB=${2:?}; shift ;;
       --uefi-percent) UEFI_PERCENT=${2:?}; shift ;;
@@ -86,25 +103,41 @@ parse_args() {
     esac
     shift
   done
-  if ((QUICK)); then RUNS=1; CLIENTS=50; CASE=storm; fi
+  if ((QUICK)); then RUNS=1; CLIENTS=50; CASE=storm; BAD=; fi
+  BAD_LIST=()
+  [[ -n $BAD ]] && IFS=, read -ra BAD_LIST <<<"$BAD"
+  for s in "${BAD_LIST[@]}"; do
+    case $s in netascii|slow-http|dhcp-flood) ;;
+      *) echo "storm.sh: --bad takes netascii, slow-http, dhcp-flood" >&2; exit 2 ;; esac
+  done
+  if ((${#BAD_LIST[@]})) && [[ $CASE != storm ]]; then echo "storm.sh: --bad is for --case storm" >&2; exit 2; fi
   case $CASE in
-    storm) SERVERS=${SERVERS:-pxed,seed,seed-tuned} ;;
+    storm) if ((${#BAD_LIST[@]})); then SERVERS=${SERVERS:-pxed,seed-tuned}; else SERVERS=${SERVERS:-pxed,seed,seed-tuned}; fi ;;
     tftp) SERVERS=${SERVERS:-pxed,tftpd-hpa,seed,seed-tuned} ;;
     *) echo "storm.sh: --case is storm or tftp" >&2; exit 2 ;;
   esac
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "storm.sh: --runs must be a positive integer" >&2; exit 2; }
   IFS=, read -ra SERVER_LIST <<<"$SERVERS"
   IFS=, read -ra N_LIST <<<"$CLIENTS"
-  local s
   for s in "${SERVER_LIST[@]}"; do
-    case $CASE:$s in storm:pxed|storm:seed|storm:seed-tuned|tftp:pxed|tftp:seed|tftp:seed-tuned|tftp:tftpd-hpa) ;;
+    case $CASE:$s in storm:pxed|storm:seed|storm:seed-tuned|storm:pxed-proxy|storm:seed-proxy|tftp:pxed|tftp:seed|tftp:seed-tuned|tftp:tftpd-hpa) ;;
       *) echo "storm.sh: server '$s' is not one of case $CASE's" >&2; exit 2 ;;
     esac
   done
+  # The bad client is machine N (its MAC, its relay address): one past the last good one.
+  local max=$MAX_CLIENTS
+  ((${#BAD_LIST[@]})) && max=$((MAX_CLIENTS - 1))
   for s in "${N_LIST[@]}"; do
-    if [[ ! $s =~ ^[1-9][0-9]*$ ]] || ((s > MAX_CLIENTS)); then
-      echo "storm.sh: clients must be 1..$MAX_CLIENTS" >&2; exit 2
+    if [[ ! $s =~ ^[1-9][0-9]*$ ]] || ((s > max)); then
+      echo "storm.sh: clients must be 1..$max" >&2; exit 2
     fi
+  done
+  # The report's columns: each server alone, then with each bad client.
+  TABLE_COLUMNS=()
+  local k
+  for s in "${SERVER_LIST[@]}"; do
+    TABLE_COLUMNS+=("$s")
+    for k in "${BAD_LIST[@]}"; do TABLE_COLUMNS+=("$s+$k"); done
   done
 }
 
@@ -122,7 +155,45 @@ POOL_LAST=$BENCH_NET.175.254
 MAX_CLIENTS=4000
 # shellcheck source=bench/lib.sh
 source "$REPO_DIR/bench/lib.sh"
-server_index() { case $1 in seed) echo 1 ;; pxed) echo 2 ;; seed-tuned) echo 3 ;; tftpd-hpa) echo 4 ;; esac; }
+server_index() {
+  case $1 in seed) echo 1 ;; pxed) echo 2 ;; seed-tuned) echo 3 ;; tftpd-hpa) echo 4 ;;
+    pxed-proxy) echo 5 ;; seed-proxy) echo 6 ;; kea) echo 7 ;; esac
+}
+KEA_BIN=${KEA_BIN:-/usr/sbin/kea-dhcp4}
+KEA_PID=
+is_proxy() { [[ $1 == *-proxy ]]; }
+
+# start_kea DIR: the DHCP server the proxies stand beside, in its own namespace (port 67 is the
+# proxy's in the server's), fresh lease file each step. dhcp-socket-type udp: every packet is
+# relayed (unicast to port 67), the case Kea documents udp for; memfile with persist, as
+# bench/dhcp.sh runs it; logging at WARN, but DHCP4_STARTED (INFO) to know it is up.
+start_kea() {
+  local dir=$1 ns
+  ns=$(server_ns kea)
+  cat >"$dir/kea.json" <<EOF
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": ["srv"], "dhcp-socket-type": "udp" },
+  "lease-database": { "type": "memfile", "persist": true, "name": "$dir/kea-leases4.csv", "lfc-interval": 0 },
+  "valid-lifetime": 3600,
+  "subnet4": [ { "id": 1, "subnet": "$SUBNET", "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ] } ],
+  "loggers": [
+    { "name": "kea-dhcp4", "output_options": [ { "output": "$dir/kea.log" } ], "severity": "WARN" },
+    { "name": "kea-dhcp4.dhcp4", "output_options": [ { "output": "$dir/kea.log" } ], "severity": "INFO" }
+  ]
+} }
+EOF
+  KEA_PIDFILE_DIR=$dir KEA_LOCKFILE_DIR=$dir nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" \
+    "$KEA_BIN" -c "$dir/kea.json" >"$dir/kea.out" 2>&1 &
+  KEA_PID=$!
+  local deadline=$((SECONDS + 15))
+  while ((SECONDS < deadline)); do
+    kill -0 "$KEA_PID" 2>/dev/null || break
+    grep -q DHCP4_STARTED "$dir/kea.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "kea-dhcp4 did not start within 15 s: $(tail -c 400 "$dir/kea.out" "$dir/kea.log" 2>/dev/null | tr '\n' ' ')"
+  return 1
+}
 server_ns() { echo "pxst-$$-$1"; }
 CLI_NS="pxst-$$-clients"
 
@@ -183,7 +254,36 @@ start_server() {
   if [[ $CASE == tftp ]]; then
     start_tftp_server "$s" "$dir"
   else
+  if is_proxy "$s"; then start_kea "$dir" || return 1; fi
   case $s in
+    pxed-proxy)
+      cat >"$dir/pxed.toml" <<EOF
+[server]
+interfaces = ["srv"]
+state_dir = "$dir/state"
+[files]
+root = "$ROOT_PXED"
+[tftp]
+enabled = true
+[http]
+enabled = true
+base_url = "http://$ip"
+# Default 512: fewer than the machines of a storm.
+max_connections = 4096
+[dhcp]
+mode = "proxy"
+[boot]
+bios = "lpxelinux.0"
+efi64 = "syslinux.efi"
+default = "storm"
+[[profile]]
+name = "storm"
+kernel = "/storm/vmlinuz"
+initrd = "/storm/initrd.img"
+EOF
+      nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$PXED_BIN" serve -c "$dir/pxed.toml" >"$dir/pxed.log" 2>&1 &
+      SERVER_PIDS=($!)
+      ;;
     pxed)
       cat >"$dir/pxed.toml" <<EOF
 [server]
@@ -218,17 +318,23 @@ EOF
       nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$PXED_BIN" serve -c "$dir/pxed.toml" >"$dir/pxed.log" 2>&1 &
       SERVER_PIDS=($!)
       ;;
-    seed|seed-tuned)
-      local extra=()
+    seed|seed-tuned|seed-proxy)
+      local extra=() dhcp=()
       ((n > 1000)) && extra=(--dhcp-lease-max="$n")
       # seed-tuned: what a site that has met a storm writes (tftp-max raised as one did to 4096;
       # no ping check before each offer).
       [[ $s == seed-tuned ]] && extra+=(--tftp-max=4096 --no-ping)
+      # shellcheck disable=SC2054 # the commas are dnsmasq's
+      dhcp=(--dhcp-range="$POOL_FIRST,$POOL_LAST,$NETMASK,1h" --dhcp-leasefile="$dir/dnsmasq.leases"
+        --dhcp-match=set:efi64,option:client-arch,7 --dhcp-boot=tag:efi64,syslinux.efi --dhcp-boot=tag:!efi64,lpxelinux.0)
+      # seed-proxy: dnsmasq's proxy mode takes its boot files from --pxe-service only (one item
+      # per arch, by number: 0 BIOS, 7 EFI x86-64 as the machines send it; "lpxelinux" gets the
+      # ROM's ".0"); tftp-max raised as seed-tuned's, so the TFTP limit is not what is measured.
+      # shellcheck disable=SC2054
+      [[ $s == seed-proxy ]] && dhcp=(--dhcp-range="${SUBNET%/*},proxy,$NETMASK"
+        --pxe-service=0,storm,lpxelinux --pxe-service=7,storm,syslinux.efi --tftp-max=4096)
       nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" dnsmasq --no-daemon --conf-file=/dev/null \
-        --port=0 --interface=srv --dhcp-range="$POOL_FIRST,$POOL_LAST,$NETMASK,1h" \
-        --dhcp-leasefile="$dir/dnsmasq.leases" "${extra[@]}" \
-        --dhcp-match=set:efi64,option:client-arch,7 --dhcp-boot=tag:efi64,syslinux.efi \
-        --dhcp-boot=tag:!efi64,lpxelinux.0 --enable-tftp --tftp-root="$ROOT" \
+        --port=0 --interface=srv "${dhcp[@]}" "${extra[@]}" --enable-tftp --tftp-root="$ROOT" \
         --user=root --group=root --pid-file="$dir/dnsmasq.pid" --log-facility="$dir/dnsmasq.log" \
         >"$dir/dnsmasq.out" 2>&1 &
       SERVER_PIDS=($!)
@@ -321,13 +427,19 @@ server_usage() {
   awk -v c="$cpu" -v hz="$hz" -v r="$rss" 'BEGIN { printf "%.2f %d\n", c / hz, r }'
 }
 
-# kill -9 everything in the server's namespace (the lease check wants no graceful flush).
+# kill -9 everything in the server's namespace (the lease check wants no graceful flush), and
+# the Kea beside a proxy.
 kill_server() {
-  local ns p
-  ns=$(server_ns "$1")
-  for p in $(ip netns pids "$ns"); do kill -KILL "$p" 2>/dev/null || true; done
-  for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  local ns p spaces
+  spaces=("$(server_ns "$1")")
+  is_proxy "$1" && spaces+=("$(server_ns kea)")
+  for ns in "${spaces[@]}"; do
+    for p in $(ip netns pids "$ns"); do kill -KILL "$p" 2>/dev/null || true; done
+  done
+  for p in "${SERVER_PIDS[@]}" $KEA_PID; do wait "$p" 2>/dev/null || true; done
+  KEA_PID=
   local deadline=$((SECONDS + 5))
+  ns=$(server_ns "$1")
   while [[ -n $(ip netns pids "$ns") ]] && ((SECONDS < deadline)); do sleep 0.05; done
 }
 
@@ -340,6 +452,7 @@ import sqlite3, sys, time
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 print(db.execute("SELECT count(*) FROM leases WHERE state = 1 AND expires > ?", (int(time.time()),)).fetchone()[0])' \
       "$dir/state/leases.sqlite3" 2>/dev/null || echo 0 ;;
+    *-proxy) if [[ -r $dir/kea-leases4.csv ]]; then tail -n +2 "$dir/kea-leases4.csv" | cut -d, -f1 | sort -u | wc -l; else echo 0; fi ;;
     seed*) if [[ -r $dir/dnsmasq.leases ]]; then wc -l <"$dir/dnsmasq.leases"; else echo 0; fi ;;
   esac
 }
@@ -351,34 +464,80 @@ res() { echo "${RES[$1]:-}"; }
 PROBLEMS=()
 QUICK_FAIL=
 
-# step SERVER N RUN: one storm against a fresh server.
+# ns_usage NAMESPACE -> "cpu_seconds peak_rss_kib" summed over every process in it.
+ns_usage() {
+  local pid cpu=0 rss=0 c r hz
+  hz=$(getconf CLK_TCK)
+  for pid in $(ip netns pids "$1"); do
+    c=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    r=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    cpu=$((cpu + ${c:-0})); rss=$((rss + ${r:-0}))
+  done
+  awk -v c="$cpu" -v hz="$hz" -v r="$rss" 'BEGIN { printf "%.2f %d\n", c / hz, r }'
+}
+
+# step COLUMN N RUN: one storm against a fresh server; COLUMN is SERVER or SERVER+BADKIND.
 step() {
-  local s=$1 n=$2 run=$3 dir out ip rc=0
-  dir=$WORK/$s-$n-$run; out=$dir/storm.out; ip=$(server_ip "$s")
+  local col=$1 n=$2 run=$3 dir out ip rc=0 s bad=
+  s=${col%%+*}; [[ $col == *+* ]] && bad=${col#*+}
+  dir=$WORK/$col-$n-$run; out=$dir/storm.out; ip=$(server_ip "$s")
   if ! start_server "$s" "$dir" "$n"; then
-    record "done|$n|$s" NOSTART
-    PROBLEMS+=("- N=$n run $run: $s did not start")
-    [[ $s == pxed ]] && QUICK_FAIL+="pxed did not start. "
+    record "done|$n|$col" NOSTART
+    PROBLEMS+=("- N=$n run $run: $col did not start")
+    [[ $col == pxed ]] && QUICK_FAIL+="pxed did not start. "
     kill_server "$s"
     return
+  fi
+  local bad_pid=
+  if [[ -n $bad ]]; then
+    # The bad client is a machine of its own; here it shares the machines' CPU at nice 19, so
+    # it takes only the CPU the machines' pxed-storm leaves (its own load on that CPU would
+    # otherwise slow the good machines from the client side). Bounded by the storm's deadline
+    # and ended with TERM when the machines are through; a second's head start so the machines
+    # meet it going. nsenter, nice, taskset and timeout exec each other: $! is timeout, which
+    # passes TERM on.
+    nsenter --net="/run/netns/$CLI_NS" nice -n 19 taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" --bad "$bad" --bad-seconds "$DEADLINE" \
+      --clients "$n" --server "$ip" --relay-first "$RELAY_FIRST" --initrd /storm/initrd.img \
+      >"$dir/bad.out" 2>"$dir/bad.err" &
+    bad_pid=$!
+    sleep 1
   fi
   local cpu0 _
   # CPU from here on is the storm's; peak RSS (VmHWM) counts from the server's start.
   read -r cpu0 _ < <(server_usage "$s")
-  local only=()
+  local only=() dhcp_server=$ip
   [[ $CASE == tftp ]] && only=(--tftp-only --pool-first "$POOL_FIRST")
-  in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" "${only[@]}" --clients "$n" --server "$ip" \
+  # Beside Kea: the relays forward to Kea and to the proxy; HTTP from the proxy's stack.
+  is_proxy "$s" && only=(--proxy "$ip" --http "$ip") && dhcp_server=$(server_ip kea)
+  in_ns "$CLI_NS" taskset -c "$CLI_CPU" timeout "$STEP_CAP" "$STORM_BIN" "${only[@]}" --clients "$n" --server "$dhcp_server" \
     --relay-first "$RELAY_FIRST" --kernel /storm/vmlinuz --initrd /storm/initrd.img \
     --uefi-percent "$UEFI_PERCENT" --spread-ms "${PXBENCH_SPREAD_MS:-0}" --deadline-s "$DEADLINE" --csv "$dir/machines.csv" >"$out" 2>"$dir/storm.err" || rc=$?
   local cpu1 rss1
   read -r cpu1 rss1 < <(server_usage "$s")
+  if [[ -n $bad_pid ]]; then
+    # The machines are through: what is left in their namespace is the bad client.
+    local bad_cpu
+    read -r bad_cpu _ < <(ns_usage "$CLI_NS")
+    kill -TERM "$bad_pid" 2>/dev/null || true
+    wait "$bad_pid" 2>/dev/null || true
+    local bline; bline=$(grep -m1 '^bad ' "$dir/bad.out" || true)
+    if [[ -z $bline ]]; then
+      PROBLEMS+=("- N=$n run $run: the $bad client against $s said nothing: $(tail -c 300 "$dir/bad.err" | tr '\n' ' ')")
+    else
+      local kv2 key2 val2
+      kv2=$(awk '{ for (i = 3; i <= NF; i++) { split($i, a, "="); if (a[1] != "first_error") print a[1] "=" a[2] } }' <<<"$bline")
+      while IFS='=' read -r key2 val2; do [[ -n $key2 ]] && record "bad_$key2|$n|$col" "$val2"; done <<<"$kv2"
+      [[ $bline == *'first_error=""'* ]] || PROBLEMS+=("- N=$n run $run: the $bad client against $s: ${bline#*errors=}")
+    fi
+    record "bad_cpu|$n|$col" "$bad_cpu"
+  fi
   local alive=1 pid
   for pid in "${SERVER_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || alive=0; done
   kill_server "$s"
   local leases=—
   [[ $CASE == storm ]] && leases=$(leases_in_store "$s" "$dir")
-  ((alive)) || PROBLEMS+=("- N=$n run $run: **$s exited during the storm**")
-  if ((rc != 0 && rc != 1)); then PROBLEMS+=("- N=$n run $run: pxed-storm against $s exited $rc: $(tail -c 300 "$dir/storm.err" | tr '\n' ' ')"); fi
+  ((alive)) || PROBLEMS+=("- N=$n run $run: **$col exited during the storm**")
+  if ((rc != 0 && rc != 1)); then PROBLEMS+=("- N=$n run $run: pxed-storm against $col exited $rc: $(tail -c 300 "$dir/storm.err" | tr '\n' ' ')"); fi
   # pxed-storm's report: "storm ... done= failed= wall_ms=", "stage name= p50_ms= p99_ms=", "counts ...".
   local kv; kv=$(awk '
     /^storm / || /^counts / { for (i = 2; i <= NF; i++) { split($i, a, "="); print a[1] "=" a[2] } }
@@ -386,17 +545,17 @@ step() {
   ' "$out")
   local key val
   while IFS='=' read -r key val; do
-    [[ -n $key ]] && record "$key|$n|$s" "$val"
+    [[ -n $key ]] && record "$key|$n|$col" "$val"
   done <<<"$kv"
-  record "cpu|$n|$s" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
-  record "rss|$n|$s" "$(awk -v r="$rss1" 'BEGIN { printf "%.1f", r / 1024 }')"
-  [[ $CASE == storm ]] && record "leases|$n|$s" "$leases"
+  record "cpu|$n|$col" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
+  record "rss|$n|$col" "$(awk -v r="$rss1" 'BEGIN { printf "%.1f", r / 1024 }')"
+  [[ $CASE == storm ]] && record "leases|$n|$col" "$leases"
   local failed; failed=$(awk '/^storm / { for (i = 2; i <= NF; i++) if ($i ~ /^failed=/) { sub(/failed=/, "", $i); print $i } }' "$out")
   if [[ ${failed:-x} != 0 ]]; then
-    PROBLEMS+=("- N=$n run $run: $s: ${failed:-?} machines did not finish: $(grep '^failure' "$out" | tr '\n' ';')")
-    [[ $s == pxed ]] && QUICK_FAIL+="pxed: ${failed:-?} of $n machines did not finish. "
+    PROBLEMS+=("- N=$n run $run: $col: ${failed:-?} machines did not finish: $(grep '^failure' "$out" | tr '\n' ';')")
+    [[ $col == pxed ]] && QUICK_FAIL+="pxed: ${failed:-?} of $n machines did not finish. "
   fi
-  log "  N=$n run $run $s: $(head -1 "$out" 2>/dev/null) cpu $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }') s rss $((rss1 / 1024)) MiB, leases in store $leases$( ((alive)) || echo ', SERVER EXITED')"
+  log "  N=$n run $run $col: $(head -1 "$out" 2>/dev/null) cpu $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }') s rss $((rss1 / 1024)) MiB, leases in store $leases$( ((alive)) || echo ', SERVER EXITED')$([[ -n $bad ]] && echo "; $(grep -m1 '^bad ' "$dir/bad.out" 2>/dev/null)")"
   [[ -n ${PXBENCH_KEEP:-} ]] && mkdir -p "$PXBENCH_KEEP" && cp -r "$dir" "$PXBENCH_KEEP/"
   return 0
 }
@@ -444,19 +603,24 @@ report() {
   echo "seed: $(dnsmasq -v | head -1 | cut -d' ' -f1-3 | sed 's/ version//') (tftp-max 50, lease-max 1000, ping check: its defaults) + nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///') (Debian's nginx.conf values)."
   echo "Each machine: DHCP (relayed, PXE options, $UEFI_PERCENT% UEFI arch 7, the rest BIOS arch 0), TFTP loader (lpxelinux.0 $(stat -c %s "$ROOT/lpxelinux.0") B at 512 lock-step / syslinux.efi $(stat -c %s "$ROOT/syslinux.efi") B at 1468 window 4 after a tsize probe),"
   echo "power-on $( ((${PXBENCH_SPREAD_MS:-0})) && echo "spread over ${PXBENCH_SPREAD_MS} ms" || echo "all at the same instant"), pxelinux config lookups until a hit, HTTP kernel $(awk -v b="$KERNEL_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB + initrd $(awk -v b="$INITRD_BYTES" 'BEGIN { printf "%g", b / 1048576 }') MiB on one keep-alive connection. Cells: median (min-max) of $RUNS run(s)."
+  ((${#BAD_LIST[@]})) && echo "Bad clients (one per +KIND column, machine N's MAC and relay address, a second pxed-storm on CPU $CLI_CPU at nice 19 started 1 s before the machines and ended when they are through): netascii = netascii RRQs of storm/initrd.img back to back (blksize 1468, windowsize 8, tsize asked); slow-http = one GET of /storm/initrd.img read at 64 KiB/s through a 4 KiB receive buffer; dhcp-flood = 1,000 DISCOVERs/s from one MAC (new xid each) through one relay."
   echo
   fi
   local n s line
   for n in "${N_LIST[@]}"; do
     echo "#### N = $n machines at once"; echo
-    line="| |"; for s in "${SERVER_LIST[@]}"; do line+=" $s |"; done; echo "$line"
-    line="|---|"; for s in "${SERVER_LIST[@]}"; do line+="---|"; done; echo "$line"
+    line="| |"; for s in "${TABLE_COLUMNS[@]}"; do line+=" $s |"; done; echo "$line"
+    line="|---|"; for s in "${TABLE_COLUMNS[@]}"; do line+="---|"; done; echo "$line"
     row() {  # row LABEL KEY FMT [SCALE]
       local l="| $1 |"
-      for s in "${SERVER_LIST[@]}"; do l+=" $(cell "$(res "$2|$n|$s")" "$3" "${4:-1}") |"; done
+      for s in "${TABLE_COLUMNS[@]}"; do l+=" $(cell "$(res "$2|$n|$s")" "$3" "${4:-1}") |"; done
       echo "$l"
     }
-    local stages=(dhcp offer ack loader config kernel initrd total) last="its initrd"
+    local stages=(dhcp offer ack loader config kernel initrd total) last="its initrd" beside="" kea=""
+    if [[ " ${SERVER_LIST[*]}" == *-proxy* ]]; then
+      stages=(dhcp offer proxy ack bootsrv loader config kernel initrd total)
+      beside=", and 4011 beside Kea"; kea=" (Kea beside a proxy)"
+    fi
     [[ $CASE == tftp ]] && stages=(loader config total) && last="its config"
     row "wall time until every machine has $last, s" wall_ms "%.2f" 1000
     row "machines done" "done" "%.0f"
@@ -465,7 +629,10 @@ report() {
     for st in "${stages[@]}"; do
       local label
       case $st in
-        dhcp) label="DHCP (first DISCOVER to ACK)" ;; offer) label="OFFER answer time" ;; ack) label="ACK answer time" ;;
+        dhcp) label="DHCP (first DISCOVER to ACK$beside)" ;;
+        offer) label="OFFER answer time$kea" ;;
+        ack) label="ACK answer time" ;;
+        proxy) label="ProxyDHCP OFFER answer time" ;; bootsrv) label="boot server (4011) ACK answer time" ;;
         loader) label="TFTP loader" ;; config) label="pxelinux config lookups" ;; kernel) label="HTTP kernel" ;;
         initrd) label="HTTP initrd" ;; total) label="power-on to $last" ;;
       esac
@@ -483,7 +650,15 @@ report() {
     row "server CPU seconds (all its processes)" cpu "%.2f"
     row "server peak RSS, MiB (sum of its processes' VmHWM)" rss "%.1f"
     [[ $CASE == storm ]] && row "bound leases in the store after kill -9" leases "%.0f"
+    if ((${#BAD_LIST[@]})); then
+      row "bad client: DISCOVERs / RRQs / GETs sent" bad_sent "%.0f"
+      row "bad client: OFFERs / transfers done / bodies begun" bad_answers "%.0f"
+      row "bad client: bytes received, MiB" bad_bytes "%.1f" 1048576
+      row "bad client: errors (refusals, timeouts, closes)" bad_errors "%.0f"
+      row "bad client: its own CPU seconds (on the machines' CPU)" bad_cpu "%.2f"
+    fi
     echo
+    ((${#BAD_LIST[@]})) && ab_lines "$n"
     local seed
     for seed in "${SERVER_LIST[@]}"; do
       [[ $seed != pxed && " ${SERVER_LIST[*]} " == *" pxed "* ]] || continue
@@ -513,6 +688,32 @@ report() {
 }
 nth() { local -a w; read -ra w <<<"$1"; echo "${w[$2 - 1]:-}"; }
 
+# ab_lines N: for each server and bad client, the per-run ratios with / without it (the same
+# run's pair, so both met the same load), median over the runs: the wall time and each stage's
+# p50 and p99. 1.00 is "costs nothing"; a run where either left machines unfinished is left out.
+ab_lines() {
+  local n=$1 s k key run a b ratios out
+  for s in "${SERVER_LIST[@]}"; do
+    for k in "${BAD_LIST[@]}"; do
+      out=""
+      for key in wall_ms dhcp_p50_ms dhcp_p99_ms loader_p50_ms loader_p99_ms config_p99_ms kernel_p99_ms \
+                 initrd_p50_ms initrd_p99_ms total_p50_ms total_p99_ms cpu; do
+        ratios=""
+        for ((run = 1; run <= RUNS; run++)); do
+          [[ $(nth "$(res "failed|$n|$s")" "$run") == 0 && $(nth "$(res "failed|$n|$s+$k")" "$run") == 0 ]] || continue
+          a=$(nth "$(res "$key|$n|$s")" "$run"); b=$(nth "$(res "$key|$n|$s+$k")" "$run")
+          if [[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]] && awk -v a="$a" 'BEGIN { exit !(a > 0) }'; then
+            ratios+="$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }') "
+          fi
+        done
+        [[ -n $ratios ]] && out+="${key%_ms}$([[ $key == cpu ]] && echo ' (server CPU s)') $(median_of "$ratios" | awk '{ printf "%.2f", $1 }') [${ratios% }]; "
+      done
+      echo "With / without $k, $s (median of per-run ratios [each run]): ${out:-no run where both finished every machine}"
+      echo
+    done
+  done
+}
+
 # ---------------------------------------------------------------- main
 main() {
   parse_args "$@"
@@ -538,14 +739,24 @@ main() {
   WORK=$(mktemp -d /var/tmp/pxst.XXXXXX)
   chmod 755 "$WORK"  # nginx's workers (www-data) read the tree inside it
   local started=$SECONDS
-  log "work dir $WORK, servers: ${SERVER_LIST[*]}, N: ${N_LIST[*]}, runs: $RUNS"
+  log "work dir $WORK, servers: ${TABLE_COLUMNS[*]}, N: ${N_LIST[*]}, runs: $RUNS"
+  # Kea, when a proxy stands beside it: one more namespace and route, not a column.
+  local listed=("${SERVER_LIST[@]}")
+  [[ " ${SERVER_LIST[*]}" == *-proxy* ]] && SERVER_LIST+=(kea)
   setup_network
   setup_machines
+  SERVER_LIST=("${listed[@]}")
   make_tree
   local n run s
   for n in "${N_LIST[@]}"; do
     for ((run = 1; run <= RUNS; run++)); do
-      for s in "${SERVER_LIST[@]}"; do step "$s" "$n" "$run"; done
+      # Columns in turn; with --bad, the order is reversed every other run so neither side of
+      # an A/B pair always goes first (the load of the others' compilers drifts).
+      local order=("${TABLE_COLUMNS[@]}") i
+      if ((${#BAD_LIST[@]} && run % 2 == 0)); then
+        order=(); for ((i = ${#TABLE_COLUMNS[@]} - 1; i >= 0; i--)); do order+=("${TABLE_COLUMNS[$i]}"); done
+      fi
+      for s in "${order[@]}"; do step "$s" "$n" "$run"; done
     done
   done
   log "done in $((SECONDS - started)) s"

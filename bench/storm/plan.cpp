@@ -58,6 +58,28 @@ dhcp::Packet relayed(const Machine& m, std::uint32_t xid, core::Ipv4 giaddr, std
   return p;
 }
 
+// PXE 2.1 §2.2.5 option 43 sub-options: 6 discovery control, 9 boot menu, 71 boot item.
+constexpr std::uint8_t kPxeDiscoveryControl = 6;
+constexpr std::uint8_t kPxeBootMenu = 9;
+constexpr std::uint8_t kPxeBootItem = 71;
+constexpr std::uint8_t kPxeUseBootFile = 0x08;  // discovery control bit 3
+
+// Sub-option `code` of an option 43 value, bounds-checked (a short or overlong one ends the walk).
+std::optional<std::span<const std::uint8_t>> pxe_suboption(const std::vector<std::uint8_t>& o43, std::uint8_t code) {
+  std::size_t at = 0;
+  while (at < o43.size()) {
+    const auto c = o43[at];
+    if (c == 255) break;  // end
+    if (c == 0) { ++at; continue; }  // pad
+    if (at + 1 >= o43.size()) break;
+    const std::size_t len = o43[at + 1];
+    if (at + 2 + len > o43.size()) break;
+    if (c == code) return std::span(o43).subspan(at + 2, len);
+    at += 2 + len;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::uint64_t> number(const std::string* text) {
   if (text == nullptr) return std::nullopt;
   std::uint64_t v = 0;
@@ -118,6 +140,62 @@ bool answers(const dhcp::Packet& reply, const Machine& m, std::uint32_t xid, dhc
          reply.message_type() == type;
 }
 
+bool is_proxy_offer(const dhcp::Packet& offer) {
+  return offer.message_type() == dhcp::MessageType::offer && offer.yiaddr.is_zero() &&
+         offer.options.text(dhcp::option::kVendorClass).value_or("").starts_with("PXEClient");
+}
+
+bool from_chosen_server(const dhcp::Packet& reply, core::Ipv4 chosen) {
+  if (reply.options.ipv4(dhcp::option::kServerId) != chosen) return false;
+  return reply.message_type() != dhcp::MessageType::ack || !reply.yiaddr.is_zero();
+}
+
+ProxyBoot proxy_boot_of(const dhcp::Packet& proxy_offer, Firmware firmware, core::Ipv4 proxy_address) {
+  ProxyBoot boot = boot_from_ack(proxy_offer, proxy_address);
+  const auto* o43 = proxy_offer.options.find(dhcp::option::kVendorSpecific);
+  if (o43 != nullptr) {
+    if (auto menu = pxe_suboption(*o43, kPxeBootMenu); menu && menu->size() >= 2) {
+      boot.boot_item = static_cast<std::uint16_t>((*menu)[0] << 8 | (*menu)[1]);
+    }
+  }
+  if (firmware == Firmware::uefi) {
+    boot.ask_boot_server = true;
+    return boot;
+  }
+  bool use_file = o43 == nullptr;
+  if (o43 != nullptr) {
+    auto control = pxe_suboption(*o43, kPxeDiscoveryControl);
+    use_file = control && !control->empty() && ((*control)[0] & kPxeUseBootFile) != 0;
+  }
+  boot.ask_boot_server = !(use_file && !boot.file.empty());
+  return boot;
+}
+
+ProxyBoot boot_from_ack(const dhcp::Packet& ack, core::Ipv4 proxy_address) {
+  ProxyBoot boot;
+  boot.file = ack.file;
+  if (boot.file.empty()) boot.file = ack.options.text(dhcp::option::kBootfile).value_or("");
+  boot.next_server = ack.siaddr.is_zero() ? proxy_address : ack.siaddr;
+  return boot;
+}
+
+dhcp::Packet boot_server_request(const Machine& m, std::uint32_t xid, core::Ipv4 ciaddr,
+                                 std::optional<std::uint16_t> boot_item) {
+  dhcp::Packet p;
+  p.op = dhcp::Op::request;
+  p.xid = xid;
+  p.ciaddr = ciaddr;
+  std::copy(m.mac.bytes.begin(), m.mac.bytes.end(), p.chaddr.begin());
+  p.options.set_u8(dhcp::option::kMessageType, static_cast<std::uint8_t>(dhcp::MessageType::request));
+  set_pxe_options(p.options, m);
+  if (boot_item) {
+    p.options.set(dhcp::option::kVendorSpecific,
+                  std::vector<std::uint8_t>{kPxeBootItem, 4, static_cast<std::uint8_t>(*boot_item >> 8),
+                                            static_cast<std::uint8_t>(*boot_item), 0, 0, 255});
+  }
+  return p;
+}
+
 std::vector<std::string> pxelinux_config_names(const Machine& m, core::Ipv4 address) {
   std::vector<std::string> names;
   names.push_back("pxelinux.cfg/" + m.uuid.to_string());
@@ -139,7 +217,7 @@ TftpReceiver::TftpReceiver(std::string filename, TftpAsk ask) : filename_(std::m
 const std::vector<std::byte>& TftpReceiver::request() {
   tftp::Request rrq;
   rrq.filename = filename_;
-  rrq.mode = tftp::Mode::octet;
+  rrq.mode = ask_.netascii ? tftp::Mode::netascii : tftp::Mode::octet;
   if (ask_.tsize) rrq.options.emplace_back("tsize", "0");
   if (ask_.blksize != 0) rrq.options.emplace_back("blksize", std::to_string(ask_.blksize));
   if (ask_.windowsize != 0) rrq.options.emplace_back("windowsize", std::to_string(ask_.windowsize));

@@ -49,16 +49,51 @@ dhcp::Packet request(const Machine& m, std::uint32_t xid, core::Ipv4 giaddr, std
 // A reply is ours when it answers our transaction for our hardware address.
 bool answers(const dhcp::Packet& reply, const Machine& m, std::uint32_t xid, dhcp::MessageType type);
 
+// ProxyDHCP beside a DHCP server that hands out the addresses (PXE 2.1 §2.2.5):
+// the proxy's OFFER has no yiaddr and carries option 60 "PXEClient".
+bool is_proxy_offer(const dhcp::Packet& offer);
+
+// RFC 2131 §4.3.2: the client's REQUEST names the server it chose (option 54);
+// an ACK or NAK from another server (a proxy answering the relayed REQUEST
+// too) is not the answer, and an ACK without an address gives no lease.
+bool from_chosen_server(const dhcp::Packet& reply, core::Ipv4 chosen);
+
+// Where the machine takes its loader from after the DHCP server's ACK, given the
+// proxy's OFFER. BIOS (a PXE 2.1 ROM): the offer's file when option 43 is absent
+// or its discovery control (sub-option 6) has bit 3 ("use the file"), else boot
+// server discovery on 4011 for the first menu item (sub-option 9; a menu of one
+// item boots it at once). UEFI (EDK2): always asks the proxy on 4011
+// (FIRMWARE.md 4: UEFI stacks ignore offers that bypass discovery), with the
+// first menu item when there is a menu. The file and server come from the
+// offer, or later from the 4011 ACK (boot_from_ack).
+struct ProxyBoot {
+  bool ask_boot_server = false;
+  std::optional<std::uint16_t> boot_item;  // option 43 sub-option 71's type, layer 0
+  std::string file;
+  core::Ipv4 next_server;
+};
+ProxyBoot proxy_boot_of(const dhcp::Packet& proxy_offer, Firmware firmware, core::Ipv4 proxy_address);
+// The file and server of a boot server's (4011) ACK; siaddr 0 means the proxy itself.
+ProxyBoot boot_from_ack(const dhcp::Packet& ack, core::Ipv4 proxy_address);
+
+// The REQUEST to a boot server on 4011 (PXE 2.1 §2.2.6): from the address the
+// DHCP server gave (ciaddr), the PXE options, and option 43 sub-option 71 with
+// the boot item when the proxy offered a menu.
+dhcp::Packet boot_server_request(const Machine& m, std::uint32_t xid, core::Ipv4 ciaddr,
+                                 std::optional<std::uint16_t> boot_item);
+
 // pxelinux's lookup order (syslinux doc/pxelinux.txt): the UUID, 01-<mac>,
 // the address in upper-case hex shortened one digit at a time, then default.
 std::vector<std::string> pxelinux_config_names(const Machine& m, core::Ipv4 address);
 
 // What a TFTP client asks for: RFC 2348 blksize (0: not asked, 512), RFC 7440
-// windowsize (0: not asked, lock-step) and RFC 2349 tsize.
+// windowsize (0: not asked, lock-step) and RFC 2349 tsize; firmware reads in
+// octet mode, only the bad client of bad.hpp asks netascii (RFC 1350).
 struct TftpAsk {
   std::uint16_t blksize = 0;
   std::uint16_t windowsize = 0;
   bool tsize = false;
+  bool netascii = false;
 };
 
 // What each firmware asks: the ROM fetching its loader, then the loader

@@ -20,7 +20,8 @@ struct Stage {
 constexpr Stage kStages[] = {{"dhcp", &Result::dhcp_ms},     {"offer", &Result::offer_ms},
                              {"ack", &Result::ack_ms},       {"loader", &Result::loader_ms},
                              {"config", &Result::config_ms}, {"kernel", &Result::kernel_ms},
-                             {"initrd", &Result::initrd_ms}, {"total", &Result::total_ms}};
+                             {"initrd", &Result::initrd_ms}, {"total", &Result::total_ms},
+                             {"proxy", &Result::proxy_ms},   {"bootsrv", &Result::boot_server_ms}};
 
 }  // namespace
 

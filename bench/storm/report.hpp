@@ -15,6 +15,8 @@ struct Result {
   double start_ms = 0;  // its power-on, from the run's start
   double dhcp_ms = -1, offer_ms = -1, ack_ms = -1, loader_ms = -1, config_ms = -1, kernel_ms = -1,
          initrd_ms = -1, total_ms = -1;
+  // Beside a DHCP server (--proxy): the proxy's OFFER and its 4011 ACK answer times.
+  double proxy_ms = -1, boot_server_ms = -1;
   unsigned discovers = 0, requests = 0, naks = 0, tftp_retransmits = 0, config_lookups = 0, config_misses = 0;
   std::uint64_t http_bytes = 0;
 };

@@ -26,12 +26,14 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/core.h>
 
+#include "storm/bad.hpp"
 #include "storm/plan.hpp"
 #include "storm/report.hpp"
 #include "tftp/packet.hpp"
@@ -72,6 +74,13 @@ struct Settings {
   std::string pool_first = "10.246.160.1";
   std::string bios_file = "lpxelinux.0";
   std::string efi_file = "syslinux.efi";
+  // Proxy mode: --server is the DHCP server that hands out addresses (Kea), this the ProxyDHCP.
+  std::string proxy;
+  // Bad mode: this process is the one bad client beside a storm (bad.hpp), not the machines.
+  std::string bad;
+  unsigned bad_seconds = 600;
+  std::size_t bad_index = 0;  // its MAC and address are those of machine `bad_index`; default: --clients
+  std::string bad_tftp_file = "storm/initrd.img";
 };
 
 
@@ -83,6 +92,7 @@ struct Run {
   core::Ipv4 server;
   udp::endpoint dhcp_server;
   tcp::endpoint http_server;
+  std::optional<core::Ipv4> proxy;
   Clock::time_point start;
   std::vector<Result> results;
   std::vector<char> discard;  // HTTP bodies are counted, not kept
@@ -114,7 +124,9 @@ awaitable<std::optional<std::size_t>> receive_until(udp::socket& socket, std::ve
 awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::endpoint& server,
                                                 dhcp::Packet out, const Machine& m, dhcp::MessageType type,
                                                 bool nak, Clock::time_point dhcp_start, unsigned& sent,
-                                                double& answer_ms, std::vector<std::byte>& buffer) {
+                                                double& answer_ms, std::vector<std::byte>& buffer,
+                                                const udp::endpoint* also = nullptr,
+                                                std::optional<core::Ipv4> chosen = std::nullopt) {
   asio::steady_timer timer(socket.get_executor());
   for (auto wait : kDhcpTimeouts) {
     out.secs = static_cast<std::uint16_t>(
@@ -122,6 +134,7 @@ awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::
     const auto bytes = dhcp::encode(out).bytes;
     const auto sent_at = Clock::now();
     co_await socket.async_send_to(asio::buffer(bytes), server, use_awaitable);
+    if (also != nullptr) co_await socket.async_send_to(asio::buffer(bytes), *also, use_awaitable);
     ++sent;
     const auto deadline = sent_at + wait;
     while (Clock::now() < deadline) {
@@ -133,6 +146,7 @@ awaitable<std::optional<dhcp::Packet>> exchange(udp::socket& socket, const udp::
       if (!answers(*reply, m, out.xid, type) && !(nak && answers(*reply, m, out.xid, dhcp::MessageType::nak))) {
         continue;
       }
+      if (chosen && !from_chosen_server(*reply, *chosen)) continue;
       answer_ms = ms_since(sent_at);
       co_return *reply;
     }
@@ -152,7 +166,8 @@ struct Fetch {
 // ERROR 8, as EDK2 does after asking tsize (FIRMWARE.md 18).
 awaitable<Fetch> tftp_get(asio::io_context& io, core::Ipv4 local, const udp::endpoint& server,
                           std::string name, TftpAsk ask, const FirmwareTftp& firmware, bool probe,
-                          unsigned& retransmits, std::vector<std::byte>& buffer) {
+                          unsigned& retransmits, std::vector<std::byte>& buffer,
+                          std::uint64_t* progress = nullptr) {
   udp::socket socket(io, udp::endpoint(address_of(local), 0));
   asio::steady_timer timer(io);
   TftpReceiver rx(std::move(name), ask);
@@ -184,6 +199,7 @@ awaitable<Fetch> tftp_get(asio::io_context& io, core::Ipv4 local, const udp::end
       co_return Fetch{TftpState::done, 0, {}};
     }
     auto reply = rx.on_packet(std::span(buffer.data(), *n));
+    if (progress != nullptr) *progress = rx.bytes();
     if (!reply.empty()) co_await socket.async_send_to(asio::buffer(reply), from, use_awaitable);
   }
   co_return Fetch{rx.state(), rx.bytes(), rx.error()};
@@ -270,6 +286,87 @@ awaitable<Lease> get_lease(Run& run, const Machine& m, Result& r, Clock::time_po
   co_return lease;
 }
 
+// Beside a DHCP server: the relay forwards every DISCOVER and REQUEST to both helper addresses
+// (the DHCP server and the proxy, as an ip-helper list does), and both answer to giaddr:67.
+// The machine waits for the DHCP server's OFFER and the proxy's (PXE 2.1 §2.2.3: without a
+// PXEClient offer it tries again at its next timer, FIRMWARE.md 17).
+struct Offers {
+  std::optional<dhcp::Packet> address, proxy;
+};
+awaitable<Offers> discover_beside(udp::socket& relay, Run& run, dhcp::Packet out, const Machine& m, Result& r,
+                                  Clock::time_point dhcp_start, std::vector<std::byte>& buffer) {
+  asio::steady_timer timer(relay.get_executor());
+  const udp::endpoint proxy(address_of(*run.proxy), kDhcpServerPort);
+  Offers got;
+  for (auto wait : kDhcpTimeouts) {
+    out.secs = static_cast<std::uint16_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - dhcp_start).count());
+    const auto bytes = dhcp::encode(out).bytes;
+    const auto sent_at = Clock::now();
+    co_await relay.async_send_to(asio::buffer(bytes), run.dhcp_server, use_awaitable);
+    co_await relay.async_send_to(asio::buffer(bytes), proxy, use_awaitable);
+    ++r.discovers;
+    const auto deadline = sent_at + wait;
+    while (Clock::now() < deadline && !(got.address && got.proxy)) {
+      udp::endpoint from;
+      auto n = co_await receive_until(relay, buffer, from, timer, deadline);
+      if (!n) continue;
+      auto reply = dhcp::decode(std::span(buffer.data(), *n));
+      if (!reply || !answers(*reply, m, out.xid, dhcp::MessageType::offer)) continue;
+      if (is_proxy_offer(*reply)) {
+        if (!got.proxy) r.proxy_ms = ms_since(sent_at);
+        got.proxy = std::move(*reply);
+      } else if (!reply->yiaddr.is_zero() && !got.address) {
+        r.offer_ms = ms_since(sent_at);
+        got.address = std::move(*reply);
+      }
+    }
+    if (got.address && got.proxy) break;
+  }
+  co_return got;
+}
+
+// The address from the DHCP server, the boot file from the proxy: from its OFFER, or from its
+// boot server on 4011 (plan.cpp's proxy_boot_of decides which, per firmware).
+awaitable<Lease> get_lease_beside(Run& run, const Machine& m, Result& r, Clock::time_point power_on,
+                                  std::vector<std::byte>& buffer) {
+  const core::Ipv4 giaddr{run.relay_first.value + static_cast<std::uint32_t>(m.index)};
+  udp::socket relay(run.io, udp::endpoint(address_of(giaddr), kDhcpServerPort));
+  const udp::endpoint proxy(address_of(*run.proxy), kDhcpServerPort);
+  std::optional<dhcp::Packet> ack;
+  Offers offers;
+  for (unsigned attempt = 0; attempt < kDhcpAttempts && !ack && Clock::now() - power_on < kDhcpBudget; ++attempt) {
+    const std::uint32_t xid = static_cast<std::uint32_t>((m.index * kDhcpAttempts + attempt) * 2654435761u);
+    offers = co_await discover_beside(relay, run, discover(m, xid, giaddr, 0), m, r, power_on, buffer);
+    if (!offers.address) throw std::runtime_error("no OFFER with an address after 4 DISCOVERs");
+    if (!offers.proxy) throw std::runtime_error("no proxy OFFER after 4 DISCOVERs");
+    auto reply = co_await exchange(relay, run.dhcp_server, request(m, xid, giaddr, 0, *offers.address), m,
+                                   dhcp::MessageType::ack, true, power_on, r.requests, r.ack_ms, buffer, &proxy,
+                                   offers.address->options.ipv4(dhcp::option::kServerId).value_or(core::Ipv4{}));
+    if (!reply) throw std::runtime_error("no ACK after 4 REQUESTs");
+    if (reply->message_type() == dhcp::MessageType::nak) {
+      ++r.naks;
+      continue;
+    }
+    ack = std::move(reply);
+  }
+  if (!ack) throw std::runtime_error(fmt::format("NAK to each of {} REQUESTs", r.naks));
+  auto boot = proxy_boot_of(*offers.proxy, m.firmware, *run.proxy);
+  if (boot.ask_boot_server) {
+    // PXE 2.1 §2.2.6: unicast from the new address, client port 68, to the proxy's 4011.
+    udp::socket client(run.io, udp::endpoint(address_of(ack->yiaddr), 68));
+    unsigned sent = 0;
+    const auto xid = static_cast<std::uint32_t>(m.index * 2654435761u) ^ 0x4011u;
+    auto answer = co_await exchange(client, udp::endpoint(address_of(*run.proxy), 4011),
+                                    boot_server_request(m, xid, ack->yiaddr, boot.boot_item), m,
+                                    dhcp::MessageType::ack, false, Clock::now(), sent, r.boot_server_ms, buffer);
+    if (!answer) throw std::runtime_error("no ACK from the boot server on 4011 after 4 REQUESTs");
+    boot = boot_from_ack(*answer, *run.proxy);
+  }
+  if (boot.file.empty()) throw std::runtime_error("no boot file from the proxy");
+  co_return Lease{ack->yiaddr, boot.file, boot.next_server};
+}
+
 awaitable<void> boot(Run& run, Machine m) {
   Result& r = run.results[m.index];
   const auto& s = run.settings;
@@ -289,7 +386,12 @@ awaitable<void> boot(Run& run, Machine m) {
       lease = {core::Ipv4{run.pool_first.value + static_cast<std::uint32_t>(m.index)},
                m.firmware == Firmware::uefi ? s.efi_file : s.bios_file, run.server};
     } else {
-      lease = co_await get_lease(run, m, r, power_on, buffer);
+      // Not a conditional expression: GCC 12 runs both co_awaits of `c ? co_await a : co_await b`.
+      if (run.proxy) {
+        lease = co_await get_lease_beside(run, m, r, power_on, buffer);
+      } else {
+        lease = co_await get_lease(run, m, r, power_on, buffer);
+      }
       r.dhcp_ms = ms_since(power_on);
     }
     const auto address = lease.address;
@@ -349,6 +451,160 @@ awaitable<void> boot(Run& run, Machine m) {
   }
 }
 
+// ---------------------------------------------------------------- the bad client
+
+struct BadRun {
+  asio::io_context& io;
+  const BadClient& bad;
+  Machine machine;
+  core::Ipv4 local;  // its relay address (flood) and source address (TFTP, HTTP): in the DHCP subnet
+  udp::endpoint dhcp_server;
+  udp::endpoint tftp_server;
+  tcp::endpoint http_server;
+  std::string tftp_file;
+  std::string http_path;
+  Clock::time_point start;
+  Clock::time_point end;
+  BadTally tally;
+  std::uint64_t in_flight_bytes = 0;  // of the TFTP transfer not finished yet
+};
+
+void note_error(BadTally& tally, const std::string& why) {
+  ++tally.errors;
+  if (tally.first_error.empty()) tally.first_error = why;
+}
+
+awaitable<void> pause(asio::io_context& io, std::chrono::milliseconds d) {
+  asio::steady_timer timer(io, d);
+  co_await timer.async_wait(use_awaitable);
+}
+
+// DISCOVERs from one MAC at the pace, a new xid each, through one relay; what comes back is
+// counted and dropped. Sends never wait: a full socket buffer loses the DISCOVER, as a NIC would.
+awaitable<void> dhcp_flood(BadRun& b) {
+  udp::socket relay(b.io, udp::endpoint(address_of(b.local), kDhcpServerPort));
+  relay.non_blocking(true);
+  std::vector<std::byte> buffer(kDatagramMax);
+  std::uint64_t attempted = 0;
+  while (Clock::now() < b.end && attempted < b.bad.pace.limit) {
+    for (const auto due = b.bad.pace.due(Clock::now() - b.start); attempted < due; ++attempted) {
+      const auto xid = static_cast<std::uint32_t>(0xbad00000u + attempted);
+      const auto bytes = dhcp::encode(discover(b.machine, xid, b.local, 0)).bytes;
+      boost::system::error_code ec;
+      relay.send_to(asio::buffer(bytes), b.dhcp_server, 0, ec);
+      if (ec) note_error(b.tally, "send: " + ec.message()); else ++b.tally.sent;
+    }
+    for (;;) {
+      udp::endpoint from;
+      boost::system::error_code ec;
+      const auto n = relay.receive_from(asio::buffer(buffer), from, 0, ec);
+      if (ec) break;
+      auto reply = dhcp::decode(std::span(buffer.data(), n));
+      if (reply && reply->op == dhcp::Op::reply && reply->mac() == b.machine.mac) ++b.tally.answers;
+    }
+    co_await pause(b.io, b.bad.tick);
+  }
+}
+
+// netascii RRQs for the big file, one after another; a refusal or a timeout waits a second
+// before the next, so a server that refuses is not flooded with RRQs instead.
+awaitable<void> netascii_reader(BadRun& b) {
+  const FirmwareTftp timing{.loader = {}, .loader_tsize_probe = false, .config = {},
+                            .timeout = std::chrono::milliseconds{1000}, .tries = 6};
+  std::vector<std::byte> buffer(kDatagramMax);
+  unsigned retransmits = 0;
+  while (Clock::now() < b.end && b.tally.sent < b.bad.pace.due(Clock::now() - b.start)) {
+    ++b.tally.sent;
+    b.in_flight_bytes = 0;
+    auto fetch = co_await tftp_get(b.io, b.local, b.tftp_server, b.tftp_file, b.bad.ask, timing, false,
+                                   retransmits, buffer, &b.in_flight_bytes);
+    b.tally.bytes += fetch.bytes;
+    b.in_flight_bytes = 0;
+    if (fetch.state == TftpState::done) {
+      ++b.tally.answers;
+    } else {
+      note_error(b.tally, b.tftp_file + ": " + (fetch.why.empty() ? "failed" : fetch.why));
+      co_await pause(b.io, std::chrono::milliseconds{1000});
+    }
+  }
+}
+
+// One GET of the big file read at the pace through a small receive buffer; a closed or
+// refused connection is counted and tried again a second later.
+awaitable<void> slow_http_reader(BadRun& b) {
+  std::vector<char> chunk(64 * 1024);
+  while (Clock::now() < b.end) {
+    try {
+      tcp::socket http(b.io);
+      http.open(tcp::v4());
+      http.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(b.bad.receive_buffer)));
+      http.bind(tcp::endpoint(address_of(b.local), 0));
+      co_await http.async_connect(b.http_server, use_awaitable);
+      const auto request = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: pxed-storm-bad\r\n\r\n",
+                                       b.http_path, b.http_server.address().to_string());
+      co_await asio::async_write(http, asio::buffer(request), use_awaitable);
+      ++b.tally.sent;
+      asio::streambuf in;
+      const auto header_size = co_await asio::async_read_until(http, in, "\r\n\r\n", use_awaitable);
+      std::string status(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) +
+                                                              static_cast<std::ptrdiff_t>(header_size));
+      status = status.substr(0, status.find('\r'));
+      if (!status.starts_with("HTTP/1.1 200")) throw std::runtime_error(status);
+      ++b.tally.answers;
+      b.tally.bytes += in.size() - header_size;
+      while (Clock::now() < b.end) {
+        const auto due = b.bad.pace.due(Clock::now() - b.start);
+        while (b.tally.bytes < due) {
+          const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(due - b.tally.bytes, chunk.size()));
+          const auto got = ::recv(http.native_handle(), chunk.data(), want, MSG_DONTWAIT);
+          if (got == 0) throw std::runtime_error("connection closed in the body");
+          if (got < 0) break;
+          b.tally.bytes += static_cast<std::uint64_t>(got);
+        }
+        co_await pause(b.io, b.bad.tick);
+      }
+    } catch (const std::exception& e) {
+      note_error(b.tally, e.what());
+    }
+    if (Clock::now() < b.end) co_await pause(b.io, std::chrono::milliseconds{1000});
+  }
+}
+
+// The bad client alone, until its time is up or TERM (storm.sh ends it when the storm ends).
+int run_bad(const Settings& s, BadKind kind, core::Ipv4 relay_first, core::Ipv4 server, core::Ipv4 http) {
+  asio::io_context io(1);
+  const auto index = s.bad_index != 0 ? s.bad_index : s.clients;
+  const auto start = Clock::now();
+  BadRun b{io, bad_client_of(kind), make_machine(index, s.uefi_percent),
+           core::Ipv4{relay_first.value + static_cast<std::uint32_t>(index)},
+           udp::endpoint(address_of(server), kDhcpServerPort), udp::endpoint(address_of(server), kTftpPort),
+           tcp::endpoint(address_of(http), s.http_port), s.bad_tftp_file, s.initrd, start,
+           start + std::chrono::seconds(s.bad_seconds), {}, 0};
+  auto body = [&b]() -> awaitable<void> {
+    switch (b.bad.kind) {
+      case BadKind::dhcp_flood: co_await dhcp_flood(b); break;
+      case BadKind::netascii: co_await netascii_reader(b); break;
+      case BadKind::slow_http: co_await slow_http_reader(b); break;
+    }
+  };
+  auto stop = [&io](std::exception_ptr failure) {
+    if (failure) {
+      try { std::rethrow_exception(failure); } catch (const std::exception& e) { std::fprintf(stderr, "pxed-storm: bad client: %s\n", e.what()); }
+    }
+    io.stop();
+  };
+  asio::co_spawn(io, body(), stop);
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+  asio::steady_timer deadline(io, std::chrono::seconds(s.bad_seconds) + std::chrono::seconds(5));
+  deadline.async_wait([&io](const boost::system::error_code& ec) { if (!ec) io.stop(); });
+  io.run();
+  auto tally = b.tally;
+  tally.bytes += b.in_flight_bytes;
+  std::fputs(bad_report_text(kind, tally, std::chrono::duration<double>(Clock::now() - start).count()).c_str(), stdout);
+  return 0;
+}
+
 void raise_file_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
@@ -382,20 +638,45 @@ int main(int argc, char** argv) {
   app.add_option("--pool-first", s.pool_first, "with --tftp-only: machine 0's address (a local address)");
   app.add_option("--bios-file", s.bios_file, "with --tftp-only: the BIOS machines' loader");
   app.add_option("--efi-file", s.efi_file, "with --tftp-only: the UEFI machines' loader");
+  app.add_option("--proxy", s.proxy,
+                 "ProxyDHCP beside a DHCP server: --server hands out addresses, this proxy the boot file "
+                 "(both get each relayed DISCOVER and REQUEST; 4011 as the firmware asks)");
+  app.add_option("--bad", s.bad,
+                 "be the one bad client beside a storm instead of the machines: netascii, slow-http or dhcp-flood "
+                 "(bench/storm/bad.hpp); prints one 'bad ...' line at its end or on TERM");
+  app.add_option("--bad-seconds", s.bad_seconds, "with --bad: stop after this many seconds")->check(CLI::Range(1, 3600));
+  app.add_option("--bad-index", s.bad_index, "with --bad: its MAC and address are machine i's (default: --clients)");
+  app.add_option("--bad-tftp-file", s.bad_tftp_file, "with --bad netascii: the file it asks for");
   CLI11_PARSE(app, argc, argv);
 
   auto server = core::Ipv4::parse(s.server);
   auto relay = core::Ipv4::parse(s.relay_first);
   auto http = core::Ipv4::parse(s.http_server.empty() ? s.server : s.http_server);
   auto pool = core::Ipv4::parse(s.pool_first);
+  std::optional<core::Ipv4> proxy;
+  if (!s.proxy.empty()) {
+    proxy = core::Ipv4::parse(s.proxy);
+    if (!proxy) {
+      std::fputs("pxed-storm: --proxy takes an IPv4 address\n", stderr);
+      return 2;
+    }
+  }
   if (!server || !relay || !http || !pool) {
     std::fputs("pxed-storm: --server, --relay-first, --http and --pool-first take IPv4 addresses\n", stderr);
     return 2;
   }
   storm::raise_file_limit();
+  if (!s.bad.empty()) {
+    auto kind = storm::parse_bad_kind(s.bad);
+    if (!kind) {
+      std::fputs("pxed-storm: --bad takes netascii, slow-http or dhcp-flood\n", stderr);
+      return 2;
+    }
+    return storm::run_bad(s, *kind, *relay, *server, *http);
+  }
   asio::io_context io(1);
   storm::Run run{io, s, *relay, *pool, *server, udp::endpoint(storm::address_of(*server), 67),
-                 tcp::endpoint(storm::address_of(*http), s.http_port), Clock::now(), {},
+                 tcp::endpoint(storm::address_of(*http), s.http_port), proxy, Clock::now(), {},
                  std::vector<char>(1 << 20)};
   run.results.resize(s.clients);
   for (std::size_t i = 0; i < s.clients; ++i) {

@@ -18,7 +18,7 @@ std::optional<std::uint64_t> parse_number(const std::string& text) {
 }  // namespace
 
 Negotiated negotiate(const Options& requested, std::optional<std::uint64_t> transfer_size,
-                     const NegotiationLimits& limits) {
+                     const NegotiationLimits& limits, Mode mode) {
   Negotiated n;
   // Walk in the client's order so the OACK lists options the way they were asked.
   for (const auto& [name, text] : requested) {
@@ -45,6 +45,11 @@ Negotiated negotiate(const Options& requested, std::optional<std::uint64_t> tran
       n.accepted.emplace_back(name, std::to_string(*transfer_size));
     } else if (name == "windowsize") {
       if (*value < 1 || limits.windowsize_max < 1) continue;  // RFC 7440: 1..65535
+      // Windows are for octet transfers only, as dnsmasq grants them (FIRMWARE.md 13). No
+      // firmware reads netascii; its every block is encoded on the event loop, and a window
+      // let one netascii client of a huge file take a fifth of the loop from 300 machines
+      // booting (bench/RESULTS.md, "one bad client"). Lock-step paces it by its round trip.
+      if (mode == Mode::netascii) continue;
       n.windowsize = static_cast<std::uint16_t>(std::min<std::uint64_t>(*value, limits.windowsize_max));
       n.accepted.emplace_back(name, "");  // value fixed below, once blksize is known
     }

@@ -32,7 +32,8 @@ struct Negotiated {
 
 // transfer_size: nothing when it is not known before the transfer (netascii,
 // see BlockReader::known_size): tsize is then left out of the OACK.
+// mode: a netascii transfer is not granted a window (it stays lock-step).
 Negotiated negotiate(const Options& requested, std::optional<std::uint64_t> transfer_size,
-                     const NegotiationLimits& limits);
+                     const NegotiationLimits& limits, Mode mode = Mode::octet);
 
 }  // namespace pxed::tftp

@@ -619,7 +619,7 @@ void Service::Impl::open_and_start(Request request, const Received& from, std::o
   auto size = BlockReader::known_size(*file, request.mode);
   NegotiationLimits limits{.blksize_max = std::min(config.blksize_max, interface_blksize_cap(from.local.ifindex, from.local.v6)),
                            .windowsize_max = config.windowsize_max};
-  auto negotiated = negotiate(request.options, size, limits);
+  auto negotiated = negotiate(request.options, size, limits, request.mode);
   SessionLimits session_limits{.rto_min = config.retransmit_min,
                                .rto_max = config.retransmit_max,
                                .idle_timeout = config.idle_timeout};

@@ -165,5 +165,96 @@ TEST(StormPercentile, NearestRank) {
   EXPECT_EQ(percentile(hundred, 100), 100);
 }
 
+dhcp::Packet proxy_offer(std::string file, std::optional<std::vector<std::uint8_t>> o43) {
+  dhcp::Packet p;
+  p.op = dhcp::Op::reply;
+  p.options.set_u8(dhcp::option::kMessageType, static_cast<std::uint8_t>(dhcp::MessageType::offer));
+  p.options.set(dhcp::option::kVendorClass, std::string_view("PXEClient"));
+  p.file = std::move(file);
+  if (o43) p.options.set(dhcp::option::kVendorSpecific, *o43);
+  return p;
+}
+
+constexpr core::Ipv4 kProxy{0x0af60501};
+
+TEST(StormProxy, ProxyOfferHasNoAddressAndSaysPxeClient) {
+  auto offer = proxy_offer("lpxelinux.0", std::nullopt);
+  EXPECT_TRUE(is_proxy_offer(offer));
+  offer.yiaddr = core::Ipv4{0x0af6a001};  // the DHCP server's offer carries an address
+  EXPECT_FALSE(is_proxy_offer(offer));
+  auto plain = proxy_offer("", std::nullopt);
+  plain.options.erase(dhcp::option::kVendorClass);
+  EXPECT_FALSE(is_proxy_offer(plain));
+}
+
+TEST(StormProxy, OnlyTheChosenServersAckWithAnAddressCounts) {
+  const core::Ipv4 kea{0x0af60701};
+  dhcp::Packet ack;
+  ack.op = dhcp::Op::reply;
+  ack.options.set_u8(dhcp::option::kMessageType, static_cast<std::uint8_t>(dhcp::MessageType::ack));
+  ack.options.set_ipv4(dhcp::option::kServerId, kea);
+  ack.yiaddr = core::Ipv4{0x0af6a001};
+  EXPECT_TRUE(from_chosen_server(ack, kea));
+  auto proxy_ack = ack;  // the proxy answering the relayed REQUEST too: its own id, no address
+  proxy_ack.options.set_ipv4(dhcp::option::kServerId, kProxy);
+  proxy_ack.yiaddr = {};
+  EXPECT_FALSE(from_chosen_server(proxy_ack, kea));
+  proxy_ack.options.set_ipv4(dhcp::option::kServerId, kea);
+  EXPECT_FALSE(from_chosen_server(proxy_ack, kea));  // no address: no lease, whoever says it
+  auto nak = ack;
+  nak.options.set_u8(dhcp::option::kMessageType, static_cast<std::uint8_t>(dhcp::MessageType::nak));
+  nak.yiaddr = {};
+  EXPECT_TRUE(from_chosen_server(nak, kea));
+}
+
+TEST(StormProxy, BiosTakesTheFileWhenOption43IsAbsentOrSaysUseIt) {
+  auto boot = proxy_boot_of(proxy_offer("lpxelinux.0", std::nullopt), Firmware::bios, kProxy);
+  EXPECT_FALSE(boot.ask_boot_server);
+  EXPECT_EQ(boot.file, "lpxelinux.0");
+  EXPECT_EQ(boot.next_server, kProxy);  // siaddr 0: the proxy itself
+  // 6 = 8 (bit 3), then 10 = prompt, then end: what dnsmasq and pixiecore send without a menu.
+  auto use = proxy_boot_of(proxy_offer("lpxelinux.0", std::vector<std::uint8_t>{6, 1, 8, 10, 4, 0, 'P', 'X', 'E', 255}),
+                           Firmware::bios, kProxy);
+  EXPECT_FALSE(use.ask_boot_server);
+}
+
+TEST(StormProxy, BiosAsksTheBootServerForTheFirstMenuItem) {
+  // 6 = 3 (no broadcast, no multicast discovery), 9 = one item of type 0x8000 "storm".
+  std::vector<std::uint8_t> o43{6, 1, 3, 9, 8, 0x80, 0x00, 5, 's', 't', 'o', 'r', 'm', 255};
+  auto boot = proxy_boot_of(proxy_offer("", o43), Firmware::bios, kProxy);
+  EXPECT_TRUE(boot.ask_boot_server);
+  EXPECT_EQ(boot.boot_item, std::optional<std::uint16_t>(0x8000));
+  // A truncated option 43 is no menu and no "use the file".
+  auto cut = proxy_boot_of(proxy_offer("x.0", std::vector<std::uint8_t>{6, 5, 8}), Firmware::bios, kProxy);
+  EXPECT_TRUE(cut.ask_boot_server);
+  EXPECT_FALSE(cut.boot_item);
+}
+
+TEST(StormProxy, UefiAlwaysAsksTheBootServer) {
+  auto boot = proxy_boot_of(proxy_offer("syslinux.efi", std::nullopt), Firmware::uefi, kProxy);
+  EXPECT_TRUE(boot.ask_boot_server);
+  EXPECT_FALSE(boot.boot_item);
+}
+
+TEST(StormProxy, BootServerRequestCarriesCiaddrAndTheBootItem) {
+  auto m = make_machine(3, 0);
+  auto request = boot_server_request(m, 77, core::Ipv4{0x0af6a004}, 0x8000);
+  auto decoded = dhcp::decode(dhcp::encode(request).bytes);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->message_type(), dhcp::MessageType::request);
+  EXPECT_EQ(decoded->ciaddr, core::Ipv4{0x0af6a004});
+  EXPECT_TRUE(decoded->giaddr.is_zero());
+  const auto* o43 = decoded->options.find(dhcp::option::kVendorSpecific);
+  ASSERT_NE(o43, nullptr);
+  EXPECT_EQ(*o43, (std::vector<std::uint8_t>{71, 4, 0x80, 0x00, 0, 0, 255}));
+  EXPECT_FALSE(boot_server_request(m, 77, core::Ipv4{0x0af6a004}, std::nullopt).options.has(dhcp::option::kVendorSpecific));
+  dhcp::Packet ack;
+  ack.file = "syslinux.efi";
+  ack.siaddr = core::Ipv4{0x0af60601};
+  auto boot = boot_from_ack(ack, kProxy);
+  EXPECT_EQ(boot.file, "syslinux.efi");
+  EXPECT_EQ(boot.next_server, core::Ipv4{0x0af60601});
+}
+
 }  // namespace
 }  // namespace pxed::storm

@@ -134,6 +134,15 @@ TEST(TftpNegotiation, WindowsizeWithinLimitIsAccepted) {
   EXPECT_EQ(accepted(n, "windowsize"), "8");
 }
 
+TEST(TftpNegotiation, NetasciiTransferIsLockStepWhateverItAsks) {
+  // The bad client of bench/storm: netascii for a huge file with a window of 8.
+  auto n = negotiate({{"blksize", "1468"}, {"windowsize", "8"}}, std::nullopt, limits(1468, 16), Mode::netascii);
+  EXPECT_EQ(n.windowsize, 1);
+  EXPECT_EQ(accepted(n, "windowsize"), "<absent>");
+  EXPECT_EQ(accepted(n, "blksize"), "1468");  // the other options as for octet
+  EXPECT_EQ(negotiate({{"windowsize", "8"}}, kSize, limits(1468, 16), Mode::octet).windowsize, 8);
+}
+
 TEST(TftpNegotiation, WindowsizeIsCappedByWindowsizeMax) {
   auto n = negotiate({{"windowsize", "64"}}, kSize, limits(1468, 16));
   EXPECT_EQ(n.windowsize, 16);
