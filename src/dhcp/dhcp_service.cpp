@@ -21,12 +21,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fmt/format.h>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "core/time.hpp"
+#include "dhcp/group_commit.hpp"
 #include "dhcp/server.hpp"
 #include "events/bus.hpp"
 #include "store/lease_store.hpp"
@@ -38,10 +41,18 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
-constexpr int kDrainBatch = 64;  // datagrams read per wake-up before yielding
+// Datagrams read per wake-up before the loop's other handlers get their turn.
+// One DHCP socket serves every machine while each TFTP transfer has a socket of
+// its own: at 64, the 1,000 REQUESTs of a power-on storm waited 16 rounds of
+// the TFTP transfers the first ACKs had started (~14 ms each), 110 ms in the
+// kernel's queue. 512 weighs a DHCP turn as that many machines'.
+constexpr int kDrainBatch = 512;
 // A boot storm's DISCOVERs arrive in bursts; room for a few thousand keeps
 // them in the kernel rather than dropped while a reply is being decided.
 constexpr int kReceiveBuffer = 4 << 20;
+// leases.seen (an fsync and a rename) trails the database by at most this
+// under continuous writes; it is refreshed at once when no lease waits.
+constexpr std::chrono::milliseconds kRecountEvery{1000};
 
 core::Ipv4 ipv4_of(in_addr a) { return core::Ipv4{ntohl(a.s_addr)}; }
 
@@ -142,6 +153,7 @@ struct Service::Impl {
         sightings(sightings_),
         bus(bus_),
         on_seen(std::move(on_seen_)),
+        group({.gather = config_.dhcp.commit_interval, .recount_every = kRecountEvery}),
         commit_timer(io_),
         flood_timer(io_) {}
   ~Impl() { writer.join(); }  // a write in flight finishes before the store closes
@@ -156,10 +168,10 @@ struct Service::Impl {
   std::optional<Deciding> deciding;  // until the server exists
   std::vector<std::unique_ptr<Listener>> listeners;
 
-  // Group commit: leases waiting for the next write, and the replies that wait for them.
-  // The write (an fsync, ~5 ms on disk) runs on the writer thread, the one thread that
-  // touches the store after bind(); meanwhile this thread keeps reading requests and
-  // the next batch gathers. A write that ends starts the next one at once.
+  // Group commit (dhcp/group_commit.hpp decides): the writes (a transaction and
+  // its fsync) and leases.seen's recounts run on the writer thread, the one
+  // thread that touches the store after bind(); meanwhile this thread keeps
+  // reading requests (OFFERs never wait for the disk) and the next batch gathers.
   // A reply with its answer events (dhcp.offer, dhcp.ack, ...): they are
   // emitted once it is sent, with `ms` from the request's arrival, so the log
   // never shows an ACK a failed lease write kept back.
@@ -169,11 +181,9 @@ struct Service::Impl {
     std::vector<events::Event> answers;
     std::chrono::steady_clock::time_point arrived;
   };
-  std::vector<store::Lease> batch;
-  std::vector<Waiting> waiting;
+  GroupCommit group;
+  std::deque<Waiting> waiting;  // in the order handed to `group`: its sends and drops take from the front
   asio::steady_timer commit_timer;
-  bool commit_armed = false;
-  bool writing = false;
   asio::thread_pool writer{1};
   // Flood summaries (Server::tick) are due even when the flood has stopped.
   asio::steady_timer flood_timer;
@@ -186,9 +196,7 @@ struct Service::Impl {
   bool send(Listener& l, const Reply& reply);
   void answer(Waiting& w);
   void arm_flood_report();
-  void commit();
-  void committed(std::vector<Waiting> replies, std::size_t leases,
-                 std::expected<void, std::string> written);
+  void run(std::vector<GroupCommit::Action> actions);
 };
 
 std::expected<void, std::string> Service::Impl::open_store(std::vector<store::Lease>& leases) {
@@ -288,16 +296,8 @@ void Service::Impl::on_datagram(Listener& l, std::span<const std::byte> bytes, c
   if (!response.reply) return;
   Waiting w{std::move(*response.reply), &l, std::move(answers), arrived};
   if (response.commit.empty()) return answer(w);
-  batch.insert(batch.end(), response.commit.begin(), response.commit.end());
   waiting.push_back(std::move(w));
-  if (config.dhcp.commit_interval.count() == 0) return commit();
-  if (commit_armed) return;
-  commit_armed = true;
-  commit_timer.expires_after(config.dhcp.commit_interval);
-  commit_timer.async_wait([this](const boost::system::error_code& ec) {
-    commit_armed = false;
-    if (!ec) commit();
-  });
+  run(group.decided(arrived, response.commit));
 }
 
 void Service::Impl::arm_flood_report() {
@@ -320,37 +320,53 @@ void Service::Impl::arm_flood_report() {
   });
 }
 
-// One transaction for every lease decided since the last one; the replies
-// that depend on them leave only when it is on disk.
-void Service::Impl::commit() {
-  if (writing || batch.empty()) return;
-  writing = true;
-  auto leases = std::make_shared<std::vector<store::Lease>>(std::move(batch));
-  auto replies = std::make_shared<std::vector<Waiting>>(std::move(waiting));
-  batch.clear();
-  waiting.clear();
-  asio::post(writer, [this, leases, replies] {
-    auto written = store->write(*leases);
-    asio::post(io, [this, leases, replies, written = std::move(written)]() mutable {
-      committed(std::move(*replies), leases->size(), std::move(written));
-    });
-  });
-}
-
-// A failed write sends nothing: the clients retry, and no ACK ever promises
-// what a crash could lose.
-void Service::Impl::committed(std::vector<Waiting> replies, std::size_t leases,
-                              std::expected<void, std::string> written) {
-  writing = false;
-  if (!written) {
-    bus.emit(events::Event{events::Kind::dhcp_store_failed}
-        .add("leases", leases)
-        .add("replies_dropped", replies.size())
-        .add("error", written.error()));
-  } else {
-    for (auto& w : replies) answer(w);
+// Carries out what the group commit decided. The store's work goes to the
+// writer thread and its result comes back to this one; replies leave only
+// after the write that holds their leases has landed.
+void Service::Impl::run(std::vector<GroupCommit::Action> actions) {
+  for (auto& action : actions) {
+    if (auto* write = std::get_if<GroupCommit::Write>(&action)) {
+      asio::post(writer, [this, leases = std::move(write->leases)] {
+        auto written = store->commit(leases);
+        asio::post(io, [this, written = std::move(written)] {
+          run(group.written(std::chrono::steady_clock::now(), written));
+        });
+      });
+    } else if (std::holds_alternative<GroupCommit::Recount>(action)) {
+      asio::post(writer, [this] {
+        auto counted = store->recount();
+        asio::post(io, [this, counted = std::move(counted)] {
+          // Nothing waits on it: the leases are durable, only the count lags; the next recount retries.
+          if (!counted) {
+            bus.emit(events::Event{events::Kind::dhcp_store_failed}
+                .add("leases", std::size_t{0})
+                .add("replies_dropped", std::size_t{0})
+                .add("error", counted.error()));
+          }
+          run(group.recounted(std::chrono::steady_clock::now()));
+        });
+      });
+    } else if (auto* timer = std::get_if<GroupCommit::ArmTimer>(&action)) {
+      commit_timer.expires_at(timer->at);
+      commit_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) run(group.on_timer(std::chrono::steady_clock::now()));
+      });
+    } else if (auto* send = std::get_if<GroupCommit::Send>(&action)) {
+      for (std::size_t i = 0; i < send->replies && !waiting.empty(); ++i) {
+        answer(waiting.front());
+        waiting.pop_front();
+      }
+    } else if (auto* drop = std::get_if<GroupCommit::Drop>(&action)) {
+      // A failed write sends nothing: the clients retry, and no ACK ever promises
+      // what a crash could lose.
+      const auto dropped = std::min(drop->replies, waiting.size());
+      waiting.erase(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(dropped));
+      bus.emit(events::Event{events::Kind::dhcp_store_failed}
+          .add("leases", drop->leases)
+          .add("replies_dropped", dropped)
+          .add("error", drop->error));
+    }
   }
-  commit();  // what gathered during this write
 }
 
 void Service::Impl::answer(Waiting& w) {

@@ -69,7 +69,8 @@ struct Writer {
   Writer(std::filesystem::path d, sqlite::File file) : dir(std::move(d)), db(std::move(file)) {}
   std::expected<void, std::string> prepare_all();
   std::expected<void, std::string> bind(const Lease& lease);
-  std::expected<void, std::string> write(std::span<const Lease> batch);
+  std::expected<void, std::string> write(std::span<const Lease> batch);  // commit_batch, then remember_count
+  std::expected<void, std::string> commit_batch(std::span<const Lease> batch);
   std::expected<std::vector<Lease>, std::string> load_all();
   // After a write: a grown count goes to leases.seen.
   std::expected<void, std::string> remember_count();

@@ -193,6 +193,12 @@ std::expected<void, std::string> leases::Writer::bind(const Lease& l) {
 
 std::expected<void, std::string> leases::Writer::write(std::span<const Lease> batch) {
   if (batch.empty()) return {};
+  if (auto r = commit_batch(batch); !r) return r;
+  return remember_count();
+}
+
+std::expected<void, std::string> leases::Writer::commit_batch(std::span<const Lease> batch) {
+  if (batch.empty()) return {};
   // IMMEDIATE takes the write lock up front, so a busy database waits here
   // (busy_timeout) instead of failing halfway through the batch.
   if (auto r = db.step_once(begin.get(), "cannot begin a transaction"); !r) return r;
@@ -212,7 +218,7 @@ std::expected<void, std::string> leases::Writer::write(std::span<const Lease> ba
     if (!sqlite3_get_autocommit(db.get())) (void)db.step_once(rollback.get(), "rollback");
     return r;
   }
-  return remember_count();
+  return {};
 }
 
 std::expected<void, std::string> leases::Writer::remember_count() {
@@ -321,5 +327,11 @@ LeaseStore& LeaseStore::operator=(LeaseStore&&) noexcept = default;
 std::expected<std::vector<Lease>, std::string> LeaseStore::load_all() { return impl_->load_all(); }
 
 std::expected<void, std::string> LeaseStore::write(std::span<const Lease> leases) { return impl_->write(leases); }
+
+std::expected<void, std::string> LeaseStore::commit(std::span<const Lease> leases) {
+  return impl_->commit_batch(leases);
+}
+
+std::expected<void, std::string> LeaseStore::recount() { return impl_->remember_count(); }
 
 }  // namespace pxed::store

@@ -38,7 +38,16 @@ class LeaseStore {
 
   std::expected<std::vector<Lease>, std::string> load_all();
   // Upserts every lease (by ip) in one transaction; durable when it returns.
+  // Then, when the store holds more addresses than before, says so in
+  // leases.seen (write = commit + recount).
   std::expected<void, std::string> write(std::span<const Lease> leases);
+  // The transaction alone: durable when it returns. leases.seen lags until
+  // recount(); a crash in between leaves it lower than the database, which a
+  // start accepts (and corrects). The DHCP service sends ACKs after commit and
+  // recounts when no lease waits (dhcp/group_commit.hpp).
+  std::expected<void, std::string> commit(std::span<const Lease> leases);
+  // Writes the row count to leases.seen (an fsync and a rename) if it grew.
+  std::expected<void, std::string> recount();
 
  private:
   struct Impl;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "store/lease_check.hpp"
 #include "support/test_support.hpp"
 
 namespace pxed::store {
@@ -61,6 +62,24 @@ TEST(LeaseStore, WrittenLeasesLoadBackEqual) {
   auto all = store->load_all();
   ASSERT_TRUE(all) << all.error();
   EXPECT_EQ(*all, leases);
+}
+
+TEST(LeaseStore, CommitIsDurableAndLeavesTheCountToRecount) {
+  // The DHCP service sends ACKs after commit() and refreshes leases.seen later
+  // (dhcp/group_commit.hpp): a commit alone must not touch it, a recount must.
+  TempDir dir;
+  {
+    auto store = LeaseStore::open(dir.path());
+    ASSERT_TRUE(store) << store.error();
+    ASSERT_TRUE(store->write(std::vector{lease(0x0a4d0001)}));
+    EXPECT_EQ(check_leases(dir.path(), 0).seen, 1);
+    std::vector<Lease> more = {lease(0x0a4d0002), lease(0x0a4d0003)};
+    ASSERT_TRUE(store->commit(more));
+    EXPECT_EQ(check_leases(dir.path(), 0).seen, 1);  // trails the database, which a start accepts
+    ASSERT_TRUE(store->recount());
+    EXPECT_EQ(check_leases(dir.path(), 0).seen, 3);
+  }
+  EXPECT_EQ(load(dir.path()).size(), 3u);
 }
 
 TEST(LeaseStore, AnEmptyStoreLoadsNothing) {
