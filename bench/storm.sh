@@ -256,56 +256,33 @@ start_server() {
   else
   if is_proxy "$s"; then start_kea "$dir" || return 1; fi
   case $s in
-    pxed-proxy)
-      cat >"$dir/pxed.toml" <<EOF
-[server]
-interfaces = ["srv"]
-state_dir = "$dir/state"
-[files]
-root = "$ROOT_PXED"
-[tftp]
-enabled = true
-[http]
-enabled = true
-base_url = "http://$ip"
-# Default 512: fewer than the machines of a storm.
-max_connections = 4096
-[dhcp]
-mode = "proxy"
-[boot]
-bios = "lpxelinux.0"
-efi64 = "syslinux.efi"
-default = "storm"
-[[profile]]
-name = "storm"
-kernel = "/storm/vmlinuz"
-initrd = "/storm/initrd.img"
-EOF
-      nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$PXED_BIN" serve -c "$dir/pxed.toml" >"$dir/pxed.log" 2>&1 &
-      SERVER_PIDS=($!)
-      ;;
-    pxed)
-      cat >"$dir/pxed.toml" <<EOF
-[server]
-interfaces = ["srv"]
-state_dir = "$dir/state"
-[files]
-root = "$ROOT_PXED"
-[tftp]
-enabled = true
-[http]
-enabled = true
-base_url = "http://$ip"
-# Default 512: fewer than the machines of a storm.
-max_connections = 4096
-[dhcp]
-mode = "full"
+    pxed|pxed-proxy)
+      # Full mode hands out the addresses; proxy mode only the boot files, beside Kea.
+      local dhcp_block='mode = "proxy"'
+      if [[ $s == pxed ]]; then
+        dhcp_block="mode = \"full\"
 # Default 20/s paces new machines on purpose (a flood guard); a storm site raises it.
 interface_bindings_per_second = 0
 [[dhcp.subnet]]
-network = "$SUBNET"
-range = ["$POOL_FIRST", "$POOL_LAST"]
-lease_time = "1h"
+network = \"$SUBNET\"
+range = [\"$POOL_FIRST\", \"$POOL_LAST\"]
+lease_time = \"1h\""
+      fi
+      cat >"$dir/pxed.toml" <<EOF
+[server]
+interfaces = ["srv"]
+state_dir = "$dir/state"
+[files]
+root = "$ROOT_PXED"
+[tftp]
+enabled = true
+[http]
+enabled = true
+base_url = "http://$ip"
+# Default 512: fewer than the machines of a storm.
+max_connections = 4096
+[dhcp]
+$dhcp_block
 [boot]
 bios = "lpxelinux.0"
 efi64 = "syslinux.efi"
