@@ -265,7 +265,9 @@ int serve(const config::Config& cfg) {
   boost::asio::io_context io(1);
   // HTTP's own threads emit through this: outputs and the namer stay on io's thread.
   app::LoopRelay relay(io);
-  bus.set_forward([&relay, &bus](events::Event e) { relay.run([&bus, e = std::move(e)]() mutable { bus.emit(std::move(e)); }); });
+  bus.set_forward([&relay, &bus](events::Event e) {
+    relay.run([&bus, e = std::move(e)]() mutable { bus.emit(std::move(e)); });
+  });
   const struct Unforward {
     events::Bus& bus;
     ~Unforward() { bus.set_forward(nullptr); }
