@@ -119,8 +119,19 @@ std::shared_ptr<http::Feed> Stream::subscribe(EventFilter filter) {
 
 void Stream::publish(const events::Event& event) {
   if (event.level == events::Level::debug) return;
-  auto message = std::make_shared<const std::string>(sse_message(event));
   auto& s = *state_;
+  {
+    // Nobody reads the ring but its subscriptions (a new one starts at head;
+    // a resumed one replays the history first): with none, an event costs no
+    // SSE message. Every HTTP request is an event, tens of thousands a second.
+    std::lock_guard locked(s.mutex);
+    if (s.subscriptions.empty()) {
+      s.head = event.seq;
+      s.ring.clear();
+      return;
+    }
+  }
+  auto message = std::make_shared<const std::string>(sse_message(event));
   std::lock_guard locked(s.mutex);
   s.ring.push_back({event.seq, event.kind, event.level, event.mac, std::move(message)});
   s.head = event.seq;

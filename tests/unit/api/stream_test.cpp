@@ -50,6 +50,22 @@ TEST(Stream, HandsSubscribersWhatTheirFilterWantsFromWhereTheySubscribed) {
   EXPECT_TRUE(all->take().empty());
 }
 
+TEST(Stream, WithNobodySubscribedEventsAreCountedButNotKept) {
+  Stream s;
+  s.publish(numbered(1, Kind::http_request));
+  auto first = s.subscribe({});
+  s.publish(numbered(2, Kind::http_request));
+  EXPECT_EQ(texts(first->take()), (std::vector<std::string>{"id: 2"}));
+  first.reset();
+  EXPECT_EQ(s.subscribers(), 0u);
+  s.publish(numbered(3, Kind::http_request));  // nobody to read it
+  s.publish(numbered(4, Kind::http_request));
+  auto second = s.subscribe({});
+  EXPECT_FALSE(second->ready());  // starts after 4, as a subscriber always starts at the latest
+  s.publish(numbered(5, Kind::http_request));
+  EXPECT_EQ(texts(second->take()), (std::vector<std::string>{"id: 5"}));
+}
+
 TEST(Stream, WakesASubscriberOnlyWhenItHasTakenEverything) {
   Stream s;
   auto feed = s.subscribe({});
