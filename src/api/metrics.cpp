@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 
@@ -135,6 +136,18 @@ struct Metrics::Impl {
   void add_gauges();
   void count_events(const events::Event& e);
   void read_gauges();
+  // The series of one HTTP route and status code (of one DHCP answer type),
+  // found once: Family::Add builds a whole metric (a histogram's buckets)
+  // before it looks, and every HTTP request counts into these.
+  struct Answered {
+    Counter* count = nullptr;
+    Counter* bytes = nullptr;  // HTTP only
+    Histogram* duration = nullptr;
+  };
+  Answered& http_series(const std::string& route, const std::string& code);
+  Answered& dhcp_series(std::string_view type);
+  std::map<std::pair<std::string, std::string>, Answered> http_answered;  // bounded: routes x codes
+  std::map<std::string, Answered, std::less<>> dhcp_answered;
 
   MetricSources sources;
   prometheus::Registry registry;
@@ -245,8 +258,9 @@ void Metrics::Impl::count_events(const events::Event& e) {
   slot->Increment();
 
   if (auto type = answer_type(e.kind); !type.empty()) {
-    dhcp_answers.Add({{"type", std::string(type)}}).Increment();
-    dhcp_duration.Add({{"type", std::string(type)}}, kDhcpBuckets).Observe(e.number("ms") / 1000);
+    auto& series = dhcp_series(type);
+    series.count->Increment();
+    series.duration->Observe(e.number("ms") / 1000);
     return;
   }
   switch (e.kind) {
@@ -287,9 +301,10 @@ void Metrics::Impl::count_events(const events::Event& e) {
     case Kind::http_request: {
       const auto route = e.find("route") != nullptr ? bounded(e.text("route"), kRoutes) : std::string(kFilesRoute);
       const auto code = http_code(e.find("status"));
-      http_requests.Add({{"route", route}, {"code", code}}).Increment();
-      http_bytes.Add({{"route", route}, {"code", code}}).Increment(e.number("bytes"));
-      http_duration.Add({{"route", route}}, kSecondBuckets).Observe(e.number("ms") / 1000);
+      auto& series = http_series(route, code);
+      series.count->Increment();
+      series.bytes->Increment(e.number("bytes"));
+      series.duration->Observe(e.number("ms") / 1000);
       break;
     }
     case Kind::http_refused:
@@ -300,6 +315,27 @@ void Metrics::Impl::count_events(const events::Event& e) {
       break;
     default: break;
   }
+}
+
+Metrics::Impl::Answered& Metrics::Impl::http_series(const std::string& route, const std::string& code) {
+  auto [it, added] = http_answered.try_emplace({route, code});
+  if (added) {
+    it->second.count = &http_requests.Add({{"route", route}, {"code", code}});
+    it->second.bytes = &http_bytes.Add({{"route", route}, {"code", code}});
+    it->second.duration = &http_duration.Add({{"route", route}}, kSecondBuckets);
+  }
+  return it->second;
+}
+
+Metrics::Impl::Answered& Metrics::Impl::dhcp_series(std::string_view type) {
+  auto it = dhcp_answered.find(type);
+  if (it == dhcp_answered.end()) {
+    const std::string name(type);
+    it = dhcp_answered.emplace(name, Answered{}).first;
+    it->second.count = &dhcp_answers.Add({{"type", name}});
+    it->second.duration = &dhcp_duration.Add({{"type", name}}, kDhcpBuckets);
+  }
+  return it->second;
 }
 
 void Metrics::Impl::read_gauges() {
