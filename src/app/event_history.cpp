@@ -54,7 +54,7 @@ void EventRecorder::publish(const events::Event& event) {
   {
     const std::scoped_lock lock(mutex_);
     if (!writer_.joinable()) return;
-    pending_.push_back({event.seq, events::format_json(event)});
+    pending_.push_back(event);
     waiting = pending_.size();
   }
   if (waiting == limits_.batch) wake_.notify_one();
@@ -70,9 +70,12 @@ void EventRecorder::run(std::stop_token stop) {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait_for(lock, stop, limits_.interval, [this] { return pending_.size() >= limits_.batch; });
-    auto batch = std::exchange(pending_, {});
+    auto taken = std::exchange(pending_, {});
     lock.unlock();
-    if (!batch.empty()) {
+    if (!taken.empty()) {
+      std::vector<store::StoredEvent> batch;
+      batch.reserve(taken.size());
+      for (const auto& event : taken) batch.push_back({event.seq, events::format_json(event)});
       auto written = store_.append(batch, keep_);
       if (!written && !failing_) {
         // Told once per run of failures: a full disk must not fill the log too.

@@ -66,7 +66,9 @@ class EventRecorder : public events::Output {
   Limits limits_;
   std::mutex mutex_;
   std::condition_variable_any wake_;
-  std::vector<store::StoredEvent> pending_;  // guarded by mutex_
+  // Guarded by mutex_. Events, not their JSON: the writer formats them, off
+  // the loop (every HTTP request is an event).
+  std::vector<events::Event> pending_;
   bool failing_ = false;                     // the writer's: one report per run of failures
   std::jthread writer_;
 };
