@@ -228,10 +228,16 @@ struct Service::Impl {
     auto here = co_await asio::this_coro::executor;
     auto done = std::make_shared<asio::steady_timer>(here, asio::steady_timer::time_point::max());
     auto result = std::make_shared<std::optional<Result>>();
+    // Weak: at exit the owner's loop stops with the pool's answer maybe still
+    // queued on it, and is destroyed after HTTP's own loops; the answer must
+    // not own a timer of a loop that is gone by then.
+    std::weak_ptr<asio::steady_timer> wake = done;
     pool.submit([work = std::move(work)](std::stop_token stop) mutable { return work(stop); },
-                [done, result, here](Result r) {
+                [wake, result, here](Result r) {
                   result->emplace(std::move(r));
-                  asio::post(here, [done] { done->cancel(); });
+                  asio::post(here, [wake] {
+                    if (auto timer = wake.lock()) timer->cancel();
+                  });
                 });
     co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
     co_return std::move(**result);
