@@ -211,21 +211,7 @@ EOF
     kea)
       # memfile with persist: every lease change is appended to the CSV (no fsync: see the
       # report). lfc-interval 0: no lease file cleanup during a step. dhcp-socket-type udp:
-      # perfdhcp's packets are relayed (unicast to port 67), the case Kea documents udp for.
-      # Logging: WARN, except the dhcp4 logger at INFO for DHCP4_STARTED (it logs nothing per
-      # packet at INFO; kea-dhcp4.leases would, one line per lease).
-      cat >"$dir/kea.json" <<EOF
-{ "Dhcp4": {
-  "interfaces-config": { "interfaces": ["srv"], "dhcp-socket-type": "udp" },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$dir/kea-leases4.csv", "lfc-interval": 0 },
-  "valid-lifetime": 3600,
-  "subnet4": [ { "id": 1, "subnet": "$SUBNET", "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ] } ],
-  "loggers": [
-    { "name": "kea-dhcp4", "output_options": [ { "output": "$logf" } ], "severity": "WARN" },
-    { "name": "kea-dhcp4.dhcp4", "output_options": [ { "output": "$logf" } ], "severity": "INFO" }
-  ]
-} }
-EOF
+      kea_json "$dir" "$logf" >"$dir/kea.json"
       KEA_PIDFILE_DIR=$dir KEA_LOCKFILE_DIR=$dir \
         nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" "$KEA_BIN" -c "$dir/kea.json" >>"$logf" 2>&1 &
       ;;

@@ -99,3 +99,22 @@ run_in_own_autogroup() {
   while kill -0 "$child" 2>/dev/null; do rc=0; wait "$child" || rc=$?; done
   exit "$rc"
 }
+
+# kea_json LEASEDIR LOGFILE: Kea's DHCPv4 config for the relayed subnet $SUBNET (pool $POOL_FIRST -
+# $POOL_LAST), leases kept on disk. Relayed packets (unicast to port 67) are the case Kea
+# documents dhcp-socket-type udp for. Logging: WARN, except the dhcp4 logger at INFO for
+# DHCP4_STARTED (it logs nothing per packet at INFO; kea-dhcp4.leases would, one line per lease).
+kea_json() {
+  cat <<EOF
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": ["srv"], "dhcp-socket-type": "udp" },
+  "lease-database": { "type": "memfile", "persist": true, "name": "$1/kea-leases4.csv", "lfc-interval": 0 },
+  "valid-lifetime": 3600,
+  "subnet4": [ { "id": 1, "subnet": "$SUBNET", "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ] } ],
+  "loggers": [
+    { "name": "kea-dhcp4", "output_options": [ { "output": "$2" } ], "severity": "WARN" },
+    { "name": "kea-dhcp4.dhcp4", "output_options": [ { "output": "$2" } ], "severity": "INFO" }
+  ]
+} }
+EOF
+}

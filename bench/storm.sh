@@ -170,18 +170,7 @@ is_proxy() { [[ $1 == *-proxy ]]; }
 start_kea() {
   local dir=$1 ns
   ns=$(server_ns kea)
-  cat >"$dir/kea.json" <<EOF
-{ "Dhcp4": {
-  "interfaces-config": { "interfaces": ["srv"], "dhcp-socket-type": "udp" },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$dir/kea-leases4.csv", "lfc-interval": 0 },
-  "valid-lifetime": 3600,
-  "subnet4": [ { "id": 1, "subnet": "$SUBNET", "pools": [ { "pool": "$POOL_FIRST - $POOL_LAST" } ] } ],
-  "loggers": [
-    { "name": "kea-dhcp4", "output_options": [ { "output": "$dir/kea.log" } ], "severity": "WARN" },
-    { "name": "kea-dhcp4.dhcp4", "output_options": [ { "output": "$dir/kea.log" } ], "severity": "INFO" }
-  ]
-} }
-EOF
+  kea_json "$dir" "$dir/kea.log" >"$dir/kea.json"
   KEA_PIDFILE_DIR=$dir KEA_LOCKFILE_DIR=$dir nsenter --net="/run/netns/$ns" taskset -c "$SRV_CPU" \
     "$KEA_BIN" -c "$dir/kea.json" >"$dir/kea.out" 2>&1 &
   KEA_PID=$!
