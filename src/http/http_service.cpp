@@ -217,30 +217,45 @@ struct Service::Impl {
   void released(Connection& c);
   void refuse_busy(tcp::socket& socket, core::Shares::Verdict why, std::size_t held);
   void evict(core::Shares::Id id);
-  // Runs work(stop) on the pool; the coroutine resumes on its own loop with
-  // the result once it is done. The pool answers on the owner's loop, which
-  // hands it to the coroutine's, where it cancels a timer that wakes the
-  // coroutine (the pattern GCC 12 compiles right; a hand-made async_initiate
-  // around a moved lambda did not).
+  // start(done) hands work to another thread (the pool, the owner's loop),
+  // which calls done(result) once; the coroutine sleeps until the result is
+  // back on its own loop. done posts it there and cancels a timer the
+  // coroutine waits on (the pattern GCC 12 compiles right; a hand-made
+  // async_initiate around a moved lambda did not). done holds that timer
+  // weakly: at exit the owner's loop stops with answers maybe still queued on
+  // it, and is destroyed after HTTP's own loops; an answer must not own a
+  // timer of a loop that is gone by then.
+  template <class Result>
+  asio::awaitable<Result> resumed_here(std::function<void(std::function<void(Result)>)> start) {
+    struct Waiting {
+      explicit Waiting(const asio::any_io_executor& here) : woken(here, asio::steady_timer::time_point::max()) {}
+      asio::steady_timer woken;
+      std::optional<Result> result;
+    };
+    auto here = co_await asio::this_coro::executor;
+    auto waiting = std::make_shared<Waiting>(here);
+    std::weak_ptr<Waiting> weak = waiting;
+    start([weak, here](Result result) {
+      asio::post(here, [weak, result = std::move(result)]() mutable {
+        if (auto w = weak.lock()) {
+          w->result.emplace(std::move(result));
+          w->woken.cancel();
+        }
+      });
+    });
+    co_await waiting->woken.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return std::move(*waiting->result);
+  }
+  // Runs work(stop) on the pool; the coroutine resumes on its own loop with the result.
   template <class Work>
   asio::awaitable<std::invoke_result_t<Work&, std::stop_token>> off_loop(Work work) {
     using Result = std::invoke_result_t<Work&, std::stop_token>;
-    auto here = co_await asio::this_coro::executor;
-    auto done = std::make_shared<asio::steady_timer>(here, asio::steady_timer::time_point::max());
-    auto result = std::make_shared<std::optional<Result>>();
-    // Weak: at exit the owner's loop stops with the pool's answer maybe still
-    // queued on it, and is destroyed after HTTP's own loops; the answer must
-    // not own a timer of a loop that is gone by then.
-    std::weak_ptr<asio::steady_timer> wake = done;
-    pool.submit([work = std::move(work)](std::stop_token stop) mutable { return work(stop); },
-                [wake, result, here](Result r) {
-                  result->emplace(std::move(r));
-                  asio::post(here, [wake] {
-                    if (auto timer = wake.lock()) timer->cancel();
-                  });
-                });
-    co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return std::move(**result);
+    // Named, not a temporary in the co_await: see the listing's note in serve().
+    std::function<void(std::function<void(Result)>)> start = [this, work = std::move(work)](
+                                                                 std::function<void(Result)> done) mutable {
+      pool.submit([work = std::move(work)](std::stop_token stop) mutable { return work(stop); }, std::move(done));
+    };
+    co_return co_await resumed_here<Result>(std::move(start));
   }
   // What a request gets, decided where `on` says: on one of HTTP's own loops
   // that is the tree's files; the rest comes back with to_owner set.
@@ -726,30 +741,19 @@ asio::awaitable<Reply> Service::Impl::decide(Connection& c, const Request& req, 
 
 asio::awaitable<Reply> Service::Impl::decide_on_owner(Connection& c, const Request& req, const std::string& body,
                                                       Exchange& x) {
-  struct Hop {
-    explicit Hop(const asio::any_io_executor& here) : done(here, asio::steady_timer::time_point::max()) {}
-    asio::steady_timer done;
-    std::optional<Reply> reply;
+  struct Decided {
     std::exception_ptr error;
+    Reply reply;
   };
-  auto here = co_await asio::this_coro::executor;
-  auto hop = std::make_shared<Hop>(here);
-  // Weak: at exit the owner's loop stops first, and what it still holds is
-  // destroyed after this loop is gone; it must not own this loop's timer.
-  std::weak_ptr<Hop> weak = hop;
   auto decided = decide(c, req, body, x, On::owner);  // named: see the listing's note in serve()
-  asio::co_spawn(io, std::move(decided), [weak, here](std::exception_ptr e, Reply r) {
-    asio::post(here, [weak, e, r = std::move(r)]() mutable {
-      auto h = weak.lock();
-      if (!h) return;
-      h->error = e;
-      h->reply = std::move(r);
-      h->done.cancel();
+  std::function<void(std::function<void(Decided)>)> start = [this, &decided](std::function<void(Decided)> done) {
+    asio::co_spawn(io, std::move(decided), [done = std::move(done)](std::exception_ptr e, Reply r) {
+      done(Decided{e, std::move(r)});
     });
-  });
-  co_await hop->done.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (hop->error) std::rethrow_exception(hop->error);
-  co_return std::move(*hop->reply);
+  };
+  auto got = co_await resumed_here<Decided>(std::move(start));
+  if (got.error) std::rethrow_exception(got.error);
+  co_return std::move(got.reply);
 }
 
 asio::awaitable<void> Service::Impl::serve(std::shared_ptr<Connection> c) {
