@@ -46,6 +46,17 @@ std::string_view header_of(const Request& req, std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// Nothing decided: answer again on the owner's loop (On::own_loop).
+Reply owner_reply() {
+  Reply r;
+  r.to_owner = true;
+  return r;
+}
+
+}  // namespace
+
 Reply text_reply(bhttp::status status, unsigned version, bool keep_alive) {
   Reply r;
   r.head.version(version);
@@ -87,8 +98,6 @@ bool Responder::writes_to(std::string_view target) const {
 
 Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange& x, vfs::Prefetched* ahead,
                         std::string_view body, On on) const {
-  Reply to_owner;
-  to_owner.to_owner = true;
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   auto path = target_path(std::string_view(req.target().data(), req.target().size()));
@@ -99,7 +108,7 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   // pxed's own paths first: the tree never sees them (a file named "api" stays unreachable).
   const auto route = std::ranges::find_if(routes_, [&](const Route& r) { return matches(r, *path); });
   if (route != routes_.end() || path->starts_with(kActionPrefix)) {
-    if (on == On::own_loop) return to_owner;
+    if (on == On::own_loop) return owner_reply();
     const std::string query = query_of(std::string_view(req.target().data(), req.target().size()));
     const Call call{std::string_view(req.method_string().data(), req.method_string().size()), *path, query,
                     header_of(req, bhttp::field::authorization), header_of(req, "Last-Event-ID"), who, body};
@@ -126,7 +135,7 @@ Reply Responder::answer(const Request& req, const vfs::Requester& who, Exchange&
   if (path->ends_with('/')) return answer_directory(req, *path, x, ahead);
   auto file = tree_.open(*path, who, ahead, on == On::owner ? vfs::Tree::Generate::yes : vfs::Tree::Generate::no);
   // A name only the generator could make: it and what it reads live on the owner's loop.
-  if (on == On::own_loop && !file && file.error() == vfs::OpenError::not_found && tree_.generates()) return to_owner;
+  if (on == On::own_loop && !file && file.error() == vfs::OpenError::not_found && tree_.generates()) return owner_reply();
   if (file) {
     x.generated = file->generated();
     x.system = file->system();
