@@ -382,16 +382,7 @@ EOF
 }
 
 # server_usage NAME -> "cpu_seconds peak_rss_kib" summed over every process in its namespace.
-server_usage() {
-  local ns pid cpu=0 rss=0 c r hz
-  ns=$(server_ns "$1"); hz=$(getconf CLK_TCK)
-  for pid in $(ip netns pids "$ns"); do
-    c=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    r=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
-    cpu=$((cpu + ${c:-0})); rss=$((rss + ${r:-0}))
-  done
-  awk -v c="$cpu" -v hz="$hz" -v r="$rss" 'BEGIN { printf "%.2f %d\n", c / hz, r }'
-}
+server_usage() { ns_usage "$(server_ns "$1")"; }
 
 # kill -9 everything in the server's namespace (the lease check wants no graceful flush), and
 # the Kea beside a proxy.
