@@ -202,6 +202,10 @@ struct Dhcp {
   // PXE's DHCP retries (4+8+16+32 s); at 20 they took 50 s (bench/RESULTS.md, boot storm).
   std::uint32_t interface_bindings_per_second = 200;
   std::uint32_t client_bindings_per_second = 2;
+  // Answers per second to one client, in every mode (dhcp::AnswerBudget): a client
+  // flooding requests is answered this often and costs the others a decode per packet.
+  // 0: no limit.
+  std::uint32_t client_answers_per_second = 10;
   // Which relayed requests (giaddr set) are believed. routed: giaddr in the arrival
   // interface's own subnet always; giaddr elsewhere only when unicast to us from an address
   // outside giaddr's subnet (or giaddr itself), as relay agents forward. listed: only from

@@ -237,6 +237,9 @@ constexpr Key<Config> kDhcpKeys[] = {
     {"client_bindings_per_second", [](auto& c, auto& f, auto& cfg) {
        read_int(c, f, cfg.dhcp.client_bindings_per_second, kBindingsPerSecond);
      }},
+    {"client_answers_per_second", [](auto& c, auto& f, auto& cfg) {
+       read_int(c, f, cfg.dhcp.client_answers_per_second, kBindingsPerSecond);
+     }},
     {"relay_policy", read_relay_policy},
     {"relay_agents", read_relay_agents},
     {"subnet", read_subnets},

@@ -25,36 +25,49 @@ bool relay_trusted(const config::Dhcp& dhcp, const Arrival& arrival, core::Ipv4 
   return arrival.source == giaddr || !giaddr_subnet.contains(arrival.source);
 }
 
+ClientWindows::Window* ClientWindows::find(std::int64_t now, const std::string& client) {
+  auto w = windows_.find(client);
+  if (w == windows_.end()) return nullptr;
+  if (w->second.second != now) w->second = Window{now, 0};
+  return &w->second;
+}
+
+ClientWindows::Window* ClientWindows::add(std::int64_t now, const std::string& client) {
+  if (windows_.size() >= kMaxClients) {
+    std::erase_if(windows_, [now](const auto& kv) { return kv.second.second != now; });
+  }
+  if (windows_.size() >= kMaxClients) return nullptr;
+  auto& w = windows_[client];
+  w = Window{now, 0};
+  return &w;
+}
+
 BindingLimits::Verdict BindingLimits::take(std::int64_t now, int ifindex, const std::string& client) {
-  auto current = [now](Window& w) -> Window& {
-    if (w.second != now) w = Window{now, 0};
-    return w;
-  };
-  Window* mine = nullptr;
+  ClientWindows::Window* mine = nullptr;
   if (per_client_ != 0) {
-    if (auto c = clients_.find(client); c != clients_.end()) {
-      mine = &current(c->second);
-      if (mine->used >= per_client_) return Verdict::client_limited;
-    }
+    mine = clients_.find(now, client);
+    if (mine != nullptr && mine->used >= per_client_) return Verdict::client_limited;
   }
   if (per_interface_ != 0) {
-    auto& w = current(interfaces_[ifindex]);
+    auto& w = interfaces_[ifindex];
+    if (w.second != now) w = ClientWindows::Window{now, 0};
     if (w.used >= per_interface_) return Verdict::interface_limited;
     ++w.used;
   }
   if (per_client_ == 0) return Verdict::allowed;
-  if (mine == nullptr) {
-    if (clients_.size() >= kMaxClients) {
-      std::erase_if(clients_, [now](const auto& kv) { return kv.second.second != now; });
-    }
-    // More new clients in this one second than we remember: the interface
-    // limit (or none) is all that holds them.
-    if (clients_.size() >= kMaxClients) return Verdict::allowed;
-    mine = &clients_[client];
-    *mine = Window{now, 0};
-  }
-  ++mine->used;
+  if (mine == nullptr) mine = clients_.add(now, client);
+  if (mine != nullptr) ++mine->used;
   return Verdict::allowed;
+}
+
+bool AnswerBudget::take(std::int64_t now, const std::string& client) {
+  if (per_second_ == 0) return true;
+  auto* mine = clients_.find(now, client);
+  if (mine == nullptr) mine = clients_.add(now, client);
+  if (mine == nullptr) return true;
+  if (mine->used >= per_second_) return false;
+  ++mine->used;
+  return true;
 }
 
 std::vector<events::Event> FloodReport::refused(std::int64_t now, int ifindex, std::string_view reason) {

@@ -1,8 +1,9 @@
 #pragma once
-// Who may take what from a full-mode server, decided before the lease pool is
-// asked: which relayed requests are believed (giaddr is only a field anyone can
-// fill), how many addresses a client and an interface may newly take per second,
-// and how refusals are reported when they come in floods. Pure: time is Unix
+// Who may take what from the server, decided before the lease pool is asked:
+// which relayed requests are believed (giaddr is only a field anyone can fill),
+// how many addresses a client and an interface may newly take per second (full
+// mode), how many answers a client gets per second (every mode), and how
+// refusals are reported when they come in floods. Pure: time is Unix
 // seconds passed in; the server owns one of each.
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +35,29 @@ struct Arrival;
 bool relay_trusted(const config::Dhcp& dhcp, const Arrival& arrival, core::Ipv4 giaddr,
                    const core::Ipv4Network* local_subnet, const core::Ipv4Network& giaddr_subnet);
 
+// One-second windows per client (option 61, else its MAC), as a limit counts
+// them. At most kMaxClients are remembered; windows of past seconds go first.
+class ClientWindows {
+ public:
+  struct Window {
+    std::int64_t second = 0;
+    std::uint32_t used = 0;
+  };
+  static constexpr std::size_t kMaxClients = 65536;
+
+  // The client's window for second `now` (emptied if it was an older one's), or
+  // nullptr when the client has none.
+  Window* find(std::int64_t now, const std::string& client);
+  // A new, empty window for the client; nullptr when more than kMaxClients
+  // clients hold one of this very second, so the caller's other limits (or
+  // none) are all that holds them.
+  Window* add(std::int64_t now, const std::string& client);
+  std::size_t size() const { return windows_.size(); }
+
+ private:
+  std::unordered_map<std::string, Window> windows_;
+};
+
 // New bindings per second, per interface and per client: fixed one-second
 // windows (time is whole seconds). A limit of 0 is no limit.
 class BindingLimits {
@@ -44,21 +68,31 @@ class BindingLimits {
 
   // Takes one from both windows when both have room; takes nothing otherwise.
   Verdict take(std::int64_t now, int ifindex, const std::string& client);
+  // Only clients that took an address are remembered, and the interface limit
+  // bounds those per second, so the table stays small unless both limits are off.
   std::size_t tracked_clients() const { return clients_.size(); }
 
  private:
-  struct Window {
-    std::int64_t second = 0;
-    std::uint32_t used = 0;
-  };
-  // Clients remembered at most; windows of past seconds go first. Only clients
-  // that took an address are remembered, and the interface limit bounds those
-  // per second, so the table stays small unless both limits are off.
-  static constexpr std::size_t kMaxClients = 65536;
-
   std::uint32_t per_interface_, per_client_;
-  std::map<int, Window> interfaces_;
-  std::unordered_map<std::string, Window> clients_;
+  std::map<int, ClientWindows::Window> interfaces_;
+  ClientWindows clients_;
+};
+
+// Answers per second to one client, in every mode and on both ports: a client
+// that sends requests as fast as it can is answered `per_second` times a second
+// and the rest are dropped before anything is decided for them, so its flood
+// costs the others a decode per packet instead of an answer. Real clients ask
+// a handful of times per boot stage (ROM, iPXE, installer: DISCOVER, REQUEST,
+// maybe port 4011), seconds apart when unanswered. 0 is no limit.
+class AnswerBudget {
+ public:
+  explicit AnswerBudget(std::uint32_t per_second) : per_second_(per_second) {}
+  bool take(std::int64_t now, const std::string& client);
+  std::size_t tracked_clients() const { return clients_.size(); }
+
+ private:
+  std::uint32_t per_second_;
+  ClientWindows clients_;
 };
 
 // Refused requests, reported per interface as one line per interval instead of

@@ -70,6 +70,7 @@ struct Server::Impl {
   LeasePool pool;
   std::map<std::uint32_t, std::int64_t> foreign_reported;  // server address -> when
   BindingLimits limits;
+  AnswerBudget answers;
   FloodReport floods{kFloodReportSeconds};
 
   Impl(const config::Dhcp& d, const config::Boot& b, const config::Http& h, std::vector<store::Lease> leases)
@@ -77,7 +78,8 @@ struct Server::Impl {
         deciding{boot_only(b), nullptr},
         http(h),
         pool(d.subnets, d.decline_quarantine, leases, {d.decline_max_per_client, d.decline_max_percent}),
-        limits(d.interface_bindings_per_second, d.client_bindings_per_second) {}
+        limits(d.interface_bindings_per_second, d.client_bindings_per_second),
+        answers(d.client_answers_per_second) {}
 
   Response handle(std::int64_t now, const Arrival& arrival, std::span<const std::byte> datagram);
   Response observe(std::int64_t now, const Arrival& arrival, const Packet& packet);
@@ -123,12 +125,18 @@ Response Server::Impl::handle(std::int64_t now, const Arrival& arrival, std::spa
     e.add("fix", "give the interface an IPv4 address");
     return with_event(std::move(e));
   }
+  const bool answered =
+      *type == MessageType::discover || *type == MessageType::request || *type == MessageType::inform;
+  if (answered) {
+    auto id = client_id_of(packet);
+    if (!answers.take(now, std::string(id.begin(), id.end()))) return refuse(now, arrival, packet, "client-answer-rate");
+  }
   // FIRMWARE.md 7: some clients set ciaddr in DISCOVER; dnsmasq zeroes it.
   if (*type == MessageType::discover) packet.ciaddr = {};
   auto facts = facts_of(packet);
   facts.segment = arrival.local;
   auto r = answer(now, arrival, packet, facts);
-  if (*type == MessageType::discover || *type == MessageType::request || *type == MessageType::inform) {
+  if (answered) {
     r.seen = sighting_of(now, arrival, packet, r.reply, std::move(facts));
   }
   return r;

@@ -838,6 +838,7 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
   EXPECT_EQ(cfg->dhcp.decline_max_percent, defaults.dhcp.decline_max_percent);
   EXPECT_EQ(cfg->dhcp.interface_bindings_per_second, defaults.dhcp.interface_bindings_per_second);
   EXPECT_EQ(cfg->dhcp.client_bindings_per_second, defaults.dhcp.client_bindings_per_second);
+  EXPECT_EQ(cfg->dhcp.client_answers_per_second, defaults.dhcp.client_answers_per_second);
   EXPECT_EQ(cfg->dhcp.relay_policy, defaults.dhcp.relay_policy);
   EXPECT_TRUE(cfg->dhcp.subnets.empty());
   EXPECT_TRUE(cfg->boot.hosts.empty());
@@ -849,7 +850,7 @@ TEST(Config, ExampleFileParsesToTheDefaultsAndDocumentsEveryKey) {
                           "header_timeout", "max_header_bytes", "base_url", "mode", "pxe_only",
                           "decline_quarantine", "commit_interval", "decline_max_per_client",
                           "decline_max_percent", "interface_bindings_per_second",
-                          "client_bindings_per_second", "relay_policy", "max_transfers_per_client",
+                          "client_bindings_per_second", "client_answers_per_second", "relay_policy", "max_transfers_per_client",
                           "max_connections_per_client"}) {
     EXPECT_THAT(text, HasSubstr("\n" + key + " = ")) << "the example does not set " << key;
   }

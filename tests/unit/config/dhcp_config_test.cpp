@@ -218,12 +218,14 @@ TEST(DhcpConfig, AbuseLimitsAndRelayPolicyAreRead) {
   EXPECT_EQ(defaults->dhcp.decline_max_percent, 10u);
   EXPECT_EQ(defaults->dhcp.interface_bindings_per_second, 200u);
   EXPECT_EQ(defaults->dhcp.client_bindings_per_second, 2u);
+  EXPECT_EQ(defaults->dhcp.client_answers_per_second, 10u);
   EXPECT_EQ(defaults->dhcp.relay_policy, RelayPolicy::routed);
 
   auto cfg = s.parse_with_root(dhcp_head("full") + R"(decline_max_per_client = 1
 decline_max_percent = 25
 interface_bindings_per_second = 0
 client_bindings_per_second = 5
+client_answers_per_second = 0
 relay_agents = ["10.77.0.254", "10.99.0.0/24"]
 )" + kOneSubnet);
   ASSERT_TRUE(cfg) << describe(errors_of(cfg));
@@ -231,6 +233,7 @@ relay_agents = ["10.77.0.254", "10.99.0.0/24"]
   EXPECT_EQ(cfg->dhcp.decline_max_percent, 25u);
   EXPECT_EQ(cfg->dhcp.interface_bindings_per_second, 0u);
   EXPECT_EQ(cfg->dhcp.client_bindings_per_second, 5u);
+  EXPECT_EQ(cfg->dhcp.client_answers_per_second, 0u);
   EXPECT_EQ(cfg->dhcp.relay_policy, RelayPolicy::listed);  // implied by relay_agents
   ASSERT_EQ(cfg->dhcp.relay_agents.size(), 2u);
   EXPECT_EQ(cfg->dhcp.relay_agents[0].to_string(), "10.77.0.254/32");

@@ -1,5 +1,5 @@
-// Issue 11, "DHCP abuse": who may take what from a full-mode server. The
-// pieces (relay trust, binding limits, flood reports) alone, then the attacks
+// Issue 11, "DHCP abuse": who may take what from the server. The pieces
+// (relay trust, binding limits, answer budgets, flood reports) alone, then the attacks
 // the issue measured, replayed against Server::handle with made-up times.
 #include "dhcp/admission.hpp"
 
@@ -95,6 +95,24 @@ TEST(DhcpBindingLimits, ZeroIsNoLimitAndTheClientTableStaysBounded) {
     ASSERT_EQ(limits.take(kT0 + i / 1000, 1, std::to_string(i)), BindingLimits::Verdict::allowed);
   }
   EXPECT_LE(limits.tracked_clients(), 65536u);
+}
+
+TEST(DhcpAnswerBudget, EachClientGetsItsAnswersPerSecond) {
+  AnswerBudget budget(3);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(budget.take(kT0, "a"));
+  EXPECT_FALSE(budget.take(kT0, "a"));
+  EXPECT_FALSE(budget.take(kT0, "a"));
+  EXPECT_TRUE(budget.take(kT0, "b"));  // another client's budget is its own
+  EXPECT_TRUE(budget.take(kT0 + 1, "a"));
+}
+
+TEST(DhcpAnswerBudget, ZeroIsNoLimitAndTheClientTableStaysBounded) {
+  AnswerBudget none(0);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(none.take(kT0, "a"));
+  EXPECT_EQ(none.tracked_clients(), 0u);
+  AnswerBudget budget(1);
+  for (int i = 0; i < 70000; ++i) ASSERT_TRUE(budget.take(kT0 + i / 1000, std::to_string(i)));
+  EXPECT_LE(budget.tracked_clients(), ClientWindows::kMaxClients);
 }
 
 // ---------------------------------------------------------------- flood reports
@@ -224,6 +242,7 @@ TEST(DhcpServerAbuse, RenewalsAndRepeatedDiscoversOfAKnownClientAreNotLimited) {
   auto dhcp = small_pool(50);
   dhcp.interface_bindings_per_second = 1;
   dhcp.client_bindings_per_second = 1;
+  dhcp.client_answers_per_second = 0;  // its own tests: DhcpAnswerBudget, ...OneClientsFlood...
   auto server = full_server({}, dhcp);
   auto address = dora(server, kT0, mac(1));  // takes the second's one binding
   for (int i = 0; i < 5; ++i) {
@@ -261,6 +280,53 @@ TEST(DhcpServerAbuse, DiscoverFloodWritesOneLinePerInterval) {
   EXPECT_EQ(field(&summary[0].second, "pool-exhausted"), "2996");  // the first was the started line
   EXPECT_TRUE(server.tick(kT0 + 20).empty());
   EXPECT_EQ(server.next_tick(), 0);
+}
+
+// Before: one MAC sending DISCOVERs as fast as it could got an OFFER for every
+// one (32,818 in a storm), each decided, logged and sent, beside 1,000 machines.
+TEST(DhcpServerAbuse, OneClientsFloodIsAnsweredAtItsBudgetAndOthersAsUsual) {
+  auto dhcp = full_config();
+  dhcp.client_answers_per_second = 10;
+  auto server = full_server({}, dhcp);
+  std::size_t offers = 0, refused = 0, sightings = 0, warn_lines = 0;
+  for (int n = 0; n < 5000; ++n) {
+    auto r = send(server, kT0, client_packet(MessageType::discover, mac(1)));
+    offers += r.reply.has_value();
+    refused += count_events(r, "dhcp.refused", "client-answer-rate");
+    sightings += r.seen.has_value();
+    warn_lines += warns(r);
+    if (n % 500 == 0) {  // the others meanwhile
+      EXPECT_TRUE(send(server, kT0, client_packet(MessageType::discover, mac(100 + n))).reply);
+    }
+  }
+  EXPECT_EQ(offers, 10u);
+  EXPECT_EQ(refused, 4990u);
+  EXPECT_EQ(sightings, 10u);  // a refused packet is not a sighting of the machine
+  EXPECT_EQ(warn_lines, 1u);  // dhcp.flood state=started
+  // Its own binding is untouched: the next second it is answered again, with the address it was offered.
+  auto again = send(server, kT0 + 1, client_packet(MessageType::discover, mac(1)));
+  ASSERT_TRUE(again.reply);
+  auto first = send(server, kT0 + 2, client_packet(MessageType::discover, mac(1)));
+  ASSERT_TRUE(first.reply);
+  EXPECT_EQ(again.reply->packet.yiaddr, first.reply->packet.yiaddr);
+}
+
+TEST(DhcpServerAbuse, TheAnswerBudgetHoldsBesideAnotherServerAndOnPort4011Too) {
+  auto dhcp = proxy_config();
+  dhcp.client_answers_per_second = 4;
+  Server server(dhcp, boot_config(), http_config(), {});
+  auto discover = client_packet(MessageType::discover, mac(1));
+  as_pxe(discover, kBios);
+  auto boot_request = client_packet(MessageType::request, mac(1));
+  as_pxe(boot_request, kBios);
+  boot_request.ciaddr = ip("10.77.0.60");
+  std::size_t answers = 0;
+  for (int n = 0; n < 100; ++n) {
+    answers += send(server, kT0, discover).reply.has_value();
+    answers += send(server, kT0, boot_request, unicast_arrival(ip("10.77.0.60"), kPxePort, kPxePort)).reply.has_value();
+  }
+  EXPECT_EQ(answers, 4u);
+  EXPECT_TRUE(send(server, kT0 + 1, discover).reply);
 }
 
 // Before: a client on our own network set giaddr to the relayed subnet's relay
