@@ -17,15 +17,18 @@
 #          three compared byte for byte first).
 # Servers: pxed with one thread ([server] threads = 1) against nginx with worker_processes 1
 # (the fair match, both pinned to CPU 0), and pxed with its default (threads = 0: an HTTP loop
-# per core) against nginx with worker_processes auto (what Debian's nginx.conf has), both
-# unpinned. Each pair has its ratio column.
+# per core) against nginx with worker_processes auto and no access log (nginx at its best
+# here), both unpinned; and pxed's default against nginx-debian: nginx as Debian's nginx.conf
+# ships it (worker_processes auto, worker_connections 768, an access log line per request,
+# keepalive_requests at its default of 1000, gzip on), unpinned. Each pair has its ratio column.
 #
 # Safety: every server runs in a network namespace this script creates; the clients run in
 # another namespace joined to each server namespace by a veth pair on 10.244.K.0/24. Nothing is
 # bound on the host's interfaces. A trap tears down processes, namespaces and the temp dir on
 # exit, ^C or TERM.
 #
-# Usage: bench/http.sh [--quick] [--runs N] [--servers pxed,nginx,pxed-auto,nginx-auto] [--cases small,big,iso]
+# Usage: bench/http.sh [--quick] [--runs N] [--servers pxed,nginx,pxed-auto,nginx-auto,nginx-debian]
+#                     [--cases small,big,iso]
 #   --quick   one short run of each case (2 s wrk, 64 MiB files, 8 parallel curls; < 60 s), for
 #             a CI smoke run
 #   env PXED_BIN (default build/pxed of this repository), PXBENCH_* (see set_profile)
@@ -37,7 +40,7 @@ REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_DIR
 PXED_BIN=${PXED_BIN:-$REPO_DIR/build/pxed}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-SERVERS=pxed,nginx,pxed-auto,nginx-auto
+SERVERS=pxed,nginx,pxed-auto,nginx-auto,nginx-debian
 RUNS=3
 QUICK=0
 CASES=small,big,iso
@@ -65,7 +68,7 @@ parse_args() {
   local s
   IFS=, read -ra SERVER_LIST <<<"$SERVERS"
   for s in "${SERVER_LIST[@]}"; do
-    case $s in pxed|nginx|pxed-auto|nginx-auto) ;; *) echo "http.sh: unknown server '$s'" >&2; exit 2 ;; esac
+    case $s in pxed|nginx|pxed-auto|nginx-auto|nginx-debian) ;; *) echo "http.sh: unknown server '$s'" >&2; exit 2 ;; esac
   done
   IFS=, read -ra CASE_LIST <<<"$CASES"
   for s in "${CASE_LIST[@]}"; do
@@ -111,7 +114,9 @@ set_profile() {
 BENCH_NET=10.244
 # shellcheck source=bench/lib.sh
 source "$REPO_DIR/bench/lib.sh"
-server_index() { case $1 in nginx) echo 1 ;; nginx-auto) echo 2 ;; pxed) echo 3 ;; pxed-auto) echo 4 ;; esac; }
+server_index() {
+  case $1 in nginx) echo 1 ;; nginx-auto) echo 2 ;; pxed) echo 3 ;; pxed-auto) echo 4 ;; nginx-debian) echo 5 ;; esac
+}
 
 # ---------------------------------------------------------------- files
 # small/f00..f63.bin (4 KiB each) and big.bin, random, shared by every server. For the iso case,
@@ -183,7 +188,7 @@ EOF
 # ---------------------------------------------------------------- servers
 declare -A SERVER_PID=() SERVER_DEAD=()
 
-server_cpus() { if [[ $1 == *-auto ]]; then echo "0-$((NCPU - 1))"; else echo "$SRV_CPU"; fi; }
+server_cpus() { if [[ $1 == *-auto || $1 == nginx-debian ]]; then echo "0-$((NCPU - 1))"; else echo "$SRV_CPU"; fi; }
 
 # start_server NAME: launch pinned inside its namespace, wait until port 80 listens.
 start_server() {
@@ -209,26 +214,35 @@ max_connections = 4096
 EOF
       nsenter --net="/run/netns/$ns" nice -n "$NICE" taskset -c "$cpus" "$PXED_BIN" serve -c "$WORK/pxed.toml" >>"$logf" 2>&1 &
       ;;
-    nginx|nginx-auto)
-      # pxed logs nothing per request at level warn: access_log off is the fair match. Every
-      # path nginx writes (pid, logs, temp dirs) is in WORK; -e keeps it off /var/log at start.
+    nginx|nginx-auto|nginx-debian)
+      # nginx and nginx-auto: pxed logs nothing per request at level warn, so access_log off is
+      # the fair match. nginx-debian: the http block of Debian's /etc/nginx/nginx.conf (no TLS
+      # here), its access log in WORK. Every path nginx writes (pid, logs, temp dirs) is in
+      # WORK; -e keeps it off /var/log at start.
       dir=$WORK/$s; mkdir -p "$dir"
-      local workers=1
-      [[ $s == nginx-auto ]] && workers=auto
+      local workers=1 connections=4096 tuning
+      [[ $s != nginx ]] && workers=auto
+      tuning="tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 100000;
+  access_log off;"
+      if [[ $s == nginx-debian ]]; then
+        connections=768
+        tuning="types_hash_max_size 2048;
+  access_log $dir/access.log;
+  gzip on;"
+      fi
       cat >"$dir/nginx.conf" <<EOF
 daemon off;
 master_process on;
 worker_processes $workers;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections $connections; }
 http {
   sendfile on;
   tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 100000;
-  access_log off;
+  $tuning
   default_type application/octet-stream;
   client_body_temp_path $dir/body;
   proxy_temp_path $dir/proxy;
@@ -306,7 +320,7 @@ check_small() {
 # $WORK/roundrobin-TAG.lua); results under TAG|rps|SERVER and TAG|p99|SERVER.
 run_small() {
   local tag=$1 prefix=$2 srcdir=$3 run s ip out rps p99 non2xx sockerr bad chk
-  log "$tag: $SMALL_FILES x 4 KiB at $prefix/ round-robin, wrk $WRK_THREADS thread(s) x $WRK_CONNS connections, ${WRK_SECS} s; server cpu $SRV_CPU (*-auto: all), wrk cpus $WRK_CPUS"
+  log "$tag: $SMALL_FILES x 4 KiB at $prefix/ round-robin, wrk $WRK_THREADS thread(s) x $WRK_CONNS connections, ${WRK_SECS} s; server cpu $SRV_CPU (*-auto, nginx-debian: all), wrk cpus $WRK_CPUS"
   for ((run = 1; run <= RUNS; run++)); do
     for s in "${SERVER_LIST[@]}"; do
       alive "$s" || continue
@@ -396,7 +410,7 @@ verify_big() {
 run_big() {
   local tag=$1 path=$2 run s ns ip url times rc t0 t1 size wall dir i fails got rss0 peak hwm
   local bytes=${BYTES_OF[$tag]}
-  log "$tag: $((bytes / 1048576)) MiB at $path, 1 curl then $PARALLEL parallel curls; server cpu $SRV_CPU (*-auto: all), curl cpu $CLI_CPU"
+  log "$tag: $((bytes / 1048576)) MiB at $path, 1 curl then $PARALLEL parallel curls; server cpu $SRV_CPU (*-auto, nginx-debian: all), curl cpu $CLI_CPU"
   for ((run = 1; run <= RUNS; run++)); do
     for s in "${SERVER_LIST[@]}"; do
       alive "$s" || continue
@@ -516,25 +530,33 @@ server_label() {
     pxed) echo "pxed (threads = 1)" ;;
     nginx) echo "nginx (worker_processes 1)" ;;
     pxed-auto) echo "pxed (threads = 0: $NCPU HTTP loops, unpinned)" ;;
-    nginx-auto) echo "nginx (worker_processes auto = $NCPU, unpinned)" ;;
+    nginx-auto) echo "nginx (worker_processes auto = $NCPU, no access log, unpinned)" ;;
+    nginx-debian) echo "nginx as Debian ships it (auto = $NCPU workers, access log, unpinned)" ;;
   esac
 }
 
 HAS_RATIO=0
 HAS_AUTO_RATIO=0
+HAS_DEBIAN_RATIO=0
 table_header() {
   local cols=("$@") s line="|" sep="|" c
   for s in "${SERVER_LIST[@]}"; do cols+=("$(server_label "$s")"); done
   ((HAS_RATIO)) && cols+=("pxed / nginx (1 worker)")
   ((HAS_AUTO_RATIO)) && cols+=("pxed / nginx (both on every core)")
+  ((HAS_DEBIAN_RATIO)) && cols+=("pxed (every core) / nginx as Debian ships it")
   for c in "${cols[@]}"; do line+=" $c |"; sep+="---|"; done
   echo "$line"; echo "$sep"
 }
 
-# row LABEL RATIO AUTORATIO CELLFN ARGS... ; the ratios (text) appended when the table has their column
+# row LABEL KEY KIND CELLFN ARGS... ; the ratios of KEY (ratio's KIND) appended when the table has
+# their columns; KEY "" for a row without ratios
 row() {
-  local label=$1 r=$2 ra=$3; shift 3
-  local s out="| $label |"
+  local label=$1 key=$2 kind=$3; shift 3
+  local s out="| $label |" r="" ra="" rd=""
+  if [[ -n $key ]]; then
+    r=$(ratio "$key" "$kind"); ra=$(ratio "$key" "$kind" pxed-auto nginx-auto)
+    rd=$(ratio "$key" "$kind" pxed-auto nginx-debian)
+  fi
   for s in "${SERVER_LIST[@]}"; do
     if alive "$s"; then out+=" $("$@" "$s") |"
     elif [[ $s == pxed* ]]; then out+=" pending (pxed not ready) |"
@@ -542,6 +564,7 @@ row() {
   done
   ((HAS_RATIO)) && out+=" $r |"
   ((HAS_AUTO_RATIO)) && out+=" $ra |"
+  ((HAS_DEBIAN_RATIO)) && out+=" $rd |"
   echo "$out"
 }
 # c_* TAG SERVER -> one cell of the case TAG (small, isosmall; big, isobig)
@@ -559,6 +582,8 @@ report() {
   [[ ",$SERVERS," == *,pxed,* && ",$SERVERS," == *,nginx,* ]] && alive pxed && alive nginx && HAS_RATIO=1
   [[ ",$SERVERS," == *,pxed-auto,* && ",$SERVERS," == *,nginx-auto,* ]] && alive pxed-auto && alive nginx-auto &&
     HAS_AUTO_RATIO=1
+  [[ ",$SERVERS," == *,pxed-auto,* && ",$SERVERS," == *,nginx-debian,* ]] && alive pxed-auto && alive nginx-debian &&
+    HAS_DEBIAN_RATIO=1
   echo "### HTTP benchmark ($(date -u +%Y-%m-%d), runs per case: $RUNS$( ((QUICK)) && echo ', --quick'))"
   echo
   echo "Machine: $NCPU vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r);"
@@ -569,14 +594,14 @@ report() {
   echo "the run (higher is better, except p99 latency)."
   echo
   if want small; then
-    echo "#### Small files: $SMALL_FILES x 4 KiB round-robin, wrk keep-alive, $WRK_CONNS connections, $WRK_THREADS thread, ${WRK_SECS} s; server CPU $SRV_CPU (*-auto: all), wrk CPUs $WRK_CPUS"
+    echo "#### Small files: $SMALL_FILES x 4 KiB round-robin, wrk keep-alive, $WRK_CONNS connections, $WRK_THREADS thread, ${WRK_SECS} s; server CPU $SRV_CPU (*-auto, nginx-debian: all), wrk CPUs $WRK_CPUS"
     echo
     table_header metric
     small_rows small
     echo
   fi
   if want big; then
-    echo "#### Big file: $BIG_MIB MiB, curl to /dev/null; server CPU $SRV_CPU (*-auto: all), curls CPU $CLI_CPU"
+    echo "#### Big file: $BIG_MIB MiB, curl to /dev/null; server CPU $SRV_CPU (*-auto, nginx-debian: all), curls CPU $CLI_CPU"
     echo
     table_header metric
     big_rows big
@@ -601,13 +626,13 @@ report() {
   fi
 }
 small_rows() {
-  row "requests/s" "$(ratio "$1|rps" num)" "$(ratio "$1|rps" num pxed-auto nginx-auto)" c_rps "$1"
-  row "p99 latency, ms" "$(ratio "$1|p99" num)" "$(ratio "$1|p99" num pxed-auto nginx-auto)" c_p99 "$1"
+  row "requests/s" "$1|rps" num c_rps "$1"
+  row "p99 latency, ms" "$1|p99" num c_p99 "$1"
 }
 big_rows() {
   row "sha256 of one download = source" "" "" c_sha "$1"
-  row "1 curl, GB/s" "$(ratio "${1}1" time)" "$(ratio "${1}1" time pxed-auto nginx-auto)" c_big1 "$1"
-  row "$PARALLEL parallel curls, GB/s aggregate" "$(ratio "${1}N" time)" "$(ratio "${1}N" time pxed-auto nginx-auto)" c_bigN "$1"
+  row "1 curl, GB/s" "${1}1" time c_big1 "$1"
+  row "$PARALLEL parallel curls, GB/s aggregate" "${1}N" time c_bigN "$1"
   row "RSS before the $PARALLEL downloads, MiB (max of runs)" "" "" c_rss0 "$1"
   row "peak RSS during them, MiB (max of runs)" "" "" c_peak "$1"
   row "growth (peak - before), MiB (max of runs)" "" "" c_growth "$1"
@@ -629,7 +654,7 @@ main() {
   fi
   for s in "${SERVER_LIST[@]}"; do
     case $s in
-      nginx|nginx-auto) [[ -x $NGINX_BIN ]] || { echo "http.sh: missing $NGINX_BIN (nginx-light)" >&2; exit 1; } ;;
+      nginx|nginx-auto|nginx-debian) [[ -x $NGINX_BIN ]] || { echo "http.sh: missing $NGINX_BIN (nginx-light)" >&2; exit 1; } ;;
       pxed) [[ -x $PXED_BIN ]] || { log "pxed binary $PXED_BIN not found: its cells will read pending"; SERVER_DEAD[pxed]=1; } ;;
     esac
   done
