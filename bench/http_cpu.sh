@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/http_cpu.sh — server CPU per request: pxed (threads = 1, threads = 0, each with the API
-# on and off) and nginx (worker_processes auto, Debian's default), 64 x 4 KiB files over
+# on and off) and nginx (worker_processes auto and no access log; and as Debian's nginx.conf ships
+# it: auto workers, an access log, keepalive_requests 1000), 64 x 4 KiB files over
 # keep-alive, wrk -t2 -c64 for 6 s, all on loopback inside a private network namespace this
 # script makes (unshare -n): nothing touches the host's interfaces. Servers unpinned, like a
 # user's box. Prints req/s and server CPU microseconds per request (utime + stime of the
@@ -70,6 +71,20 @@ http {
   server { listen 127.0.0.1:8080; root $WORK/root; }
 }
 NGINX
+# The http block of Debian's /etc/nginx/nginx.conf (no TLS here), its access log in WORK.
+cat >"$WORK/nginx-debian.conf" <<NGINX
+daemon off;
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 768; }
+http {
+  sendfile on; tcp_nopush on; types_hash_max_size 2048; default_type application/octet-stream;
+  access_log $WORK/access.log; gzip on;
+  client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy;
+  server { listen 127.0.0.1:8080; root $WORK/root; }
+}
+NGINX
 cpu_ticks() {  # pid -> utime + stime of it and its children, in clock ticks
   local p t=0
   for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
@@ -88,7 +103,7 @@ measure() {  # label command...
   reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   awk -v l="$label" -v r="$rps" -v c=$((t1 - t0)) -v n="$reqs" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%-28s %8.0f req/s  %5.1f us CPU per request\n", l, r, c * 1e6 / hz / n }'
+    'BEGIN { printf "%-34s %8.0f req/s  %5.1f us CPU per request\n", l, r, c * 1e6 / hz / n }'
 }
 echo "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $("$PXED_BIN" --version 2>&1 | head -1); $(/usr/sbin/nginx -v 2>&1)"
 for ((run = 1; run <= RUNS; run++)); do
@@ -99,4 +114,6 @@ for ((run = 1; run <= RUNS; run++)); do
     done
   done
   measure "run $run nginx auto" /usr/sbin/nginx -p "$WORK/" -e "$WORK/nginx-error.log" -c "$WORK/nginx.conf"
+  measure "run $run nginx as Debian ships it" /usr/sbin/nginx -p "$WORK/" -e "$WORK/nginx-error.log" \
+    -c "$WORK/nginx-debian.conf"
 done

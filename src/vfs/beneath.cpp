@@ -139,11 +139,12 @@ std::expected<File, OpenError> adopt_regular_file(int fd) {
   // tsize or Content-Length, and some never reach an end.
   if (!S_ISREG(st.st_mode)) return std::unexpected(OpenError::not_a_file);
   // O_NONBLOCK only guarded the open. Left set, it makes io_uring (and FUSE)
-  // reads of this regular file fail with EAGAIN instead of waiting.
-  int flags = ::fcntl(guard.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(guard.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
-    return std::unexpected(OpenError::io);
-  }
+  // reads of this regular file fail with EAGAIN instead of waiting. F_SETFL
+  // changes only O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME and O_NONBLOCK, and
+  // kOpenFlags sets none but the last: 0 clears it without asking F_GETFL
+  // first, one syscall less on every file a request opens.
+  static_assert((kOpenFlags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME)) == 0);
+  if (::fcntl(guard.get(), F_SETFL, 0) != 0) return std::unexpected(OpenError::io);
   const std::int64_t mtime_ns =
       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   return File{guard.release(), static_cast<std::uint64_t>(st.st_size), mtime_ns};
