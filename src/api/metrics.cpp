@@ -68,7 +68,7 @@ const Allowed kDhcpIgnored{{"dhcp-off", "not-pxe", "release-not-its-address", "d
                             "unknown-client", "no-boot-file", "unknown-boot-item", "bis-not-supported"},
                            {"unexpected-", "proxy-", "pxe-"}};
 const Allowed kDhcpRefused{{"untrusted-relay", "decline-client-limit", "decline-subnet-limit", "pool-exhausted",
-                            "client-rate", "interface-rate"}};
+                            "client-rate", "interface-rate", "client-answer-rate"}};
 const Allowed kHttpRefused{{"busy", "client-busy"}};
 const Allowed kHttpTimeouts{{"header-timeout"}};
 // The routes app hands http::Service; a request outside them is a file of the tree.
