@@ -129,7 +129,9 @@ Response Server::Impl::handle(std::int64_t now, const Arrival& arrival, std::spa
       *type == MessageType::discover || *type == MessageType::request || *type == MessageType::inform;
   if (answered) {
     auto id = client_id_of(packet);
-    if (!answers.take(now, std::string(id.begin(), id.end()))) return refuse(now, arrival, packet, "client-answer-rate");
+    if (!answers.take(now, std::string(id.begin(), id.end()))) {
+      return refuse(now, arrival, packet, "client-answer-rate");
+    }
   }
   // FIRMWARE.md 7: some clients set ciaddr in DISCOVER; dnsmasq zeroes it.
   if (*type == MessageType::discover) packet.ciaddr = {};
