@@ -58,33 +58,25 @@ listen = "127.0.0.1:8080"
 enabled = $2
 TOML
 }
-cat >"$WORK/nginx.conf" <<NGINX
+# nginx_config CONNECTIONS DIRECTIVES: the config both nginx runs share, DIRECTIVES in its http block.
+nginx_config() {
+  cat <<NGINX
 daemon off;
 worker_processes auto;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
+events { worker_connections $1; }
 http {
-  sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_timeout 65; keepalive_requests 100000;
-  access_log off; default_type application/octet-stream;
+  sendfile on; tcp_nopush on; default_type application/octet-stream; $2
   client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy;
   server { listen 127.0.0.1:8080; root $WORK/root; }
 }
 NGINX
+}
+nginx_config 4096 "tcp_nodelay on; keepalive_timeout 65; keepalive_requests 100000; access_log off;" \
+  >"$WORK/nginx.conf"
 # The http block of Debian's /etc/nginx/nginx.conf (no TLS here), its access log in WORK.
-cat >"$WORK/nginx-debian.conf" <<NGINX
-daemon off;
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 768; }
-http {
-  sendfile on; tcp_nopush on; types_hash_max_size 2048; default_type application/octet-stream;
-  access_log $WORK/access.log; gzip on;
-  client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy;
-  server { listen 127.0.0.1:8080; root $WORK/root; }
-}
-NGINX
+nginx_config 768 "types_hash_max_size 2048; access_log $WORK/access.log; gzip on;" >"$WORK/nginx-debian.conf"
 cpu_ticks() {  # pid -> utime + stime of it and its children, in clock ticks
   local p t=0
   for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done

@@ -28,8 +28,7 @@ bool relay_trusted(const config::Dhcp& dhcp, const Arrival& arrival, core::Ipv4 
 ClientWindows::Window* ClientWindows::find(std::int64_t now, const std::string& client) {
   auto w = windows_.find(client);
   if (w == windows_.end()) return nullptr;
-  if (w->second.second != now) w->second = Window{now, 0};
-  return &w->second;
+  return &w->second.at(now);
 }
 
 ClientWindows::Window* ClientWindows::add(std::int64_t now, const std::string& client) {
@@ -37,9 +36,7 @@ ClientWindows::Window* ClientWindows::add(std::int64_t now, const std::string& c
     std::erase_if(windows_, [now](const auto& kv) { return kv.second.second != now; });
   }
   if (windows_.size() >= kMaxClients) return nullptr;
-  auto& w = windows_[client];
-  w = Window{now, 0};
-  return &w;
+  return &windows_[client].at(now);
 }
 
 BindingLimits::Verdict BindingLimits::take(std::int64_t now, int ifindex, const std::string& client) {
@@ -49,8 +46,7 @@ BindingLimits::Verdict BindingLimits::take(std::int64_t now, int ifindex, const 
     if (mine != nullptr && mine->used >= per_client_) return Verdict::client_limited;
   }
   if (per_interface_ != 0) {
-    auto& w = interfaces_[ifindex];
-    if (w.second != now) w = ClientWindows::Window{now, 0};
+    auto& w = interfaces_[ifindex].at(now);
     if (w.used >= per_interface_) return Verdict::interface_limited;
     ++w.used;
   }

@@ -42,6 +42,11 @@ class ClientWindows {
   struct Window {
     std::int64_t second = 0;
     std::uint32_t used = 0;
+    // This window as second `now` sees it: emptied if it was an older one's.
+    Window& at(std::int64_t now) {
+      if (second != now) *this = Window{now, 0};
+      return *this;
+    }
   };
   static constexpr std::size_t kMaxClients = 65536;
 

@@ -44,10 +44,6 @@ std::string_view header_of(const Request& req, std::string_view name) {
   return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
 }
 
-}  // namespace
-
-namespace {
-
 // Nothing decided: answer again on the owner's loop (On::own_loop).
 Reply owner_reply() {
   Reply r;
